@@ -1,0 +1,202 @@
+//! Resolving a manifest path to exactly one data file, with the folder, hidden-file and
+//! path-escape rules of the manifest.
+
+use std::path::{Path, PathBuf};
+
+use super::Format;
+
+/// The single data file a `train` or `validation` entry stands for.
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    /// The path as shown to the user (manifest folder joined with the entry, then the file).
+    pub display: PathBuf,
+    /// The canonical path (symlinks resolved).
+    pub canonical: PathBuf,
+    /// The file name, as it will be uploaded.
+    pub file_name: String,
+    pub format: Format,
+}
+
+/// Why an entry does not resolve to one data file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// Nothing exists at the path.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// The path (or a symlink on it) leads outside the manifest's folder.
+    #[error("{path} leads outside the manifest's folder (to {target})")]
+    Outside { path: String, target: String },
+    /// A folder without any visible entry.
+    #[error("folder {0} has no data file")]
+    EmptyFolder(String),
+    /// A folder with more than one visible entry.
+    #[error("folder {dir} holds {} entries; it must hold exactly one data file", found.len())]
+    SeveralEntries { dir: String, found: Vec<String> },
+    /// The file (or the folder's only entry) is not a .csv/.json/.jsonl/.txt file.
+    #[error("{0} is not a .csv, .json, .jsonl or .txt file")]
+    NotDataFile(String),
+    /// Reading the folder or the file's metadata failed.
+    #[error("cannot read {path}: {reason}")]
+    Io { path: String, reason: String },
+}
+
+impl DiscoverError {
+    /// How the user fixes it.
+    pub fn help(&self) -> String {
+        match self {
+            DiscoverError::NotFound(_) => "paths are relative to the manifest's folder; check the spelling".into(),
+            DiscoverError::Outside { .. } => "move the data under the manifest's folder, or pass --allow-outside if this is intended".into(),
+            DiscoverError::EmptyFolder(_) => "put one .csv, .json, .jsonl or .txt file in the folder (hidden files are ignored)".into(),
+            DiscoverError::SeveralEntries { found, .. } => format!(
+                "JumpStart reads a single file per channel; found: {}. Merge the data into one file or point at one file",
+                found.join(", ")
+            ),
+            DiscoverError::NotDataFile(_) => "domain adaptation reads CSV, JSON, JSON Lines or plain text; convert the data or rename the file with the right extension".into(),
+            DiscoverError::Io { .. } => "check the permissions of the path".into(),
+        }
+    }
+}
+
+/// Resolves `entry` (relative to `base`, the manifest's folder) to its one data file.
+pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFile, DiscoverError> {
+    let display = base.join(entry);
+    let shown = display.display().to_string();
+    let io = |e: std::io::Error| DiscoverError::Io {
+        path: shown.clone(),
+        reason: e.to_string(),
+    };
+    let root = base.canonicalize().map_err(io)?;
+    let canonical = match display.canonicalize() {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(DiscoverError::NotFound(shown));
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let check_inside = |target: &Path, path: &Path| {
+        if allow_outside || target.starts_with(&root) {
+            Ok(())
+        } else {
+            Err(DiscoverError::Outside {
+                path: path.display().to_string(),
+                target: target.display().to_string(),
+            })
+        }
+    };
+    check_inside(&canonical, &display)?;
+    let meta = std::fs::metadata(&canonical).map_err(io)?;
+    let (display, canonical) = if meta.is_dir() {
+        let only = only_entry(&display)?;
+        let file_display = display.join(&only);
+        let file_canonical = file_display.canonicalize().map_err(|e| DiscoverError::Io {
+            path: file_display.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        check_inside(&file_canonical, &file_display)?;
+        if !file_canonical.is_file() {
+            return Err(DiscoverError::NotDataFile(file_display.display().to_string()));
+        }
+        (file_display, file_canonical)
+    } else {
+        (display, canonical)
+    };
+    let file_name = display
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = Format::from_name(&file_name)
+        .ok_or_else(|| DiscoverError::NotDataFile(display.display().to_string()))?;
+    Ok(DataFile {
+        display,
+        canonical,
+        file_name,
+        format,
+    })
+}
+
+/// The one visible entry of a folder, or the error that lists what is there.
+fn only_entry(dir: &Path) -> Result<String, DiscoverError> {
+    let shown = dir.display().to_string();
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| DiscoverError::Io {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| DiscoverError::Io {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let is_dir = entry.path().is_dir();
+        found.push(if is_dir { format!("{name}/") } else { name });
+    }
+    found.sort();
+    match found.len() {
+        0 => Err(DiscoverError::EmptyFolder(shown)),
+        1 if !found[0].ends_with('/') => Ok(found.remove(0)),
+        1 => Err(DiscoverError::NotDataFile(dir.join(&found[0]).display().to_string())),
+        _ => Err(DiscoverError::SeveralEntries { dir: shown, found }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn tree() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path();
+        fs::create_dir_all(p.join("one")).unwrap();
+        fs::write(p.join("one/train.TXT"), "hello").unwrap();
+        fs::write(p.join("one/.DS_Store"), "x").unwrap();
+        fs::create_dir_all(p.join("two")).unwrap();
+        fs::write(p.join("two/a.csv"), "text\nx").unwrap();
+        fs::write(p.join("two/b.csv"), "text\nx").unwrap();
+        fs::create_dir_all(p.join("empty")).unwrap();
+        fs::write(p.join("empty/.hidden"), "x").unwrap();
+        fs::create_dir_all(p.join("nested/inner")).unwrap();
+        fs::write(p.join("notes.md"), "x").unwrap();
+        t
+    }
+
+    #[test]
+    fn folder_with_one_visible_file_resolves_to_it() {
+        let t = tree();
+        let f = discover(t.path(), "one/", false).unwrap();
+        assert_eq!(f.file_name, "train.TXT");
+        assert_eq!(f.format, Format::Txt);
+        let f = discover(t.path(), "two/a.csv", false).unwrap();
+        assert_eq!(f.format, Format::Csv);
+    }
+
+    #[test]
+    fn folder_rules_are_errors_that_list_what_was_found() {
+        let t = tree();
+        match discover(t.path(), "two", false) {
+            Err(DiscoverError::SeveralEntries { found, .. }) => assert_eq!(found, ["a.csv", "b.csv"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(discover(t.path(), "empty", false), Err(DiscoverError::EmptyFolder(_))));
+        assert!(matches!(discover(t.path(), "nested", false), Err(DiscoverError::NotDataFile(_))));
+        assert!(matches!(discover(t.path(), "notes.md", false), Err(DiscoverError::NotDataFile(_))));
+        assert!(matches!(discover(t.path(), "missing/", false), Err(DiscoverError::NotFound(_))));
+    }
+
+    #[test]
+    fn escaping_paths_and_symlinks_need_allow_outside() {
+        let outer = tempfile::tempdir().unwrap();
+        fs::write(outer.path().join("secret.txt"), "x").unwrap();
+        let base = outer.path().join("project");
+        fs::create_dir_all(base.join("data")).unwrap();
+        std::os::unix::fs::symlink(outer.path().join("secret.txt"), base.join("data/link.txt")).unwrap();
+        assert!(matches!(discover(&base, "../secret.txt", false), Err(DiscoverError::Outside { .. })));
+        assert!(matches!(discover(&base, "data", false), Err(DiscoverError::Outside { .. })));
+        assert!(discover(&base, "data", true).is_ok());
+        assert!(discover(&base, "../secret.txt", true).is_ok());
+    }
+}

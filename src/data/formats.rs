@@ -1,0 +1,550 @@
+//! The format rules of domain-adaptation data (TXT, CSV, JSON Lines, JSON array), applied to a
+//! stream. Each checker reads its input to the end or stops at the first error.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::BufRead;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::scan::{ContentError, Counts, ScanError};
+use super::Format;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Checks a whole stream in `format`; `text_column` overrides the default column rule.
+pub(super) fn check(format: Format, r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
+    skip_bom(r)?;
+    match format {
+        Format::Txt => txt(r),
+        Format::Csv => csv(r, text_column),
+        Format::Jsonl => json_lines(r, text_column),
+        Format::Json => {
+            if first_non_space(r)? == Some(b'[') {
+                json_array(r, text_column)
+            } else {
+                json_lines(r, text_column)
+            }
+        }
+    }
+}
+
+fn skip_bom(r: &mut impl BufRead) -> std::io::Result<()> {
+    if r.fill_buf()?.starts_with(BOM) {
+        r.consume(BOM.len());
+    }
+    Ok(())
+}
+
+fn first_non_space(r: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+    let buf = r.fill_buf()?;
+    Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
+}
+
+fn content(line: u64, column: u64, line_offset: Option<u64>, message: String, help: &str) -> ScanError {
+    ScanError::Content(ContentError {
+        line,
+        column,
+        line_offset,
+        message,
+        help: help.to_string(),
+    })
+}
+
+const UTF8_HELP: &str = "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)";
+
+/// Validates one line as UTF-8, reporting the character column of the first bad byte.
+fn utf8(line: &[u8], no: u64, offset: u64) -> Result<&str, ScanError> {
+    std::str::from_utf8(line).map_err(|e| {
+        let good = &line[..e.valid_up_to()];
+        let col = String::from_utf8_lossy(good).chars().count() as u64 + 1;
+        content(no, col, Some(offset), "invalid UTF-8".into(), UTF8_HELP)
+    })
+}
+
+/// Calls `f(line, line_number, line_offset)` for every line (without `\n`/`\r\n`), copying
+/// only lines that straddle two chunks.
+fn for_each_line(
+    r: &mut impl BufRead,
+    mut f: impl FnMut(&[u8], u64, u64) -> Result<(), ScanError>,
+) -> Result<(), ScanError> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut no = 0u64;
+    let mut offset = 0u64;
+    let mut line_start = 0u64;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let len = buf.len();
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', buf) {
+            no += 1;
+            if carry.is_empty() {
+                f(trim_cr(&buf[start..nl]), no, line_start)?;
+            } else {
+                carry.extend_from_slice(&buf[start..nl]);
+                f(trim_cr(&carry), no, line_start)?;
+                carry.clear();
+            }
+            start = nl + 1;
+            line_start = offset + start as u64;
+        }
+        carry.extend_from_slice(&buf[start..]);
+        offset += len as u64;
+        r.consume(len);
+    }
+    if !carry.is_empty() {
+        f(trim_cr(&carry), no + 1, line_start)?;
+    }
+    Ok(())
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
+    let mut counts = Counts::default();
+    for_each_line(r, |line, no, offset| {
+        let text = utf8(line, no, offset)?;
+        counts.rows += 1;
+        if text.trim().is_empty() {
+            counts.empty_rows += 1;
+        }
+        Ok(())
+    })?;
+    if counts.rows == counts.empty_rows {
+        return Err(content(1, 1, Some(0), "the file has no text".into(), "put the domain text in the file; blank lines are not training data"));
+    }
+    Ok(counts)
+}
+
+fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(r);
+    let headers = reader.byte_headers().map_err(csv_error)?.clone();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(content(1, 1, Some(0), "the file is empty; a CSV file needs a header row".into(), "start the file with a header row naming the columns, e.g. `text`"));
+    }
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let index = match text_column {
+        Some(col) => names.iter().position(|n| n == col).ok_or_else(|| ScanError::MissingColumn {
+            column: col.to_string(),
+            available: names.clone(),
+        })?,
+        None => names.iter().position(|n| n == "text").unwrap_or(0),
+    };
+    let mut counts = Counts {
+        text_column: Some(names[index].clone()),
+        ..Counts::default()
+    };
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(csv_error)? {
+        let pos = record.position().expect("records read from a reader have a position");
+        let text = utf8(record.as_slice(), pos.line(), pos.byte())
+            .map(|_| std::str::from_utf8(&record[index]).unwrap_or_default())?;
+        counts.rows += 1;
+        if text.trim().is_empty() {
+            counts.empty_rows += 1;
+        }
+    }
+    if counts.rows == counts.empty_rows {
+        let what = if counts.rows == 0 { "no data rows" } else { "no text: every row's text is empty" };
+        return Err(content(1, 1, Some(0), format!("the file has {what}"), "add rows with domain text under the header"));
+    }
+    Ok(counts)
+}
+
+fn csv_error(e: csv::Error) -> ScanError {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
+            let (line, byte) = pos.as_ref().map(|p| (p.line(), p.byte())).unwrap_or((0, 0));
+            content(
+                line,
+                1,
+                Some(byte),
+                format!("this row has {len} fields but the header has {expected_len}"),
+                "quote fields that contain commas or line breaks (\"like, this\") and give every row the header's number of fields",
+            )
+        }
+        csv::ErrorKind::Io(io) => ScanError::Io(io.to_string()),
+        _ => content(1, 1, Some(0), format!("malformed CSV: {e}"), "write the file as RFC 4180 CSV with a header row"),
+    }
+}
+
+/// Which field holds the text: fixed, or chosen from the first record (`text`, else the first).
+#[derive(Debug)]
+struct Column {
+    name: Option<String>,
+    explicit: bool,
+}
+
+fn json_lines(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
+    let mut column = Column {
+        name: text_column.map(str::to_string),
+        explicit: text_column.is_some(),
+    };
+    let mut counts = Counts::default();
+    for_each_line(r, |line, no, offset| {
+        let text = utf8(line, no, offset)?;
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        let row = RowSeed { column: &mut column }
+            .deserialize(&mut de)
+            .and_then(|row| de.end().map(|_| row))
+            .map_err(|e| json_error(&e, Some(no), Some(offset)))?;
+        counts.rows += 1;
+        counts.empty_rows += u64::from(row.is_empty);
+        Ok(())
+    })
+    .map_err(|e| missing_column(e, &column))?;
+    finish_json(counts, column)
+}
+
+fn json_array(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
+    let mut column = Column {
+        name: text_column.map(str::to_string),
+        explicit: text_column.is_some(),
+    };
+    let mut counts = Counts::default();
+    let mut de = serde_json::Deserializer::from_reader(r);
+    let result = de
+        .deserialize_seq(ArrayVisitor {
+            column: &mut column,
+            counts: &mut counts,
+        })
+        .and_then(|_| de.end());
+    result
+        .map_err(|e| json_error(&e, None, None))
+        .map_err(|e| missing_column(e, &column))?;
+    finish_json(counts, column)
+}
+
+fn finish_json(mut counts: Counts, column: Column) -> Result<Counts, ScanError> {
+    if counts.rows == counts.empty_rows {
+        let what = if counts.rows == 0 { "no records" } else { "no text: every record's text is empty" };
+        return Err(content(1, 1, Some(0), format!("the file has {what}"), "add JSON objects with the domain text in a `text` field"));
+    }
+    counts.text_column = column.name;
+    Ok(counts)
+}
+
+/// A missing explicit column is reported against the manifest, not the data file.
+fn missing_column(e: ScanError, column: &Column) -> ScanError {
+    match e {
+        ScanError::Content(c) if column.explicit && c.message.starts_with(MISSING_FIELD) => {
+            let available = c
+                .message
+                .split_once("; fields: ")
+                .map(|(_, rest)| rest.split(", ").map(str::to_string).collect())
+                .unwrap_or_default();
+            ScanError::MissingColumn {
+                column: column.name.clone().unwrap_or_default(),
+                available,
+            }
+        }
+        other => other,
+    }
+}
+
+const MISSING_FIELD: &str = "the record has no field";
+
+fn json_error(e: &serde_json::Error, line: Option<u64>, offset: Option<u64>) -> ScanError {
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let help = if msg.starts_with(MISSING_FIELD) {
+        "give every record the text field, or set `text_column` in the manifest to the field that holds the text"
+    } else if msg.contains("must be a string") {
+        "the text field must hold a JSON string"
+    } else if msg.contains("not a JSON object") {
+        "each record is a JSON object such as {\"text\": \"...\"}"
+    } else {
+        "fix the JSON syntax; JSON Lines files hold one complete object per line"
+    };
+    let line = line.unwrap_or(e.line() as u64);
+    content(line, e.column().max(1) as u64, offset, msg, help)
+}
+
+/// What a record contributed.
+struct Row {
+    is_empty: bool,
+}
+
+struct RowSeed<'a> {
+    column: &'a mut Column,
+}
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = Row;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Row, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_> {
+    type Value = Row;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
+        let mut first: Option<(String, Text)> = None;
+        let mut wanted: Option<Text> = None;
+        let mut keys: Vec<String> = Vec::new();
+        let target = self.column.name.as_deref().unwrap_or("text");
+        while let Some(Key(key)) = map.next_key::<Key>()? {
+            if keys.len() < 20 {
+                keys.push(key.to_string());
+            }
+            if key == target {
+                wanted = Some(map.next_value::<Text>()?);
+            } else if first.is_none() && self.column.name.is_none() {
+                first = Some((key.into_owned(), map.next_value::<Text>()?));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        let decided = self.column.name.is_some();
+        let text = match (wanted, first) {
+            (Some(t), _) => {
+                if !decided {
+                    self.column.name = Some("text".to_string());
+                }
+                t
+            }
+            (None, Some((name, t))) if !decided => {
+                self.column.name = Some(name);
+                t
+            }
+            _ => {
+                let target = self.column.name.as_deref().unwrap_or("text");
+                return Err(de::Error::custom(format!(
+                    "{MISSING_FIELD} `{target}`; fields: {}",
+                    keys.join(", ")
+                )));
+            }
+        };
+        match text {
+            Text::Empty => Ok(Row { is_empty: true }),
+            Text::NonEmpty => Ok(Row { is_empty: false }),
+            Text::Other(kind) => Err(de::Error::custom(format!(
+                "the text field `{}` is {kind}; it must be a string",
+                self.column.name.as_deref().unwrap_or("text")
+            ))),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Row, A::Error> {
+        Err(de::Error::custom("the record is an array, not a JSON object"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Row, E> {
+        Err(E::custom("the record is a string, not a JSON object"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Row, E> {
+        Err(E::custom("the record is a number, not a JSON object"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Row, E> {
+        Err(E::custom("the record is a number, not a JSON object"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Row, E> {
+        Err(E::custom("the record is a number, not a JSON object"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Row, E> {
+        Err(E::custom("the record is a boolean, not a JSON object"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Row, E> {
+        Err(E::custom("the record is null, not a JSON object"))
+    }
+}
+
+struct ArrayVisitor<'a> {
+    column: &'a mut Column,
+    counts: &'a mut super::scan::Counts,
+}
+
+impl<'de> Visitor<'de> for ArrayVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of JSON objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(row) = seq.next_element_seed(RowSeed { column: self.column })? {
+            self.counts.rows += 1;
+            self.counts.empty_rows += u64::from(row.is_empty);
+        }
+        Ok(())
+    }
+}
+
+/// A map key, borrowed when the input allows.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The shape of a text value: only emptiness matters.
+enum Text {
+    Empty,
+    NonEmpty,
+    Other(&'static str),
+}
+
+impl<'de> de::Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(if v.trim().is_empty() { Text::Empty } else { Text::NonEmpty })
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text::Empty)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Text, E> {
+                Ok(Text::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Text, E> {
+                Ok(Text::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Text, E> {
+                Ok(Text::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Text, E> {
+                Ok(Text::Other("a number"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Text, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text::Other("an array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Text, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(format: Format, input: &str, col: Option<&str>) -> Result<Counts, ScanError> {
+        check(format, &mut input.as_bytes(), col)
+    }
+
+    fn err_at(r: Result<Counts, ScanError>) -> (u64, u64, String) {
+        match r {
+            Err(ScanError::Content(c)) => (c.line, c.column, c.message),
+            other => panic!("expected a content error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn txt_counts_lines_and_blank_lines() {
+        let c = run(Format::Txt, "a\n\n  \nb\r\nlast", None).unwrap();
+        assert_eq!((c.rows, c.empty_rows), (5, 2));
+        assert_eq!(run(Format::Txt, "\u{feff}x\n", None).unwrap().rows, 1);
+    }
+
+    #[test]
+    fn txt_errors() {
+        assert_eq!(err_at(run(Format::Txt, "  \n\n", None)).2, "the file has no text");
+        let mut bytes = b"ok\nab".to_vec();
+        bytes.push(0xff);
+        assert_eq!(err_at(check(Format::Txt, &mut &bytes[..], None)), (2, 3, "invalid UTF-8".into()));
+    }
+
+    #[test]
+    fn csv_picks_text_then_first_column() {
+        let c = run(Format::Csv, "id,text\n1,hello\n2,\"\"\n3,\"multi\nline\"\n", None).unwrap();
+        assert_eq!((c.rows, c.empty_rows, c.text_column.as_deref()), (3, 1, Some("text")));
+        let c = run(Format::Csv, "body,id\nhello,1\n", None).unwrap();
+        assert_eq!(c.text_column.as_deref(), Some("body"));
+        let c = run(Format::Csv, "body,id\nhello,1\n", Some("id")).unwrap();
+        assert_eq!(c.text_column.as_deref(), Some("id"));
+    }
+
+    #[test]
+    fn csv_errors() {
+        let (line, _, msg) = err_at(run(Format::Csv, "a,b\n1,2\n3\n", None));
+        assert_eq!((line, msg.as_str()), (3, "this row has 1 fields but the header has 2"));
+        assert!(err_at(run(Format::Csv, "", None)).2.contains("empty"));
+        assert!(err_at(run(Format::Csv, "text\n", None)).2.contains("no data rows"));
+        assert!(err_at(run(Format::Csv, "text\n\"\"\n", None)).2.contains("every row"));
+        match run(Format::Csv, "a,b\n1,2\n", Some("body")) {
+            Err(ScanError::MissingColumn { column, available }) => {
+                assert_eq!((column.as_str(), available), ("body", vec!["a".to_string(), "b".into()]))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_lines_and_arrays() {
+        let c = run(Format::Jsonl, "{\"text\":\"a\"}\n\n{\"text\":\"  \",\"x\":1}\n", None).unwrap();
+        assert_eq!((c.rows, c.empty_rows, c.text_column.as_deref()), (2, 1, Some("text")));
+        let c = run(Format::Json, " [ {\"body\": \"a\"},\n {\"body\": \"b\"} ]", None).unwrap();
+        assert_eq!((c.rows, c.text_column.as_deref()), (2, Some("body")));
+        let c = run(Format::Json, "{\"body\": \"a\"}\n", None).unwrap();
+        assert_eq!(c.rows, 1);
+    }
+
+    #[test]
+    fn json_errors_carry_the_line() {
+        let (line, _, msg) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"text\": 3}\n", None));
+        assert_eq!((line, msg.as_str()), (2, "the text field `text` is a number; it must be a string"));
+        let (line, _, msg) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"other\":\"b\"}\n", None));
+        assert_eq!(line, 2);
+        assert!(msg.starts_with("the record has no field `text`"), "{msg}");
+        let (line, col, _) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"text\": \"b\"\n", None));
+        assert_eq!((line, col), (2, 13));
+        let (line, _, msg) = err_at(run(Format::Json, "[\n{\"text\":\"a\"},\n[1]\n]", None));
+        assert_eq!(line, 3);
+        assert!(msg.contains("array, not a JSON object"), "{msg}");
+        assert!(matches!(run(Format::Jsonl, "{\"a\":\"x\"}\n", Some("body")), Err(ScanError::MissingColumn { .. })));
+    }
+}

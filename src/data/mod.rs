@@ -1,0 +1,65 @@
+//! Datasets on disk: finding the one data file of a `train`/`validation` entry (`discover`),
+//! and checking its format while hashing it in one streaming pass (`scan`). Owns no AWS
+//! access and never loads a whole file into memory.
+
+mod discover;
+mod formats;
+mod scan;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use discover::{discover, DataFile, DiscoverError};
+pub use scan::{scan, ContentError, FileReport, ScanError, CHUNK_SIZE};
+
+/// The data formats JumpStart's domain-adaptation scripts read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Txt,
+    Csv,
+    /// A `.json` file: JSON Lines or one top-level array of objects.
+    Json,
+    Jsonl,
+}
+
+impl Format {
+    /// The format of a file name by its extension, in any case.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" => Some(Format::Txt),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "jsonl" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Txt => "txt",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn formats_by_extension_in_any_case() {
+        assert_eq!(Format::from_name("a.TXT"), Some(Format::Txt));
+        assert_eq!(Format::from_name("a.b.Csv"), Some(Format::Csv));
+        assert_eq!(Format::from_name("x.jsonl"), Some(Format::Jsonl));
+        assert_eq!(Format::from_name("x.json"), Some(Format::Json));
+        assert_eq!(Format::from_name("x.parquet"), None);
+        assert_eq!(Format::from_name("README"), None);
+    }
+}

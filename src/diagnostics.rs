@@ -1,0 +1,278 @@
+//! Diagnostics as plain data (what is wrong, where, how to fix it) and the one place they are
+//! rendered; no other module formats an error for the user.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+/// A text a diagnostic points into: a whole manifest, or an excerpt of a large data file
+/// that starts at `first_line` (0-based) and byte `first_offset` of the real file.
+#[derive(Debug)]
+pub struct SourceText {
+    /// The path shown to the user, as they would type it.
+    pub name: String,
+    /// The text itself (an excerpt for data files, never the whole multi-GB file).
+    pub text: String,
+    /// 0-based line number of the first line of `text` in the real file.
+    pub first_line: usize,
+    /// Byte offset of the start of `text` in the real file.
+    pub first_offset: usize,
+}
+
+impl SourceText {
+    /// A complete file held in memory.
+    pub fn whole(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        Arc::new(Self {
+            name: name.into(),
+            text: text.into(),
+            first_line: 0,
+            first_offset: 0,
+        })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset of the real file.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let local = offset.saturating_sub(self.first_offset).min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, local)];
+        let line = before.matches('\n').count();
+        let col = before.rsplit('\n').next().unwrap_or("").chars().count();
+        (self.first_line + line + 1, col + 1)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Where a diagnostic points: a byte range of a source text and the label shown under it.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub source: Arc<SourceText>,
+    /// Byte range in the real file (not in the excerpt).
+    pub span: Range<usize>,
+    pub label: String,
+}
+
+/// Whether a diagnostic stops the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The input is wrong; nothing proceeds.
+    Error,
+    /// Worth knowing, but the input is usable as it is.
+    Warning,
+}
+
+/// One problem found in the user's input; every diagnostic says what is wrong and, where it
+/// can, where (file, line, column) and how to fix it.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Stable machine-readable code, e.g. `manifest::unknown-field`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Option<Location>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic without a location (a file that cannot be read, for instance).
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            location: None,
+            help: None,
+        }
+    }
+
+    /// Points the diagnostic at `span` of `source`, with a short label.
+    pub fn at(mut self, source: &Arc<SourceText>, span: Range<usize>, label: impl Into<String>) -> Self {
+        self.location = Some(Location {
+            source: source.clone(),
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// Turns the diagnostic into a warning, which does not stop the command.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// Whether this diagnostic stops the command.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Adds the line that tells the user how to fix the problem.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `file:line:col` of the diagnostic, when it has a location.
+    pub fn position(&self) -> Option<String> {
+        self.location.as_ref().map(|l| {
+            let (line, col) = l.source.line_col(l.span.start);
+            format!("{}:{}:{}", l.source.name, line, col)
+        })
+    }
+}
+
+/// How diagnostics are drawn: colours only on a terminal that wants them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Color,
+    Plain,
+}
+
+impl Style {
+    /// Colour on a terminal unless `NO_COLOR` is set; plain text otherwise.
+    pub fn for_stderr() -> Self {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if !no_color && std::io::stderr().is_terminal() {
+            Style::Color
+        } else {
+            Style::Plain
+        }
+    }
+}
+
+/// Renders diagnostics, one after another, followed by nothing else: the caller adds the
+/// summary line. Output is stable for a given input (tests snapshot it).
+pub fn render(diagnostics: &[Diagnostic], style: Style) -> String {
+    let theme = match style {
+        Style::Color => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diagnostics {
+        let report = Report(d);
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, &report);
+        if d.location.is_none() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+struct Report<'a>(&'a Diagnostic);
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.0.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.0.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.0.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.0.location.as_ref().map(|l| &*l.source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let l = self.0.location.as_ref()?;
+        let len = l.span.end.saturating_sub(l.span.start);
+        let label = LabeledSpan::new_primary_with_span(
+            Some(l.label.clone()),
+            SourceSpan::new(l.span.start.into(), len),
+        );
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+impl SourceCode for SourceText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local_start = span.offset().saturating_sub(self.first_offset).min(self.text.len());
+        let local_len = span.len().min(self.text.len() - local_start);
+        let local = SourceSpan::new(local_start.into(), local_len);
+        let inner = self
+            .text
+            .as_str()
+            .read_span(&local, context_lines_before, context_lines_after)?;
+        let shifted = SourceSpan::new(
+            (inner.span().offset() + self.first_offset).into(),
+            inner.span().len(),
+        );
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            shifted,
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let src = SourceText::whole("m.yaml", "a: 1\nbé: x\n");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(5), (2, 1));
+        assert_eq!(src.line_col(9), (2, 4));
+    }
+
+    #[test]
+    fn excerpt_reports_real_line_numbers() {
+        let src = Arc::new(SourceText {
+            name: "data.csv".into(),
+            text: "x,y,z\n".into(),
+            first_line: 41,
+            first_offset: 1000,
+        });
+        assert_eq!(src.line_col(1002), (42, 3));
+        let d = Diagnostic::new("data::csv", "bad row").at(&src, 1002..1003, "here");
+        let out = render(&[d], Style::Plain);
+        assert!(out.contains("[data.csv:42:3]"), "{out}");
+        assert!(out.contains("42 │ x,y,z"), "{out}");
+    }
+}

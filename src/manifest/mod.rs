@@ -1,0 +1,22 @@
+//! The manifest: YAML → typed structs with spans (`model`, `parse`) → semantic checks
+//! (`rules`). Owns every manifest diagnostic; does no network or AWS access.
+
+mod model;
+mod parse;
+mod rules;
+mod spanned;
+
+pub use model::{
+    Dataset, Endpoint, FineTune, HyperValue, Manifest, Role, HYPERPARAMETER_NAME_PATTERN,
+    INSTANCE_TYPE_PATTERN, MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
+};
+pub use parse::{load, LoadedManifest};
+pub use rules::{check, parse_max_runtime, MAX_RUNTIME_LIMIT};
+pub use spanned::Sp;
+
+/// The JSON Schema (draft-07) of the manifest, as committed in `schemas/sagetune.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    let settings = schemars::gen::SchemaSettings::draft07();
+    let schema = settings.into_generator().into_root_schema_for::<Manifest>();
+    serde_json::to_value(schema).expect("a schema is always serializable")
+}

@@ -1,0 +1,164 @@
+//! Reading a manifest file and turning YAML/shape errors into located diagnostics.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostics::{Diagnostic, SourceText};
+
+use super::model::Manifest;
+
+/// A manifest that parsed, with its text (for diagnostics and exact values) and its folder
+/// (the base of every relative path in it).
+#[derive(Debug)]
+pub struct LoadedManifest {
+    pub manifest: Manifest,
+    pub source: Arc<SourceText>,
+    /// The path as the user gave it.
+    pub path: PathBuf,
+    /// The folder the manifest is in; relative paths in the manifest start here.
+    pub dir: PathBuf,
+}
+
+impl LoadedManifest {
+    /// The exact text of a node, e.g. `1.10` for a number the parser read as a float.
+    pub fn text_of(&self, span: std::ops::Range<usize>) -> &str {
+        self.source.text.get(span).unwrap_or("")
+    }
+}
+
+/// Reads and parses `path`; every failure is a diagnostic naming the file.
+pub fn load(path: &Path) -> Result<LoadedManifest, Vec<Diagnostic>> {
+    let name = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| {
+        let help = if e.kind() == std::io::ErrorKind::NotFound {
+            "run sagetune in the folder of your sagetune.yaml, or pass its path with -f PATH"
+        } else {
+            "check the file's permissions"
+        };
+        vec![Diagnostic::new("manifest::unreadable", format!("cannot read {name}: {e}")).help(help)]
+    })?;
+    let text = String::from_utf8(text).map_err(|e| {
+        let src = SourceText::whole(&name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let at = e.utf8_error().valid_up_to();
+        vec![Diagnostic::new("manifest::not-utf8", format!("{name} is not valid UTF-8"))
+            .at(&src, at..at + 1, "invalid byte here")
+            .help("save the manifest as UTF-8")]
+    })?;
+    let source = SourceText::whole(&name, text);
+    let manifest = parse(&source)?;
+    let dir = path
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    Ok(LoadedManifest {
+        manifest,
+        source,
+        path: path.to_path_buf(),
+        dir,
+    })
+}
+
+fn parse(source: &Arc<SourceText>) -> Result<Manifest, Vec<Diagnostic>> {
+    let has_content = source.text.lines().any(|l| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && t != "---" && t != "..."
+    });
+    if !has_content {
+        return Err(vec![Diagnostic::new(
+            "manifest::empty",
+            format!("{} is empty", source.name),
+        )
+        .at(source, 0..source.text.len().max(1), "no YAML document here")
+        .help("start from examples/quickstart/sagetune.yaml; `stack`, `artifacts` and `role` are required")]);
+    }
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options::<Manifest>(&source.text, options)
+        .map_err(|e| vec![parse_error(source, &e)])
+}
+
+/// One located diagnostic for a YAML syntax or shape error.
+fn parse_error(source: &Arc<SourceText>, err: &serde_saphyr::Error) -> Diagnostic {
+    let raw = err.without_snippet().to_string();
+    let message = strip_location_suffix(&raw);
+    let (code, help) = classify(&message);
+    let mut d = Diagnostic::new(code, message.clone()).help(help);
+    if let Some(loc) = err.location() {
+        let span = loc.span();
+        let start = span
+            .byte_offset()
+            .map(|b| b as usize)
+            .unwrap_or_else(|| byte_offset_of(&source.text, loc.line(), loc.column()));
+        let len = span.byte_len().unwrap_or(1).max(1) as usize;
+        let start = start.min(source.text.len().saturating_sub(1));
+        d = d.at(source, start..start + len, label_for(code));
+    }
+    d
+}
+
+fn strip_location_suffix(raw: &str) -> String {
+    // The parser appends " at line L, column C"; the diagnostic shows the position itself.
+    let first = raw.lines().next().unwrap_or(raw).trim();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].trim_end_matches(':').to_string(),
+        None => first.to_string(),
+    }
+}
+
+fn classify(message: &str) -> (&'static str, String) {
+    let m = message.to_ascii_lowercase();
+    if m.contains("unknown field") {
+        (
+            "manifest::unknown-field",
+            "remove the key or fix its spelling; the schema (`sagetune schema`) lists every allowed key".into(),
+        )
+    } else if m.contains("duplicate") {
+        (
+            "manifest::duplicate-key",
+            "each key may appear once in a mapping; remove or rename one of them".into(),
+        )
+    } else if m.contains("missing field") {
+        (
+            "manifest::missing-field",
+            "add the required key; see examples/quickstart/sagetune.yaml".into(),
+        )
+    } else if m.contains("invalid type") || m.contains("invalid value") || m.contains("expected") {
+        (
+            "manifest::wrong-type",
+            "write the value with the type the key takes (`sagetune schema` shows it); quote text that looks like a number or boolean".into(),
+        )
+    } else {
+        (
+            "manifest::syntax",
+            "fix the YAML syntax at this position (indentation, a missing `:` or an unclosed quote or bracket)".into(),
+        )
+    }
+}
+
+fn label_for(code: &str) -> &'static str {
+    match code {
+        "manifest::unknown-field" => "unknown key",
+        "manifest::duplicate-key" => "duplicate key",
+        "manifest::missing-field" => "in this mapping",
+        "manifest::wrong-type" => "wrong type",
+        _ => "here",
+    }
+}
+
+fn byte_offset_of(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            return offset
+                + l.char_indices()
+                    .nth(column.saturating_sub(1) as usize)
+                    .map(|(b, _)| b)
+                    .unwrap_or(l.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
