@@ -112,7 +112,7 @@ fn check_file(
                 "data::content",
                 format!("{} ({} line {})", c.message, file.format, c.line),
             )
-            .at(&source, start..start + 1, c.message.clone())
+            .at(&source, start..start + 1, "here")
             .help(c.help))
         }
     }

@@ -24,8 +24,12 @@ pub enum DiscoverError {
     #[error("{0} does not exist")]
     NotFound(String),
     /// The path (or a symlink on it) leads outside the manifest's folder.
-    #[error("{path} leads outside the manifest's folder (to {target})")]
-    Outside { path: String, target: String },
+    #[error("{path} leads outside the manifest's folder, to {target}")]
+    Outside {
+        path: String,
+        /// Where it leads, relative to the manifest's folder (`../../x`).
+        target: String,
+    },
     /// A folder without any visible entry.
     #[error("folder {0} has no data file")]
     EmptyFolder(String),
@@ -79,7 +83,7 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
         } else {
             Err(DiscoverError::Outside {
                 path: path.display().to_string(),
-                target: target.display().to_string(),
+                target: relative(&root, target),
             })
         }
     };
@@ -112,6 +116,24 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
         file_name,
         format,
     })
+}
+
+/// `target` as seen from `root`, both canonical (`../../data/x.txt`).
+fn relative(root: &Path, target: &Path) -> String {
+    let common = root
+        .components()
+        .zip(target.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = root.components().count() - common;
+    let mut rel = PathBuf::new();
+    for _ in 0..ups {
+        rel.push("..");
+    }
+    for c in target.components().skip(common) {
+        rel.push(c);
+    }
+    rel.display().to_string()
 }
 
 /// The one visible entry of a folder, or the error that lists what is there.
@@ -194,7 +216,10 @@ mod tests {
         let base = outer.path().join("project");
         fs::create_dir_all(base.join("data")).unwrap();
         std::os::unix::fs::symlink(outer.path().join("secret.txt"), base.join("data/link.txt")).unwrap();
-        assert!(matches!(discover(&base, "../secret.txt", false), Err(DiscoverError::Outside { .. })));
+        match discover(&base, "../secret.txt", false) {
+            Err(DiscoverError::Outside { target, .. }) => assert_eq!(target, "../secret.txt"),
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(discover(&base, "data", false), Err(DiscoverError::Outside { .. })));
         assert!(discover(&base, "data", true).is_ok());
         assert!(discover(&base, "../secret.txt", true).is_ok());

@@ -541,7 +541,7 @@ mod tests {
         assert_eq!(line, 2);
         assert!(msg.starts_with("the record has no field `text`"), "{msg}");
         let (line, col, _) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"text\": \"b\"\n", None));
-        assert_eq!((line, col), (2, 13));
+        assert_eq!((line, col), (2, 12));
         let (line, _, msg) = err_at(run(Format::Json, "[\n{\"text\":\"a\"},\n[1]\n]", None));
         assert_eq!(line, 3);
         assert!(msg.contains("array, not a JSON object"), "{msg}");

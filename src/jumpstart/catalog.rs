@@ -83,9 +83,14 @@ pub fn find(id: &str) -> Option<&'static CatalogModel> {
 
 /// Up to three catalog ids closest to `id`, best first, for "did you mean" help.
 pub fn closest(id: &str) -> Vec<&'static str> {
+    let needle = id.to_ascii_lowercase();
     let mut scored: Vec<(f64, &'static str)> = MODELS
         .iter()
-        .map(|m| (strsim::jaro_winkler(id, m.id), m.id))
+        .map(|m| {
+            // A model whose id contains what was typed ("gpt-j") beats a similar-looking prefix.
+            let contains = if m.id.contains(&needle) { 1.0 } else { 0.0 };
+            (contains + strsim::jaro_winkler(&needle, m.id), m.id)
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.into_iter().take(3).map(|(_, id)| id).collect()
@@ -110,8 +115,9 @@ mod tests {
     #[test]
     fn closest_suggests_the_intended_model_first() {
         assert_eq!(closest("huggingface-textgeneration1-gpt-j-6")[0], "huggingface-textgeneration1-gpt-j-6b");
-        assert_eq!(closest("meta-textgeneration-llama-2-7b-chat")[0], "meta-textgeneration-llama-2-7b-f");
+        assert_eq!(closest("meta-textgeneration-llama2-7b-f")[0], "meta-textgeneration-llama-2-7b-f");
         assert!(find("meta-textgeneration-llama-2-70b-f").is_some_and(|m| m.gated));
+        assert_eq!(closest("gpt-j")[0], "huggingface-textgeneration1-gpt-j-6b");
         assert!(find("gpt-j").is_none());
     }
 }

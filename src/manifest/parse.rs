@@ -84,9 +84,14 @@ fn parse(source: &Arc<SourceText>) -> Result<Manifest, Vec<Diagnostic>> {
 fn parse_error(source: &Arc<SourceText>, err: &serde_saphyr::Error) -> Diagnostic {
     let raw = err.without_snippet().to_string();
     let message = strip_location_suffix(&raw);
-    let (code, help) = classify(&message);
-    let mut d = Diagnostic::new(code, message.clone()).help(help);
-    if let Some(loc) = err.location() {
+    let (code, message, help) = classify(&message);
+    let top_level_missing = code == "manifest::missing-field"
+        && TOP_LEVEL_REQUIRED.iter().any(|k| message.ends_with(k));
+    let mut d = Diagnostic::new(code, message).help(help);
+    if top_level_missing {
+        let first_line = source.text.find('\n').unwrap_or(source.text.len()).max(1);
+        d = d.at(source, 0..first_line, "this manifest");
+    } else if let Some(loc) = err.location() {
         let span = loc.span();
         let start = span
             .byte_offset()
@@ -108,35 +113,57 @@ fn strip_location_suffix(raw: &str) -> String {
     }
 }
 
-fn classify(message: &str) -> (&'static str, String) {
+/// The diagnostic code, a clearer message where the parser's is terse, and the help line.
+fn classify(message: &str) -> (&'static str, String, String) {
     let m = message.to_ascii_lowercase();
+    let wrong_type = |msg: String, help: &str| ("manifest::wrong-type", msg, help.to_string());
     if m.contains("unknown field") {
         (
             "manifest::unknown-field",
-            "remove the key or fix its spelling; the schema (`sagetune schema`) lists every allowed key".into(),
+            message.to_string(),
+            "remove the key or fix its spelling; `sagetune schema` lists every allowed key".into(),
         )
     } else if m.contains("duplicate") {
+        let msg = message.split(", set DuplicateKeyPolicy").next().unwrap_or(message);
         (
             "manifest::duplicate-key",
+            msg.to_string(),
             "each key may appear once in a mapping; remove or rename one of them".into(),
         )
     } else if m.contains("missing field") {
         (
             "manifest::missing-field",
-            "add the required key; see examples/quickstart/sagetune.yaml".into(),
+            message.to_string(),
+            "add the required key; examples/quickstart/sagetune.yaml shows a complete manifest".into(),
         )
-    } else if m.contains("invalid type") || m.contains("invalid value") || m.contains("expected") {
-        (
-            "manifest::wrong-type",
-            "write the value with the type the key takes (`sagetune schema` shows it); quote text that looks like a number or boolean".into(),
-        )
-    } else {
+    } else if m.starts_with("while ") || m.contains("did not find") || m.contains("unclosed") || m.contains("scanning") {
         (
             "manifest::syntax",
-            "fix the YAML syntax at this position (indentation, a missing `:` or an unclosed quote or bracket)".into(),
+            message.to_string(),
+            "fix the YAML syntax here: indentation, a missing `:`, or an unclosed quote or bracket".into(),
+        )
+    } else if m.contains("invalid u32") || m.contains("invalid u64") {
+        wrong_type("expected a whole number of 0 or more".into(), "write a number such as `1`, without quotes")
+    } else if m.contains("invalid boolean") {
+        wrong_type(
+            "expected `true` or `false`".into(),
+            "sagetune reads YAML 1.2 booleans only: write `true` or `false` (not yes/no/on/off)",
+        )
+    } else if m.contains("mapping") && m.contains("expected") {
+        wrong_type(
+            "expected a mapping (`key: value` lines)".into(),
+            "write this section as named entries (`name:` then indented keys), not as a list",
+        )
+    } else {
+        wrong_type(
+            message.to_string(),
+            "write the value with the type the key takes (`sagetune schema` shows it); quote text that looks like a number or boolean",
         )
     }
 }
+
+/// Top-level keys whose absence is best shown at the top of the file.
+const TOP_LEVEL_REQUIRED: [&str; 3] = ["`stack`", "`artifacts`", "`role`"];
 
 fn label_for(code: &str) -> &'static str {
     match code {
@@ -144,6 +171,7 @@ fn label_for(code: &str) -> &'static str {
         "manifest::duplicate-key" => "duplicate key",
         "manifest::missing-field" => "in this mapping",
         "manifest::wrong-type" => "wrong type",
+        "manifest::syntax" => "syntax error",
         _ => "here",
     }
 }

@@ -454,10 +454,7 @@ pub fn parse_max_runtime(text: &str) -> Result<Duration, String> {
     if d < Duration::from_secs(1) {
         Err("is shorter than one second".into())
     } else if d > MAX_RUNTIME_LIMIT {
-        Err(format!(
-            "exceeds SageMaker's limit of 28 days ({})",
-            humantime::format_duration(d)
-        ))
+        Err("exceeds SageMaker's limit of 28 days".into())
     } else {
         Ok(d)
     }

@@ -1,0 +1,96 @@
+//! The commands that succeed: examples validate, `models`, `schema`, usage errors.
+
+use crate::sagetune;
+
+#[test]
+fn every_example_validates() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("sagetune.yaml").exists() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let run = sagetune(&["validate", "-f", &format!("examples/{name}/sagetune.yaml")]);
+        assert_eq!(run.code, 0, "{name}\n{}", run.snapshot());
+        assert!(run.stderr.is_empty(), "{name}: no warnings expected\n{}", run.stderr);
+        let text = std::fs::read_to_string(dir.join("sagetune.yaml")).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../../schemas/sagetune.schema.json\n"),
+            "{name}: the example carries the schema modeline"
+        );
+        count += 1;
+    }
+    assert!(count >= 3, "quickstart, csv and jsonl examples exist");
+}
+
+#[test]
+fn quickstart_summary() {
+    let run = sagetune(&["validate", "-f", "examples/quickstart/sagetune.yaml"]);
+    insta::assert_snapshot!(run.snapshot());
+}
+
+#[test]
+fn warnings_do_not_fail_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("t")).unwrap();
+    std::fs::create_dir_all(dir.path().join("v")).unwrap();
+    std::fs::write(dir.path().join("t/a.txt"), "Revenue grew.\n").unwrap();
+    std::fs::write(dir.path().join("v/b.txt"), "Costs fell.\n").unwrap();
+    let manifest = dir.path().join("sagetune.yaml");
+    std::fs::write(
+        &manifest,
+        "stack: warn\nartifacts: s3://bucket-x/p/\nrole: {create: true}\ndatasets:\n  d:\n    train: t\n    validation: v\nfine_tunes:\n  f:\n    model: huggingface-textgeneration1-gpt-neo-125m\n    dataset: d\n    hyperparameters:\n      validation_split_ratio: 0.3\n",
+    )
+    .unwrap();
+    let run = sagetune(&["validate", "-f", manifest.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert!(run.stderr.contains("validation_split_ratio has no effect"), "{}", run.stderr);
+    assert!(run.stderr.contains("sagetune.yaml:13:7"), "{}", run.stderr);
+}
+
+#[test]
+fn missing_manifest_is_a_clear_error() {
+    let run = sagetune(&["validate", "-f", "does/not/exist.yaml"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.snapshot());
+}
+
+#[test]
+fn models_table_and_json() {
+    let table = sagetune(&["models"]);
+    assert_eq!(table.code, 0);
+    insta::assert_snapshot!(table.stdout);
+    let json = sagetune(&["models", "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let models = parsed.as_array().unwrap();
+    assert_eq!(models.len(), 17);
+    assert!(models.iter().all(|m| m["id"].is_string() && m["gated"].is_boolean()));
+}
+
+#[test]
+fn committed_schema_is_up_to_date() {
+    let run = sagetune(&["schema"]);
+    assert_eq!(run.code, 0);
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/sagetune.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        run.stdout == committed,
+        "schemas/sagetune.schema.json is out of date: run `cargo run -- schema > schemas/sagetune.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert_eq!(schema["properties"]["stack"]["pattern"], "^[a-z][a-z0-9-]{0,23}$");
+    assert!(schema["definitions"]["FineTune"]["properties"]["instance_count"]["minimum"].is_number());
+    assert_eq!(schema["definitions"]["FineTune"]["additionalProperties"], false);
+}
+
+#[test]
+fn unknown_command_is_a_usage_error() {
+    let run = sagetune(&["frobnicate"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unrecognized subcommand"), "{}", run.stderr);
+}

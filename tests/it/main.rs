@@ -1,0 +1,47 @@
+//! The one integration-test binary: runs the real `sagetune` binary and snapshots what a
+//! user sees (exit code, stdout, stderr).
+
+mod cli;
+mod fixtures;
+
+use std::path::Path;
+use std::process::Command;
+
+/// The result of one run of the binary, in the form snapshots store it.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// `exit`, `stdout` and `stderr` as one stable text.
+    pub fn snapshot(&self) -> String {
+        format!(
+            "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `sagetune args…` from the crate root with no colour and no AWS configuration, so a
+/// developer's own profile can never be used.
+pub fn sagetune(args: &[&str]) -> Run {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagetune"));
+    cmd.args(args).current_dir(root).env("NO_COLOR", "1");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("AWS_CONFIG_FILE", "/nonexistent/sagetune-tests")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/sagetune-tests")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let out = cmd.output().expect("the sagetune binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
