@@ -30,7 +30,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// Path of the manifest.
-    #[arg(short = 'f', long = "file", value_name = "PATH", default_value = "sagetune.yaml")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "PATH",
+        default_value = "sagetune.yaml"
+    )]
     pub file: PathBuf,
     /// Allow dataset paths (and symlinks) that lead outside the manifest's folder.
     #[arg(long)]

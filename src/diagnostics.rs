@@ -37,7 +37,9 @@ impl SourceText {
 
     /// 1-based line and column (in characters) of a byte offset of the real file.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let local = offset.saturating_sub(self.first_offset).min(self.text.len());
+        let local = offset
+            .saturating_sub(self.first_offset)
+            .min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, local)];
         let line = before.matches('\n').count();
         let col = before.rsplit('\n').next().unwrap_or("").chars().count();
@@ -95,7 +97,12 @@ impl Diagnostic {
     }
 
     /// Points the diagnostic at `span` of `source`, with a short label.
-    pub fn at(mut self, source: &Arc<SourceText>, span: Range<usize>, label: impl Into<String>) -> Self {
+    pub fn at(
+        mut self,
+        source: &Arc<SourceText>,
+        span: Range<usize>,
+        label: impl Into<String>,
+    ) -> Self {
         self.location = Some(Location {
             source: source.clone(),
             span,
@@ -202,11 +209,17 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.0.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.0
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.0.location.as_ref().map(|l| &*l.source as &dyn SourceCode)
+        self.0
+            .location
+            .as_ref()
+            .map(|l| &*l.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -227,13 +240,16 @@ impl SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let local_start = span.offset().saturating_sub(self.first_offset).min(self.text.len());
+        let local_start = span
+            .offset()
+            .saturating_sub(self.first_offset)
+            .min(self.text.len());
         let local_len = span.len().min(self.text.len() - local_start);
         let local = SourceSpan::new(local_start.into(), local_len);
-        let inner = self
-            .text
-            .as_str()
-            .read_span(&local, context_lines_before, context_lines_after)?;
+        let inner =
+            self.text
+                .as_str()
+                .read_span(&local, context_lines_before, context_lines_after)?;
         let shifted = SourceSpan::new(
             (inner.span().offset() + self.first_offset).into(),
             inner.span().len(),

@@ -24,7 +24,9 @@ pub fn run(format: ListFormat) -> Outcome {
 }
 
 fn table() -> String {
-    let header = ["MODEL ID", "NAME", "GATED", "CHANNEL", "TRAINING", "HOSTING"];
+    let header = [
+        "MODEL ID", "NAME", "GATED", "CHANNEL", "TRAINING", "HOSTING",
+    ];
     let rows: Vec<[String; 6]> = MODELS
         .iter()
         .map(|m| {
@@ -39,7 +41,13 @@ fn table() -> String {
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     let line = |cells: Vec<&str>, out: &mut String| {

@@ -44,11 +44,18 @@ pub fn validate(args: &ManifestArgs) -> Result<Validated, Vec<Diagnostic>> {
     let mut datasets = Vec::new();
     for (name, ds) in &loaded.manifest.datasets {
         let mut files = Vec::new();
-        let entries = [("train", Some(&ds.train)), ("validation", ds.validation.as_ref())];
+        let entries = [
+            ("train", Some(&ds.train)),
+            ("validation", ds.validation.as_ref()),
+        ];
         for (channel, entry) in entries {
             let Some(entry) = entry else { continue };
             match check_file(&loaded, entry, ds.text_column.as_ref(), args.allow_outside) {
-                Ok((file, report)) => files.push(FileCheck { channel, file, report }),
+                Ok((file, report)) => files.push(FileCheck {
+                    channel,
+                    file,
+                    report,
+                }),
                 Err(d) => diags.push(d),
             }
         }
@@ -96,11 +103,21 @@ fn check_file(
             .at(&loaded.source, at, "not in the data")
             .help(format!(
                 "columns found: {}; set text_column to one of them",
-                available.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                available
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )))
         }
         Err(ScanError::Content(c)) => {
-            let source = excerpt(&file.canonical, &file.display, c.line, c.line_offset, c.column);
+            let source = excerpt(
+                &file.canonical,
+                &file.display,
+                c.line,
+                c.line_offset,
+                c.column,
+            );
             let col_byte = source
                 .text
                 .char_indices()
@@ -120,7 +137,13 @@ fn check_file(
 
 /// The one line of a data file an error points at, read again (errors only), at most a few
 /// hundred characters past the error column.
-fn excerpt(path: &Path, shown: &Path, line: u64, offset: Option<u64>, column: u64) -> Arc<SourceText> {
+fn excerpt(
+    path: &Path,
+    shown: &Path,
+    line: u64,
+    offset: Option<u64>,
+    column: u64,
+) -> Arc<SourceText> {
     let name = shown.display().to_string();
     let read = || -> std::io::Result<(u64, String)> {
         let mut f = BufReader::new(std::fs::File::open(path)?);
@@ -145,7 +168,11 @@ fn excerpt(path: &Path, shown: &Path, line: u64, offset: Option<u64>, column: u6
         let mut bytes = Vec::new();
         f.take(limit * 4).read_until(b'\n', &mut bytes)?;
         let text = String::from_utf8_lossy(&bytes);
-        let text: String = text.trim_end_matches(['\n', '\r']).chars().take(limit as usize).collect();
+        let text: String = text
+            .trim_end_matches(['\n', '\r'])
+            .chars()
+            .take(limit as usize)
+            .collect();
         Ok((start, text))
     };
     let (first_offset, text) = read().unwrap_or((0, String::new()));
@@ -187,12 +214,19 @@ pub fn run(args: &ManifestArgs) -> Outcome {
 fn summary(v: &Validated) -> String {
     let m = &v.loaded.manifest;
     let mut out = String::new();
-    let region = m.region.as_ref().map(|r| r.get().as_str()).unwrap_or("from the AWS configuration");
+    let region = m
+        .region
+        .as_ref()
+        .map(|r| r.get().as_str())
+        .unwrap_or("from the AWS configuration");
     let _ = writeln!(out, "Stack {} (region {region})", m.stack.get());
     let _ = writeln!(out, "  artifacts  {}", m.artifacts.get());
     let role = match (&m.role.arn, &m.role.create) {
         (Some(arn), _) => arn.get().clone(),
-        _ => format!("{}-sagemaker-execution (managed by sagetune)", m.stack.get()),
+        _ => format!(
+            "{}-sagemaker-execution (managed by sagetune)",
+            m.stack.get()
+        ),
     };
     let _ = writeln!(out, "  role       {role}");
 
@@ -205,8 +239,16 @@ fn summary(v: &Validated) -> String {
             let r = &f.report;
             total_bytes += r.bytes;
             total_files += 1;
-            let unit = if r.format == data::Format::Txt { "lines" } else { "rows" };
-            let column = r.text_column.as_ref().map(|c| format!(", text in `{c}`")).unwrap_or_default();
+            let unit = if r.format == data::Format::Txt {
+                "lines"
+            } else {
+                "rows"
+            };
+            let column = r
+                .text_column
+                .as_ref()
+                .map(|c| format!(", text in `{c}`"))
+                .unwrap_or_default();
             let _ = writeln!(out, "    {:<10}  {}", f.channel, f.file.display.display());
             let _ = writeln!(
                 out,
@@ -234,16 +276,35 @@ fn summary(v: &Validated) -> String {
     }
     for (name, ft) in &m.fine_tunes {
         let model = catalog::find(&ft.model).expect("validated: the model is in the catalog");
-        let version = ft.model_version.as_ref().map(|v| v.get().as_str()).unwrap_or("*");
-        let _ = writeln!(out, "  {}  {} ({} @ {version}) on dataset {}", name.get(), model.name, model.id, ft.dataset.get());
+        let version = ft
+            .model_version
+            .as_ref()
+            .map(|v| v.get().as_str())
+            .unwrap_or("*");
+        let _ = writeln!(
+            out,
+            "  {}  {} ({} @ {version}) on dataset {}",
+            name.get(),
+            model.name,
+            model.id,
+            ft.dataset.get()
+        );
         let instance = ft
             .instance_type
             .as_ref()
             .map(|i| i.get().clone())
             .unwrap_or_else(|| format!("{} (model default)", model.default_training_instance));
         let count = ft.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1);
-        let runtime = ft.max_runtime.as_ref().map(|r| r.get().as_str()).unwrap_or("model default");
-        let _ = writeln!(out, "    training on {instance} ×{count}, max runtime {runtime}, {} hyperparameter(s) set", ft.hyperparameters.len());
+        let runtime = ft
+            .max_runtime
+            .as_ref()
+            .map(|r| r.get().as_str())
+            .unwrap_or("model default");
+        let _ = writeln!(
+            out,
+            "    training on {instance} ×{count}, max runtime {runtime}, {} hyperparameter(s) set",
+            ft.hyperparameters.len()
+        );
     }
 
     if !m.endpoints.is_empty() {
@@ -254,12 +315,28 @@ fn summary(v: &Validated) -> String {
             .fine_tunes
             .get(ep.fine_tune.get().as_str())
             .and_then(|ft| catalog::find(&ft.model));
-        let instance = ep.instance_type.as_ref().map(|i| i.get().clone()).unwrap_or_else(|| {
-            format!("{} (model default)", model.map(|m| m.default_inference_instance).unwrap_or("?"))
-        });
+        let instance = ep
+            .instance_type
+            .as_ref()
+            .map(|i| i.get().clone())
+            .unwrap_or_else(|| {
+                format!(
+                    "{} (model default)",
+                    model.map(|m| m.default_inference_instance).unwrap_or("?")
+                )
+            });
         let count = ep.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1);
-        let protect = if ep.protect.as_ref().is_some_and(|p| *p.get()) { ", protected" } else { "" };
-        let _ = writeln!(out, "  {}  serves {} on {instance} ×{count}{protect}", name.get(), ep.fine_tune.get());
+        let protect = if ep.protect.as_ref().is_some_and(|p| *p.get()) {
+            ", protected"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {}  serves {} on {instance} ×{count}{protect}",
+            name.get(),
+            ep.fine_tune.get()
+        );
     }
 
     let _ = writeln!(

@@ -98,7 +98,9 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
         })?;
         check_inside(&file_canonical, &file_display)?;
         if !file_canonical.is_file() {
-            return Err(DiscoverError::NotDataFile(file_display.display().to_string()));
+            return Err(DiscoverError::NotDataFile(
+                file_display.display().to_string(),
+            ));
         }
         (file_display, file_canonical)
     } else {
@@ -160,7 +162,9 @@ fn only_entry(dir: &Path) -> Result<String, DiscoverError> {
     match found.len() {
         0 => Err(DiscoverError::EmptyFolder(shown)),
         1 if !found[0].ends_with('/') => Ok(found.remove(0)),
-        1 => Err(DiscoverError::NotDataFile(dir.join(&found[0]).display().to_string())),
+        1 => Err(DiscoverError::NotDataFile(
+            dir.join(&found[0]).display().to_string(),
+        )),
         _ => Err(DiscoverError::SeveralEntries { dir: shown, found }),
     }
 }
@@ -200,13 +204,27 @@ mod tests {
     fn folder_rules_are_errors_that_list_what_was_found() {
         let t = tree();
         match discover(t.path(), "two", false) {
-            Err(DiscoverError::SeveralEntries { found, .. }) => assert_eq!(found, ["a.csv", "b.csv"]),
+            Err(DiscoverError::SeveralEntries { found, .. }) => {
+                assert_eq!(found, ["a.csv", "b.csv"])
+            }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(discover(t.path(), "empty", false), Err(DiscoverError::EmptyFolder(_))));
-        assert!(matches!(discover(t.path(), "nested", false), Err(DiscoverError::NotDataFile(_))));
-        assert!(matches!(discover(t.path(), "notes.md", false), Err(DiscoverError::NotDataFile(_))));
-        assert!(matches!(discover(t.path(), "missing/", false), Err(DiscoverError::NotFound(_))));
+        assert!(matches!(
+            discover(t.path(), "empty", false),
+            Err(DiscoverError::EmptyFolder(_))
+        ));
+        assert!(matches!(
+            discover(t.path(), "nested", false),
+            Err(DiscoverError::NotDataFile(_))
+        ));
+        assert!(matches!(
+            discover(t.path(), "notes.md", false),
+            Err(DiscoverError::NotDataFile(_))
+        ));
+        assert!(matches!(
+            discover(t.path(), "missing/", false),
+            Err(DiscoverError::NotFound(_))
+        ));
     }
 
     #[test]
@@ -215,12 +233,16 @@ mod tests {
         fs::write(outer.path().join("secret.txt"), "x").unwrap();
         let base = outer.path().join("project");
         fs::create_dir_all(base.join("data")).unwrap();
-        std::os::unix::fs::symlink(outer.path().join("secret.txt"), base.join("data/link.txt")).unwrap();
+        std::os::unix::fs::symlink(outer.path().join("secret.txt"), base.join("data/link.txt"))
+            .unwrap();
         match discover(&base, "../secret.txt", false) {
             Err(DiscoverError::Outside { target, .. }) => assert_eq!(target, "../secret.txt"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(discover(&base, "data", false), Err(DiscoverError::Outside { .. })));
+        assert!(matches!(
+            discover(&base, "data", false),
+            Err(DiscoverError::Outside { .. })
+        ));
         assert!(discover(&base, "data", true).is_ok());
         assert!(discover(&base, "../secret.txt", true).is_ok());
     }

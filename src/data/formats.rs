@@ -13,7 +13,11 @@ use super::Format;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Checks a whole stream in `format`; `text_column` overrides the default column rule.
-pub(super) fn check(format: Format, r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
+pub(super) fn check(
+    format: Format,
+    r: &mut impl BufRead,
+    text_column: Option<&str>,
+) -> Result<Counts, ScanError> {
     skip_bom(r)?;
     match format {
         Format::Txt => txt(r),
@@ -41,7 +45,13 @@ fn first_non_space(r: &mut impl BufRead) -> std::io::Result<Option<u8>> {
     Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
 }
 
-fn content(line: u64, column: u64, line_offset: Option<u64>, message: String, help: &str) -> ScanError {
+fn content(
+    line: u64,
+    column: u64,
+    line_offset: Option<u64>,
+    message: String,
+    help: &str,
+) -> ScanError {
     ScanError::Content(ContentError {
         line,
         column,
@@ -51,15 +61,14 @@ fn content(line: u64, column: u64, line_offset: Option<u64>, message: String, he
     })
 }
 
-const UTF8_HELP: &str = "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)";
-
-/// Validates one line as UTF-8, reporting the character column of the first bad byte.
-fn utf8(line: &[u8], no: u64, offset: u64) -> Result<&str, ScanError> {
-    std::str::from_utf8(line).map_err(|e| {
-        let good = &line[..e.valid_up_to()];
-        let col = String::from_utf8_lossy(good).chars().count() as u64 + 1;
-        content(no, col, Some(offset), "invalid UTF-8".into(), UTF8_HELP)
-    })
+/// Whether text is empty after trimming whitespace (Unicode whitespace included). UTF-8
+/// validity is checked by the scan's reader thread, not here.
+fn is_blank(text: &[u8]) -> bool {
+    match text.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(i) if text[i].is_ascii() => false,
+        Some(i) => std::str::from_utf8(&text[i..]).is_ok_and(|s| s.trim().is_empty()),
+    }
 }
 
 /// Calls `f(line, line_number, line_offset)` for every line (without `\n`/`\r\n`), copying
@@ -107,16 +116,19 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 
 fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
     let mut counts = Counts::default();
-    for_each_line(r, |line, no, offset| {
-        let text = utf8(line, no, offset)?;
+    for_each_line(r, |line, _, _| {
         counts.rows += 1;
-        if text.trim().is_empty() {
-            counts.empty_rows += 1;
-        }
+        counts.empty_rows += u64::from(is_blank(line));
         Ok(())
     })?;
     if counts.rows == counts.empty_rows {
-        return Err(content(1, 1, Some(0), "the file has no text".into(), "put the domain text in the file; blank lines are not training data"));
+        return Err(content(
+            1,
+            1,
+            Some(0),
+            "the file has no text".into(),
+            "put the domain text in the file; blank lines are not training data",
+        ));
     }
     Ok(counts)
 }
@@ -128,17 +140,28 @@ fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanEr
         .from_reader(r);
     let headers = reader.byte_headers().map_err(csv_error)?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        return Err(content(1, 1, Some(0), "the file is empty; a CSV file needs a header row".into(), "start the file with a header row naming the columns, e.g. `text`"));
+        return Err(content(
+            1,
+            1,
+            Some(0),
+            "the file is empty; a CSV file needs a header row".into(),
+            "start the file with a header row naming the columns, e.g. `text`",
+        ));
     }
     let names: Vec<String> = headers
         .iter()
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect();
     let index = match text_column {
-        Some(col) => names.iter().position(|n| n == col).ok_or_else(|| ScanError::MissingColumn {
-            column: col.to_string(),
-            available: names.clone(),
-        })?,
+        Some(col) => {
+            names
+                .iter()
+                .position(|n| n == col)
+                .ok_or_else(|| ScanError::MissingColumn {
+                    column: col.to_string(),
+                    available: names.clone(),
+                })?
+        }
         None => names.iter().position(|n| n == "text").unwrap_or(0),
     };
     let mut counts = Counts {
@@ -147,24 +170,33 @@ fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanEr
     };
     let mut record = csv::ByteRecord::new();
     while reader.read_byte_record(&mut record).map_err(csv_error)? {
-        let pos = record.position().expect("records read from a reader have a position");
-        let text = utf8(record.as_slice(), pos.line(), pos.byte())
-            .map(|_| std::str::from_utf8(&record[index]).unwrap_or_default())?;
         counts.rows += 1;
-        if text.trim().is_empty() {
-            counts.empty_rows += 1;
-        }
+        counts.empty_rows += u64::from(is_blank(&record[index]));
     }
     if counts.rows == counts.empty_rows {
-        let what = if counts.rows == 0 { "no data rows" } else { "no text: every row's text is empty" };
-        return Err(content(1, 1, Some(0), format!("the file has {what}"), "add rows with domain text under the header"));
+        let what = if counts.rows == 0 {
+            "no data rows"
+        } else {
+            "no text: every row's text is empty"
+        };
+        return Err(content(
+            1,
+            1,
+            Some(0),
+            format!("the file has {what}"),
+            "add rows with domain text under the header",
+        ));
     }
     Ok(counts)
 }
 
 fn csv_error(e: csv::Error) -> ScanError {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => {
             let (line, byte) = pos.as_ref().map(|p| (p.line(), p.byte())).unwrap_or((0, 0));
             content(
                 line,
@@ -175,7 +207,13 @@ fn csv_error(e: csv::Error) -> ScanError {
             )
         }
         csv::ErrorKind::Io(io) => ScanError::Io(io.to_string()),
-        _ => content(1, 1, Some(0), format!("malformed CSV: {e}"), "write the file as RFC 4180 CSV with a header row"),
+        _ => content(
+            1,
+            1,
+            Some(0),
+            format!("malformed CSV: {e}"),
+            "write the file as RFC 4180 CSV with a header row",
+        ),
     }
 }
 
@@ -193,15 +231,16 @@ fn json_lines(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts,
     };
     let mut counts = Counts::default();
     for_each_line(r, |line, no, offset| {
-        let text = utf8(line, no, offset)?;
-        if text.trim().is_empty() {
+        if is_blank(line) {
             return Ok(());
         }
-        let mut de = serde_json::Deserializer::from_str(text);
-        let row = RowSeed { column: &mut column }
-            .deserialize(&mut de)
-            .and_then(|row| de.end().map(|_| row))
-            .map_err(|e| json_error(&e, Some(no), Some(offset)))?;
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let row = RowSeed {
+            column: &mut column,
+        }
+        .deserialize(&mut de)
+        .and_then(|row| de.end().map(|_| row))
+        .map_err(|e| json_error(&e, Some(no), Some(offset)))?;
         counts.rows += 1;
         counts.empty_rows += u64::from(row.is_empty);
         Ok(())
@@ -231,8 +270,18 @@ fn json_array(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts,
 
 fn finish_json(mut counts: Counts, column: Column) -> Result<Counts, ScanError> {
     if counts.rows == counts.empty_rows {
-        let what = if counts.rows == 0 { "no records" } else { "no text: every record's text is empty" };
-        return Err(content(1, 1, Some(0), format!("the file has {what}"), "add JSON objects with the domain text in a `text` field"));
+        let what = if counts.rows == 0 {
+            "no records"
+        } else {
+            "no text: every record's text is empty"
+        };
+        return Err(content(
+            1,
+            1,
+            Some(0),
+            format!("the file has {what}"),
+            "add JSON objects with the domain text in a `text` field",
+        ));
     }
     counts.text_column = column.name;
     Ok(counts)
@@ -348,7 +397,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Row, A::Error> {
-        Err(de::Error::custom("the record is an array, not a JSON object"))
+        Err(de::Error::custom(
+            "the record is an array, not a JSON object",
+        ))
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Row, E> {
@@ -389,7 +440,9 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(row) = seq.next_element_seed(RowSeed { column: self.column })? {
+        while let Some(row) = seq.next_element_seed(RowSeed {
+            column: self.column,
+        })? {
             self.counts.rows += 1;
             self.counts.empty_rows += u64::from(row.is_empty);
         }
@@ -438,7 +491,11 @@ impl<'de> de::Deserialize<'de> for Text {
                 f.write_str("a string")
             }
             fn visit_str<E>(self, v: &str) -> Result<Text, E> {
-                Ok(if v.trim().is_empty() { Text::Empty } else { Text::NonEmpty })
+                Ok(if v.trim().is_empty() {
+                    Text::Empty
+                } else {
+                    Text::NonEmpty
+                })
             }
             fn visit_unit<E>(self) -> Result<Text, E> {
                 Ok(Text::Empty)
@@ -492,16 +549,28 @@ mod tests {
 
     #[test]
     fn txt_errors() {
-        assert_eq!(err_at(run(Format::Txt, "  \n\n", None)).2, "the file has no text");
-        let mut bytes = b"ok\nab".to_vec();
-        bytes.push(0xff);
-        assert_eq!(err_at(check(Format::Txt, &mut &bytes[..], None)), (2, 3, "invalid UTF-8".into()));
+        assert_eq!(
+            err_at(run(Format::Txt, "  \n\n", None)).2,
+            "the file has no text"
+        );
+        assert_eq!(
+            err_at(run(Format::Txt, "\u{3000}\n", None)).2,
+            "the file has no text"
+        );
     }
 
     #[test]
     fn csv_picks_text_then_first_column() {
-        let c = run(Format::Csv, "id,text\n1,hello\n2,\"\"\n3,\"multi\nline\"\n", None).unwrap();
-        assert_eq!((c.rows, c.empty_rows, c.text_column.as_deref()), (3, 1, Some("text")));
+        let c = run(
+            Format::Csv,
+            "id,text\n1,hello\n2,\"\"\n3,\"multi\nline\"\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.rows, c.empty_rows, c.text_column.as_deref()),
+            (3, 1, Some("text"))
+        );
         let c = run(Format::Csv, "body,id\nhello,1\n", None).unwrap();
         assert_eq!(c.text_column.as_deref(), Some("body"));
         let c = run(Format::Csv, "body,id\nhello,1\n", Some("id")).unwrap();
@@ -511,13 +580,23 @@ mod tests {
     #[test]
     fn csv_errors() {
         let (line, _, msg) = err_at(run(Format::Csv, "a,b\n1,2\n3\n", None));
-        assert_eq!((line, msg.as_str()), (3, "this row has 1 fields but the header has 2"));
+        assert_eq!(
+            (line, msg.as_str()),
+            (3, "this row has 1 fields but the header has 2")
+        );
         assert!(err_at(run(Format::Csv, "", None)).2.contains("empty"));
-        assert!(err_at(run(Format::Csv, "text\n", None)).2.contains("no data rows"));
-        assert!(err_at(run(Format::Csv, "text\n\"\"\n", None)).2.contains("every row"));
+        assert!(err_at(run(Format::Csv, "text\n", None))
+            .2
+            .contains("no data rows"));
+        assert!(err_at(run(Format::Csv, "text\n\"\"\n", None))
+            .2
+            .contains("every row"));
         match run(Format::Csv, "a,b\n1,2\n", Some("body")) {
             Err(ScanError::MissingColumn { column, available }) => {
-                assert_eq!((column.as_str(), available), ("body", vec!["a".to_string(), "b".into()]))
+                assert_eq!(
+                    (column.as_str(), available),
+                    ("body", vec!["a".to_string(), "b".into()])
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -525,9 +604,22 @@ mod tests {
 
     #[test]
     fn json_lines_and_arrays() {
-        let c = run(Format::Jsonl, "{\"text\":\"a\"}\n\n{\"text\":\"  \",\"x\":1}\n", None).unwrap();
-        assert_eq!((c.rows, c.empty_rows, c.text_column.as_deref()), (2, 1, Some("text")));
-        let c = run(Format::Json, " [ {\"body\": \"a\"},\n {\"body\": \"b\"} ]", None).unwrap();
+        let c = run(
+            Format::Jsonl,
+            "{\"text\":\"a\"}\n\n{\"text\":\"  \",\"x\":1}\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.rows, c.empty_rows, c.text_column.as_deref()),
+            (2, 1, Some("text"))
+        );
+        let c = run(
+            Format::Json,
+            " [ {\"body\": \"a\"},\n {\"body\": \"b\"} ]",
+            None,
+        )
+        .unwrap();
         assert_eq!((c.rows, c.text_column.as_deref()), (2, Some("body")));
         let c = run(Format::Json, "{\"body\": \"a\"}\n", None).unwrap();
         assert_eq!(c.rows, 1);
@@ -535,16 +627,34 @@ mod tests {
 
     #[test]
     fn json_errors_carry_the_line() {
-        let (line, _, msg) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"text\": 3}\n", None));
-        assert_eq!((line, msg.as_str()), (2, "the text field `text` is a number; it must be a string"));
-        let (line, _, msg) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"other\":\"b\"}\n", None));
+        let (line, _, msg) = err_at(run(
+            Format::Jsonl,
+            "{\"text\":\"a\"}\n{\"text\": 3}\n",
+            None,
+        ));
+        assert_eq!(
+            (line, msg.as_str()),
+            (2, "the text field `text` is a number; it must be a string")
+        );
+        let (line, _, msg) = err_at(run(
+            Format::Jsonl,
+            "{\"text\":\"a\"}\n{\"other\":\"b\"}\n",
+            None,
+        ));
         assert_eq!(line, 2);
         assert!(msg.starts_with("the record has no field `text`"), "{msg}");
-        let (line, col, _) = err_at(run(Format::Jsonl, "{\"text\":\"a\"}\n{\"text\": \"b\"\n", None));
+        let (line, col, _) = err_at(run(
+            Format::Jsonl,
+            "{\"text\":\"a\"}\n{\"text\": \"b\"\n",
+            None,
+        ));
         assert_eq!((line, col), (2, 12));
         let (line, _, msg) = err_at(run(Format::Json, "[\n{\"text\":\"a\"},\n[1]\n]", None));
         assert_eq!(line, 3);
         assert!(msg.contains("array, not a JSON object"), "{msg}");
-        assert!(matches!(run(Format::Jsonl, "{\"a\":\"x\"}\n", Some("body")), Err(ScanError::MissingColumn { .. })));
+        assert!(matches!(
+            run(Format::Jsonl, "{\"a\":\"x\"}\n", Some("body")),
+            Err(ScanError::MissingColumn { .. })
+        ));
     }
 }

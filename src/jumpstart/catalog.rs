@@ -57,23 +57,107 @@ const fn llama(
 
 /// The catalog, in the order of the AWS domain-adaptation documentation.
 pub const MODELS: [CatalogModel; 17] = [
-    hf("huggingface-textgeneration1-bloom-3b", "Bloom 3B", "ml.g5.2xlarge"),
-    hf("huggingface-textgeneration1-bloom-7b1", "Bloom 7B1", "ml.g5.12xlarge"),
-    hf("huggingface-textgeneration1-bloomz-3b-fp16", "BloomZ 3B FP16", "ml.g5.2xlarge"),
-    hf("huggingface-textgeneration1-bloomz-7b1-fp16", "BloomZ 7B1 FP16", "ml.g5.12xlarge"),
-    hf("huggingface-textgeneration1-gpt-2-xl", "GPT-2 XL", "ml.g5.2xlarge"),
-    hf("huggingface-textgeneration1-gpt-j-6b", "GPT-J 6B", "ml.g5.12xlarge"),
-    hf("huggingface-textgeneration1-gpt-neo-1-3b", "GPT-Neo 1.3B", "ml.g5.2xlarge"),
-    hf("huggingface-textgeneration1-gpt-neo-125m", "GPT-Neo 125M", "ml.g5.2xlarge"),
-    hf("huggingface-textgeneration1-gpt-neo-2-7b", "GPT-Neo 2.7B", "ml.g5.2xlarge"),
-    llama("meta-textgeneration-llama-2-7b", "Llama 2 7B", META, "ml.g5.12xlarge", "ml.g5.2xlarge"),
-    llama("meta-textgeneration-llama-2-13b", "Llama 2 13B", META, "ml.g5.24xlarge", "ml.g5.12xlarge"),
-    llama("meta-textgeneration-llama-2-70b", "Llama 2 70B", META, "ml.g5.48xlarge", "ml.g5.48xlarge"),
-    llama("meta-textgeneration-llama-2-7b-f", "Llama 2 7B Chat", META, "ml.g5.12xlarge", "ml.g5.2xlarge"),
-    llama("meta-textgeneration-llama-2-13b-f", "Llama 2 13B Chat", META, "ml.g5.24xlarge", "ml.g5.12xlarge"),
-    llama("meta-textgeneration-llama-2-70b-f", "Llama 2 70B Chat", META, "ml.g5.48xlarge", "ml.g5.48xlarge"),
-    llama("meta-textgenerationneuron-llama-2-7b", "Llama 2 7B Neuron", NEURON, "ml.trn1.32xlarge", "ml.inf2.xlarge"),
-    llama("meta-textgenerationneuron-llama-2-13b", "Llama 2 13B Neuron", NEURON, "ml.trn1.32xlarge", "ml.inf2.24xlarge"),
+    hf(
+        "huggingface-textgeneration1-bloom-3b",
+        "Bloom 3B",
+        "ml.g5.2xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-bloom-7b1",
+        "Bloom 7B1",
+        "ml.g5.12xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-bloomz-3b-fp16",
+        "BloomZ 3B FP16",
+        "ml.g5.2xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-bloomz-7b1-fp16",
+        "BloomZ 7B1 FP16",
+        "ml.g5.12xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-gpt-2-xl",
+        "GPT-2 XL",
+        "ml.g5.2xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-gpt-j-6b",
+        "GPT-J 6B",
+        "ml.g5.12xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-gpt-neo-1-3b",
+        "GPT-Neo 1.3B",
+        "ml.g5.2xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-gpt-neo-125m",
+        "GPT-Neo 125M",
+        "ml.g5.2xlarge",
+    ),
+    hf(
+        "huggingface-textgeneration1-gpt-neo-2-7b",
+        "GPT-Neo 2.7B",
+        "ml.g5.2xlarge",
+    ),
+    llama(
+        "meta-textgeneration-llama-2-7b",
+        "Llama 2 7B",
+        META,
+        "ml.g5.12xlarge",
+        "ml.g5.2xlarge",
+    ),
+    llama(
+        "meta-textgeneration-llama-2-13b",
+        "Llama 2 13B",
+        META,
+        "ml.g5.24xlarge",
+        "ml.g5.12xlarge",
+    ),
+    llama(
+        "meta-textgeneration-llama-2-70b",
+        "Llama 2 70B",
+        META,
+        "ml.g5.48xlarge",
+        "ml.g5.48xlarge",
+    ),
+    llama(
+        "meta-textgeneration-llama-2-7b-f",
+        "Llama 2 7B Chat",
+        META,
+        "ml.g5.12xlarge",
+        "ml.g5.2xlarge",
+    ),
+    llama(
+        "meta-textgeneration-llama-2-13b-f",
+        "Llama 2 13B Chat",
+        META,
+        "ml.g5.24xlarge",
+        "ml.g5.12xlarge",
+    ),
+    llama(
+        "meta-textgeneration-llama-2-70b-f",
+        "Llama 2 70B Chat",
+        META,
+        "ml.g5.48xlarge",
+        "ml.g5.48xlarge",
+    ),
+    llama(
+        "meta-textgenerationneuron-llama-2-7b",
+        "Llama 2 7B Neuron",
+        NEURON,
+        "ml.trn1.32xlarge",
+        "ml.inf2.xlarge",
+    ),
+    llama(
+        "meta-textgenerationneuron-llama-2-13b",
+        "Llama 2 13B Neuron",
+        NEURON,
+        "ml.trn1.32xlarge",
+        "ml.inf2.24xlarge",
+    ),
 ];
 
 /// The catalog entry of a model id, if it is one of the domain-adaptation models.
@@ -114,8 +198,14 @@ mod tests {
 
     #[test]
     fn closest_suggests_the_intended_model_first() {
-        assert_eq!(closest("huggingface-textgeneration1-gpt-j-6")[0], "huggingface-textgeneration1-gpt-j-6b");
-        assert_eq!(closest("meta-textgeneration-llama2-7b-f")[0], "meta-textgeneration-llama-2-7b-f");
+        assert_eq!(
+            closest("huggingface-textgeneration1-gpt-j-6")[0],
+            "huggingface-textgeneration1-gpt-j-6b"
+        );
+        assert_eq!(
+            closest("meta-textgeneration-llama2-7b-f")[0],
+            "meta-textgeneration-llama-2-7b-f"
+        );
         assert!(find("meta-textgeneration-llama-2-70b-f").is_some_and(|m| m.gated));
         assert_eq!(closest("gpt-j")[0], "huggingface-textgeneration1-gpt-j-6b");
         assert!(find("gpt-j").is_none());

@@ -40,15 +40,23 @@ pub fn load(path: &Path) -> Result<LoadedManifest, Vec<Diagnostic>> {
     let text = String::from_utf8(text).map_err(|e| {
         let src = SourceText::whole(&name, String::from_utf8_lossy(e.as_bytes()).into_owned());
         let at = e.utf8_error().valid_up_to();
-        vec![Diagnostic::new("manifest::not-utf8", format!("{name} is not valid UTF-8"))
-            .at(&src, at..at + 1, "invalid byte here")
-            .help("save the manifest as UTF-8")]
+        vec![
+            Diagnostic::new("manifest::not-utf8", format!("{name} is not valid UTF-8"))
+                .at(&src, at..at + 1, "invalid byte here")
+                .help("save the manifest as UTF-8"),
+        ]
     })?;
     let source = SourceText::whole(&name, text);
     let manifest = parse(&source)?;
     let dir = path
         .parent()
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
         .unwrap_or(Path::new("."))
         .to_path_buf();
     Ok(LoadedManifest {
@@ -124,7 +132,10 @@ fn classify(message: &str) -> (&'static str, String, String) {
             "remove the key or fix its spelling; `sagetune schema` lists every allowed key".into(),
         )
     } else if m.contains("duplicate") {
-        let msg = message.split(", set DuplicateKeyPolicy").next().unwrap_or(message);
+        let msg = message
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(message);
         (
             "manifest::duplicate-key",
             msg.to_string(),
@@ -134,16 +145,25 @@ fn classify(message: &str) -> (&'static str, String, String) {
         (
             "manifest::missing-field",
             message.to_string(),
-            "add the required key; examples/quickstart/sagetune.yaml shows a complete manifest".into(),
+            "add the required key; examples/quickstart/sagetune.yaml shows a complete manifest"
+                .into(),
         )
-    } else if m.starts_with("while ") || m.contains("did not find") || m.contains("unclosed") || m.contains("scanning") {
+    } else if m.starts_with("while ")
+        || m.contains("did not find")
+        || m.contains("unclosed")
+        || m.contains("scanning")
+    {
         (
             "manifest::syntax",
             message.to_string(),
-            "fix the YAML syntax here: indentation, a missing `:`, or an unclosed quote or bracket".into(),
+            "fix the YAML syntax here: indentation, a missing `:`, or an unclosed quote or bracket"
+                .into(),
         )
     } else if m.contains("invalid u32") || m.contains("invalid u64") {
-        wrong_type("expected a whole number of 0 or more".into(), "write a number such as `1`, without quotes")
+        wrong_type(
+            "expected a whole number of 0 or more".into(),
+            "write a number such as `1`, without quotes",
+        )
     } else if m.contains("invalid boolean") {
         wrong_type(
             "expected `true` or `false`".into(),

@@ -45,7 +45,10 @@ pattern!(version_re, MODEL_VERSION_PATTERN);
 pattern!(hyper_name_re, HYPERPARAMETER_NAME_PATTERN);
 pattern!(region_re, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$");
 pattern!(bucket_re, r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
-pattern!(role_arn_re, r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$");
+pattern!(
+    role_arn_re,
+    r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
+);
 pattern!(tag_chars_re, r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$");
 
 struct Checker<'a> {
@@ -54,14 +57,28 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, code: &'static str, message: String, span: Range<usize>, label: &str, help: String) {
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: String,
+        span: Range<usize>,
+        label: &str,
+        help: String,
+    ) {
         let d = Diagnostic::new(code, message)
             .at(&self.loaded.source, span, label)
             .help(help);
         self.out.push(d);
     }
 
-    fn warning(&mut self, code: &'static str, message: String, span: Range<usize>, label: &str, help: String) {
+    fn warning(
+        &mut self,
+        code: &'static str,
+        message: String,
+        span: Range<usize>,
+        label: &str,
+        help: String,
+    ) {
         self.error(code, message, span, label, help);
         if let Some(last) = self.out.pop() {
             self.out.push(last.warning());
@@ -86,7 +103,11 @@ impl Checker<'_> {
     fn instance(&mut self, what: &str, it: &Option<Sp<String>>, count: &Option<Sp<u32>>) {
         if let Some(it) = it {
             if !instance_re().is_match(it) {
-                let fixed = if it.starts_with("ml.") { it.to_string() } else { format!("ml.{}", it.get()) };
+                let fixed = if it.starts_with("ml.") {
+                    it.to_string()
+                } else {
+                    format!("ml.{}", it.get())
+                };
                 self.error(
                     "manifest::invalid-instance-type",
                     format!("{what} instance type `{}` is not a SageMaker ML instance type", it.get()),
@@ -109,19 +130,33 @@ impl Checker<'_> {
         }
     }
 
-    fn reference<V>(&mut self, kind: &str, key: &str, target: &Sp<String>, names: &IndexMap<Sp<String>, V>) {
+    fn reference<V>(
+        &mut self,
+        kind: &str,
+        key: &str,
+        target: &Sp<String>,
+        names: &IndexMap<Sp<String>, V>,
+    ) {
         if names.contains_key(target.get().as_str()) {
             return;
         }
         let known: Vec<&str> = names.keys().map(|k| k.get().as_str()).collect();
         let help = match closest(target, &known) {
-            Some(best) => format!("did you mean `{best}`? {kind}s in this manifest: {}", list(&known)),
-            None if known.is_empty() => format!("this manifest declares no {kind}s; add one under `{kind}s:`"),
+            Some(best) => format!(
+                "did you mean `{best}`? {kind}s in this manifest: {}",
+                list(&known)
+            ),
+            None if known.is_empty() => {
+                format!("this manifest declares no {kind}s; add one under `{kind}s:`")
+            }
             None => format!("{kind}s in this manifest: {}", list(&known)),
         };
         self.error(
             "manifest::unknown-reference",
-            format!("{key} `{}` does not name a {kind} of this manifest", target.get()),
+            format!(
+                "{key} `{}` does not name a {kind} of this manifest",
+                target.get()
+            ),
             target.span(),
             "unknown name",
             help,
@@ -132,7 +167,10 @@ impl Checker<'_> {
 /// Every semantic problem of a parsed manifest, in source order within each section.
 pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
     let m = &loaded.manifest;
-    let mut c = Checker { loaded, out: Vec::new() };
+    let mut c = Checker {
+        loaded,
+        out: Vec::new(),
+    };
 
     if !stack_re().is_match(&m.stack) {
         c.error(
@@ -170,7 +208,8 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
                     format!("dataset `{}` has an empty path", name.get()),
                     path.span(),
                     "empty path",
-                    "give a file or a folder holding exactly one .csv, .json, .jsonl or .txt file".into(),
+                    "give a file or a folder holding exactly one .csv, .json, .jsonl or .txt file"
+                        .into(),
                 );
             }
         }
@@ -285,10 +324,14 @@ fn check_tags(c: &mut Checker, tags: &IndexMap<Sp<String>, Sp<String>>) {
         let first_extra = tags.keys().nth(limit).expect("more than limit keys");
         c.error(
             "manifest::too-many-tags",
-            format!("{} tags given; at most {limit} fit beside the ones sagetune adds", tags.len()),
+            format!(
+                "{} tags given; at most {limit} fit beside the ones sagetune adds",
+                tags.len()
+            ),
             first_extra.span(),
             "one tag too many",
-            "SageMaker allows 50 tags per resource and sagetune uses 4 of them; remove some tags".into(),
+            "SageMaker allows 50 tags per resource and sagetune uses 4 of them; remove some tags"
+                .into(),
         );
     }
     for (k, v) in tags {
@@ -313,7 +356,10 @@ fn check_tags(c: &mut Checker, tags: &IndexMap<Sp<String>, Sp<String>>) {
         if v.chars().count() > 256 || !tag_chars_re().is_match(v) {
             c.error(
                 "manifest::invalid-tag",
-                format!("the value of tag `{}` is not a valid AWS tag value", k.get()),
+                format!(
+                    "the value of tag `{}` is not a valid AWS tag value",
+                    k.get()
+                ),
                 v.span(),
                 "invalid value",
                 "tag values have at most 256 letters, digits, spaces and `_ . : / = + - @`".into(),
@@ -329,10 +375,16 @@ fn check_model(c: &mut Checker, name: &Sp<String>, ft: &super::model::FineTune) 
             let close = catalog::closest(&ft.model);
             c.error(
                 "manifest::unknown-model",
-                format!("`{}` is not a JumpStart model that supports domain adaptation", ft.model.get()),
+                format!(
+                    "`{}` is not a JumpStart model that supports domain adaptation",
+                    ft.model.get()
+                ),
                 ft.model.span(),
                 "unknown model id",
-                format!("closest known ids: {}; `sagetune models` lists all 17", list(&close)),
+                format!(
+                    "closest known ids: {}; `sagetune models` lists all 17",
+                    list(&close)
+                ),
             );
             None
         }
@@ -366,7 +418,11 @@ fn check_model(c: &mut Checker, name: &Sp<String>, ft: &super::model::FineTune) 
     }
 }
 
-fn check_hyperparameters(c: &mut Checker, hps: &IndexMap<Sp<String>, Sp<HyperValue>>, has_validation: bool) {
+fn check_hyperparameters(
+    c: &mut Checker,
+    hps: &IndexMap<Sp<String>, Sp<HyperValue>>,
+    has_validation: bool,
+) {
     for (k, v) in hps {
         if !hyper_name_re().is_match(k) {
             c.error(
@@ -389,7 +445,10 @@ fn check_hyperparameters(c: &mut Checker, hps: &IndexMap<Sp<String>, Sp<HyperVal
         if let HyperValue::NotScalar(what) = v.get() {
             c.error(
                 "manifest::hyperparameter-not-scalar",
-                format!("hyperparameter `{}` is {what}; SageMaker hyperparameters are single values", k.get()),
+                format!(
+                    "hyperparameter `{}` is {what}; SageMaker hyperparameters are single values",
+                    k.get()
+                ),
                 v.span(),
                 "not a scalar",
                 "give a string, number or boolean (e.g. `epoch: 3`)".into(),
@@ -450,7 +509,8 @@ fn is_truthy(v: &HyperValue) -> bool {
 
 /// Parses `max_runtime` (humantime) and checks SageMaker's bounds: 1 second to 28 days.
 pub fn parse_max_runtime(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text.trim()).map_err(|e| format!("is not a duration ({e})"))?;
+    let d =
+        humantime::parse_duration(text.trim()).map_err(|e| format!("is not a duration ({e})"))?;
     if d < Duration::from_secs(1) {
         Err("is shorter than one second".into())
     } else if d > MAX_RUNTIME_LIMIT {
@@ -483,7 +543,11 @@ fn closest<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
 }
 
 fn list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -527,7 +591,12 @@ mod tests {
 
     #[test]
     fn instance_and_version_patterns() {
-        for ok in ["ml.g5.12xlarge", "ml.p4de.24xlarge", "ml.trn1n.32xlarge", "ml.inf2.xlarge"] {
+        for ok in [
+            "ml.g5.12xlarge",
+            "ml.p4de.24xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.inf2.xlarge",
+        ] {
             assert!(instance_re().is_match(ok), "{ok}");
         }
         for bad in ["g5.12xlarge", "ml.g5", "ML.G5.2XLARGE"] {

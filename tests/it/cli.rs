@@ -14,10 +14,16 @@ fn every_example_validates() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let run = sagetune(&["validate", "-f", &format!("examples/{name}/sagetune.yaml")]);
         assert_eq!(run.code, 0, "{name}\n{}", run.snapshot());
-        assert!(run.stderr.is_empty(), "{name}: no warnings expected\n{}", run.stderr);
+        assert!(
+            run.stderr.is_empty(),
+            "{name}: no warnings expected\n{}",
+            run.stderr
+        );
         let text = std::fs::read_to_string(dir.join("sagetune.yaml")).unwrap();
         assert!(
-            text.starts_with("# yaml-language-server: $schema=../../schemas/sagetune.schema.json\n"),
+            text.starts_with(
+                "# yaml-language-server: $schema=../../schemas/sagetune.schema.json\n"
+            ),
             "{name}: the example carries the schema modeline"
         );
         count += 1;
@@ -46,7 +52,11 @@ fn warnings_do_not_fail_validate() {
     .unwrap();
     let run = sagetune(&["validate", "-f", manifest.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
-    assert!(run.stderr.contains("validation_split_ratio has no effect"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("validation_split_ratio has no effect"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("sagetune.yaml:13:7"), "{}", run.stderr);
 }
 
@@ -66,7 +76,9 @@ fn models_table_and_json() {
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let models = parsed.as_array().unwrap();
     assert_eq!(models.len(), 17);
-    assert!(models.iter().all(|m| m["id"].is_string() && m["gated"].is_boolean()));
+    assert!(models
+        .iter()
+        .all(|m| m["id"].is_string() && m["gated"].is_boolean()));
 }
 
 #[test]
@@ -83,14 +95,26 @@ fn committed_schema_is_up_to_date() {
     );
     let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
-    assert_eq!(schema["properties"]["stack"]["pattern"], "^[a-z][a-z0-9-]{0,23}$");
-    assert!(schema["definitions"]["FineTune"]["properties"]["instance_count"]["minimum"].is_number());
-    assert_eq!(schema["definitions"]["FineTune"]["additionalProperties"], false);
+    assert_eq!(
+        schema["properties"]["stack"]["pattern"],
+        "^[a-z][a-z0-9-]{0,23}$"
+    );
+    assert!(
+        schema["definitions"]["FineTune"]["properties"]["instance_count"]["minimum"].is_number()
+    );
+    assert_eq!(
+        schema["definitions"]["FineTune"]["additionalProperties"],
+        false
+    );
 }
 
 #[test]
 fn unknown_command_is_a_usage_error() {
     let run = sagetune(&["frobnicate"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unrecognized subcommand"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unrecognized subcommand"),
+        "{}",
+        run.stderr
+    );
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use crate::sagetune;
 
 fn fixtures(dir: &str, pick: impl Fn(&Path) -> Option<String>) -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
     let mut found: Vec<(String, String)> = std::fs::read_dir(&root)
         .expect("fixture folder exists")
         .filter_map(|e| {
@@ -20,13 +22,29 @@ fn fixtures(dir: &str, pick: impl Fn(&Path) -> Option<String>) -> Vec<(String, S
 }
 
 fn check_all(kind: &str, cases: Vec<(String, String)>, minimum: usize) {
-    assert!(cases.len() >= minimum, "expected at least {minimum} {kind} fixtures, found {}", cases.len());
+    assert!(
+        cases.len() >= minimum,
+        "expected at least {minimum} {kind} fixtures, found {}",
+        cases.len()
+    );
     for (name, manifest) in cases {
         let run = sagetune(&["validate", "-f", &manifest]);
-        assert_eq!(run.code, 1, "{name}: validate must fail\n{}", run.snapshot());
-        assert!(run.stdout.is_empty(), "{name}: nothing on stdout on failure");
+        assert_eq!(
+            run.code,
+            1,
+            "{name}: validate must fail\n{}",
+            run.snapshot()
+        );
+        assert!(
+            run.stdout.is_empty(),
+            "{name}: nothing on stdout on failure"
+        );
         let located = run.stderr.contains(".yaml:") || run.stderr.contains("/data/");
-        assert!(located, "{name}: the diagnostic names a file:line:col\n{}", run.stderr);
+        assert!(
+            located,
+            "{name}: the diagnostic names a file:line:col\n{}",
+            run.stderr
+        );
         insta::assert_snapshot!(format!("{kind}__{name}"), run.snapshot());
     }
 }
@@ -34,7 +52,12 @@ fn check_all(kind: &str, cases: Vec<(String, String)>, minimum: usize) {
 #[test]
 fn bad_manifests_fail_with_located_diagnostics() {
     let cases = fixtures("manifests", |p| {
-        (p.extension()? == "yaml").then(|| format!("tests/fixtures/manifests/{}", p.file_name().unwrap().to_string_lossy()))
+        (p.extension()? == "yaml").then(|| {
+            format!(
+                "tests/fixtures/manifests/{}",
+                p.file_name().unwrap().to_string_lossy()
+            )
+        })
     });
     check_all("manifest", cases, 25);
 }
@@ -42,8 +65,12 @@ fn bad_manifests_fail_with_located_diagnostics() {
 #[test]
 fn bad_data_files_fail_with_located_diagnostics() {
     let cases = fixtures("data", |p| {
-        p.is_dir()
-            .then(|| format!("tests/fixtures/data/{}/sagetune.yaml", p.file_name().unwrap().to_string_lossy()))
+        p.is_dir().then(|| {
+            format!(
+                "tests/fixtures/data/{}/sagetune.yaml",
+                p.file_name().unwrap().to_string_lossy()
+            )
+        })
     });
     check_all("data", cases, 10);
 }
