@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use discover::{discover, DataFile, DiscoverError};
-pub use scan::{scan, ContentError, FileReport, ScanError, CHUNK_SIZE};
+pub use scan::{hex, scan, ContentError, FileReport, ScanError, CHUNK_SIZE};
 
 /// The data formats JumpStart's domain-adaptation scripts read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,569 @@
+//! The four SageMaker requests (CreateTrainingJob, CreateModel, CreateEndpointConfig,
+//! CreateEndpoint) as plain serializable data in the API's own field names, the pure
+//! builders that make them from resolved settings, and the deterministic names derived from
+//! what goes into each request.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::hyperparameters::{quote, script_mode, Merged};
+use super::resolve::{BaseModel, Hosting, Training};
+use super::spec::MetricDefinition;
+
+/// SageMaker's limit on resource names.
+pub const MAX_NAME_LEN: usize = 63;
+/// Tag keys sagetune owns.
+pub const TAG_STACK: &str = "sagetune:stack";
+pub const TAG_ADDRESS: &str = "sagetune:address";
+pub const TAG_PROTECT: &str = "sagetune:protect";
+/// The JumpStart tags the SDK adds.
+pub const TAG_JS_MODEL_ID: &str = "sagemaker-sdk:jumpstart-model-id";
+pub const TAG_JS_MODEL_VERSION: &str = "sagemaker-sdk:jumpstart-model-version";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+/// CreateTrainingJob, field for field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateTrainingJob {
+    pub training_job_name: String,
+    pub role_arn: String,
+    pub algorithm_specification: AlgorithmSpecification,
+    pub hyper_parameters: IndexMap<String, String>,
+    pub input_data_config: Vec<Channel>,
+    pub output_data_config: OutputDataConfig,
+    pub resource_config: ResourceConfig,
+    pub stopping_condition: StoppingCondition,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub environment: IndexMap<String, String>,
+    pub enable_network_isolation: bool,
+    pub enable_inter_container_traffic_encryption: bool,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlgorithmSpecification {
+    pub training_image: String,
+    pub training_input_mode: String,
+    pub metric_definitions: Vec<MetricDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Channel {
+    pub channel_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_mode: Option<String>,
+    pub data_source: DataSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSource {
+    #[serde(rename = "S3DataSource")]
+    pub s3_data_source: S3DataSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct S3DataSource {
+    #[serde(rename = "S3DataType")]
+    pub s3_data_type: String,
+    #[serde(rename = "S3Uri")]
+    pub s3_uri: String,
+    #[serde(rename = "S3DataDistributionType")]
+    pub s3_data_distribution_type: String,
+    #[serde(
+        rename = "ModelAccessConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_access_config: Option<ModelAccessConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelAccessConfig {
+    #[serde(rename = "AcceptEula")]
+    pub accept_eula: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputDataConfig {
+    #[serde(rename = "S3OutputPath")]
+    pub s3_output_path: String,
+    #[serde(
+        rename = "CompressionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub compression_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceConfig {
+    #[serde(rename = "VolumeSizeInGB")]
+    pub volume_size_in_gb: u32,
+    #[serde(rename = "InstanceCount")]
+    pub instance_count: u32,
+    #[serde(rename = "InstanceType")]
+    pub instance_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoppingCondition {
+    #[serde(rename = "MaxRuntimeInSeconds")]
+    pub max_runtime_in_seconds: u64,
+}
+
+/// CreateModel, field for field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateModel {
+    pub model_name: String,
+    pub execution_role_arn: String,
+    pub primary_container: ContainerDefinition,
+    pub enable_network_isolation: bool,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDefinition {
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_data_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_data_source: Option<ModelDataSource>,
+    pub environment: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDataSource {
+    #[serde(rename = "S3DataSource")]
+    pub s3_data_source: ModelS3DataSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelS3DataSource {
+    #[serde(rename = "S3Uri")]
+    pub s3_uri: String,
+    #[serde(rename = "S3DataType")]
+    pub s3_data_type: String,
+    #[serde(rename = "CompressionType")]
+    pub compression_type: String,
+}
+
+/// CreateEndpointConfig, field for field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateEndpointConfig {
+    pub endpoint_config_name: String,
+    pub production_variants: Vec<ProductionVariant>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProductionVariant {
+    pub variant_name: String,
+    pub model_name: String,
+    pub initial_variant_weight: f64,
+    pub initial_instance_count: u32,
+    pub instance_type: String,
+    #[serde(
+        rename = "VolumeSizeInGB",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub volume_size_in_gb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_data_download_timeout_in_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_startup_health_check_timeout_in_seconds: Option<u64>,
+}
+
+/// CreateEndpoint, field for field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateEndpoint {
+    pub endpoint_name: String,
+    pub endpoint_config_name: String,
+    pub tags: Vec<Tag>,
+}
+
+/// Script-mode hosting: the training output must be repacked with the inference code
+/// before CreateModel (the SDK's `repack_model`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repack {
+    pub model_artifact: String,
+    pub inference_code: String,
+    pub target: String,
+}
+
+/// Who owns an object and what it is; becomes the first tags of every request.
+#[derive(Debug, Clone)]
+pub struct Ownership<'a> {
+    pub stack: &'a str,
+    pub model_id: &'a str,
+    pub model_version: &'a str,
+    pub user_tags: &'a IndexMap<String, String>,
+}
+
+impl Ownership<'_> {
+    /// Stack and address tags, the user's tags, then the JumpStart tags.
+    pub fn tags(&self, address: &str) -> Vec<Tag> {
+        let tag = |k: &str, v: &str| Tag {
+            key: k.to_string(),
+            value: v.to_string(),
+        };
+        let mut tags = vec![tag(TAG_STACK, self.stack), tag(TAG_ADDRESS, address)];
+        tags.extend(self.user_tags.iter().map(|(k, v)| tag(k, v)));
+        tags.push(tag(TAG_JS_MODEL_ID, self.model_id));
+        tags.push(tag(TAG_JS_MODEL_VERSION, self.model_version));
+        tags
+    }
+}
+
+/// The data and settings of one fine-tune that are not in the spec.
+#[derive(Debug, Clone)]
+pub struct TrainingInputs<'a> {
+    pub fine_tune: &'a str,
+    pub region: &'a str,
+    pub role_arn: &'a str,
+    /// `s3://…/` under which SageMaker writes `<job>/output/`.
+    pub output_path: &'a str,
+    /// The channel the family's script reads (`train` or `training`).
+    pub training_channel: &'a str,
+    /// S3 prefixes of the uploaded data files.
+    pub train_uri: &'a str,
+    pub validation_uri: Option<&'a str>,
+    pub instance_count: u32,
+    pub max_runtime_seconds: u64,
+    pub retrain: u32,
+    pub accept_eula: bool,
+}
+
+fn s3_channel(name: &str, uri: &str) -> Channel {
+    Channel {
+        channel_name: name.to_string(),
+        content_type: None,
+        input_mode: None,
+        data_source: DataSource {
+            s3_data_source: S3DataSource {
+                s3_data_type: "S3Prefix".into(),
+                s3_uri: uri.to_string(),
+                s3_data_distribution_type: "FullyReplicated".into(),
+                model_access_config: None,
+            },
+        },
+    }
+}
+
+/// The CreateTrainingJob request, named `<stack>-<fine_tune>-<hash10>` after its own content.
+pub fn training_job(
+    t: &Training,
+    hp: &Merged,
+    inp: &TrainingInputs,
+    owner: &Ownership,
+) -> CreateTrainingJob {
+    let mut channels = vec![s3_channel(inp.training_channel, inp.train_uri)];
+    if let Some(v) = inp.validation_uri {
+        channels.push(s3_channel("validation", v));
+    }
+    let mut environment = t.environment.clone();
+    match &t.base_model {
+        BaseModel::Channel { uri, gated } => {
+            let mut c = s3_channel("model", uri);
+            c.content_type = Some("application/x-sagemaker-model".into());
+            c.input_mode = Some("File".into());
+            if *gated {
+                c.data_source.s3_data_source.model_access_config = Some(ModelAccessConfig {
+                    accept_eula: inp.accept_eula,
+                });
+            }
+            channels.push(c);
+        }
+        BaseModel::EnvVar { uri } => {
+            if inp.accept_eula {
+                environment.insert("accept_eula".into(), "true".into());
+            }
+            environment.insert("SageMakerGatedModelS3Uri".into(), uri.clone());
+        }
+    }
+    if t.network_isolation {
+        channels.push(s3_channel("code", &t.script_uri));
+    }
+    let mut hyper_parameters: IndexMap<String, String> = hp
+        .values
+        .iter()
+        .map(|(k, v)| (k.clone(), quote(v)))
+        .collect();
+    hyper_parameters.extend(script_mode(
+        &t.script_uri,
+        t.network_isolation,
+        "",
+        inp.region,
+    ));
+    hyper_parameters.shift_remove("sagemaker_job_name");
+    let mut job = CreateTrainingJob {
+        training_job_name: String::new(),
+        role_arn: inp.role_arn.to_string(),
+        algorithm_specification: AlgorithmSpecification {
+            training_image: t.image.clone(),
+            training_input_mode: "File".into(),
+            metric_definitions: t.metrics.clone(),
+        },
+        hyper_parameters,
+        input_data_config: channels,
+        output_data_config: OutputDataConfig {
+            s3_output_path: inp.output_path.to_string(),
+            compression_type: t.uncompressed_output.then(|| "NONE".to_string()),
+        },
+        resource_config: ResourceConfig {
+            volume_size_in_gb: t.volume_size_gb,
+            instance_count: inp.instance_count,
+            instance_type: t.instance_type.clone(),
+        },
+        stopping_condition: StoppingCondition {
+            max_runtime_in_seconds: inp.max_runtime_seconds,
+        },
+        environment,
+        enable_network_isolation: t.network_isolation,
+        enable_inter_container_traffic_encryption: t.encrypt_inter_container_traffic,
+        tags: Vec::new(),
+    };
+    let identity = training_identity(&job, inp.retrain);
+    let name = resource_name(owner.stack, inp.fine_tune, &identity);
+    job.hyper_parameters
+        .insert("sagemaker_job_name".into(), quote(&name));
+    // Keep the SDK's order: sagemaker_job_name sits before sagemaker_region.
+    if let Some(region) = job.hyper_parameters.shift_remove("sagemaker_region") {
+        job.hyper_parameters
+            .insert("sagemaker_region".into(), region);
+    }
+    job.training_job_name = name;
+    job.tags = owner.tags(&format!("fine_tune.{}", inp.fine_tune));
+    job
+}
+
+/// The identity of a training job: the hash of its canonical request without the name,
+/// role and tags (which do not change what is trained), plus the `retrain` counter.
+pub fn training_identity(job: &CreateTrainingJob, retrain: u32) -> String {
+    let mut j = job.clone();
+    j.training_job_name.clear();
+    j.role_arn.clear();
+    j.tags.clear();
+    j.hyper_parameters.shift_remove("sagemaker_job_name");
+    hash_of(&j, &format!("retrain={retrain}"))
+}
+
+/// Where the trained model lands, given the job's output settings.
+pub fn model_artifact(job: &CreateTrainingJob) -> String {
+    let base = format!(
+        "{}{}/output/",
+        job.output_data_config.s3_output_path, job.training_job_name
+    );
+    if job.output_data_config.compression_type.as_deref() == Some("NONE") {
+        format!("{base}model/")
+    } else {
+        format!("{base}model.tar.gz")
+    }
+}
+
+/// The CreateModel request for a job's output, named after the job, image and environment.
+pub fn model(
+    job: &CreateTrainingJob,
+    h: &Hosting,
+    fine_tune: &str,
+    owner: &Ownership,
+) -> (CreateModel, Option<Repack>) {
+    let artifact = model_artifact(job);
+    let uncompressed = artifact.ends_with('/');
+    let repack = h.inference_script_uri.as_ref().map(|code| Repack {
+        model_artifact: artifact.clone(),
+        inference_code: code.clone(),
+        target: format!(
+            "{}{}/repacked/model.tar.gz",
+            job.output_data_config.s3_output_path, job.training_job_name
+        ),
+    });
+    let (model_data_url, model_data_source) = match (&repack, uncompressed) {
+        (Some(r), _) => (Some(r.target.clone()), None),
+        (None, false) => (Some(artifact), None),
+        (None, true) => (
+            None,
+            Some(ModelDataSource {
+                s3_data_source: ModelS3DataSource {
+                    s3_uri: artifact,
+                    s3_data_type: "S3Prefix".into(),
+                    compression_type: "None".into(),
+                },
+            }),
+        ),
+    };
+    let mut m = CreateModel {
+        model_name: String::new(),
+        execution_role_arn: job.role_arn.clone(),
+        primary_container: ContainerDefinition {
+            image: h.image.clone(),
+            model_data_url,
+            model_data_source,
+            environment: h.environment.clone(),
+        },
+        enable_network_isolation: h.network_isolation,
+        tags: Vec::new(),
+    };
+    let identity = hash_of(
+        &m.primary_container,
+        &format!("network_isolation={}", m.enable_network_isolation),
+    );
+    m.model_name = resource_name(owner.stack, fine_tune, &identity);
+    m.tags = owner.tags(&format!("model.{fine_tune}"));
+    (m, repack)
+}
+
+/// The CreateEndpointConfig request, named after its own content.
+pub fn endpoint_config(
+    model: &CreateModel,
+    h: &Hosting,
+    endpoint: &str,
+    instance_count: u32,
+    owner: &Ownership,
+) -> CreateEndpointConfig {
+    let mut c = CreateEndpointConfig {
+        endpoint_config_name: String::new(),
+        production_variants: vec![ProductionVariant {
+            variant_name: "AllTraffic".into(),
+            model_name: model.model_name.clone(),
+            initial_variant_weight: 1.0,
+            initial_instance_count: instance_count,
+            instance_type: h.instance_type.clone(),
+            volume_size_in_gb: h.volume_size_gb,
+            model_data_download_timeout_in_seconds: h.model_data_download_timeout,
+            container_startup_health_check_timeout_in_seconds: h
+                .container_startup_health_check_timeout,
+        }],
+        tags: Vec::new(),
+    };
+    let identity = hash_of(&c.production_variants, "");
+    c.endpoint_config_name = resource_name(owner.stack, endpoint, &identity);
+    c.tags = owner.tags(&format!("endpoint_config.{endpoint}"));
+    c
+}
+
+/// The CreateEndpoint request; the endpoint's name is stable (`<stack>-<endpoint>`).
+pub fn endpoint(
+    config: &CreateEndpointConfig,
+    endpoint: &str,
+    protect: bool,
+    owner: &Ownership,
+) -> CreateEndpoint {
+    let mut tags = owner.tags(&format!("endpoint.{endpoint}"));
+    if protect {
+        tags.insert(
+            2,
+            Tag {
+                key: TAG_PROTECT.into(),
+                value: "true".into(),
+            },
+        );
+    }
+    CreateEndpoint {
+        endpoint_name: format!("{}-{endpoint}", owner.stack),
+        endpoint_config_name: config.endpoint_config_name.clone(),
+        tags,
+    }
+}
+
+/// `<stack>-<key>-<hash10>`, with `key` shortened (never the hash) to fit 63 characters.
+pub fn resource_name(stack: &str, key: &str, identity: &str) -> String {
+    let hash = &identity[..10.min(identity.len())];
+    let room = MAX_NAME_LEN - hash.len() - 1;
+    let mut base = format!("{stack}-{key}");
+    if base.len() > room {
+        base.truncate(room);
+    }
+    let base = base.trim_end_matches('-');
+    format!("{base}-{hash}")
+}
+
+/// SHA-256 (hex) of a value's canonical JSON (object keys sorted) and an extra string.
+pub fn hash_of<T: Serialize>(value: &T, extra: &str) -> String {
+    let v = serde_json::to_value(value).expect("requests serialize");
+    let mut h = Sha256::new();
+    h.update(canonical_json(&v).as_bytes());
+    h.update(b"\n");
+    h.update(extra.as_bytes());
+    crate::data::hex(&h.finalize())
+}
+
+/// JSON with object keys sorted at every level, no whitespace: the input of identity hashes.
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_string(k).expect("keys serialize"),
+                        canonical_json(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(canonical_json)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fit_and_keep_the_hash() {
+        let id = "0123456789abcdef";
+        assert_eq!(
+            resource_name("finance", "gptj", id),
+            "finance-gptj-0123456789"
+        );
+        let long = resource_name(&"s".repeat(24), &"f".repeat(38), id);
+        assert_eq!(long.len(), 63);
+        assert!(long.ends_with("-0123456789"));
+        let re = regex::Regex::new(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$").unwrap();
+        assert!(re.is_match(&long));
+        // Truncation never leaves a hyphen before the hash separator.
+        let name = resource_name("abc", &format!("{}-{}", "x".repeat(47), "y"), id);
+        assert!(!name.contains("--"), "{name}");
+        assert!(re.is_match(&name));
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 0, "y": 1}], "c": "x"}});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"x","d":[1,{"y":1,"z":0}]},"b":1}"#
+        );
+    }
+}

@@ -1,0 +1,458 @@
+//! The JumpStart model spec (`specs_v<version>.json`) as typed data. Unknown fields are
+//! ignored (the specs grow); nothing here reads files or the network.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The fields of a model spec that training and deployment use.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ModelSpec {
+    pub model_id: String,
+    pub version: String,
+    #[serde(default)]
+    pub min_sdk_version: Option<String>,
+    #[serde(default)]
+    pub deprecated: bool,
+    #[serde(default)]
+    pub deprecated_message: Option<String>,
+    #[serde(default)]
+    pub deprecate_warn_message: Option<String>,
+    #[serde(default)]
+    pub training_supported: bool,
+    #[serde(default)]
+    pub validation_supported: Option<bool>,
+    #[serde(default)]
+    pub training_script_key: Option<String>,
+    #[serde(default)]
+    pub training_prepacked_script_key: Option<String>,
+    #[serde(default)]
+    pub training_artifact_key: Option<String>,
+    #[serde(default)]
+    pub training_instance_type_variants: Option<InstanceTypeVariants>,
+    #[serde(default)]
+    pub training_model_package_artifact_uris: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub hyperparameters: Vec<HyperparameterSpec>,
+    #[serde(default)]
+    pub metrics: Vec<MetricDefinition>,
+    #[serde(default)]
+    pub default_training_instance_type: Option<String>,
+    #[serde(default)]
+    pub supported_training_instance_types: Vec<String>,
+    #[serde(default)]
+    pub estimator_kwargs: Map<String, Value>,
+    #[serde(default)]
+    pub training_volume_size: Option<u32>,
+    #[serde(default)]
+    pub training_enable_network_isolation: bool,
+    #[serde(default)]
+    pub gated_bucket: bool,
+    #[serde(default)]
+    pub hosting_eula_key: Option<String>,
+    #[serde(default)]
+    pub hosting_instance_type_variants: Option<InstanceTypeVariants>,
+    #[serde(default)]
+    pub hosting_artifact_key: Option<String>,
+    #[serde(default)]
+    pub hosting_script_key: Option<String>,
+    #[serde(default)]
+    pub hosting_prepacked_artifact_key: Option<String>,
+    #[serde(default)]
+    pub hosting_use_script_uri: Option<bool>,
+    #[serde(default)]
+    pub inference_environment_variables: Vec<EnvironmentVariableSpec>,
+    #[serde(default)]
+    pub default_inference_instance_type: Option<String>,
+    #[serde(default)]
+    pub supported_inference_instance_types: Vec<String>,
+    #[serde(default)]
+    pub deploy_kwargs: Map<String, Value>,
+    #[serde(default)]
+    pub inference_volume_size: Option<u32>,
+    #[serde(default)]
+    pub inference_enable_network_isolation: bool,
+    #[serde(default)]
+    pub resource_name_base: Option<String>,
+    #[serde(default)]
+    pub default_training_dataset_key: Option<String>,
+}
+
+impl ModelSpec {
+    /// Parses spec JSON, first merging the top-ranked inference config over the base fields
+    /// as the SDK does for newer specs.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        let mut value: Value = serde_json::from_slice(bytes)?;
+        merge_top_inference_config(&mut value);
+        serde_json::from_value(value)
+    }
+
+    /// `gated_bucket` or a hosting EULA: the model's license must be accepted.
+    pub fn is_gated(&self) -> bool {
+        self.gated_bucket || self.hosting_eula_key.is_some()
+    }
+
+    /// A numeric `estimator_kwargs` entry, e.g. `max_run`.
+    pub fn estimator_u64(&self, key: &str) -> Option<u64> {
+        self.estimator_kwargs.get(key).and_then(Value::as_u64)
+    }
+
+    /// A boolean `estimator_kwargs` entry, e.g. `encrypt_inter_container_traffic`.
+    pub fn estimator_bool(&self, key: &str) -> Option<bool> {
+        self.estimator_kwargs.get(key).and_then(Value::as_bool)
+    }
+
+    /// A numeric `deploy_kwargs` entry, e.g. `model_data_download_timeout`.
+    pub fn deploy_u64(&self, key: &str) -> Option<u64> {
+        self.deploy_kwargs.get(key).and_then(Value::as_u64)
+    }
+}
+
+fn merge_top_inference_config(spec: &mut Value) {
+    let Some(obj) = spec.as_object() else { return };
+    let top = obj
+        .get("inference_config_rankings")
+        .and_then(|r| r.get("overall"))
+        .and_then(|o| o.get("rankings"))
+        .and_then(|r| r.get(0))
+        .and_then(Value::as_str);
+    let Some(top) = top else { return };
+    let components: Vec<String> = obj
+        .get("inference_configs")
+        .and_then(|c| c.get(top))
+        .and_then(|c| c.get("component_names"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let overlays: Vec<Map<String, Value>> = components
+        .iter()
+        .filter_map(|c| {
+            obj.get("inference_config_components")
+                .and_then(|all| all.get(c))
+                .and_then(Value::as_object)
+                .cloned()
+        })
+        .collect();
+    if let Some(obj) = spec.as_object_mut() {
+        for overlay in overlays {
+            for (k, v) in overlay {
+                obj.insert(k, v);
+            }
+        }
+    }
+}
+
+/// One hyperparameter of a spec.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct HyperparameterSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: HyperparameterType,
+    #[serde(default)]
+    pub default: Option<Value>,
+    #[serde(default = "algorithm_scope")]
+    pub scope: String,
+    #[serde(default)]
+    pub options: Option<Vec<Value>>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub exclusive_min: Option<f64>,
+    #[serde(default)]
+    pub exclusive_max: Option<f64>,
+}
+
+fn algorithm_scope() -> String {
+    "algorithm".into()
+}
+
+impl HyperparameterSpec {
+    /// Only algorithm-scope hyperparameters are sent from the spec; container-scope ones are
+    /// the script-mode keys the SDK regenerates.
+    pub fn is_algorithm(&self) -> bool {
+        self.scope == "algorithm"
+    }
+}
+
+/// The value types a spec declares.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HyperparameterType {
+    Int,
+    Float,
+    Text,
+    Bool,
+}
+
+/// A metric the training script logs, with the regex SageMaker uses to extract it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct MetricDefinition {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Regex")]
+    pub regex: String,
+}
+
+/// An inference environment variable of a spec.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct EnvironmentVariableSpec {
+    pub name: String,
+    #[serde(default)]
+    pub default: Option<Value>,
+    #[serde(default)]
+    pub required_for_model_class: bool,
+}
+
+/// Per-instance-type or per-family properties, with regional aliases for URIs.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+pub struct InstanceTypeVariants {
+    #[serde(default)]
+    pub regional_aliases: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub variants: BTreeMap<String, Variant>,
+}
+
+/// The properties of one variant (an instance type such as `ml.g5.12xlarge` or a family
+/// such as `g5`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+pub struct Variant {
+    #[serde(default)]
+    pub regional_properties: BTreeMap<String, String>,
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+}
+
+/// The instance family of an instance type (`ml.g5.12xlarge` → `g5`), as the SDK's
+/// `get_instance_type_family` computes it.
+pub fn instance_family(instance_type: &str) -> Option<&str> {
+    let rest = instance_type
+        .strip_prefix("ml.")
+        .or_else(|| instance_type.strip_prefix("ml_"))?;
+    let family = rest.split('.').next()?;
+    (!family.is_empty()
+        && family
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    .then_some(family)
+}
+
+impl InstanceTypeVariants {
+    /// The variants that apply to `instance_type`, most specific first (instance, family).
+    fn applicable(&self, instance_type: &str) -> Vec<&Variant> {
+        [Some(instance_type), instance_family(instance_type)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.variants.get(k))
+            .collect()
+    }
+
+    /// A regional property such as `image_uri`: `$alias` resolved through the region's
+    /// aliases; `None` when no variant has it or the region has no alias.
+    pub fn regional(&self, instance_type: &str, region: &str, property: &str) -> Option<String> {
+        let value = self
+            .applicable(instance_type)
+            .into_iter()
+            .find_map(|v| v.regional_properties.get(property))?;
+        let alias = value.strip_prefix('$')?;
+        self.regional_aliases.get(region)?.get(alias).cloned()
+    }
+
+    /// A plain property (instance value first, then the family's).
+    pub fn property(&self, instance_type: &str, property: &str) -> Option<&Value> {
+        self.applicable(instance_type)
+            .into_iter()
+            .find_map(|v| v.properties.get(property))
+    }
+
+    /// A map property such as `environment_variables`: the family's values overlaid by the
+    /// instance's.
+    pub fn merged_map(&self, instance_type: &str, property: &str) -> Map<String, Value> {
+        let mut out = Map::new();
+        for v in self.applicable(instance_type).into_iter().rev() {
+            if let Some(Value::Object(m)) = v.properties.get(property) {
+                for (k, val) in m {
+                    out.insert(k.clone(), val.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// A list property such as `hyperparameters` or `metrics`: the family's entries overlaid
+    /// by the instance's, by their key.
+    pub fn merged_list<T: for<'de> Deserialize<'de>>(
+        &self,
+        instance_type: &str,
+        property: &str,
+        key: impl Fn(&T) -> String,
+    ) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        for v in self.applicable(instance_type).into_iter().rev() {
+            let Some(list) = v.properties.get(property).and_then(Value::as_array) else {
+                continue;
+            };
+            for item in list {
+                let Ok(parsed) = serde_json::from_value::<T>(item.clone()) else {
+                    continue;
+                };
+                let k = key(&parsed);
+                out.retain(|existing| key(existing) != k);
+                out.push(parsed);
+            }
+        }
+        out
+    }
+
+    /// Every distinct value of a plain property across the variants of `instance_types`.
+    pub fn values_for(&self, instance_types: &[String], property: &str) -> Vec<String> {
+        let mut out: Vec<String> = instance_types
+            .iter()
+            .filter_map(|it| {
+                self.property(it, property)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// A spec default as the SDK renders it with Python's `str()`: `5`, `0.0001`, `1e-05`, `True`.
+pub fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Null => "None".into(),
+        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+        Value::Number(n) => python_float(n.as_f64().unwrap_or(0.0)),
+        other => other.to_string(),
+    }
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 or from 1e16.
+pub fn python_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    if (-4..16).contains(&exp) {
+        let s = format!("{f}");
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn python_str_matches_python() {
+        let cases = [
+            (json!(5), "5"),
+            (json!(-1), "-1"),
+            (json!(0.0001), "0.0001"),
+            (json!(1e-05), "1e-05"),
+            (json!(1e-08), "1e-08"),
+            (json!(6e-06), "6e-06"),
+            (json!(0.05), "0.05"),
+            (json!(5.0), "5.0"),
+            (json!(1e16), "1e+16"),
+            (json!(123456.5), "123456.5"),
+            (json!(true), "True"),
+            (json!("False"), "False"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(python_str(&v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn families_follow_the_sdk_regex() {
+        assert_eq!(instance_family("ml.g5.12xlarge"), Some("g5"));
+        assert_eq!(instance_family("ml.p4de.24xlarge"), Some("p4de"));
+        assert_eq!(instance_family("ml.trn1n.32xlarge"), Some("trn1n"));
+        assert_eq!(instance_family("g5.12xlarge"), None);
+    }
+
+    #[test]
+    fn variant_lookup_prefers_the_instance_and_merges_maps() {
+        let v: InstanceTypeVariants = serde_json::from_value(json!({
+            "regional_aliases": {"us-west-2": {"gpu": "img-gpu", "special": "img-special"}},
+            "variants": {
+                "g5": {"regional_properties": {"image_uri": "$gpu"},
+                       "properties": {"environment_variables": {"A": "1", "B": "family"},
+                                      "gated_model_key_env_var_value": "g5/key"}},
+                "ml.g5.48xlarge": {"regional_properties": {"image_uri": "$special"},
+                                   "properties": {"environment_variables": {"B": "instance"}}}
+            }
+        }))
+        .unwrap();
+        assert_eq!(
+            v.regional("ml.g5.12xlarge", "us-west-2", "image_uri")
+                .as_deref(),
+            Some("img-gpu")
+        );
+        assert_eq!(
+            v.regional("ml.g5.48xlarge", "us-west-2", "image_uri")
+                .as_deref(),
+            Some("img-special")
+        );
+        assert_eq!(v.regional("ml.g5.12xlarge", "eu-west-1", "image_uri"), None);
+        assert_eq!(v.regional("ml.p3.2xlarge", "us-west-2", "image_uri"), None);
+        let env = v.merged_map("ml.g5.48xlarge", "environment_variables");
+        assert_eq!(env["A"], "1");
+        assert_eq!(env["B"], "instance");
+        assert_eq!(
+            v.property("ml.g5.48xlarge", "gated_model_key_env_var_value")
+                .and_then(Value::as_str),
+            Some("g5/key")
+        );
+    }
+
+    #[test]
+    fn top_ranked_inference_config_overrides_base_fields() {
+        let spec = json!({
+            "model_id": "m", "version": "1.0.0",
+            "default_inference_instance_type": "ml.g5.2xlarge",
+            "inference_configs": {"tgi": {"component_names": ["tgi"]}},
+            "inference_config_components": {"tgi": {"default_inference_instance_type": "ml.g5.12xlarge"}},
+            "inference_config_rankings": {"overall": {"rankings": ["tgi"]}}
+        });
+        let parsed = ModelSpec::from_json(spec.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            parsed.default_inference_instance_type.as_deref(),
+            Some("ml.g5.12xlarge")
+        );
+    }
+}
