@@ -10,12 +10,27 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// AWS profile to use (default: the standard AWS configuration chain).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region for a manifest without `region` (default: AWS_REGION, then the AWS configuration).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the manifest and every dataset offline: no network, no AWS call.
     Validate(ManifestArgs),
+    /// Resolve every fine-tune's JumpStart model and pin it in sagetune.lock.
+    Lock(ManifestArgs),
+    /// Print the exact SageMaker requests of a fine-tune and its endpoints, as JSON.
+    Requests {
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        /// Only this fine-tune (default: all).
+        fine_tune: Option<String>,
+    },
     /// List the JumpStart models that support domain adaptation.
     Models {
         /// Output format.

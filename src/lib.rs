@@ -5,8 +5,11 @@
 //! `diagnostics` is the single place where problems are described and rendered.
 
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod data;
+pub mod desired;
 pub mod diagnostics;
 pub mod jumpstart;
 pub mod manifest;
+pub mod resolution;

@@ -5,12 +5,22 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sagetune::cli::{Cli, Command};
+use sagetune::cloud::AwsOptions;
 use sagetune::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let aws = AwsOptions {
+        profile: cli.profile.clone(),
+        region: cli.region.clone(),
+    };
     let outcome = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
+        Command::Lock(args) => commands::lock::run(args, &aws),
+        Command::Requests {
+            manifest,
+            fine_tune,
+        } => commands::requests::run(manifest, fine_tune.as_deref(), &aws),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),
     };

@@ -1,7 +1,10 @@
 //! The commands: each takes parsed arguments, does its work and returns what to print and
 //! the exit status. Rendering of diagnostics is delegated to `diagnostics`.
 
+pub mod context;
+pub mod lock;
 pub mod models;
+pub mod requests;
 pub mod schema;
 pub mod validate;
 
@@ -11,4 +14,15 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub success: bool,
+}
+
+impl Outcome {
+    /// A failed command: its diagnostics and a closing `error:` line on stderr.
+    pub fn failed(diags: &[crate::diagnostics::Diagnostic], closing: &str) -> Self {
+        Self {
+            stdout: String::new(),
+            stderr: lock::render_failure(diags, closing),
+            success: false,
+        }
+    }
 }

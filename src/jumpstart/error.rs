@@ -82,6 +82,13 @@ pub enum ResolveError {
         version: String,
         purpose: &'static str,
     },
+    /// The spec behind a lock entry is no longer the one that was locked.
+    #[error("spec {key} changed since it was locked (locked {locked}, now {found})")]
+    SpecChanged {
+        key: String,
+        locked: String,
+        found: String,
+    },
     /// The spec needs a training artifact it does not name.
     #[error("`{model_id}` {version} has no training artifact or training script in its spec")]
     IncompleteSpec { model_id: String, version: String },
@@ -106,6 +113,7 @@ impl ResolveError {
             Self::NoImage { .. } => "choose an instance type of a family the model supports, or another region".into(),
             Self::UnsupportedInstance { supported, .. } => format!("supported: {}", supported.join(", ")),
             Self::NoDefaultInstance { .. } => "set instance_type in the manifest".into(),
+            Self::SpecChanged { .. } => "JumpStart republished this version; review the change, then run `sagetune lock` to pin the new spec".into(),
             Self::IncompleteSpec { .. } => "pin another version of the model with model_version".into(),
         }
     }

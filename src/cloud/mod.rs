@@ -1,0 +1,42 @@
+//! The only code that talks to AWS: it imports `aws_sdk_*`, converts SDK types to
+//! sagetune's own at the boundary, and never lets an SDK type escape.
+
+mod s3_content;
+
+pub use s3_content::S3ContentStore;
+
+/// AWS settings from the command line; the rest comes from the standard configuration chain
+/// (profiles, environment, `AWS_ENDPOINT_URL` and the per-service endpoint variables).
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Loads the AWS configuration for `region` (or the chain's region).
+pub(crate) async fn load_config(
+    options: &AwsOptions,
+    region: Option<&str>,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(r) = region
+        .map(str::to_string)
+        .or_else(|| options.region.clone())
+    {
+        loader = loader.region(aws_config::Region::new(r));
+    }
+    loader.load().await
+}
+
+/// An S3 client; path-style addressing whenever an endpoint override is in effect, since
+/// virtual-host names do not resolve for local endpoints.
+pub(crate) fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let mut builder = aws_sdk_s3::config::Builder::from(config);
+    if config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some() {
+        builder = builder.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(builder.build())
+}

@@ -1,0 +1,184 @@
+//! The desired state: every AWS object the manifest asks for, with its deterministic name,
+//! tags and the exact request that creates it. Built from validated, resolved plain data;
+//! no YAML, no spans, no I/O.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::commands::validate::DatasetCheck;
+use crate::jumpstart::requests::{
+    self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
+    TrainingInputs,
+};
+use crate::resolution::Bound;
+
+/// One dataset file as an S3 object: `<artifacts>datasets/<d>/<channel>/<sha256>/<file>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatasetObject {
+    /// `dataset.<d>.<channel>`.
+    pub address: String,
+    pub dataset: String,
+    pub channel: String,
+    pub local_path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub bucket: String,
+    pub key: String,
+    /// The S3 prefix that holds only this file; the training channel reads it.
+    pub prefix_uri: String,
+}
+
+/// The training job of a fine-tune and, when an endpoint serves it, its model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FineTuneResources {
+    pub name: String,
+    pub model_id: String,
+    pub model_version: String,
+    /// Notes for the plan (e.g. domain-adaptation flags overriding spec defaults).
+    pub notes: Vec<String>,
+    pub training_job: CreateTrainingJob,
+    pub model: Option<CreateModel>,
+    pub repack: Option<Repack>,
+}
+
+/// An endpoint and its config.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointResources {
+    pub name: String,
+    pub fine_tune: String,
+    pub protect: bool,
+    pub endpoint_config: CreateEndpointConfig,
+    pub endpoint: CreateEndpoint,
+}
+
+/// Everything the manifest asks for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Desired {
+    pub stack: String,
+    pub region: String,
+    pub artifacts: String,
+    pub datasets: Vec<DatasetObject>,
+    pub fine_tunes: Vec<FineTuneResources>,
+    pub endpoints: Vec<EndpointResources>,
+}
+
+/// What the desired state is built from.
+pub struct Inputs<'a> {
+    pub stack: &'a str,
+    pub region: &'a str,
+    /// `s3://bucket/prefix/`.
+    pub artifacts: &'a str,
+    pub role_arn: &'a str,
+    pub user_tags: &'a IndexMap<String, String>,
+    pub datasets: &'a [DatasetCheck],
+    pub bound: &'a Bound,
+}
+
+/// Builds the desired state; deterministic for the same inputs.
+pub fn build(i: &Inputs) -> Desired {
+    let (bucket, prefix) = split_s3(i.artifacts);
+    let datasets: Vec<DatasetObject> = i
+        .datasets
+        .iter()
+        .flat_map(|d| {
+            d.files.iter().map(move |f| {
+                let folder = format!(
+                    "{prefix}datasets/{}/{}/{}/",
+                    d.name, f.channel, f.report.sha256
+                );
+                DatasetObject {
+                    address: format!("dataset.{}.{}", d.name, f.channel),
+                    dataset: d.name.clone(),
+                    channel: f.channel.to_string(),
+                    local_path: f.file.display.display().to_string(),
+                    sha256: f.report.sha256.clone(),
+                    bytes: f.report.bytes,
+                    bucket: bucket.to_string(),
+                    key: format!("{folder}{}", f.file.file_name),
+                    prefix_uri: format!("s3://{bucket}/{folder}"),
+                }
+            })
+        })
+        .collect();
+
+    let mut fine_tunes = Vec::new();
+    let mut endpoints = Vec::new();
+    for ft in &i.bound.fine_tunes {
+        let owner = Ownership {
+            stack: i.stack,
+            model_id: &ft.model.entry.model_id,
+            model_version: &ft.model.entry.version,
+            user_tags: i.user_tags,
+        };
+        let uri = |channel: &str| {
+            datasets
+                .iter()
+                .find(|d| d.dataset == ft.dataset && d.channel == channel)
+                .map(|d| d.prefix_uri.as_str())
+        };
+        let output_path = format!("{}outputs/{}/", i.artifacts, ft.name);
+        let inputs = TrainingInputs {
+            fine_tune: &ft.name,
+            region: i.region,
+            role_arn: i.role_arn,
+            output_path: &output_path,
+            training_channel: &ft.training_channel,
+            train_uri: uri("train").unwrap_or_default(),
+            validation_uri: uri("validation"),
+            instance_count: ft.instance_count,
+            max_runtime_seconds: ft.max_runtime_seconds,
+            retrain: ft.retrain,
+            accept_eula: ft.accept_eula,
+        };
+        let job = requests::training_job(&ft.training, &ft.hyperparameters, &inputs, &owner);
+        let serving: Vec<_> = i
+            .bound
+            .endpoints
+            .iter()
+            .filter(|e| e.fine_tune == ft.name)
+            .collect();
+        let model = serving
+            .first()
+            .map(|e| requests::model(&job, &e.hosting, &ft.name, &owner));
+        for ep in &serving {
+            let (m, _) = model.as_ref().expect("a serving endpoint has a model");
+            let config =
+                requests::endpoint_config(m, &ep.hosting, &ep.name, ep.instance_count, &owner);
+            let endpoint = requests::endpoint(&config, &ep.name, ep.protect, &owner);
+            endpoints.push(EndpointResources {
+                name: ep.name.clone(),
+                fine_tune: ft.name.clone(),
+                protect: ep.protect,
+                endpoint_config: config,
+                endpoint,
+            });
+        }
+        let (model, repack) = match model {
+            Some((m, r)) => (Some(m), r),
+            None => (None, None),
+        };
+        fine_tunes.push(FineTuneResources {
+            name: ft.name.clone(),
+            model_id: ft.model.entry.model_id.clone(),
+            model_version: ft.model.entry.version.clone(),
+            notes: ft.hyperparameters.notes.clone(),
+            training_job: job,
+            model,
+            repack,
+        });
+    }
+    Desired {
+        stack: i.stack.to_string(),
+        region: i.region.to_string(),
+        artifacts: i.artifacts.to_string(),
+        datasets,
+        fine_tunes,
+        endpoints,
+    }
+}
+
+/// `s3://bucket/prefix/` → (`bucket`, `prefix/`).
+pub fn split_s3(uri: &str) -> (&str, &str) {
+    let rest = uri.strip_prefix("s3://").unwrap_or(uri);
+    rest.split_once('/').unwrap_or((rest, ""))
+}

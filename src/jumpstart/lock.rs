@@ -1,0 +1,213 @@
+//! `sagetune.lock`: the resolved JumpStart version and spec digest of every fine-tune, and
+//! the local cache of specs (`.sagetune/cache/specs/<sha256>.json`) that lets `validate`
+//! check specs offline. Reads and writes files next to the manifest only.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::version::SDK_COMPAT_VERSION;
+
+/// File name of the lock, next to the manifest.
+pub const LOCK_FILE: &str = "sagetune.lock";
+const FORMAT_VERSION: u32 = 1;
+
+/// The lock file: one entry per fine-tune, sorted by name so diffs stay small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockFile {
+    /// Format version of this file.
+    pub version: u32,
+    /// The SageMaker SDK version whose JumpStart rules the resolution followed.
+    pub sdk_compat: String,
+    pub fine_tunes: BTreeMap<String, LockEntry>,
+}
+
+/// What one fine-tune's model resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockEntry {
+    pub model_id: String,
+    /// The manifest's `model_version` when this was resolved (`*` by default).
+    pub requested_version: String,
+    pub version: String,
+    pub spec_key: String,
+    pub spec_sha256: String,
+}
+
+impl LockFile {
+    pub fn new(fine_tunes: BTreeMap<String, LockEntry>) -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            sdk_compat: SDK_COMPAT_VERSION.to_string(),
+            fine_tunes,
+        }
+    }
+
+    /// Reasons the lock does not fit the manifest's fine-tunes `(name, model id, requested version)`;
+    /// empty when it fits.
+    pub fn mismatches(&self, wanted: &[(String, String, String)]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, model, requested) in wanted {
+            match self.fine_tunes.get(name) {
+                None => out.push(format!("fine-tune `{name}` is not in the lock")),
+                Some(e) if &e.model_id != model => out.push(format!("fine-tune `{name}`: the lock has model `{}`, the manifest `{model}`", e.model_id)),
+                Some(e) if &e.requested_version != requested => out.push(format!(
+                    "fine-tune `{name}`: the lock was resolved for model_version `{}`, the manifest asks for `{requested}`",
+                    e.requested_version
+                )),
+                Some(_) => {}
+            }
+        }
+        for name in self.fine_tunes.keys() {
+            if !wanted.iter().any(|(n, _, _)| n == name) {
+                out.push(format!(
+                    "the lock has fine-tune `{name}`, which the manifest no longer has"
+                ));
+            }
+        }
+        if self.sdk_compat != SDK_COMPAT_VERSION {
+            out.push(format!(
+                "the lock follows SDK {} rules, this sagetune follows {SDK_COMPAT_VERSION}",
+                self.sdk_compat
+            ));
+        }
+        out
+    }
+}
+
+/// Why the lock file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// The file exists but cannot be read.
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    /// The file is not a lock file of this format.
+    #[error("{path} is not a valid sagetune lock file: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// The lock next to the manifest in `dir`; `Ok(None)` when there is none.
+pub fn read(dir: &Path) -> Result<Option<LockFile>, LockError> {
+    let path = dir.join(LOCK_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(LockError::Unreadable {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let lock: LockFile = serde_json::from_str(&text).map_err(|e| LockError::Invalid {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    if lock.version != FORMAT_VERSION {
+        return Err(LockError::Invalid {
+            path: path.display().to_string(),
+            reason: format!(
+                "format version {} (this sagetune writes {FORMAT_VERSION})",
+                lock.version
+            ),
+        });
+    }
+    Ok(Some(lock))
+}
+
+/// Writes the lock atomically (a temporary file renamed over the old one).
+pub fn write(dir: &Path, lock: &LockFile) -> std::io::Result<PathBuf> {
+    let path = dir.join(LOCK_FILE);
+    let mut text = serde_json::to_string_pretty(lock).expect("the lock serializes");
+    text.push('\n');
+    write_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The folder of cached specs for a manifest in `dir`.
+pub fn spec_cache_dir(dir: &Path) -> PathBuf {
+    dir.join(".sagetune").join("cache").join("specs")
+}
+
+/// Stores spec bytes under their digest; a failure only costs a later download.
+pub fn cache_spec(dir: &Path, sha256: &str, bytes: &[u8]) {
+    let folder = spec_cache_dir(dir);
+    if std::fs::create_dir_all(&folder).is_ok() {
+        let _ = write_atomic(&folder.join(format!("{sha256}.json")), bytes);
+    }
+}
+
+/// Cached spec bytes whose digest is `sha256`; a corrupt entry is ignored.
+pub fn cached_spec(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(spec_cache_dir(dir).join(format!("{sha256}.json"))).ok()?;
+    use sha2::Digest;
+    (crate::data::hex(&sha2::Sha256::digest(&bytes)) == sha256).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(model: &str, requested: &str) -> LockEntry {
+        LockEntry {
+            model_id: model.into(),
+            requested_version: requested.into(),
+            version: "3.2.13".into(),
+            spec_key: "k".into(),
+            spec_sha256: "s".into(),
+        }
+    }
+
+    #[test]
+    fn mismatches_name_what_differs() {
+        let lock = LockFile::new(BTreeMap::from([
+            ("a".to_string(), entry("m", "*")),
+            ("gone".to_string(), entry("m", "*")),
+        ]));
+        let wanted = vec![
+            ("a".to_string(), "m".to_string(), "3.*".to_string()),
+            ("new".to_string(), "m".to_string(), "*".to_string()),
+        ];
+        let got = lock.mismatches(&wanted);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].contains("model_version `*`"));
+        assert!(got[1].contains("`new` is not in the lock"));
+        assert!(got[2].contains("`gone`"));
+        let ok = vec![
+            ("a".to_string(), "m".to_string(), "*".to_string()),
+            ("gone".to_string(), "m".to_string(), "*".to_string()),
+        ];
+        assert!(lock.mismatches(&ok).is_empty());
+    }
+
+    #[test]
+    fn write_read_round_trip_and_cache_integrity() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read(dir.path()).unwrap().is_none());
+        let lock = LockFile::new(BTreeMap::from([("a".to_string(), entry("m", "*"))]));
+        write(dir.path(), &lock).unwrap();
+        assert_eq!(read(dir.path()).unwrap(), Some(lock));
+        std::fs::write(dir.path().join(LOCK_FILE), "{").unwrap();
+        assert!(matches!(read(dir.path()), Err(LockError::Invalid { .. })));
+
+        use sha2::Digest;
+        let bytes = br#"{"model_id":"m"}"#;
+        let sha = crate::data::hex(&sha2::Sha256::digest(bytes));
+        cache_spec(dir.path(), &sha, bytes);
+        assert_eq!(cached_spec(dir.path(), &sha).as_deref(), Some(&bytes[..]));
+        std::fs::write(
+            spec_cache_dir(dir.path()).join(format!("{sha}.json")),
+            b"tampered",
+        )
+        .unwrap();
+        assert!(cached_spec(dir.path(), &sha).is_none());
+    }
+}
