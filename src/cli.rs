@@ -30,6 +30,9 @@ pub enum Command {
         manifest: ManifestArgs,
         /// Only this fine-tune (default: all).
         fine_tune: Option<String>,
+        /// Fail unless sagetune.lock exists and matches the manifest (for CI).
+        #[arg(long)]
+        locked: bool,
     },
     /// List the JumpStart models that support domain adaptation.
     Models {

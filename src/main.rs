@@ -15,12 +15,13 @@ fn main() -> ExitCode {
         region: cli.region.clone(),
     };
     let outcome = match &cli.command {
-        Command::Validate(args) => commands::validate::run(args),
+        Command::Validate(args) => commands::validate::run(args, &aws),
         Command::Lock(args) => commands::lock::run(args, &aws),
         Command::Requests {
             manifest,
             fine_tune,
-        } => commands::requests::run(manifest, fine_tune.as_deref(), &aws),
+            locked,
+        } => commands::requests::run(manifest, fine_tune.as_deref(), *locked, &aws),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),
     };

@@ -113,14 +113,34 @@ pub fn resolve_diagnostic(
     }
 }
 
-/// Every fine-tune's model: pinned by a matching lock, else resolved fresh. Returns the
-/// models and whether the lock was used.
+/// Every fine-tune's model: pinned by a matching lock, else resolved fresh (unless `locked`,
+/// which requires a matching lock). Returns the models and whether the lock was used.
 pub fn resolve_models(
     loaded: &LoadedManifest,
     resolver: &mut Resolver,
+    locked: bool,
 ) -> Result<(BTreeMap<String, ResolvedModel>, bool), Vec<Diagnostic>> {
     let lock = read_lock(loaded).map_err(|d| vec![d])?;
     let wanted = wanted(loaded);
+    if locked {
+        let problem = match &lock {
+            None => Some("sagetune.lock is missing".to_string()),
+            Some(l) => {
+                let m = l.mismatches(&wanted);
+                (!m.is_empty()).then(|| {
+                    format!(
+                        "sagetune.lock does not match the manifest: {}",
+                        m.join("; ")
+                    )
+                })
+            }
+        };
+        if let Some(problem) = problem {
+            return Err(vec![Diagnostic::new("lock::mismatch", problem).help(
+                "run `sagetune lock`, review the change to sagetune.lock and commit it",
+            )]);
+        }
+    }
     let use_lock = lock.as_ref().filter(|l| l.mismatches(&wanted).is_empty());
     let mut models = BTreeMap::new();
     let mut errors = Vec::new();

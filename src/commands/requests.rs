@@ -18,8 +18,13 @@ use super::Outcome;
 /// not part of any identity hash, so names are unaffected.
 pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
 
-pub fn run(args: &ManifestArgs, fine_tune: Option<&str>, aws: &AwsOptions) -> Outcome {
-    match requests(args, fine_tune, aws) {
+pub fn run(
+    args: &ManifestArgs,
+    fine_tune: Option<&str>,
+    locked: bool,
+    aws: &AwsOptions,
+) -> Outcome {
+    match requests(args, fine_tune, locked, aws) {
         Ok((value, notes)) => Outcome {
             stdout: format!(
                 "{}\n",
@@ -35,9 +40,10 @@ pub fn run(args: &ManifestArgs, fine_tune: Option<&str>, aws: &AwsOptions) -> Ou
 fn requests(
     args: &ManifestArgs,
     only: Option<&str>,
+    locked: bool,
     aws: &AwsOptions,
 ) -> Result<(Value, String), Vec<Diagnostic>> {
-    let validated = validate(args)?;
+    let validated = validate(args, aws)?;
     let loaded = &validated.loaded;
     let m = &loaded.manifest;
     if let Some(name) = only {
@@ -53,7 +59,7 @@ fn requests(
     let ctx = require_region(loaded, aws).map_err(|d| vec![d])?;
     let store = S3ContentStore::new(aws.clone(), Some(ctx.region.clone()));
     let mut resolver = Resolver::new(source(&ctx, &store).map_err(|d| vec![d])?, &loaded.dir);
-    let (models, used_lock) = resolve_models(loaded, &mut resolver)?;
+    let (models, used_lock) = resolve_models(loaded, &mut resolver, locked)?;
     let bound = resolution::bind(loaded, &models, &ctx)?;
     let role_arn = match (&m.role.arn, &m.role.create) {
         (Some(arn), _) => arn.get().clone(),

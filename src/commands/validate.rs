@@ -6,12 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::ManifestArgs;
+use crate::cloud::AwsOptions;
 use crate::data::{self, DataFile, FileReport, ScanError};
 use crate::diagnostics::{self, Diagnostic, SourceText, Style};
 use crate::jumpstart::catalog;
 use crate::manifest::{self, LoadedManifest, Sp};
+use crate::resolution;
 
-use super::Outcome;
+use super::{context, Outcome};
 
 /// One checked data file of a dataset.
 #[derive(Debug)]
@@ -29,16 +31,35 @@ pub struct DatasetCheck {
     pub files: Vec<FileCheck>,
 }
 
+/// How far the model specs could be checked offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecCheck {
+    /// No fine-tunes, nothing to check.
+    NothingToCheck,
+    /// No sagetune.lock yet.
+    NoLock,
+    /// The lock does not match the manifest.
+    LockMismatch(Vec<String>),
+    /// No region is known offline, so images cannot be resolved.
+    NoRegion,
+    /// Checked against cached specs; `missing` lists fine-tunes whose spec is not cached.
+    Checked {
+        versions: Vec<(String, String)>,
+        missing: Vec<String>,
+    },
+}
+
 /// A manifest that passed every rule, its checked data, and the warnings found on the way.
 #[derive(Debug)]
 pub struct Validated {
     pub loaded: LoadedManifest,
     pub datasets: Vec<DatasetCheck>,
     pub warnings: Vec<Diagnostic>,
+    pub specs: SpecCheck,
 }
 
 /// Runs every offline check; on failure returns all diagnostics (errors and warnings).
-pub fn validate(args: &ManifestArgs) -> Result<Validated, Vec<Diagnostic>> {
+pub fn validate(args: &ManifestArgs, aws: &AwsOptions) -> Result<Validated, Vec<Diagnostic>> {
     let loaded = manifest::load(&args.file)?;
     let mut diags = manifest::check(&loaded);
     let mut datasets = Vec::new();
@@ -64,6 +85,11 @@ pub fn validate(args: &ManifestArgs) -> Result<Validated, Vec<Diagnostic>> {
             files,
         });
     }
+    let specs = if diags.iter().any(Diagnostic::is_error) {
+        SpecCheck::NothingToCheck
+    } else {
+        check_specs(&loaded, aws, &mut diags)
+    };
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
@@ -71,7 +97,51 @@ pub fn validate(args: &ManifestArgs) -> Result<Validated, Vec<Diagnostic>> {
         loaded,
         datasets,
         warnings: diags,
+        specs,
     })
+}
+
+/// Checks fine-tunes against the specs the lock pins, from the local cache only.
+fn check_specs(
+    loaded: &LoadedManifest,
+    aws: &AwsOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> SpecCheck {
+    if loaded.manifest.fine_tunes.is_empty() {
+        return SpecCheck::NothingToCheck;
+    }
+    let lock = match context::read_lock(loaded) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => return SpecCheck::NoLock,
+        Err(d) => {
+            diags.push(d);
+            return SpecCheck::NoLock;
+        }
+    };
+    let mismatches = lock.mismatches(&context::wanted(loaded));
+    if !mismatches.is_empty() {
+        return SpecCheck::LockMismatch(mismatches);
+    }
+    let Ok(ctx) = context::require_region(loaded, aws) else {
+        return SpecCheck::NoRegion;
+    };
+    let (models, errors) = context::offline_models(loaded, &lock);
+    diags.extend(errors);
+    if let Err(errors) = resolution::bind(loaded, &models, &ctx) {
+        diags.extend(errors);
+    }
+    SpecCheck::Checked {
+        versions: models
+            .iter()
+            .map(|(n, m)| (n.clone(), m.entry.version.clone()))
+            .collect(),
+        missing: lock
+            .fine_tunes
+            .keys()
+            .filter(|n| !models.contains_key(*n))
+            .cloned()
+            .collect(),
+    }
 }
 
 fn check_file(
@@ -184,9 +254,9 @@ fn excerpt(
     })
 }
 
-pub fn run(args: &ManifestArgs) -> Outcome {
+pub fn run(args: &ManifestArgs, aws: &AwsOptions) -> Outcome {
     let style = Style::for_stderr();
-    match validate(args) {
+    match validate(args, aws) {
         Ok(v) => Outcome {
             stdout: summary(&v),
             stderr: diagnostics::render(&v.warnings, style),
@@ -339,6 +409,20 @@ fn summary(v: &Validated) -> String {
         );
     }
 
+    let _ = match &v.specs {
+        SpecCheck::NothingToCheck => Ok(()),
+        SpecCheck::NoLock => writeln!(out, "\nModel specs: not checked; run `sagetune lock` to resolve and pin the models, then validate checks hyperparameters and instance types offline."),
+        SpecCheck::LockMismatch(why) => writeln!(out, "\nModel specs: not checked; sagetune.lock does not match the manifest ({}). Run `sagetune lock`.", why.join("; ")),
+        SpecCheck::NoRegion => writeln!(out, "\nModel specs: not checked; no region (set `region` in the manifest, --region or AWS_REGION)."),
+        SpecCheck::Checked { versions, missing } => {
+            let pinned: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
+            let mut line = format!("\nModel specs: checked against sagetune.lock ({})", pinned.join(", "));
+            if !missing.is_empty() {
+                line.push_str(&format!("; not cached, run `sagetune lock`: {}", missing.join(", ")));
+            }
+            writeln!(out, "{line}.")
+        }
+    };
     let _ = writeln!(
         out,
         "\n✓ {} is valid: {} dataset{} ({total_files} file{}, {}), {} fine-tune{}, {} endpoint{}. No AWS call was made.",

@@ -3,6 +3,7 @@
 
 mod cli;
 mod fixtures;
+mod jumpstart;
 
 use std::path::Path;
 use std::process::Command;
@@ -27,9 +28,19 @@ impl Run {
 /// Runs `sagetune args…` from the crate root with no colour and no AWS configuration, so a
 /// developer's own profile can never be used.
 pub fn sagetune(args: &[&str]) -> Run {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    sagetune_in(Path::new(env!("CARGO_MANIFEST_DIR")), &[], args)
+}
+
+/// The crate's folder.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `sagetune args…` in `dir` with extra environment variables (and no AWS configuration
+/// of the developer's).
+pub fn sagetune_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagetune"));
-    cmd.args(args).current_dir(root).env("NO_COLOR", "1");
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("AWS_") {
             cmd.env_remove(key);
@@ -37,7 +48,8 @@ pub fn sagetune(args: &[&str]) -> Run {
     }
     cmd.env("AWS_CONFIG_FILE", "/nonexistent/sagetune-tests")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/sagetune-tests")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied());
     let out = cmd.output().expect("the sagetune binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),

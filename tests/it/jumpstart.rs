@@ -1,0 +1,194 @@
+//! JumpStart resolution through the real binary with the SDK's local-directory overrides
+//! pointing at `tests/fixtures/jumpstart`: `lock`, then golden `requests` for every fixture
+//! model, and the located errors of resolution.
+
+use std::path::{Path, PathBuf};
+
+use crate::{root, sagetune_in, Run};
+
+/// Copies a fixture folder into a temporary directory (lock and cache are written there).
+fn workspace(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures").join(fixture), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn overrides() -> [(&'static str, String); 2] {
+    let js = root().join("tests/fixtures/jumpstart");
+    [
+        (
+            "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE",
+            js.join("manifest").display().to_string(),
+        ),
+        (
+            "AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE",
+            js.join("specs").display().to_string(),
+        ),
+    ]
+}
+
+/// Runs with the local overrides and an endpoint that refuses connections, so any attempt
+/// to reach AWS would fail loudly instead of going anywhere.
+fn offline(dir: &Path, args: &[&str]) -> Run {
+    let o = overrides();
+    let env = [
+        (o[0].0, o[0].1.as_str()),
+        (o[1].0, o[1].1.as_str()),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    sagetune_in(dir, &env, args)
+}
+
+fn cases(folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures").join(folder))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn lock_then_requests_are_golden_for_every_fixture_model() {
+    let names = cases("requests");
+    assert!(names.len() >= 6);
+    for name in names {
+        let ws = workspace(&format!("requests/{name}"));
+        let lock = offline(ws.path(), &["lock"]);
+        assert_eq!(lock.code, 0, "{name}: lock\n{}", lock.snapshot());
+        assert!(ws.path().join("sagetune.lock").exists());
+        let again = offline(ws.path(), &["lock"]);
+        assert!(
+            again.stdout.contains("sagetune.lock is up to date"),
+            "{name}: {}",
+            again.stdout
+        );
+
+        let run = offline(ws.path(), &["requests", "--locked"]);
+        assert_eq!(run.code, 0, "{name}: requests\n{}", run.snapshot());
+        let requests: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        insta::assert_json_snapshot!(format!("requests__{name}"), requests);
+    }
+}
+
+#[test]
+fn requests_for_one_fine_tune_without_a_lock_resolves_afresh() {
+    let ws = workspace("requests/llama-2-7b-env-var");
+    let run = offline(ws.path(), &["requests", "llama"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert!(run.stderr.contains("resolved afresh"), "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["fine_tune"], "llama");
+    assert!(
+        !ws.path().join("sagetune.lock").exists(),
+        "requests never writes the lock"
+    );
+
+    let locked = offline(ws.path(), &["requests", "--locked"]);
+    assert_eq!(locked.code, 1);
+    assert!(
+        locked.stderr.contains("sagetune.lock is missing"),
+        "{}",
+        locked.stderr
+    );
+
+    let unknown = offline(ws.path(), &["requests", "nope"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("no fine-tune `nope`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn a_changed_manifest_no_longer_matches_the_lock() {
+    let ws = workspace("requests/gpt-j-public-model-channel");
+    assert_eq!(offline(ws.path(), &["lock"]).code, 0);
+    let manifest = ws.path().join("sagetune.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "    dataset: sec\n",
+            "    model_version: \"2.*\"\n    dataset: sec\n",
+        ),
+    )
+    .unwrap();
+    let run = offline(ws.path(), &["requests", "--locked"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.snapshot());
+    let relock = offline(ws.path(), &["lock"]);
+    assert!(
+        relock.stdout.contains("2.* → 2.0.0 (was 3.2.13)"),
+        "{}",
+        relock.stdout
+    );
+}
+
+#[test]
+fn resolution_errors_are_located_in_the_manifest() {
+    for name in cases("requests-errors") {
+        let ws = workspace(&format!("requests-errors/{name}"));
+        let run = offline(ws.path(), &["requests"]);
+        assert_eq!(run.code, 1, "{name}\n{}", run.snapshot());
+        assert!(
+            run.stderr.contains("sagetune.yaml:"),
+            "{name}: located\n{}",
+            run.stderr
+        );
+        insta::assert_snapshot!(format!("requests_error__{name}"), run.snapshot());
+    }
+}
+
+#[test]
+fn half_set_overrides_are_an_error() {
+    let ws = workspace("requests/llama-2-7b-env-var");
+    let o = overrides();
+    let run = sagetune_in(ws.path(), &[(o[0].0, o[0].1.as_str())], &["lock"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE is not"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn validate_checks_hyperparameters_offline_once_the_spec_is_cached() {
+    let ws = workspace("requests/llama-2-7b-env-var");
+    assert_eq!(offline(ws.path(), &["lock"]).code, 0);
+    let manifest: PathBuf = ws.path().join("sagetune.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("      epoch: 5\n", "      epoch: 0\n"),
+    )
+    .unwrap();
+    // No overrides, no network: validate reads the cached spec only.
+    let run = sagetune_in(ws.path(), &[], &["validate"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(
+        run.stderr
+            .contains("hyperparameter `epoch`: must be at least 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("sagetune.yaml:17:14"), "{}", run.stderr);
+}
