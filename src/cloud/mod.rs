@@ -40,3 +40,31 @@ pub(crate) fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     }
     aws_sdk_s3::Client::from_conf(builder.build())
 }
+
+/// An SDK error as one readable line: the service's code and message when there is one,
+/// else the outermost description and the innermost cause ("dispatch failure: Connection
+/// refused (os error 111)").
+pub(crate) fn describe_error<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    if let Some(service) = err.as_service_error() {
+        let code = service.code().unwrap_or("error");
+        return match service.message() {
+            Some(m) => format!("{code}: {m}"),
+            None => code.to_string(),
+        };
+    }
+    let mut innermost: &dyn std::error::Error = err;
+    while let Some(next) = innermost.source() {
+        innermost = next;
+    }
+    let outer = err.to_string();
+    let inner = innermost.to_string();
+    if inner == outer {
+        outer
+    } else {
+        format!("{outer}: {inner}")
+    }
+}

@@ -3,8 +3,6 @@
 
 use std::sync::OnceLock;
 
-use aws_sdk_s3::error::DisplayErrorContext;
-
 use crate::jumpstart::source::ContentStore;
 
 use super::{load_config, s3_client, AwsOptions};
@@ -52,7 +50,7 @@ impl ContentStore for S3ContentStore {
                 .key(key)
                 .send()
                 .await
-                .map_err(|e| DisplayErrorContext(e).to_string())?;
+                .map_err(|e| super::describe_error(&e))?;
             let body = out.body.collect().await.map_err(|e| e.to_string())?;
             Ok(body.into_bytes().to_vec())
         })
