@@ -103,6 +103,25 @@ fn choose_instance(
     Ok(chosen)
 }
 
+/// The variant image for an instance type in a region, or the error naming what is missing.
+fn image(
+    spec: &ModelSpec,
+    variants: &super::spec::InstanceTypeVariants,
+    instance_type: &str,
+    region: &str,
+    purpose: &'static str,
+) -> Result<String, ResolveError> {
+    variants
+        .regional(instance_type, region, "image_uri")
+        .ok_or_else(|| ResolveError::NoImage {
+            model_id: spec.model_id.clone(),
+            version: spec.version.clone(),
+            purpose,
+            instance_type: instance_type.to_string(),
+            region: region.to_string(),
+        })
+}
+
 fn string_map(map: serde_json::Map<String, Value>) -> IndexMap<String, String> {
     map.into_iter().map(|(k, v)| (k, python_str(&v))).collect()
 }
@@ -125,15 +144,7 @@ pub fn training(
         .training_instance_type_variants
         .clone()
         .unwrap_or_default();
-    let image = variants
-        .regional(&instance_type, region, "image_uri")
-        .ok_or_else(|| ResolveError::NoImage {
-            model_id: spec.model_id.clone(),
-            version: spec.version.clone(),
-            purpose: "training",
-            instance_type: instance_type.clone(),
-            region: region.to_string(),
-        })?;
+    let image = image(spec, &variants, &instance_type, region, "training")?;
     let incomplete = || ResolveError::IncompleteSpec {
         model_id: spec.model_id.clone(),
         version: spec.version.clone(),
@@ -275,15 +286,7 @@ pub fn hosting(
         .hosting_instance_type_variants
         .clone()
         .unwrap_or_default();
-    let image = variants
-        .regional(&instance_type, region, "image_uri")
-        .ok_or_else(|| ResolveError::NoImage {
-            model_id: spec.model_id.clone(),
-            version: spec.version.clone(),
-            purpose: "hosting",
-            instance_type: instance_type.clone(),
-            region: region.to_string(),
-        })?;
+    let image = image(spec, &variants, &instance_type, region, "hosting")?;
     let mut environment: IndexMap<String, String> = spec
         .inference_environment_variables
         .iter()
