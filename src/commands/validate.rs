@@ -156,8 +156,9 @@ fn check_file(
             .help(e.help())
     })?;
     let column = text_column.map(|c| c.get().as_str());
-    match data::scan(&file.canonical, file.format, column) {
-        Ok(report) => Ok((file, report)),
+    let cache = loaded.dir.join(".sagetune").join("cache");
+    match data::scan_cached(&cache, &file.canonical, file.format, column) {
+        Ok((report, _)) => Ok((file, report)),
         Err(ScanError::Io(e)) => Err(Diagnostic::new(
             "data::unreadable",
             format!("cannot read {}: {e}", file.display.display()),

@@ -2,19 +2,21 @@
 //! and checking its format while hashing it in one streaming pass (`scan`). Owns no AWS
 //! access and never loads a whole file into memory.
 
+mod cache;
 mod discover;
 mod formats;
 mod scan;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use cache::{scan_cached, Source as ReportSource};
 pub use discover::{discover, DataFile, DiscoverError};
 pub use scan::{hex, scan, ContentError, FileReport, ScanError, CHUNK_SIZE};
 
 /// The data formats JumpStart's domain-adaptation scripts read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Txt,

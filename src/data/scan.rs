@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::formats;
@@ -19,7 +19,7 @@ pub const CHUNK_SIZE: usize = 2 << 20;
 const POOL: usize = 4;
 
 /// What a successful scan learned about a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileReport {
     pub format: Format,
     pub bytes: u64,
