@@ -10,6 +10,7 @@ pub mod commands;
 pub mod data;
 pub mod desired;
 pub mod diagnostics;
+pub mod files;
 pub mod jumpstart;
 pub mod manifest;
 pub mod resolution;

@@ -7,10 +7,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::files::{sha256_hex, write_atomic};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::scan::{hex, scan, FileReport, ScanError};
+use super::scan::{scan, FileReport, ScanError};
 use super::Format;
 
 const FORMAT_VERSION: u32 = 1;
@@ -55,7 +55,7 @@ pub fn scan_cached(
     let key = key(path, format, text_column)?;
     let entry_path = cache_dir.join("files").join(format!(
         "{}.json",
-        hex(&Sha256::digest(key.path.as_os_str().as_encoded_bytes()))
+        sha256_hex(key.path.as_os_str().as_encoded_bytes())
     ));
     if let Some(report) = read(&entry_path, &key) {
         return Ok((report, Source::Cache));
@@ -107,12 +107,8 @@ fn write(entry_path: &Path, key: Key, report: &FileReport) {
         key,
         report: report.clone(),
     };
-    let Ok(bytes) = serde_json::to_vec(&entry) else {
-        return;
-    };
-    let tmp = entry_path.with_extension(format!("tmp.{}", std::process::id()));
-    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, entry_path).is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    if let Ok(bytes) = serde_json::to_vec(&entry) {
+        let _ = write_atomic(entry_path, &bytes);
     }
 }
 

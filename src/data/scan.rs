@@ -11,6 +11,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::files::hex;
+
 use super::formats;
 use super::Format;
 
@@ -303,17 +305,6 @@ fn utf8_error(path: &Path, at: u64) -> ScanError {
         }),
         Err(e) => ScanError::Io(e.to_string()),
     }
-}
-
-/// Lowercase hex of a byte string.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 struct Chunk {

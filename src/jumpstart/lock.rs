@@ -122,14 +122,8 @@ pub fn write(dir: &Path, lock: &LockFile) -> std::io::Result<PathBuf> {
     let path = dir.join(LOCK_FILE);
     let mut text = serde_json::to_string_pretty(lock).expect("the lock serializes");
     text.push('\n');
-    write_atomic(&path, text.as_bytes())?;
+    crate::files::write_atomic(&path, text.as_bytes())?;
     Ok(path)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The folder of cached specs for a manifest in `dir`.
@@ -141,15 +135,14 @@ pub fn spec_cache_dir(dir: &Path) -> PathBuf {
 pub fn cache_spec(dir: &Path, sha256: &str, bytes: &[u8]) {
     let folder = spec_cache_dir(dir);
     if std::fs::create_dir_all(&folder).is_ok() {
-        let _ = write_atomic(&folder.join(format!("{sha256}.json")), bytes);
+        let _ = crate::files::write_atomic(&folder.join(format!("{sha256}.json")), bytes);
     }
 }
 
 /// Cached spec bytes whose digest is `sha256`; a corrupt entry is ignored.
 pub fn cached_spec(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
     let bytes = std::fs::read(spec_cache_dir(dir).join(format!("{sha256}.json"))).ok()?;
-    use sha2::Digest;
-    (crate::data::hex(&sha2::Sha256::digest(&bytes)) == sha256).then_some(bytes)
+    (crate::files::sha256_hex(&bytes) == sha256).then_some(bytes)
 }
 
 #[cfg(test)]
@@ -198,9 +191,8 @@ mod tests {
         std::fs::write(dir.path().join(LOCK_FILE), "{").unwrap();
         assert!(matches!(read(dir.path()), Err(LockError::Invalid { .. })));
 
-        use sha2::Digest;
         let bytes = br#"{"model_id":"m"}"#;
-        let sha = crate::data::hex(&sha2::Sha256::digest(bytes));
+        let sha = crate::files::sha256_hex(bytes);
         cache_spec(dir.path(), &sha, bytes);
         assert_eq!(cached_spec(dir.path(), &sha).as_deref(), Some(&bytes[..]));
         std::fs::write(

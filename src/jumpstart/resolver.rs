@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::error::ResolveError;
 use super::index::{self, Header};
 use super::lock::{cache_spec, cached_spec, LockEntry};
@@ -61,7 +59,7 @@ impl<'a> Resolver<'a> {
         let headers = self.headers.as_deref().unwrap_or_default();
         let header = index::select(headers, model_id, &pattern, &self.source.describe())?.clone();
         let bytes = self.source.spec(&header.spec_key)?;
-        let sha = crate::data::hex(&Sha256::digest(&bytes));
+        let sha = crate::files::sha256_hex(&bytes);
         let spec = parse_spec(&bytes, &header.spec_key)?;
         check(&spec, &header.model_id, &header.version, &header.spec_key)?;
         cache_spec(self.dir, &sha, &bytes);
@@ -84,7 +82,7 @@ impl<'a> Resolver<'a> {
             return found;
         }
         let bytes = self.source.spec(&entry.spec_key)?;
-        let sha = crate::data::hex(&Sha256::digest(&bytes));
+        let sha = crate::files::sha256_hex(&bytes);
         if sha != entry.spec_sha256 {
             return Err(ResolveError::SpecChanged {
                 key: entry.spec_key.clone(),
