@@ -94,13 +94,20 @@ done
 dir=$bench/txt
 rm -rf "$dir/.sagetune"
 "$bin" validate -f "$dir/sagetune.yaml" > /dev/null
-read -r cached_t cached_m < <(best "$bin" validate -f "$dir/sagetune.yaml")
-cached_ms=$(awk "BEGIN{printf \"%.0f\", $cached_t * 1000}")
-[ "$cached_ms" -lt 50 ] || status=1
+best_ns=""
+for _ in $(seq 10); do # GNU time has 10 ms resolution; use nanoseconds here
+  t0=$(date +%s%N)
+  "$bin" validate -f "$dir/sagetune.yaml" > /dev/null
+  t1=$(date +%s%N)
+  ns=$((t1 - t0))
+  if [ -z "$best_ns" ] || [ "$ns" -lt "$best_ns" ]; then best_ns=$ns; fi
+done
+cached_ms=$(awk "BEGIN{printf \"%.1f\", $best_ns / 1000000}")
+awk "BEGIN{exit !($cached_ms < 50)}" || status=1
 {
   echo
-  echo "# second validate of the unchanged 1 GiB txt dataset (hash cache hit), whole process"
-  printf "cached_validate_ms %s (target < 50), rss_MiB %.1f\n" "$cached_ms" "$(awk "BEGIN{print $cached_m / 1024}")"
+  echo "# second validate of the unchanged 1 GiB txt dataset (hash cache hit), whole process, best of 10"
+  printf "cached_validate_ms %s (target < 50)\n" "$cached_ms"
 } >> "$out"
 cat "$out"
 [ "$status" = 0 ] || echo "below target: see ratio vs target above" >&2
