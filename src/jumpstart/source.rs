@@ -81,14 +81,7 @@ impl<'a> Source<'a> {
     pub fn manifest(&self) -> Result<Vec<u8>, ResolveError> {
         match self {
             Source::Local { manifest_root, .. } => read_file(manifest_root.join(MANIFEST_KEY)),
-            Source::Bucket { bucket, store } => {
-                store
-                    .get(bucket, MANIFEST_KEY)
-                    .map_err(|reason| ResolveError::Source {
-                        what: format!("s3://{bucket}/{MANIFEST_KEY}"),
-                        reason,
-                    })
-            }
+            Source::Bucket { bucket, store } => read_object(*store, bucket, MANIFEST_KEY),
         }
     }
 
@@ -96,16 +89,18 @@ impl<'a> Source<'a> {
     pub fn spec(&self, key: &str) -> Result<Vec<u8>, ResolveError> {
         match self {
             Source::Local { specs_root, .. } => read_file(specs_root.join(key)),
-            Source::Bucket { bucket, store } => {
-                store
-                    .get(bucket, key)
-                    .map_err(|reason| ResolveError::Source {
-                        what: format!("s3://{bucket}/{key}"),
-                        reason,
-                    })
-            }
+            Source::Bucket { bucket, store } => read_object(*store, bucket, key),
         }
     }
+}
+
+fn read_object(store: &dyn ContentStore, bucket: &str, key: &str) -> Result<Vec<u8>, ResolveError> {
+    store
+        .get(bucket, key)
+        .map_err(|reason| ResolveError::Source {
+            what: format!("s3://{bucket}/{key}"),
+            reason,
+        })
 }
 
 fn read_file(path: PathBuf) -> Result<Vec<u8>, ResolveError> {

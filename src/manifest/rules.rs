@@ -57,6 +57,19 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    fn diagnostic(
+        &self,
+        code: &'static str,
+        message: String,
+        span: Range<usize>,
+        label: &str,
+        help: String,
+    ) -> Diagnostic {
+        Diagnostic::new(code, message)
+            .at(&self.loaded.source, span, label)
+            .help(help)
+    }
+
     fn error(
         &mut self,
         code: &'static str,
@@ -65,9 +78,7 @@ impl Checker<'_> {
         label: &str,
         help: String,
     ) {
-        let d = Diagnostic::new(code, message)
-            .at(&self.loaded.source, span, label)
-            .help(help);
+        let d = self.diagnostic(code, message, span, label, help);
         self.out.push(d);
     }
 
@@ -79,10 +90,8 @@ impl Checker<'_> {
         label: &str,
         help: String,
     ) {
-        self.error(code, message, span, label, help);
-        if let Some(last) = self.out.pop() {
-            self.out.push(last.warning());
-        }
+        let d = self.diagnostic(code, message, span, label, help).warning();
+        self.out.push(d);
     }
 
     fn name(&mut self, kind: &str, name: &Sp<String>) {
