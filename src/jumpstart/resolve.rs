@@ -8,7 +8,10 @@ use serde_json::Value;
 
 use super::error::ResolveError;
 use super::source::Buckets;
-use super::spec::{instance_family, python_str, HyperparameterSpec, MetricDefinition, ModelSpec};
+use super::spec::{
+    instance_family, python_str, HyperparameterSpec, InstanceTypeVariants, MetricDefinition,
+    ModelSpec,
+};
 
 /// The SDK's default `MaxRuntimeInSeconds` (24 h) when neither manifest nor spec sets one.
 pub const DEFAULT_MAX_RUNTIME_SECONDS: u64 = 86_400;
@@ -103,10 +106,17 @@ fn choose_instance(
     Ok(chosen)
 }
 
+/// The spec's variants, or none at all (a spec without variants has no images).
+fn variants_or_empty(v: &Option<InstanceTypeVariants>) -> &InstanceTypeVariants {
+    static EMPTY: std::sync::OnceLock<InstanceTypeVariants> = std::sync::OnceLock::new();
+    v.as_ref()
+        .unwrap_or_else(|| EMPTY.get_or_init(InstanceTypeVariants::default))
+}
+
 /// The variant image for an instance type in a region, or the error naming what is missing.
 fn image(
     spec: &ModelSpec,
-    variants: &super::spec::InstanceTypeVariants,
+    variants: &InstanceTypeVariants,
     instance_type: &str,
     region: &str,
     purpose: &'static str,
@@ -140,11 +150,8 @@ pub fn training(
         &spec.supported_training_instance_types,
         "training",
     )?;
-    let variants = spec
-        .training_instance_type_variants
-        .clone()
-        .unwrap_or_default();
-    let image = image(spec, &variants, &instance_type, region, "training")?;
+    let variants = variants_or_empty(&spec.training_instance_type_variants);
+    let image = image(spec, variants, &instance_type, region, "training")?;
     let incomplete = || ResolveError::IncompleteSpec {
         model_id: spec.model_id.clone(),
         version: spec.version.clone(),
@@ -157,7 +164,7 @@ pub fn training(
     let script_uri = format!("s3://{}/{script_key}", buckets.content);
 
     let base_model =
-        base_model(spec, &variants, &instance_type, region, buckets).ok_or_else(incomplete)?;
+        base_model(spec, variants, &instance_type, region, buckets).ok_or_else(incomplete)?;
 
     let mut hyperparameters: Vec<HyperparameterSpec> = spec
         .hyperparameters
@@ -211,7 +218,7 @@ pub fn training(
 /// The SDK's `use_training_model_artifact` decision and the artifact's URI.
 fn base_model(
     spec: &ModelSpec,
-    variants: &super::spec::InstanceTypeVariants,
+    variants: &InstanceTypeVariants,
     instance_type: &str,
     region: &str,
     buckets: &Buckets,
@@ -266,10 +273,7 @@ pub fn hosting(
     instance_type: Option<&str>,
     training_instance: &str,
 ) -> Result<Hosting, ResolveError> {
-    let training_variants = spec
-        .training_instance_type_variants
-        .clone()
-        .unwrap_or_default();
+    let training_variants = variants_or_empty(&spec.training_instance_type_variants);
     let mapped_default = training_variants
         .property(training_instance, "default_inference_instance_type")
         .and_then(Value::as_str)
@@ -282,11 +286,8 @@ pub fn hosting(
         &spec.supported_inference_instance_types,
         "hosting",
     )?;
-    let variants = spec
-        .hosting_instance_type_variants
-        .clone()
-        .unwrap_or_default();
-    let image = image(spec, &variants, &instance_type, region, "hosting")?;
+    let variants = variants_or_empty(&spec.hosting_instance_type_variants);
+    let image = image(spec, variants, &instance_type, region, "hosting")?;
     let mut environment: IndexMap<String, String> = spec
         .inference_environment_variables
         .iter()
