@@ -2,14 +2,19 @@
 //! tags and the exact request that creates it. Built from validated, resolved plain data;
 //! no YAML, no spans, no I/O.
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 use serde::Serialize;
+use serde_json::json;
 
+use crate::cloud::RoleRequest;
 use crate::commands::validate::DatasetCheck;
 use crate::jumpstart::requests::{
     self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
-    TrainingInputs,
+    Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
 };
+use crate::jumpstart::source::Buckets;
 use crate::resolution::Bound;
 
 /// One dataset file as an S3 object: `<artifacts>datasets/<d>/<channel>/<sha256>/<file>`.
@@ -32,6 +37,13 @@ pub struct DatasetObject {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FineTuneResources {
     pub name: String,
+    /// The job's identity hash (see `requests::training_identity`).
+    pub identity: String,
+    /// The job's name for its first run; later runs append `-<attempt>`.
+    pub first_job_name: String,
+    /// Which run of these inputs the desired job is.
+    pub attempt: u32,
+    pub retrain: u32,
     pub model_id: String,
     pub model_version: String,
     /// Notes for the plan (e.g. domain-adaptation flags overriding spec defaults).
@@ -57,6 +69,8 @@ pub struct Desired {
     pub stack: String,
     pub region: String,
     pub artifacts: String,
+    /// The execution role sagetune manages (`role: {create: true}`).
+    pub role: Option<RoleRequest>,
     pub datasets: Vec<DatasetObject>,
     pub fine_tunes: Vec<FineTuneResources>,
     pub endpoints: Vec<EndpointResources>,
@@ -68,7 +82,14 @@ pub struct Inputs<'a> {
     pub region: &'a str,
     /// `s3://bucket/prefix/`.
     pub artifacts: &'a str,
+    /// The role's ARN; for a managed role, [`managed_role_arn`] with the placeholder account.
     pub role_arn: &'a str,
+    /// Whether sagetune manages the role (`role: {create: true}`).
+    pub managed_role: bool,
+    /// JumpStart content buckets the role must read.
+    pub buckets: &'a Buckets,
+    /// Run number per fine-tune when earlier runs of the same inputs failed (default 1).
+    pub attempts: &'a BTreeMap<String, u32>,
     pub user_tags: &'a IndexMap<String, String>,
     pub datasets: &'a [DatasetCheck],
     pub bound: &'a Bound,
@@ -128,6 +149,7 @@ pub fn build(i: &Inputs) -> Desired {
             instance_count: ft.instance_count,
             max_runtime_seconds: ft.max_runtime_seconds,
             retrain: ft.retrain,
+            attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
             accept_eula: ft.accept_eula,
         };
         let job = requests::training_job(&ft.training, &ft.hyperparameters, &inputs, &owner);
@@ -157,8 +179,13 @@ pub fn build(i: &Inputs) -> Desired {
             Some((m, r)) => (Some(m), r),
             None => (None, None),
         };
+        let identity = requests::training_identity(&job, ft.retrain);
         fine_tunes.push(FineTuneResources {
             name: ft.name.clone(),
+            first_job_name: requests::resource_name(i.stack, &ft.name, &identity),
+            identity,
+            attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
+            retrain: ft.retrain,
             model_id: ft.model.entry.model_id.clone(),
             model_version: ft.model.entry.version.clone(),
             notes: ft.hyperparameters.notes.clone(),
@@ -171,6 +198,7 @@ pub fn build(i: &Inputs) -> Desired {
         stack: i.stack.to_string(),
         region: i.region.to_string(),
         artifacts: i.artifacts.to_string(),
+        role: i.managed_role.then(|| managed_role(i)),
         datasets,
         fine_tunes,
         endpoints,
@@ -181,4 +209,120 @@ pub fn build(i: &Inputs) -> Desired {
 pub fn split_s3(uri: &str) -> (&str, &str) {
     let rest = uri.strip_prefix("s3://").unwrap_or(uri);
     rest.split_once('/').unwrap_or((rest, ""))
+}
+
+/// The account shown in a managed role's ARN before sagetune has talked to AWS; role ARNs
+/// are in no identity hash, so names do not depend on it.
+pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
+
+/// `<stack>-sagemaker-execution`.
+pub fn managed_role_name(stack: &str) -> String {
+    format!("{stack}-sagemaker-execution")
+}
+
+/// The managed role's ARN with [`ACCOUNT_PLACEHOLDER`] for the account.
+pub fn managed_role_arn(stack: &str) -> String {
+    format!(
+        "arn:aws:iam::{ACCOUNT_PLACEHOLDER}:role/{}",
+        managed_role_name(stack)
+    )
+}
+
+/// The managed role: SageMaker may assume it; it may read and write the artifacts prefix,
+/// read the region's JumpStart content buckets, write its logs and pull images.
+fn managed_role(i: &Inputs) -> RoleRequest {
+    let (bucket, prefix) = split_s3(i.artifacts);
+    let trust = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    let mut js_buckets = vec![i.buckets.content.as_str(), i.buckets.gated.as_str()];
+    js_buckets.dedup();
+    let js_objects: Vec<String> = js_buckets
+        .iter()
+        .map(|b| format!("arn:aws:s3:::{b}/*"))
+        .collect();
+    let js_arns: Vec<String> = js_buckets
+        .iter()
+        .map(|b| format!("arn:aws:s3:::{b}"))
+        .collect();
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ArtifactsReadWrite",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                "Resource": [format!("arn:aws:s3:::{bucket}/{prefix}*")]
+            },
+            {
+                "Sid": "ArtifactsList",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [format!("arn:aws:s3:::{bucket}")],
+                "Condition": {"StringLike": {"s3:prefix": [format!("{prefix}*")]}}
+            },
+            {
+                "Sid": "JumpStartContentRead",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": js_objects.into_iter().chain(js_arns).collect::<Vec<_>>()
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams"
+                ],
+                "Resource": [format!("arn:aws:logs:{}:*:log-group:/aws/sagemaker/*", i.region)]
+            },
+            {
+                "Sid": "Metrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": ["*"],
+                "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}}
+            },
+            {
+                "Sid": "PullImages",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage"
+                ],
+                "Resource": ["*"]
+            }
+        ]
+    });
+    let name = managed_role_name(i.stack);
+    let mut tags = vec![
+        Tag {
+            key: TAG_STACK.into(),
+            value: i.stack.into(),
+        },
+        Tag {
+            key: TAG_ADDRESS.into(),
+            value: "role".into(),
+        },
+    ];
+    tags.extend(i.user_tags.iter().map(|(k, v)| Tag {
+        key: k.clone(),
+        value: v.clone(),
+    }));
+    RoleRequest {
+        role_name: name,
+        trust_policy: trust.to_string(),
+        policy_name: "sagetune-execution".into(),
+        policy_document: policy.to_string(),
+        tags,
+    }
 }

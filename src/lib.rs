@@ -13,4 +13,7 @@ pub mod diagnostics;
 pub mod files;
 pub mod jumpstart;
 pub mod manifest;
+pub mod observe;
+pub mod plan;
+pub mod render;
 pub mod resolution;

@@ -1,9 +1,23 @@
-//! The only code that talks to AWS: it imports `aws_sdk_*`, converts SDK types to
-//! sagetune's own at the boundary, and never lets an SDK type escape.
+//! The boundary to AWS: a narrow trait in sagetune's terms ([`Cloud`]), its AWS
+//! implementation (`aws/`, the only code that imports `aws_sdk_*`) and an in-memory fake
+//! with SageMaker's lifecycles for tests. No SDK type crosses this module.
 
-mod s3_content;
+mod aws;
+mod error;
+pub mod fake;
+mod types;
 
-pub use s3_content::S3ContentStore;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use aws::S3ContentStore;
+pub use error::{classify, CloudError, ErrorClass};
+pub use types::*;
+
+use crate::jumpstart::requests::{
+    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
+};
 
 /// AWS settings from the command line; the rest comes from the standard configuration chain
 /// (profiles, environment, `AWS_ENDPOINT_URL` and the per-service endpoint variables).
@@ -13,58 +27,73 @@ pub struct AwsOptions {
     pub region: Option<String>,
 }
 
-/// Loads the AWS configuration for `region` (or the chain's region).
-pub(crate) async fn load_config(
-    options: &AwsOptions,
-    region: Option<&str>,
-) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(r) = region
-        .map(str::to_string)
-        .or_else(|| options.region.clone())
-    {
-        loader = loader.region(aws_config::Region::new(r));
-    }
-    loader.load().await
+/// A local file to store at `bucket/key`, with the hash S3 must verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub bucket: String,
+    pub key: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
 }
 
-/// An S3 client; path-style addressing whenever an endpoint override is in effect, since
-/// virtual-host names do not resolve for local endpoints.
-pub(crate) fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    let mut builder = aws_sdk_s3::config::Builder::from(config);
-    if config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some() {
-        builder = builder.force_path_style(true);
-    }
-    aws_sdk_s3::Client::from_conf(builder.build())
+/// An IAM role sagetune manages: trust policy, one inline policy, tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRequest {
+    pub role_name: String,
+    pub trust_policy: String,
+    pub policy_name: String,
+    pub policy_document: String,
+    pub tags: Vec<Tag>,
 }
 
-/// An SDK error as one readable line: the service's code and message when there is one,
-/// else the outermost description and the innermost cause ("dispatch failure: Connection
-/// refused (os error 111)").
-pub(crate) fn describe_error<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
-where
-    E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug,
-{
-    if let Some(service) = err.as_service_error() {
-        let code = service.code().unwrap_or("error");
-        return match service.message() {
-            Some(m) => format!("{code}: {m}"),
-            None => code.to_string(),
-        };
-    }
-    let mut innermost: &dyn std::error::Error = err;
-    while let Some(next) = innermost.source() {
-        innermost = next;
-    }
-    let outer = err.to_string();
-    let inner = innermost.to_string();
-    if inner == outer {
-        outer
-    } else {
-        format!("{outer}: {inner}")
-    }
+/// Everything sagetune reads from and does to AWS. Reads return `Ok(None)` for absent
+/// objects; every method is blocking and safe to call from several threads at once.
+pub trait Cloud: Send + Sync {
+    /// Whether the bucket exists and is reachable with the caller's credentials.
+    fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError>;
+    /// HEAD of an object, with its `sagetune-sha256` metadata.
+    fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError>;
+    /// Every object under a prefix (no hash: listings do not carry metadata).
+    fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError>;
+    /// A small object read whole (the state lock).
+    fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Blob>, CloudError>;
+    /// Training jobs whose name contains `fragment`, with their status.
+    fn list_training_jobs(&self, fragment: &str) -> Result<Vec<JobSummary>, CloudError>;
+    /// Names of models, endpoint configs or endpoints containing `fragment`.
+    fn list_names(&self, kind: Kind, fragment: &str) -> Result<Vec<String>, CloudError>;
+    fn describe_training_job(&self, name: &str) -> Result<Option<TrainingJob>, CloudError>;
+    fn describe_model(&self, name: &str) -> Result<Option<Model>, CloudError>;
+    fn describe_endpoint_config(&self, name: &str) -> Result<Option<EndpointConfig>, CloudError>;
+    fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
+    fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError>;
+
+    /// Uploads a file with `sagetune-sha256` metadata and S3's SHA-256 checksum; `progress`
+    /// receives the bytes sent so far.
+    fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError>;
+    /// Writes a small object only if absent (`if_match: None`, `If-None-Match: *`) or
+    /// unchanged since it was read (`If-Match: etag`); returns the new ETag.
+    fn put_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+    ) -> Result<String, CloudError>;
+    fn delete_object(&self, bucket: &str, key: &str) -> Result<(), CloudError>;
+    /// Creates the role with its inline policy; returns the role's ARN.
+    fn create_role(&self, role: &RoleRequest) -> Result<String, CloudError>;
+    /// Replaces the role's inline policy.
+    fn put_role_policy(&self, role: &RoleRequest) -> Result<(), CloudError>;
+    /// Deletes the role's inline policies and the role.
+    fn delete_role(&self, name: &str) -> Result<(), CloudError>;
+    fn create_training_job(&self, request: &CreateTrainingJob) -> Result<(), CloudError>;
+    fn stop_training_job(&self, name: &str) -> Result<(), CloudError>;
+    fn create_model(&self, request: &CreateModel) -> Result<(), CloudError>;
+    fn delete_model(&self, name: &str) -> Result<(), CloudError>;
+    fn create_endpoint_config(&self, request: &CreateEndpointConfig) -> Result<(), CloudError>;
+    fn delete_endpoint_config(&self, name: &str) -> Result<(), CloudError>;
+    fn create_endpoint(&self, request: &CreateEndpoint) -> Result<(), CloudError>;
+    fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError>;
+    fn delete_endpoint(&self, name: &str) -> Result<(), CloudError>;
 }

@@ -6,6 +6,7 @@ pub mod lock;
 pub mod models;
 pub mod requests;
 pub mod schema;
+pub mod stack;
 pub mod validate;
 
 /// What a command produced: text for stdout, text for stderr, and success or failure.

@@ -4,19 +4,12 @@
 use serde_json::{json, Value};
 
 use crate::cli::ManifestArgs;
-use crate::cloud::{AwsOptions, S3ContentStore};
+use crate::cloud::AwsOptions;
 use crate::desired::{self, Desired};
 use crate::diagnostics::{self, Diagnostic, Style};
-use crate::jumpstart::resolver::Resolver;
-use crate::resolution;
 
-use super::context::{require_region, resolve_models, source};
-use super::validate::validate;
+use super::stack::prepare;
 use super::Outcome;
-
-/// Placeholder account in a managed role's ARN when no AWS call may be made; role ARNs are
-/// not part of any identity hash, so names are unaffected.
-pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
 
 pub fn run(
     args: &ManifestArgs,
@@ -43,9 +36,9 @@ fn requests(
     locked: bool,
     aws: &AwsOptions,
 ) -> Result<(Value, String), Vec<Diagnostic>> {
-    let validated = validate(args, aws)?;
-    let loaded = &validated.loaded;
-    let m = &loaded.manifest;
+    let prepared = prepare(args, aws, locked, None)?;
+    let validated = &prepared.validated;
+    let m = &validated.loaded.manifest;
     if let Some(name) = only {
         if !m.fine_tunes.contains_key(name) {
             let known: Vec<&str> = m.fine_tunes.keys().map(|k| k.get().as_str()).collect();
@@ -56,39 +49,16 @@ fn requests(
             .help(format!("fine-tunes: {}", known.join(", ")))]);
         }
     }
-    let ctx = require_region(loaded, aws).map_err(|d| vec![d])?;
-    let store = S3ContentStore::new(aws.clone(), Some(ctx.region.clone()));
-    let mut resolver = Resolver::new(source(&ctx, &store).map_err(|d| vec![d])?, &loaded.dir);
-    let (models, used_lock) = resolve_models(loaded, &mut resolver, locked)?;
-    let bound = resolution::bind(loaded, &models, &ctx)?;
-    let role_arn = match (&m.role.arn, &m.role.create) {
-        (Some(arn), _) => arn.get().clone(),
-        _ => format!(
-            "arn:aws:iam::{ACCOUNT_PLACEHOLDER}:role/{}-sagemaker-execution",
-            m.stack.get()
-        ),
-    };
-    let user_tags = m
-        .tags
-        .iter()
-        .map(|(k, v)| (k.get().clone(), v.get().clone()))
-        .collect();
-    let desired = desired::build(&desired::Inputs {
-        stack: m.stack.get(),
-        region: &ctx.region,
-        artifacts: m.artifacts.get(),
-        role_arn: &role_arn,
-        user_tags: &user_tags,
-        datasets: &validated.datasets,
-        bound: &bound,
-    });
+    let used_lock = prepared.used_lock;
+    let desired = prepared.desired(&Default::default());
     let mut notes = diagnostics::render(&validated.warnings, Style::for_stderr());
     if !used_lock && !m.fine_tunes.is_empty() {
         notes.push_str("note: sagetune.lock is missing or does not match the manifest; models were resolved afresh (run `sagetune lock` to pin them)\n");
     }
     if m.role.create.is_some() {
         notes.push_str(&format!(
-            "note: the managed role's ARN shows {ACCOUNT_PLACEHOLDER}; the account is known only when sagetune talks to AWS\n"
+            "note: the managed role's ARN shows {}; the account is known only when sagetune talks to AWS\n",
+            desired::ACCOUNT_PLACEHOLDER
         ));
     }
     let all: Vec<Value> = desired

@@ -248,6 +248,8 @@ pub struct TrainingInputs<'a> {
     pub instance_count: u32,
     pub max_runtime_seconds: u64,
     pub retrain: u32,
+    /// Which run of these inputs this is (1 unless earlier runs failed or were stopped).
+    pub attempt: u32,
     pub accept_eula: bool,
 }
 
@@ -341,7 +343,7 @@ pub fn training_job(
         tags: Vec::new(),
     };
     let identity = training_identity(&job, inp.retrain);
-    let name = resource_name(owner.stack, inp.fine_tune, &identity);
+    let name = job_name(owner.stack, inp.fine_tune, &identity, inp.attempt);
     job.hyper_parameters
         .insert("sagemaker_job_name".into(), quote(&name));
     // Keep the SDK's order: sagemaker_job_name sits before sagemaker_region.
@@ -485,7 +487,21 @@ pub fn endpoint(
 
 /// `<stack>-<key>-<hash10>`, with `key` shortened (never the hash) to fit 63 characters.
 pub fn resource_name(stack: &str, key: &str, identity: &str) -> String {
+    name_with_tail(stack, key, &identity[..10.min(identity.len())])
+}
+
+/// The name of a training job's `attempt`-th run: the first is [`resource_name`], later
+/// ones end `-<attempt>` (a failed job's name cannot be reused).
+pub fn job_name(stack: &str, key: &str, identity: &str, attempt: u32) -> String {
+    if attempt <= 1 {
+        return resource_name(stack, key, identity);
+    }
     let hash = &identity[..10.min(identity.len())];
+    name_with_tail(stack, key, &format!("{hash}-{attempt}"))
+}
+
+/// `<stack>-<key>-<tail>`, the key truncated so the whole fits in 63 characters.
+fn name_with_tail(stack: &str, key: &str, hash: &str) -> String {
     let room = MAX_NAME_LEN - hash.len() - 1;
     let mut base = format!("{stack}-{key}");
     if base.len() > room {

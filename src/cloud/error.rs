@@ -1,0 +1,225 @@
+//! What can go wrong talking to AWS, in sagetune's terms, and the one place that decides
+//! which service answers mean "absent", "already exists", "throttled" and so on.
+
+/// An AWS call that failed, classified. "Not found" never becomes an error: readers return
+/// `None` for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloudError {
+    /// A create met an object of the same name (SageMaker `ResourceInUse`, "Cannot create
+    /// already existing …", IAM `EntityAlreadyExists`).
+    #[error("{operation}: {name} already exists")]
+    AlreadyExists { operation: String, name: String },
+    /// A conditional write lost (S3 412 `PreconditionFailed`, 409 `ConditionalRequestConflict`).
+    #[error("{operation}: the object changed or already exists (precondition failed)")]
+    PreconditionFailed { operation: String },
+    /// The object a write needed is missing.
+    #[error("{operation}: {message}")]
+    NotFound { operation: String, message: String },
+    /// Throttling that persisted through the SDK's retries.
+    #[error("{operation}: throttled by AWS and retries ran out: {message}")]
+    Throttled { operation: String, message: String },
+    /// Credentials missing or expired, or the caller lacks a permission.
+    #[error("{operation}: access denied: {message}")]
+    Denied { operation: String, message: String },
+    /// The object is in a state that does not allow the call (e.g. updating an endpoint
+    /// that is still `Creating`).
+    #[error("{operation}: {message}")]
+    Conflict { operation: String, message: String },
+    /// Any other answer from the service.
+    #[error("{operation}: {code}{}", suffix(message))]
+    Service {
+        operation: String,
+        code: String,
+        message: String,
+    },
+    /// The request never got an answer (network, DNS, endpoint down).
+    #[error("{operation}: {message}")]
+    Transport { operation: String, message: String },
+}
+
+fn suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
+
+/// The class of a service error, decided from its code, message and HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    NotFound,
+    AlreadyExists,
+    PreconditionFailed,
+    Throttled,
+    Denied,
+    Conflict,
+    Other,
+}
+
+/// Classifies a service answer; SageMaker reports "not found" as a `ValidationException`
+/// whose message starts "Could not find", so the message matters as much as the code.
+pub fn classify(code: Option<&str>, message: Option<&str>, http_status: Option<u16>) -> ErrorClass {
+    let code = code.unwrap_or("");
+    let msg = message.unwrap_or("").to_ascii_lowercase();
+    match code {
+        "NoSuchKey"
+        | "NotFound"
+        | "NoSuchBucket"
+        | "NoSuchEntity"
+        | "ResourceNotFound"
+        | "ResourceNotFoundException"
+        | "NoSuchUpload" => return ErrorClass::NotFound,
+        "EntityAlreadyExists" | "ResourceInUse" | "ResourceInUseException" => {
+            return ErrorClass::AlreadyExists
+        }
+        "PreconditionFailed" | "ConditionalRequestConflict" => {
+            return ErrorClass::PreconditionFailed
+        }
+        "Throttling"
+        | "ThrottlingException"
+        | "ThrottledException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "SlowDown"
+        | "RequestThrottled" => return ErrorClass::Throttled,
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException" => return ErrorClass::Denied,
+        "ConflictException" | "DeleteConflict" => return ErrorClass::Conflict,
+        _ => {}
+    }
+    if code == "ValidationException" {
+        if msg.starts_with("could not find") || msg.contains("does not exist") {
+            return ErrorClass::NotFound;
+        }
+        if msg.contains("cannot create already existing") || msg.contains("already exists") {
+            return ErrorClass::AlreadyExists;
+        }
+        if msg.contains("cannot update in-progress") || msg.contains("cannot update endpoint") {
+            return ErrorClass::Conflict;
+        }
+    }
+    match http_status {
+        Some(404) if code.is_empty() => ErrorClass::NotFound,
+        Some(412) => ErrorClass::PreconditionFailed,
+        Some(429) => ErrorClass::Throttled,
+        Some(403) if code.is_empty() => ErrorClass::Denied,
+        _ => ErrorClass::Other,
+    }
+}
+
+impl CloudError {
+    /// Builds the error for a classified service answer (callers handle `NotFound` first
+    /// where absence is an answer).
+    pub fn from_service(
+        operation: &str,
+        name: &str,
+        code: Option<&str>,
+        message: Option<&str>,
+        http_status: Option<u16>,
+    ) -> Self {
+        let operation = operation.to_string();
+        let text = message.unwrap_or_default().to_string();
+        match classify(code, message, http_status) {
+            ErrorClass::NotFound => Self::NotFound {
+                operation,
+                message: if text.is_empty() {
+                    format!("{name} not found")
+                } else {
+                    text
+                },
+            },
+            ErrorClass::AlreadyExists => Self::AlreadyExists {
+                operation,
+                name: name.to_string(),
+            },
+            ErrorClass::PreconditionFailed => Self::PreconditionFailed { operation },
+            ErrorClass::Throttled => Self::Throttled {
+                operation,
+                message: text,
+            },
+            ErrorClass::Denied => Self::Denied {
+                operation,
+                message: text,
+            },
+            ErrorClass::Conflict => Self::Conflict {
+                operation,
+                message: text,
+            },
+            ErrorClass::Other => Self::Service {
+                operation,
+                code: code
+                    .map(str::to_string)
+                    .or_else(|| http_status.map(|s| format!("HTTP {s}")))
+                    .unwrap_or_else(|| "error".into()),
+                message: text,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ErrorClass::*;
+
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<u16>, ErrorClass);
+
+    #[test]
+    fn every_shape_aws_uses_is_classified() {
+        let cases: &[Case] = &[
+            (Some("ValidationException"), Some("Could not find training job \"x\""), Some(400), NotFound),
+            (Some("ValidationException"), Some("Could not find endpoint \"arn:aws:sagemaker:us-east-1:123456789012:endpoint/x\"."), Some(400), NotFound),
+            (Some("ValidationException"), Some("Could not find model \"x\"."), Some(400), NotFound),
+            (Some("ResourceNotFound"), Some("Amazon SageMaker can't find a training job"), Some(400), NotFound),
+            (Some("NoSuchKey"), None, Some(404), NotFound),
+            (None, None, Some(404), NotFound),
+            (Some("NotFound"), None, Some(404), NotFound),
+            (Some("NoSuchEntity"), Some("The role with name x cannot be found."), Some(404), NotFound),
+            (Some("ValidationException"), Some("Cannot create already existing training job \"x\""), Some(400), AlreadyExists),
+            (Some("ResourceInUse"), Some("Training job names must be unique"), Some(400), AlreadyExists),
+            (Some("EntityAlreadyExists"), Some("Role with name x already exists."), Some(409), AlreadyExists),
+            (Some("PreconditionFailed"), None, Some(412), PreconditionFailed),
+            (None, None, Some(412), PreconditionFailed),
+            (Some("ConditionalRequestConflict"), None, Some(409), PreconditionFailed),
+            (Some("ThrottlingException"), Some("Rate exceeded"), Some(400), Throttled),
+            (Some("SlowDown"), None, Some(503), Throttled),
+            (None, None, Some(429), Throttled),
+            (Some("AccessDeniedException"), Some("not authorized"), Some(400), Denied),
+            (Some("ExpiredToken"), None, Some(400), Denied),
+            (None, None, Some(403), Denied),
+            (Some("ValidationException"), Some("Cannot update in-progress endpoint \"x\"."), Some(400), Conflict),
+            (Some("DeleteConflict"), None, Some(409), Conflict),
+            (Some("ValidationException"), Some("1 validation error detected"), Some(400), Other),
+            (Some("InternalFailure"), None, Some(500), Other),
+        ];
+        for (code, msg, status, want) in cases {
+            assert_eq!(
+                classify(*code, *msg, *status),
+                *want,
+                "{code:?} {msg:?} {status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_the_operation() {
+        let e = CloudError::from_service(
+            "CreateTrainingJob",
+            "s-f-1",
+            Some("ResourceInUse"),
+            None,
+            Some(400),
+        );
+        assert_eq!(e.to_string(), "CreateTrainingJob: s-f-1 already exists");
+        let e = CloudError::from_service("GetObject", "k", None, None, Some(500));
+        assert_eq!(e.to_string(), "GetObject: HTTP 500");
+    }
+}

@@ -1,0 +1,865 @@
+//! An in-memory [`Cloud`] for tests: it keeps state, logs every call, refuses duplicate
+//! names as SageMaker does, and moves jobs and endpoints through SageMaker's lifecycles one
+//! step per `pace` describe calls. Failures, rollbacks and crashes are injected by tests.
+//! Never used by the product.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Mutex;
+
+use super::{
+    Blob, Cloud, CloudError, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind, Model,
+    Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
+};
+use crate::jumpstart::requests::{
+    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
+};
+
+/// The account every fake ARN uses.
+pub const ACCOUNT: &str = "123456789012";
+
+/// The secondary statuses a job goes through before it completes.
+const JOB_STEPS: [&str; 4] = ["Starting", "Downloading", "Training", "Uploading"];
+
+#[derive(Debug, Clone)]
+struct Object {
+    body: Vec<u8>,
+    sha256: Option<String>,
+    etag: String,
+}
+
+#[derive(Debug, Clone)]
+struct Job {
+    job: TrainingJob,
+    step: usize,
+    ticks: u32,
+    /// `Some(reason)`: the job fails instead of completing.
+    fails: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    target: String,
+    previous: Option<String>,
+    ticks: u32,
+    fails: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Ep {
+    endpoint: Endpoint,
+    pending: Option<Pending>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    buckets: BTreeSet<String>,
+    objects: BTreeMap<(String, String), Object>,
+    jobs: BTreeMap<String, Job>,
+    models: BTreeMap<String, Model>,
+    configs: BTreeMap<String, EndpointConfig>,
+    endpoints: BTreeMap<String, Ep>,
+    roles: BTreeMap<String, Role>,
+    calls: Vec<String>,
+    next_etag: u64,
+    /// Reasons for the next jobs to fail, in order.
+    job_failures: VecDeque<String>,
+    /// Reasons for the next endpoint creations to fail.
+    endpoint_failures: VecDeque<String>,
+    /// Reasons for the next endpoint updates to roll back.
+    rollbacks: VecDeque<String>,
+    /// Writes allowed before every further write fails (a crash).
+    writes_left: Option<usize>,
+    pace: u32,
+}
+
+/// The fake cloud. Cheap to create; each test owns one.
+#[derive(Debug)]
+pub struct FakeCloud {
+    state: Mutex<State>,
+}
+
+impl Default for FakeCloud {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeCloud {
+    /// An empty account; jobs and endpoints advance one step per describe call.
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(State {
+                pace: 1,
+                ..State::default()
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates a bucket.
+    pub fn add_bucket(&self, bucket: &str) {
+        self.lock().buckets.insert(bucket.to_string());
+    }
+
+    /// Describe calls per lifecycle step (at least 1).
+    pub fn set_pace(&self, describes_per_step: u32) {
+        self.lock().pace = describes_per_step.max(1);
+    }
+
+    /// The next training job created fails with `reason` instead of completing.
+    pub fn fail_next_job(&self, reason: &str) {
+        self.lock().job_failures.push_back(reason.to_string());
+    }
+
+    /// The next endpoint created ends `Failed` with `reason`.
+    pub fn fail_next_endpoint(&self, reason: &str) {
+        self.lock().endpoint_failures.push_back(reason.to_string());
+    }
+
+    /// The next endpoint update rolls back silently: `InService` on the old config, with
+    /// `reason` as the failure reason.
+    pub fn roll_back_next_update(&self, reason: &str) {
+        self.lock().rollbacks.push_back(reason.to_string());
+    }
+
+    /// After `n` more successful writes, every write fails as if the network were gone.
+    pub fn crash_after_writes(&self, n: usize) {
+        self.lock().writes_left = Some(n);
+    }
+
+    /// Writes succeed again.
+    pub fn recover(&self) {
+        self.lock().writes_left = None;
+    }
+
+    /// Every call so far, as `Operation target`.
+    pub fn calls(&self) -> Vec<String> {
+        self.lock().calls.clone()
+    }
+
+    /// Only the calls that change something.
+    pub fn writes(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| is_write(c.split(' ').next().unwrap_or("")))
+            .collect()
+    }
+
+    /// Forgets the call log.
+    pub fn clear_calls(&self) {
+        self.lock().calls.clear();
+    }
+
+    /// Runs every job and endpoint transition to its end state.
+    pub fn settle(&self) {
+        let mut s = self.lock();
+        for _ in 0..(JOB_STEPS.len() as u32 + 2) * s.pace.max(1) {
+            advance_all(&mut s);
+        }
+    }
+
+    /// Seeds a training job as it would be after running to `status`.
+    pub fn seed_job(
+        &self,
+        request: &CreateTrainingJob,
+        status: TrainingStatus,
+        reason: Option<&str>,
+    ) {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let mut job = job_from_request(request);
+        job.status = status;
+        job.failure_reason = reason.map(str::to_string);
+        job.secondary_status = Some(status.as_str().to_string());
+        if status == TrainingStatus::Completed {
+            complete(&mut s.objects, &mut job, &mut s.next_etag);
+        }
+        s.jobs.insert(
+            job.name.clone(),
+            Job {
+                job,
+                step: 0,
+                ticks: 0,
+                fails: None,
+            },
+        );
+    }
+
+    /// Seeds any model, e.g. one without sagetune's tags.
+    pub fn seed_model(&self, model: Model) {
+        self.lock().models.insert(model.name.clone(), model);
+    }
+
+    /// Seeds any endpoint config.
+    pub fn seed_endpoint_config(&self, config: EndpointConfig) {
+        self.lock().configs.insert(config.name.clone(), config);
+    }
+
+    /// Seeds any endpoint.
+    pub fn seed_endpoint(&self, endpoint: Endpoint) {
+        self.lock().endpoints.insert(
+            endpoint.name.clone(),
+            Ep {
+                endpoint,
+                pending: None,
+            },
+        );
+    }
+
+    /// Seeds an S3 object.
+    pub fn seed_object(&self, bucket: &str, key: &str, body: &[u8], sha256: Option<&str>) {
+        let mut s = self.lock();
+        s.next_etag += 1;
+        let etag = format!("\"{}\"", s.next_etag);
+        s.objects.insert(
+            (bucket.to_string(), key.to_string()),
+            Object {
+                body: body.to_vec(),
+                sha256: sha256.map(str::to_string),
+                etag,
+            },
+        );
+    }
+
+    /// Changes a stored object's body out of band (as another writer would).
+    pub fn tamper_object(&self, bucket: &str, key: &str, body: &[u8]) {
+        let mut s = self.lock();
+        s.next_etag += 1;
+        let etag = format!("\"{}\"", s.next_etag);
+        if let Some(o) = s.objects.get_mut(&(bucket.to_string(), key.to_string())) {
+            o.body = body.to_vec();
+            o.etag = etag;
+        }
+    }
+
+    /// Every object key in a bucket.
+    pub fn object_keys(&self, bucket: &str) -> Vec<String> {
+        self.lock()
+            .objects
+            .keys()
+            .filter(|(b, _)| b == bucket)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// Names of every object of a kind, sorted.
+    pub fn names(&self, kind: Kind) -> Vec<String> {
+        let s = self.lock();
+        match kind {
+            Kind::TrainingJob => s.jobs.keys().cloned().collect(),
+            Kind::Model => s.models.keys().cloned().collect(),
+            Kind::EndpointConfig => s.configs.keys().cloned().collect(),
+            Kind::Endpoint => s.endpoints.keys().cloned().collect(),
+        }
+    }
+
+    fn write(&self, call: String) -> Result<std::sync::MutexGuard<'_, State>, CloudError> {
+        let mut s = self.lock();
+        let op = call.split(' ').next().unwrap_or("").to_string();
+        s.calls.push(call);
+        if let Some(left) = s.writes_left.as_mut() {
+            if *left == 0 {
+                return Err(CloudError::Transport {
+                    operation: op,
+                    message: "connection reset (injected crash)".into(),
+                });
+            }
+            *left -= 1;
+        }
+        Ok(s)
+    }
+
+    fn read(&self, call: String) -> std::sync::MutexGuard<'_, State> {
+        let mut s = self.lock();
+        s.calls.push(call);
+        s
+    }
+}
+
+fn is_write(op: &str) -> bool {
+    !(op.starts_with("Describe")
+        || op.starts_with("List")
+        || op.starts_with("Head")
+        || op.starts_with("Get"))
+}
+
+fn tags_of(tags: &[Tag]) -> Tags {
+    tags.iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect()
+}
+
+fn job_from_request(r: &CreateTrainingJob) -> TrainingJob {
+    TrainingJob {
+        name: r.training_job_name.clone(),
+        status: TrainingStatus::InProgress,
+        secondary_status: Some(JOB_STEPS[0].into()),
+        failure_reason: None,
+        tags: tags_of(&r.tags),
+        hyper_parameters: r
+            .hyper_parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        training_image: r.algorithm_specification.training_image.clone(),
+        instance_type: r.resource_config.instance_type.clone(),
+        instance_count: r.resource_config.instance_count,
+        volume_size_gb: r.resource_config.volume_size_in_gb,
+        max_runtime_seconds: r.stopping_condition.max_runtime_in_seconds,
+        channels: r
+            .input_data_config
+            .iter()
+            .map(|c| {
+                (
+                    c.channel_name.clone(),
+                    c.data_source.s3_data_source.s3_uri.clone(),
+                )
+            })
+            .collect(),
+        environment: r
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        output_path: r.output_data_config.s3_output_path.clone(),
+        model_artifacts: None,
+        final_metrics: BTreeMap::new(),
+        billable_seconds: None,
+    }
+}
+
+fn split_uri(uri: &str) -> (String, String) {
+    let rest = uri.strip_prefix("s3://").unwrap_or(uri);
+    let (b, k) = rest.split_once('/').unwrap_or((rest, ""));
+    (b.to_string(), k.to_string())
+}
+
+/// Completes a job: writes a small `model.tar.gz` and final metrics.
+fn complete(
+    objects: &mut BTreeMap<(String, String), Object>,
+    job: &mut TrainingJob,
+    etag: &mut u64,
+) {
+    let artifact = format!("{}{}/output/model.tar.gz", job.output_path, job.name);
+    let (bucket, key) = split_uri(&artifact);
+    *etag += 1;
+    objects.insert(
+        (bucket, key),
+        Object {
+            body: b"fake model".to_vec(),
+            sha256: None,
+            etag: format!("\"{etag}\""),
+        },
+    );
+    job.model_artifacts = Some(artifact);
+    job.final_metrics = BTreeMap::from([
+        ("train_loss".to_string(), 1.25),
+        ("eval_loss".to_string(), 1.5),
+        ("eval_perplexity".to_string(), 4.48),
+    ]);
+    job.billable_seconds = Some(600);
+}
+
+fn advance_all(s: &mut State) {
+    let pace = s.pace;
+    let State {
+        jobs,
+        objects,
+        next_etag,
+        endpoints,
+        ..
+    } = s;
+    for j in jobs.values_mut() {
+        advance_job(j, objects, next_etag, pace);
+    }
+    for e in endpoints.values_mut() {
+        advance_endpoint(e, pace);
+    }
+}
+
+fn advance_job(
+    j: &mut Job,
+    objects: &mut BTreeMap<(String, String), Object>,
+    etag: &mut u64,
+    pace: u32,
+) {
+    if !j.job.status.is_running() {
+        return;
+    }
+    j.ticks += 1;
+    if j.ticks < pace {
+        return;
+    }
+    j.ticks = 0;
+    if j.job.status == TrainingStatus::Stopping {
+        j.job.status = TrainingStatus::Stopped;
+        j.job.secondary_status = Some("Stopped".into());
+        return;
+    }
+    j.step += 1;
+    if j.step < JOB_STEPS.len() {
+        if j.fails.is_some() && JOB_STEPS[j.step] == "Uploading" {
+            j.job.status = TrainingStatus::Failed;
+            j.job.secondary_status = Some("Failed".into());
+            j.job.failure_reason = j.fails.clone();
+            return;
+        }
+        j.job.secondary_status = Some(JOB_STEPS[j.step].into());
+        return;
+    }
+    j.job.status = TrainingStatus::Completed;
+    j.job.secondary_status = Some("Completed".into());
+    complete(objects, &mut j.job, etag);
+}
+
+fn advance_endpoint(e: &mut Ep, pace: u32) {
+    let Some(p) = e.pending.as_mut() else {
+        return;
+    };
+    p.ticks += 1;
+    if p.ticks < pace {
+        return;
+    }
+    let p = e.pending.take().expect("pending");
+    match (p.fails, p.previous) {
+        (None, _) => {
+            e.endpoint.status = EndpointStatus::InService;
+            e.endpoint.config_name = p.target;
+            e.endpoint.failure_reason = None;
+        }
+        (Some(reason), Some(previous)) => {
+            e.endpoint.status = EndpointStatus::InService;
+            e.endpoint.config_name = previous;
+            e.endpoint.failure_reason = Some(reason);
+        }
+        (Some(reason), None) => {
+            e.endpoint.status = EndpointStatus::Failed;
+            e.endpoint.failure_reason = Some(reason);
+        }
+    }
+}
+
+fn exists(operation: &str, name: &str) -> CloudError {
+    CloudError::AlreadyExists {
+        operation: operation.into(),
+        name: name.into(),
+    }
+}
+
+fn missing(operation: &str, what: &str) -> CloudError {
+    CloudError::NotFound {
+        operation: operation.into(),
+        message: format!("Could not find {what}"),
+    }
+}
+
+impl Cloud for FakeCloud {
+    fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError> {
+        Ok(self
+            .read(format!("HeadBucket {bucket}"))
+            .buckets
+            .contains(bucket))
+    }
+
+    fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError> {
+        let s = self.read(format!("HeadObject s3://{bucket}/{key}"));
+        Ok(s.objects
+            .get(&(bucket.to_string(), key.to_string()))
+            .map(|o| StoredObject {
+                bucket: bucket.into(),
+                key: key.into(),
+                size: o.body.len() as u64,
+                sha256: o.sha256.clone(),
+            }))
+    }
+
+    fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError> {
+        let s = self.read(format!("ListObjectsV2 s3://{bucket}/{prefix}"));
+        Ok(s.objects
+            .iter()
+            .filter(|((b, k), _)| b == bucket && k.starts_with(prefix))
+            .map(|((b, k), o)| StoredObject {
+                bucket: b.clone(),
+                key: k.clone(),
+                size: o.body.len() as u64,
+                sha256: None,
+            })
+            .collect())
+    }
+
+    fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Blob>, CloudError> {
+        let s = self.read(format!("GetObject s3://{bucket}/{key}"));
+        Ok(s.objects
+            .get(&(bucket.to_string(), key.to_string()))
+            .map(|o| Blob {
+                body: o.body.clone(),
+                etag: o.etag.clone(),
+            }))
+    }
+
+    fn list_training_jobs(&self, fragment: &str) -> Result<Vec<JobSummary>, CloudError> {
+        let s = self.read(format!("ListTrainingJobs {fragment}"));
+        Ok(s.jobs
+            .values()
+            .filter(|j| j.job.name.contains(fragment))
+            .map(|j| JobSummary {
+                name: j.job.name.clone(),
+                status: j.job.status,
+            })
+            .collect())
+    }
+
+    fn list_names(&self, kind: Kind, fragment: &str) -> Result<Vec<String>, CloudError> {
+        let op = match kind {
+            Kind::TrainingJob => "ListTrainingJobs",
+            Kind::Model => "ListModels",
+            Kind::EndpointConfig => "ListEndpointConfigs",
+            Kind::Endpoint => "ListEndpoints",
+        };
+        drop(self.read(format!("{op} {fragment}")));
+        Ok(self
+            .names(kind)
+            .into_iter()
+            .filter(|n| n.contains(fragment))
+            .collect())
+    }
+
+    fn describe_training_job(&self, name: &str) -> Result<Option<TrainingJob>, CloudError> {
+        let mut s = self.read(format!("DescribeTrainingJob {name}"));
+        let pace = s.pace;
+        let State {
+            jobs,
+            objects,
+            next_etag,
+            ..
+        } = &mut *s;
+        Ok(jobs.get_mut(name).map(|j| {
+            let seen = j.job.clone();
+            advance_job(j, objects, next_etag, pace);
+            seen
+        }))
+    }
+
+    fn describe_model(&self, name: &str) -> Result<Option<Model>, CloudError> {
+        Ok(self
+            .read(format!("DescribeModel {name}"))
+            .models
+            .get(name)
+            .cloned())
+    }
+
+    fn describe_endpoint_config(&self, name: &str) -> Result<Option<EndpointConfig>, CloudError> {
+        Ok(self
+            .read(format!("DescribeEndpointConfig {name}"))
+            .configs
+            .get(name)
+            .cloned())
+    }
+
+    fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
+        let mut s = self.read(format!("DescribeEndpoint {name}"));
+        let pace = s.pace;
+        Ok(s.endpoints.get_mut(name).map(|e| {
+            let seen = e.endpoint.clone();
+            advance_endpoint(e, pace);
+            seen
+        }))
+    }
+
+    fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError> {
+        Ok(self
+            .read(format!("GetRole {name}"))
+            .roles
+            .get(name)
+            .cloned())
+    }
+
+    fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError> {
+        let body = std::fs::read(&upload.path).map_err(|e| CloudError::Transport {
+            operation: "PutObject".into(),
+            message: format!("cannot read {}: {e}", upload.path.display()),
+        })?;
+        let actual = crate::files::sha256_hex(&body);
+        if actual != upload.sha256 {
+            return Err(CloudError::Service {
+                operation: "PutObject".into(),
+                code: "BadDigest".into(),
+                message: "the SHA-256 checksum does not match the content".into(),
+            });
+        }
+        let mut s = self.write(format!("PutObject s3://{}/{}", upload.bucket, upload.key))?;
+        if !s.buckets.contains(&upload.bucket) {
+            return Err(missing("PutObject", &format!("bucket {}", upload.bucket)));
+        }
+        s.next_etag += 1;
+        let etag = format!("\"{}\"", s.next_etag);
+        s.objects.insert(
+            (upload.bucket.clone(), upload.key.clone()),
+            Object {
+                body,
+                sha256: Some(upload.sha256.clone()),
+                etag,
+            },
+        );
+        drop(s);
+        progress(upload.bytes);
+        Ok(())
+    }
+
+    fn put_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+    ) -> Result<String, CloudError> {
+        let mut s = self.write(format!("PutObject s3://{bucket}/{key}"))?;
+        let id = (bucket.to_string(), key.to_string());
+        let current = s.objects.get(&id).map(|o| o.etag.clone());
+        let allowed = match (if_match, &current) {
+            (None, None) => true,
+            (Some(want), Some(have)) => want == have,
+            _ => false,
+        };
+        if !allowed {
+            return Err(CloudError::PreconditionFailed {
+                operation: "PutObject".into(),
+            });
+        }
+        s.next_etag += 1;
+        let etag = format!("\"{}\"", s.next_etag);
+        s.objects.insert(
+            id,
+            Object {
+                body: body.to_vec(),
+                sha256: None,
+                etag: etag.clone(),
+            },
+        );
+        Ok(etag)
+    }
+
+    fn delete_object(&self, bucket: &str, key: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("DeleteObject s3://{bucket}/{key}"))?;
+        s.objects.remove(&(bucket.to_string(), key.to_string()));
+        Ok(())
+    }
+
+    fn create_role(&self, role: &RoleRequest) -> Result<String, CloudError> {
+        let mut s = self.write(format!("CreateRole {}", role.role_name))?;
+        if s.roles.contains_key(&role.role_name) {
+            return Err(exists("CreateRole", &role.role_name));
+        }
+        let arn = format!("arn:aws:iam::{ACCOUNT}:role/{}", role.role_name);
+        s.roles.insert(
+            role.role_name.clone(),
+            Role {
+                name: role.role_name.clone(),
+                arn: arn.clone(),
+                tags: tags_of(&role.tags),
+                trust_policy: role.trust_policy.clone(),
+                inline_policies: BTreeMap::from([(
+                    role.policy_name.clone(),
+                    role.policy_document.clone(),
+                )]),
+            },
+        );
+        Ok(arn)
+    }
+
+    fn put_role_policy(&self, role: &RoleRequest) -> Result<(), CloudError> {
+        let mut s = self.write(format!("PutRolePolicy {}", role.role_name))?;
+        let r = s
+            .roles
+            .get_mut(&role.role_name)
+            .ok_or_else(|| missing("PutRolePolicy", &role.role_name))?;
+        r.inline_policies
+            .insert(role.policy_name.clone(), role.policy_document.clone());
+        r.trust_policy = role.trust_policy.clone();
+        Ok(())
+    }
+
+    fn delete_role(&self, name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("DeleteRole {name}"))?;
+        s.roles.remove(name);
+        Ok(())
+    }
+
+    fn create_training_job(&self, request: &CreateTrainingJob) -> Result<(), CloudError> {
+        let name = &request.training_job_name;
+        let mut s = self.write(format!("CreateTrainingJob {name}"))?;
+        if s.jobs.contains_key(name) {
+            return Err(exists("CreateTrainingJob", name));
+        }
+        let fails = s.job_failures.pop_front();
+        s.jobs.insert(
+            name.clone(),
+            Job {
+                job: job_from_request(request),
+                step: 0,
+                ticks: 0,
+                fails,
+            },
+        );
+        Ok(())
+    }
+
+    fn stop_training_job(&self, name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("StopTrainingJob {name}"))?;
+        let j = s
+            .jobs
+            .get_mut(name)
+            .ok_or_else(|| missing("StopTrainingJob", name))?;
+        if j.job.status == TrainingStatus::InProgress {
+            j.job.status = TrainingStatus::Stopping;
+            j.job.secondary_status = Some("Stopping".into());
+        }
+        Ok(())
+    }
+
+    fn create_model(&self, request: &CreateModel) -> Result<(), CloudError> {
+        let name = &request.model_name;
+        let mut s = self.write(format!("CreateModel {name}"))?;
+        if s.models.contains_key(name) {
+            return Err(exists("CreateModel", name));
+        }
+        let c = &request.primary_container;
+        s.models.insert(
+            name.clone(),
+            Model {
+                name: name.clone(),
+                tags: tags_of(&request.tags),
+                image: c.image.clone(),
+                model_data: c.model_data_url.clone().or_else(|| {
+                    c.model_data_source
+                        .as_ref()
+                        .map(|d| d.s3_data_source.s3_uri.clone())
+                }),
+                environment: c
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            },
+        );
+        Ok(())
+    }
+
+    fn delete_model(&self, name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("DeleteModel {name}"))?;
+        s.models
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| missing("DeleteModel", name))
+    }
+
+    fn create_endpoint_config(&self, request: &CreateEndpointConfig) -> Result<(), CloudError> {
+        let name = &request.endpoint_config_name;
+        let mut s = self.write(format!("CreateEndpointConfig {name}"))?;
+        if s.configs.contains_key(name) {
+            return Err(exists("CreateEndpointConfig", name));
+        }
+        s.configs.insert(
+            name.clone(),
+            EndpointConfig {
+                name: name.clone(),
+                tags: tags_of(&request.tags),
+                variants: request
+                    .production_variants
+                    .iter()
+                    .map(|v| Variant {
+                        model_name: v.model_name.clone(),
+                        instance_type: v.instance_type.clone(),
+                        instance_count: v.initial_instance_count,
+                    })
+                    .collect(),
+            },
+        );
+        Ok(())
+    }
+
+    fn delete_endpoint_config(&self, name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("DeleteEndpointConfig {name}"))?;
+        s.configs
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| missing("DeleteEndpointConfig", name))
+    }
+
+    fn create_endpoint(&self, request: &CreateEndpoint) -> Result<(), CloudError> {
+        let name = &request.endpoint_name;
+        let mut s = self.write(format!("CreateEndpoint {name}"))?;
+        if s.endpoints.contains_key(name) {
+            return Err(exists("CreateEndpoint", name));
+        }
+        if !s.configs.contains_key(&request.endpoint_config_name) {
+            return Err(missing(
+                "CreateEndpoint",
+                &format!("endpoint config {}", request.endpoint_config_name),
+            ));
+        }
+        let fails = s.endpoint_failures.pop_front();
+        s.endpoints.insert(
+            name.clone(),
+            Ep {
+                endpoint: Endpoint {
+                    name: name.clone(),
+                    tags: tags_of(&request.tags),
+                    status: EndpointStatus::Creating,
+                    config_name: request.endpoint_config_name.clone(),
+                    failure_reason: None,
+                },
+                pending: Some(Pending {
+                    target: request.endpoint_config_name.clone(),
+                    previous: None,
+                    ticks: 0,
+                    fails,
+                }),
+            },
+        );
+        Ok(())
+    }
+
+    fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("UpdateEndpoint {name} {config_name}"))?;
+        if !s.configs.contains_key(config_name) {
+            return Err(missing(
+                "UpdateEndpoint",
+                &format!("endpoint config {config_name}"),
+            ));
+        }
+        let fails = s.rollbacks.pop_front();
+        let e = s
+            .endpoints
+            .get_mut(name)
+            .ok_or_else(|| missing("UpdateEndpoint", name))?;
+        if e.endpoint.status != EndpointStatus::InService {
+            return Err(CloudError::Conflict {
+                operation: "UpdateEndpoint".into(),
+                message: format!(
+                    "Cannot update endpoint {name} while it is {}",
+                    e.endpoint.status.as_str()
+                ),
+            });
+        }
+        e.endpoint.status = EndpointStatus::Updating;
+        e.pending = Some(Pending {
+            target: config_name.to_string(),
+            previous: Some(e.endpoint.config_name.clone()),
+            ticks: 0,
+            fails,
+        });
+        Ok(())
+    }
+
+    fn delete_endpoint(&self, name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("DeleteEndpoint {name}"))?;
+        s.endpoints
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| missing("DeleteEndpoint", name))
+    }
+}

@@ -1,0 +1,223 @@
+//! sagetune's own view of AWS objects: what the planner and executor need to know, as plain
+//! serializable data. Every SDK response is converted into these at the boundary; absence is
+//! `None`, never an empty string.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Tags as a sorted map (AWS gives no order).
+pub type Tags = BTreeMap<String, String>;
+
+/// The four SageMaker object kinds sagetune manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    TrainingJob,
+    Model,
+    EndpointConfig,
+    Endpoint,
+}
+
+impl Kind {
+    /// The words a message uses for the kind ("endpoint config").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::TrainingJob => "training job",
+            Kind::Model => "model",
+            Kind::EndpointConfig => "endpoint config",
+            Kind::Endpoint => "endpoint",
+        }
+    }
+}
+
+/// An S3 object as HEAD sees it; `sha256` is the `sagetune-sha256` metadata when present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredObject {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    pub sha256: Option<String>,
+}
+
+/// A training job's status (DescribeTrainingJob's `TrainingJobStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrainingStatus {
+    InProgress,
+    Completed,
+    Failed,
+    Stopping,
+    Stopped,
+}
+
+impl TrainingStatus {
+    /// Whether the job still runs (and bills).
+    pub fn is_running(self) -> bool {
+        matches!(self, Self::InProgress | Self::Stopping)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "InProgress",
+            Self::Completed => "Completed",
+            Self::Failed => "Failed",
+            Self::Stopping => "Stopping",
+            Self::Stopped => "Stopped",
+        }
+    }
+
+    /// Parses the API's spelling; unknown values are `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::InProgress,
+            Self::Completed,
+            Self::Failed,
+            Self::Stopping,
+            Self::Stopped,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// A training job as described, with what the planner diffs against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingJob {
+    pub name: String,
+    pub status: TrainingStatus,
+    pub secondary_status: Option<String>,
+    pub failure_reason: Option<String>,
+    pub tags: Tags,
+    pub hyper_parameters: BTreeMap<String, String>,
+    pub training_image: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+    pub volume_size_gb: u32,
+    pub max_runtime_seconds: u64,
+    /// Channel name → S3 URI.
+    pub channels: BTreeMap<String, String>,
+    pub environment: BTreeMap<String, String>,
+    pub output_path: String,
+    /// Where the trained model is, once the job completed.
+    pub model_artifacts: Option<String>,
+    /// Final metric values reported by the job.
+    pub final_metrics: BTreeMap<String, f64>,
+    /// Billable seconds, once known.
+    pub billable_seconds: Option<u64>,
+}
+
+/// A SageMaker model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub name: String,
+    pub tags: Tags,
+    pub image: String,
+    /// `ModelDataUrl` or `ModelDataSource.S3DataSource.S3Uri`.
+    pub model_data: Option<String>,
+    pub environment: BTreeMap<String, String>,
+}
+
+/// One production variant of an endpoint config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    pub model_name: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+}
+
+/// An endpoint config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointConfig {
+    pub name: String,
+    pub tags: Tags,
+    pub variants: Vec<Variant>,
+}
+
+/// An endpoint's status (DescribeEndpoint's `EndpointStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndpointStatus {
+    Creating,
+    Updating,
+    SystemUpdating,
+    RollingBack,
+    InService,
+    OutOfService,
+    Deleting,
+    Failed,
+    UpdateRollbackFailed,
+}
+
+impl EndpointStatus {
+    /// Whether SageMaker is still changing the endpoint.
+    pub fn is_transitional(self) -> bool {
+        matches!(
+            self,
+            Self::Creating | Self::Updating | Self::SystemUpdating | Self::RollingBack
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creating => "Creating",
+            Self::Updating => "Updating",
+            Self::SystemUpdating => "SystemUpdating",
+            Self::RollingBack => "RollingBack",
+            Self::InService => "InService",
+            Self::OutOfService => "OutOfService",
+            Self::Deleting => "Deleting",
+            Self::Failed => "Failed",
+            Self::UpdateRollbackFailed => "UpdateRollbackFailed",
+        }
+    }
+
+    /// Parses the API's spelling; unknown values are `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Creating,
+            Self::Updating,
+            Self::SystemUpdating,
+            Self::RollingBack,
+            Self::InService,
+            Self::OutOfService,
+            Self::Deleting,
+            Self::Failed,
+            Self::UpdateRollbackFailed,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// An endpoint with the config it currently serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub name: String,
+    pub tags: Tags,
+    pub status: EndpointStatus,
+    pub config_name: String,
+    pub failure_reason: Option<String>,
+}
+
+/// An IAM role with its inline policies (name → document, as JSON text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    pub tags: Tags,
+    pub trust_policy: String,
+    pub inline_policies: BTreeMap<String, String>,
+}
+
+/// A training job as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub name: String,
+    pub status: TrainingStatus,
+}
+
+/// A small object read whole, with its ETag for conditional writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    pub body: Vec<u8>,
+    pub etag: String,
+}

@@ -1,0 +1,310 @@
+//! Observation: read-only calls through [`Cloud`] that gather one snapshot of everything the
+//! planner needs about a stack, in plain data, plus a fingerprint of the facts a plan relies
+//! on. Never writes; absent objects are simply missing from the snapshot.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::{
+    Cloud, CloudError, Endpoint, EndpointConfig, Kind, Model, Role, StoredObject, TrainingJob,
+    TrainingStatus,
+};
+use crate::desired::{managed_role_name, split_s3, Desired};
+use crate::jumpstart::requests::canonical_json;
+
+/// How many AWS reads run at once.
+pub const PARALLEL_READS: usize = 8;
+
+/// What AWS holds for a stack, as read at one moment. Serializable so tests can use it as a
+/// fixture and plans can fingerprint it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    pub bucket_exists: bool,
+    /// Dataset objects that exist, by `s3://bucket/key`.
+    pub objects: BTreeMap<String, StoredObject>,
+    /// The role `<stack>-sagemaker-execution`, if it exists.
+    pub role: Option<Role>,
+    /// Every training job whose name starts with `<stack>-`, with its status.
+    pub job_list: BTreeMap<String, TrainingStatus>,
+    /// Training jobs described: the desired ones, running ones, and those behind models.
+    pub jobs: BTreeMap<String, TrainingJob>,
+    pub models: BTreeMap<String, Model>,
+    pub endpoint_configs: BTreeMap<String, EndpointConfig>,
+    pub endpoints: BTreeMap<String, Endpoint>,
+}
+
+/// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
+pub fn observe(cloud: &dyn Cloud, desired: &Desired) -> Result<Observed, CloudError> {
+    let prefix = format!("{}-", desired.stack);
+    let (bucket, _) = split_s3(&desired.artifacts);
+    let bucket_exists = cloud.bucket_exists(bucket)?;
+
+    // Phase 1: listings, dataset objects and the role.
+    let mut first: Vec<Read> = vec![
+        Read::Role(managed_role_name(&desired.stack)),
+        Read::Jobs(prefix.clone()),
+        Read::List(Kind::Model, prefix.clone()),
+        Read::List(Kind::EndpointConfig, prefix.clone()),
+        Read::List(Kind::Endpoint, prefix.clone()),
+    ];
+    if bucket_exists {
+        first.extend(
+            desired
+                .datasets
+                .iter()
+                .map(|d| Read::Head(d.bucket.clone(), d.key.clone())),
+        );
+    }
+    let mut seen = Observed {
+        bucket_exists,
+        ..Observed::default()
+    };
+    let mut listed: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
+    for got in run_all(cloud, first)? {
+        match got {
+            Got::Object(o) => {
+                seen.objects
+                    .insert(format!("s3://{}/{}", o.bucket, o.key), o);
+            }
+            Got::Role(r) => seen.role = Some(r),
+            Got::Jobs(jobs) => {
+                seen.job_list = jobs
+                    .into_iter()
+                    .filter(|j| j.name.starts_with(&prefix))
+                    .map(|j| (j.name, j.status))
+                    .collect();
+            }
+            Got::Names(kind, names) => {
+                listed
+                    .entry(kind)
+                    .or_default()
+                    .extend(names.into_iter().filter(|n| n.starts_with(&prefix)));
+            }
+            _ => {}
+        }
+    }
+
+    // Phase 2: every stack model, config and endpoint, and the desired names even when a
+    // listing missed them.
+    let mut want = listed;
+    for f in &desired.fine_tunes {
+        if let Some(m) = &f.model {
+            want.entry(Kind::Model)
+                .or_default()
+                .insert(m.model_name.clone());
+        }
+    }
+    for e in &desired.endpoints {
+        want.entry(Kind::EndpointConfig)
+            .or_default()
+            .insert(e.endpoint_config.endpoint_config_name.clone());
+        want.entry(Kind::Endpoint)
+            .or_default()
+            .insert(e.endpoint.endpoint_name.clone());
+    }
+    let second: Vec<Read> = want
+        .into_iter()
+        .flat_map(|(kind, names)| names.into_iter().map(move |n| Read::Describe(kind, n)))
+        .collect();
+    for got in run_all(cloud, second)? {
+        match got {
+            Got::Model(m) => {
+                seen.models.insert(m.name.clone(), m);
+            }
+            Got::Config(c) => {
+                seen.endpoint_configs.insert(c.name.clone(), c);
+            }
+            Got::Endpoint(e) => {
+                seen.endpoints.insert(e.name.clone(), e);
+            }
+            _ => {}
+        }
+    }
+
+    // Phase 3: training jobs — desired, earlier runs of the desired inputs, running ones,
+    // and those whose output a model serves.
+    let mut jobs: BTreeSet<String> = BTreeSet::new();
+    for f in &desired.fine_tunes {
+        jobs.insert(f.training_job.training_job_name.clone());
+        jobs.extend(
+            seen.job_list
+                .keys()
+                .filter(|n| is_run_of(n, &f.first_job_name))
+                .cloned(),
+        );
+    }
+    jobs.extend(
+        seen.job_list
+            .iter()
+            .filter(|(_, s)| s.is_running())
+            .map(|(n, _)| n.clone()),
+    );
+    jobs.extend(
+        seen.models
+            .values()
+            .filter_map(|m| m.model_data.as_deref().and_then(job_of_artifact)),
+    );
+    let third: Vec<Read> = jobs
+        .into_iter()
+        .map(|n| Read::Describe(Kind::TrainingJob, n))
+        .collect();
+    for got in run_all(cloud, third)? {
+        if let Got::Job(j) = got {
+            seen.jobs.insert(j.name.clone(), *j);
+        }
+    }
+    Ok(seen)
+}
+
+/// Whether `name` is a run of the job first named `first` (`first` or `first-<n>`).
+pub fn is_run_of(name: &str, first: &str) -> bool {
+    run_number(name, first).is_some()
+}
+
+/// The run number of `name` among the runs of `first`: 1 for `first`, n for `first-<n>`.
+pub fn run_number(name: &str, first: &str) -> Option<u32> {
+    if name == first {
+        return Some(1);
+    }
+    let rest = name.strip_prefix(first)?.strip_prefix('-')?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) || rest.starts_with('0') {
+        return None;
+    }
+    rest.parse().ok().filter(|n| *n >= 2)
+}
+
+/// The training job whose output an artifact URI is (`…/<job>/output/…`, or
+/// `…/<job>/repacked/…` for a repacked model).
+pub fn job_of_artifact(uri: &str) -> Option<String> {
+    let parts: Vec<&str> = uri.split('/').collect();
+    parts
+        .windows(2)
+        .rev()
+        .find(|w| w[1] == "output" || w[1] == "repacked")
+        .map(|w| w[0].to_string())
+        .filter(|n| !n.is_empty())
+}
+
+/// SHA-256 of the observed facts a plan depends on: existence, ownership tags, statuses,
+/// configs served and content hashes. Progress details (secondary status, metrics) are left
+/// out so a running job does not make a plan stale.
+pub fn fingerprint(o: &Observed) -> String {
+    let jobs: BTreeMap<&String, (&str, &crate::cloud::Tags)> = o
+        .jobs
+        .iter()
+        .map(|(n, j)| (n, (j.status.as_str(), &j.tags)))
+        .collect();
+    let facts = serde_json::json!({
+        "bucket_exists": o.bucket_exists,
+        "objects": o.objects.iter().map(|(k, v)| (k.clone(), v.sha256.clone())).collect::<BTreeMap<_, _>>(),
+        "role": o.role,
+        "job_list": o.job_list,
+        "jobs": jobs,
+        "models": o.models,
+        "endpoint_configs": o.endpoint_configs,
+        "endpoints": o.endpoints,
+    });
+    crate::files::sha256_hex(canonical_json(&facts).as_bytes())
+}
+
+enum Read {
+    Head(String, String),
+    Role(String),
+    Jobs(String),
+    List(Kind, String),
+    Describe(Kind, String),
+}
+
+enum Got {
+    Nothing,
+    Object(StoredObject),
+    Role(Role),
+    Jobs(Vec<crate::cloud::JobSummary>),
+    Names(Kind, Vec<String>),
+    Job(Box<TrainingJob>),
+    Model(Model),
+    Config(EndpointConfig),
+    Endpoint(Endpoint),
+}
+
+fn read(cloud: &dyn Cloud, r: &Read) -> Result<Got, CloudError> {
+    Ok(match r {
+        Read::Head(b, k) => cloud.head_object(b, k)?.map_or(Got::Nothing, Got::Object),
+        Read::Role(n) => cloud.get_role(n)?.map_or(Got::Nothing, Got::Role),
+        Read::Jobs(p) => Got::Jobs(cloud.list_training_jobs(p)?),
+        Read::List(kind, p) => Got::Names(*kind, cloud.list_names(*kind, p)?),
+        Read::Describe(Kind::TrainingJob, n) => cloud
+            .describe_training_job(n)?
+            .map_or(Got::Nothing, |j| Got::Job(Box::new(j))),
+        Read::Describe(Kind::Model, n) => cloud.describe_model(n)?.map_or(Got::Nothing, Got::Model),
+        Read::Describe(Kind::EndpointConfig, n) => cloud
+            .describe_endpoint_config(n)?
+            .map_or(Got::Nothing, Got::Config),
+        Read::Describe(Kind::Endpoint, n) => cloud
+            .describe_endpoint(n)?
+            .map_or(Got::Nothing, Got::Endpoint),
+    })
+}
+
+/// Runs the reads on up to [`PARALLEL_READS`] threads; results keep the input order, and
+/// the first error (in input order) wins.
+fn run_all(cloud: &dyn Cloud, reads: Vec<Read>) -> Result<Vec<Got>, CloudError> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Got, CloudError>>>> =
+        Mutex::new((0..reads.len()).map(|_| None).collect());
+    let workers = PARALLEL_READS.min(reads.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(r) = reads.get(i) else { break };
+                let got = read(cloud, r);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(got);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every read ran"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_numbered_after_the_first_name() {
+        let first = "s-ft-0123456789";
+        assert_eq!(run_number(first, first), Some(1));
+        assert_eq!(run_number("s-ft-0123456789-2", first), Some(2));
+        assert_eq!(run_number("s-ft-0123456789-17", first), Some(17));
+        assert_eq!(run_number("s-ft-0123456789-1", first), None);
+        assert_eq!(run_number("s-ft-0123456789-02", first), None);
+        assert_eq!(run_number("s-ft-0123456789-x", first), None);
+        assert_eq!(run_number("s-ft-01234567890", first), None);
+        assert_eq!(run_number("s-other-0123456789", first), None);
+    }
+
+    #[test]
+    fn artifacts_name_their_job() {
+        assert_eq!(
+            job_of_artifact("s3://b/p/outputs/ft/s-ft-0123456789/output/model.tar.gz").as_deref(),
+            Some("s-ft-0123456789")
+        );
+        assert_eq!(
+            job_of_artifact("s3://b/outputs/ft/s-ft-0123456789-2/output/model/").as_deref(),
+            Some("s-ft-0123456789-2")
+        );
+        assert_eq!(
+            job_of_artifact("s3://b/outputs/ft/j/repacked/model.tar.gz").as_deref(),
+            Some("j")
+        );
+        assert_eq!(job_of_artifact("s3://b/model.tar.gz"), None);
+    }
+}

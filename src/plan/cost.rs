@@ -1,0 +1,175 @@
+//! Cost estimates from the embedded, dated price table (`prices.csv`, sources in
+//! `docs/cost.md`): an upper bound for each training job apply starts and the hourly and
+//! 30-day cost of the endpoints. A type without a price is "unknown", never guessed.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Action, Change, Request};
+use crate::desired::Desired;
+
+const TABLE: &str = include_str!("prices.csv");
+
+/// The date the embedded prices were last checked.
+pub fn prices_as_of() -> &'static str {
+    TABLE
+        .lines()
+        .find_map(|l| l.strip_prefix("# prices_as_of: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("unknown")
+}
+
+/// USD per instance-hour of `instance_type` in `region`, when the table has it.
+pub fn price(region: &str, instance_type: &str) -> Option<f64> {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
+        .find_map(|l| {
+            let mut cols = l.split(',');
+            let (r, t, p) = (cols.next()?, cols.next()?, cols.next()?);
+            (r == region && t == instance_type)
+                .then(|| p.parse().ok())
+                .flatten()
+        })
+}
+
+/// Hours in the 30-day month the plan quotes.
+pub const HOURS_PER_30_DAYS: f64 = 720.0;
+
+/// Costs of one plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cost {
+    pub currency: String,
+    pub prices_as_of: String,
+    /// Training jobs apply would start.
+    pub training: Vec<TrainingCost>,
+    /// Sum of the training upper bounds; `None` when a price is unknown.
+    pub training_upper_bound: Option<f64>,
+    /// Every endpoint the manifest describes, as it will run after apply.
+    pub endpoints: Vec<EndpointCost>,
+    /// Sum per hour; `None` when a price is unknown.
+    pub endpoints_per_hour: Option<f64>,
+    pub endpoints_per_30_days: Option<f64>,
+    /// Instance types the table has no price for in this region.
+    pub unknown_prices: Vec<String>,
+}
+
+/// The most a training job can cost: instances × price × max runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingCost {
+    pub address: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+    pub max_runtime_hours: f64,
+    pub price_per_hour: Option<f64>,
+    pub upper_bound: Option<f64>,
+}
+
+/// What an endpoint costs while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointCost {
+    pub address: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+    pub per_hour: Option<f64>,
+    pub per_30_days: Option<f64>,
+}
+
+fn cents(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn sum(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    values.sum::<Option<f64>>().map(cents)
+}
+
+/// The cost of the jobs `changes` start and of the desired endpoints.
+pub fn estimate(desired: &Desired, changes: &[Change]) -> Cost {
+    let region = desired.region.as_str();
+    let mut unknown = Vec::new();
+    let mut lookup = |t: &str| {
+        let p = price(region, t);
+        if p.is_none() && !unknown.iter().any(|u| u == t) {
+            unknown.push(t.to_string());
+        }
+        p
+    };
+    let training: Vec<TrainingCost> = changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .filter_map(|c| match &c.request {
+            Some(Request::CreateTrainingJob(job)) => Some((c, job)),
+            _ => None,
+        })
+        .map(|(c, job)| {
+            let r = &job.resource_config;
+            let hours = job.stopping_condition.max_runtime_in_seconds as f64 / 3600.0;
+            let p = lookup(&r.instance_type);
+            TrainingCost {
+                address: c.address.clone(),
+                instance_type: r.instance_type.clone(),
+                instance_count: r.instance_count,
+                max_runtime_hours: (hours * 100.0).round() / 100.0,
+                price_per_hour: p,
+                upper_bound: p.map(|p| cents(p * f64::from(r.instance_count) * hours)),
+            }
+        })
+        .collect();
+    let endpoints: Vec<EndpointCost> = desired
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            let v = e.endpoint_config.production_variants.first()?;
+            let p = lookup(&v.instance_type).map(|p| p * f64::from(v.initial_instance_count));
+            Some(EndpointCost {
+                address: format!("endpoint.{}", e.name),
+                instance_type: v.instance_type.clone(),
+                instance_count: v.initial_instance_count,
+                per_hour: p.map(cents),
+                per_30_days: p.map(|p| cents(p * HOURS_PER_30_DAYS)),
+            })
+        })
+        .collect();
+    Cost {
+        currency: "USD".into(),
+        prices_as_of: prices_as_of().into(),
+        training_upper_bound: sum(training.iter().map(|t| t.upper_bound)),
+        endpoints_per_hour: sum(endpoints.iter().map(|e| e.per_hour)),
+        endpoints_per_30_days: sum(endpoints.iter().map(|e| e.per_30_days)),
+        training,
+        endpoints,
+        unknown_prices: unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_dated_and_covers_both_us_regions() {
+        assert_eq!(prices_as_of(), "2026-03-15");
+        for region in ["us-east-1", "us-west-2"] {
+            for t in [
+                "ml.g5.2xlarge",
+                "ml.g5.12xlarge",
+                "ml.g5.24xlarge",
+                "ml.g5.48xlarge",
+                "ml.p3.16xlarge",
+                "ml.p4d.24xlarge",
+                "ml.trn1.32xlarge",
+            ] {
+                assert!(price(region, t).is_some(), "{region} {t}");
+            }
+        }
+        assert_eq!(price("us-east-1", "ml.g5.12xlarge"), Some(7.09));
+        assert_eq!(price("eu-west-1", "ml.g5.12xlarge"), None);
+        assert_eq!(price("us-east-1", "ml.nonexistent"), None);
+    }
+
+    #[test]
+    fn unknown_prices_make_totals_unknown() {
+        assert_eq!(sum([Some(1.0), None].into_iter()), None);
+        assert_eq!(sum([Some(1.004), Some(2.0)].into_iter()), Some(3.0));
+        assert_eq!(sum(std::iter::empty()), Some(0.0));
+    }
+}

@@ -1,0 +1,257 @@
+//! The plan as data: the versioned document `plan` writes and `apply` and `show` read, the
+//! pure planner that derives it from desired and observed state, and cost estimates. No I/O
+//! here except reading and writing the plan file itself.
+
+pub mod cost;
+mod diff;
+mod planner;
+
+use serde::{Deserialize, Serialize};
+
+pub use planner::{plan, runs, Options, Planned, Problem};
+
+use crate::cloud::{RoleRequest, Upload};
+use crate::jumpstart::requests::{
+    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Repack,
+};
+
+/// The plan file's format version; a reader refuses other versions.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole plan: where it came from, what it relied on, and the ordered changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub sagetune_version: String,
+    /// RFC 3339, UTC; the only field that differs between two plans of the same inputs.
+    pub created_at: String,
+    pub stack: String,
+    pub region: String,
+    pub artifacts: String,
+    pub manifest: Digest,
+    /// `sagetune.lock` as used, or `None` when the models were resolved afresh.
+    pub lock: Option<Digest>,
+    /// Every dataset file the plan uploads or relies on, with its hash at planning time.
+    pub data_files: Vec<DataFile>,
+    /// SHA-256 of the observed AWS facts the plan relied on (see `observe::fingerprint`).
+    pub observed_fingerprint: String,
+    /// Every change in dependency order, including `noop`s for resources that match.
+    pub changes: Vec<Change>,
+    /// Things the reader should know that are not changes.
+    pub warnings: Vec<String>,
+    pub cost: cost::Cost,
+    pub summary: Summary,
+}
+
+/// A file's path (as written in the manifest's folder) and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// A dataset file as planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub address: String,
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What apply does to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Noop,
+    /// Wait for SageMaker to finish what is in progress (training, endpoint changes).
+    Wait,
+    /// Stop a running training job.
+    Stop,
+}
+
+impl Action {
+    /// The symbol of the human and Markdown renderings.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Delete => "-",
+            Action::Noop => " ",
+            Action::Wait => "…",
+            Action::Stop => "■",
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "created",
+            Action::Update => "updated in place",
+            Action::Delete => "destroyed",
+            Action::Noop => "unchanged",
+            Action::Wait => "waited for",
+            Action::Stop => "stopped",
+        }
+    }
+}
+
+/// What kind of object a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Dataset,
+    Role,
+    TrainingJob,
+    Model,
+    EndpointConfig,
+    Endpoint,
+}
+
+/// One change to one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Unique within the plan: the address, or `address[name]` for an object the manifest no
+    /// longer describes (superseded or orphaned).
+    pub id: String,
+    /// The manifest address (`fine_tune.gptj-sec`, `dataset.sec.train`, `role`).
+    pub address: String,
+    pub kind: ResourceKind,
+    /// The AWS name, or `s3://bucket/key` for a dataset.
+    pub name: String,
+    pub action: Action,
+    /// Why, for people: "hyperparameter epoch: 3 → 5". Apply does not read it.
+    pub reason: String,
+    /// Ids of the changes that must finish first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// The object this change replaces (the job behind the endpoint, the config served now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// Field-level before/after values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<FieldDiff>,
+    /// The exact API request apply sends; `None` for `noop` and `wait`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
+    /// Script-mode hosting: the model artifact is repacked with the inference code first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repack: Option<Repack>,
+}
+
+/// One field that differs: `None` means absent on that side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// An API request, named by its operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "api", content = "input")]
+pub enum Request {
+    PutObject(Upload),
+    CreateRole(RoleRequest),
+    PutRolePolicy(RoleRequest),
+    DeleteRole {
+        #[serde(rename = "RoleName")]
+        role_name: String,
+    },
+    CreateTrainingJob(CreateTrainingJob),
+    StopTrainingJob {
+        #[serde(rename = "TrainingJobName")]
+        training_job_name: String,
+    },
+    CreateModel(CreateModel),
+    DeleteModel {
+        #[serde(rename = "ModelName")]
+        model_name: String,
+    },
+    CreateEndpointConfig(CreateEndpointConfig),
+    DeleteEndpointConfig {
+        #[serde(rename = "EndpointConfigName")]
+        endpoint_config_name: String,
+    },
+    CreateEndpoint(CreateEndpoint),
+    UpdateEndpoint {
+        #[serde(rename = "EndpointName")]
+        endpoint_name: String,
+        #[serde(rename = "EndpointConfigName")]
+        endpoint_config_name: String,
+    },
+    DeleteEndpoint {
+        #[serde(rename = "EndpointName")]
+        endpoint_name: String,
+    },
+}
+
+/// Counts for the closing line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    pub wait: usize,
+    pub stop: usize,
+    pub unchanged: usize,
+    /// Training jobs apply starts.
+    pub jobs_to_run: usize,
+    /// Bytes apply uploads.
+    pub upload_bytes: u64,
+}
+
+impl Summary {
+    /// Counts the changes.
+    pub fn of(changes: &[Change]) -> Self {
+        let mut s = Summary::default();
+        for c in changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Delete => s.destroy += 1,
+                Action::Noop => s.unchanged += 1,
+                Action::Wait => s.wait += 1,
+                Action::Stop => s.stop += 1,
+            }
+            match &c.request {
+                Some(Request::CreateTrainingJob(_)) => s.jobs_to_run += 1,
+                Some(Request::PutObject(u)) => s.upload_bytes += u.bytes,
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+impl Plan {
+    /// Whether applying would do anything (`--detailed-exitcode` 2).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::Noop)
+    }
+
+    /// The plan file's text: pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("plans serialize");
+        s.push('\n');
+        s
+    }
+
+    /// Reads a plan file's text; refuses other format versions with a clear message.
+    pub fn from_json(text: &str) -> Result<Plan, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a sagetune plan: {e}"))?;
+        match v.get("format_version").and_then(|f| f.as_u64()) {
+            Some(n) if n == u64::from(FORMAT_VERSION) => {}
+            Some(n) => {
+                return Err(format!(
+                    "plan format version {n} is not supported by this sagetune (it reads version {FORMAT_VERSION})"
+                ))
+            }
+            None => return Err("not a sagetune plan: no `format_version`".into()),
+        }
+        serde_json::from_value(v).map_err(|e| format!("not a valid sagetune plan: {e}"))
+    }
+}

@@ -1,0 +1,841 @@
+//! The planner: a pure function of the desired state and one observed snapshot. It decides
+//! each object's action, orders the changes by dependency, explains each one, and refuses
+//! (with problems, not changes) what must never happen: touching objects sagetune does not
+//! own, deleting protected endpoints, planning without the artifacts bucket.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{diff, Action, Change, FieldDiff, Request, ResourceKind};
+use crate::cloud::{Tags, TrainingJob, TrainingStatus};
+use crate::desired::{managed_role_arn, Desired, FineTuneResources};
+use crate::jumpstart::requests::{TAG_ADDRESS, TAG_PROTECT, TAG_STACK};
+use crate::observe::{job_of_artifact, run_number, Observed};
+
+/// Choices the user makes on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Stop running training jobs that no fine-tune wants any more.
+    pub stop_orphaned_jobs: bool,
+}
+
+/// Something that makes a plan impossible; names the object and how to get past it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: &'static str,
+    pub message: String,
+    pub help: String,
+}
+
+/// The planner's answer: ordered changes and warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+}
+
+/// The run number each fine-tune's job should have: the latest run of the same inputs if it
+/// is running or completed, the next one if it failed or was stopped, else 1.
+pub fn runs(desired: &Desired, observed: &Observed) -> BTreeMap<String, u32> {
+    desired
+        .fine_tunes
+        .iter()
+        .filter_map(|f| {
+            let latest = observed
+                .job_list
+                .iter()
+                .filter_map(|(name, status)| {
+                    run_number(name, &f.first_job_name).map(|n| (n, *status))
+                })
+                .max_by_key(|(n, _)| *n)?;
+            let next = match latest.1 {
+                TrainingStatus::Failed | TrainingStatus::Stopped => latest.0 + 1,
+                _ => latest.0,
+            };
+            (next > 1).then(|| (f.name.clone(), next))
+        })
+        .collect()
+}
+
+/// Plans the changes that take AWS from `observed` to `desired`.
+pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Problem>> {
+    let mut p = Planner {
+        d,
+        o,
+        changes: Vec::new(),
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        freed: BTreeMap::new(),
+    };
+    if !o.bucket_exists {
+        let (bucket, _) = crate::desired::split_s3(&d.artifacts);
+        return Err(vec![Problem {
+            code: "plan::no-bucket",
+            message: format!("the artifacts bucket `{bucket}` does not exist or is not reachable with these credentials"),
+            help: "create the bucket (sagetune never creates or deletes buckets), or fix `artifacts` in the manifest".into(),
+        }]);
+    }
+    let role_arn = p.role();
+    p.datasets();
+    for f in &d.fine_tunes {
+        p.fine_tune(f, role_arn.as_deref());
+    }
+    for e in &d.endpoints {
+        p.endpoint(e);
+    }
+    p.orphans(opts);
+    if !p.problems.is_empty() {
+        return Err(p.problems);
+    }
+    let mut changes = p.changes;
+    changes.sort_by_key(|c| (rank(c), c.id.clone()));
+    Ok(Planned {
+        changes,
+        warnings: p.warnings,
+    })
+}
+
+/// Dependency phases: uploads → role → training → model → config → endpoint → rotation.
+fn rank(c: &Change) -> u8 {
+    let deleting = matches!(c.action, Action::Delete | Action::Stop);
+    match (c.kind, deleting) {
+        (ResourceKind::Dataset, _) => 0,
+        (ResourceKind::Role, false) => 1,
+        (ResourceKind::TrainingJob, false) => 2,
+        (ResourceKind::Model, false) => 3,
+        (ResourceKind::EndpointConfig, false) => 4,
+        (ResourceKind::Endpoint, false) => 5,
+        (ResourceKind::Endpoint, true) => 6,
+        (ResourceKind::EndpointConfig, true) => 7,
+        (ResourceKind::Model, true) => 8,
+        (ResourceKind::TrainingJob, true) => 9,
+        (ResourceKind::Role, true) => 10,
+    }
+}
+
+struct Planner<'a> {
+    d: &'a Desired,
+    o: &'a Observed,
+    changes: Vec<Change>,
+    problems: Vec<Problem>,
+    warnings: Vec<String>,
+    /// Old config or model name → ids of the changes after which nothing serves it.
+    freed: BTreeMap<String, Vec<String>>,
+}
+
+fn change(id: &str, kind: ResourceKind, name: &str, action: Action, reason: String) -> Change {
+    let address = id.split('[').next().unwrap_or(id).to_string();
+    Change {
+        id: id.to_string(),
+        address,
+        kind,
+        name: name.to_string(),
+        action,
+        reason,
+        depends_on: Vec::new(),
+        supersedes: None,
+        diff: Vec::new(),
+        request: None,
+        repack: None,
+    }
+}
+
+impl Planner<'_> {
+    fn owned(&self, tags: &Tags) -> bool {
+        tags.get(TAG_STACK) == Some(&self.d.stack)
+    }
+
+    /// An error when `tags` do not carry our stack tag; `true` when we own the object.
+    fn check_owner(&mut self, noun: &str, name: &str, tags: &Tags) -> bool {
+        if self.owned(tags) {
+            return true;
+        }
+        let whose = match tags.get(TAG_STACK) {
+            Some(other) => format!("it belongs to sagetune stack `{other}`"),
+            None => format!("it lacks the tag {TAG_STACK}={}", self.d.stack),
+        };
+        self.problems.push(Problem {
+            code: "plan::name-clash",
+            message: format!("{noun} `{name}` already exists and {whose}; sagetune will not touch it"),
+            help: "rename the stack, fine-tune or endpoint in the manifest, or remove that object yourself".into(),
+        });
+        false
+    }
+
+    /// Whether the change with `id` does anything apply must finish first.
+    fn pending(&self, id: &str) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.id == id && c.action != Action::Noop)
+    }
+
+    fn role(&mut self) -> Option<String> {
+        let Some(want) = &self.d.role else {
+            if let Some(r) = &self.o.role {
+                if self.owned(&r.tags) {
+                    let mut c = change(
+                        "role",
+                        ResourceKind::Role,
+                        &r.name,
+                        Action::Delete,
+                        "the manifest no longer asks sagetune to manage the role".into(),
+                    );
+                    c.request = Some(Request::DeleteRole {
+                        role_name: r.name.clone(),
+                    });
+                    self.changes.push(c);
+                }
+            }
+            return None;
+        };
+        let Some(have) = &self.o.role else {
+            let mut c = change(
+                "role",
+                ResourceKind::Role,
+                &want.role_name,
+                Action::Create,
+                "new execution role for SageMaker".into(),
+            );
+            c.request = Some(Request::CreateRole(want.clone()));
+            self.changes.push(c);
+            return None;
+        };
+        if !self.check_owner("IAM role", &have.name, &have.tags) {
+            return None;
+        }
+        let same = |a: &str, b: &str| json_eq(a, b);
+        let policy_same = have
+            .inline_policies
+            .get(&want.policy_name)
+            .is_some_and(|p| same(p, &want.policy_document));
+        if policy_same && same(&have.trust_policy, &want.trust_policy) {
+            self.changes.push(change(
+                "role",
+                ResourceKind::Role,
+                &have.name,
+                Action::Noop,
+                "policy matches".into(),
+            ));
+        } else {
+            let mut c = change(
+                "role",
+                ResourceKind::Role,
+                &have.name,
+                Action::Update,
+                "the inline policy differs from the one sagetune derives from the manifest".into(),
+            );
+            c.diff.push(FieldDiff {
+                field: format!("policy {}", want.policy_name),
+                before: have
+                    .inline_policies
+                    .get(&want.policy_name)
+                    .map(|p| pretty_json(p)),
+                after: Some(pretty_json(&want.policy_document)),
+            });
+            c.request = Some(Request::PutRolePolicy(want.clone()));
+            self.changes.push(c);
+        }
+        Some(have.arn.clone())
+    }
+
+    fn datasets(&mut self) {
+        for ds in &self.d.datasets {
+            let uri = format!("s3://{}/{}", ds.bucket, ds.key);
+            let short = &ds.sha256[..12];
+            let (action, reason) = match self.o.objects.get(&uri) {
+                Some(obj) if obj.sha256.as_deref() == Some(ds.sha256.as_str()) => {
+                    (Action::Noop, format!("uploaded (sha256 {short})"))
+                }
+                Some(obj) => (
+                    Action::Update,
+                    format!(
+                        "the object's sagetune-sha256 is {}; uploaded again",
+                        diff::short(obj.sha256.as_deref())
+                    ),
+                ),
+                None => (
+                    Action::Create,
+                    format!(
+                        "upload {} ({} bytes, sha256 {short})",
+                        ds.local_path, ds.bytes
+                    ),
+                ),
+            };
+            let mut c = change(&ds.address, ResourceKind::Dataset, &uri, action, reason);
+            if action != Action::Noop {
+                c.request = Some(Request::PutObject(crate::cloud::Upload {
+                    bucket: ds.bucket.clone(),
+                    key: ds.key.clone(),
+                    path: ds.local_path.clone().into(),
+                    sha256: ds.sha256.clone(),
+                    bytes: ds.bytes,
+                }));
+            }
+            self.changes.push(c);
+        }
+    }
+
+    /// The job whose output the fine-tune's first endpoint serves now.
+    fn job_behind(&self, fine_tune: &str) -> Option<&TrainingJob> {
+        self.d
+            .endpoints
+            .iter()
+            .filter(|e| e.fine_tune == fine_tune)
+            .find_map(|e| {
+                let ep = self.o.endpoints.get(&e.endpoint.endpoint_name)?;
+                let config = self.o.endpoint_configs.get(&ep.config_name)?;
+                let model = self.o.models.get(&config.variants.first()?.model_name)?;
+                let job = job_of_artifact(model.model_data.as_deref()?)?;
+                self.o.jobs.get(&job)
+            })
+    }
+
+    fn fine_tune(&mut self, f: &FineTuneResources, role_arn: Option<&str>) {
+        let id = format!("fine_tune.{}", f.name);
+        let mut job = f.training_job.clone();
+        let placeholder = managed_role_arn(&self.d.stack);
+        if let Some(arn) = role_arn.filter(|_| job.role_arn == placeholder) {
+            job.role_arn = arn.to_string();
+        }
+        let name = job.training_job_name.clone();
+        let mut deps: Vec<String> = self
+            .d
+            .datasets
+            .iter()
+            .filter(|ds| {
+                job.input_data_config
+                    .iter()
+                    .any(|c| c.data_source.s3_data_source.s3_uri == ds.prefix_uri)
+            })
+            .map(|ds| ds.address.clone())
+            .filter(|a| self.pending(a))
+            .collect();
+        if self.pending("role") {
+            deps.push("role".into());
+        }
+        let mut c = match self.o.jobs.get(&name) {
+            Some(have) if !self.check_owner("training job", &name, &have.tags) => return,
+            Some(have) => match have.status {
+                TrainingStatus::Completed => change(
+                    &id,
+                    ResourceKind::TrainingJob,
+                    &name,
+                    Action::Noop,
+                    "trained (Completed)".into(),
+                ),
+                s if s.is_running() => change(
+                    &id,
+                    ResourceKind::TrainingJob,
+                    &name,
+                    Action::Wait,
+                    format!(
+                        "training is {} ({}); apply waits for it",
+                        s.as_str(),
+                        have.secondary_status.as_deref().unwrap_or("no detail yet")
+                    ),
+                ),
+                s => {
+                    self.problems.push(Problem {
+                        code: "plan::job-reused",
+                        message: format!("training job `{name}` already ran and is {}", s.as_str()),
+                        help: "run `sagetune plan` again: a new run is planned when the listing shows the earlier one".into(),
+                    });
+                    return;
+                }
+            },
+            None => {
+                let (reason, supersedes, diffs) = self.why_train(f, &job);
+                let mut c = change(
+                    &id,
+                    ResourceKind::TrainingJob,
+                    &name,
+                    Action::Create,
+                    reason,
+                );
+                c.supersedes = supersedes;
+                c.diff = diffs;
+                c.request = Some(Request::CreateTrainingJob(job.clone()));
+                c
+            }
+        };
+        c.depends_on = if c.action == Action::Create {
+            deps
+        } else {
+            Vec::new()
+        };
+        self.changes.push(c);
+
+        let Some(model) = &f.model else { return };
+        let model_id = format!("model.{}", f.name);
+        let mut model = model.clone();
+        if let Some(arn) = role_arn.filter(|_| model.execution_role_arn == placeholder) {
+            model.execution_role_arn = arn.to_string();
+        }
+        let mut c = match self.o.models.get(&model.model_name) {
+            Some(have) if !self.check_owner("model", &have.name, &have.tags) => return,
+            Some(_) => change(
+                &model_id,
+                ResourceKind::Model,
+                &model.model_name,
+                Action::Noop,
+                format!("serves the output of {name}"),
+            ),
+            None => {
+                let mut c = change(
+                    &model_id,
+                    ResourceKind::Model,
+                    &model.model_name,
+                    Action::Create,
+                    format!("serves the output of {name}"),
+                );
+                if self.pending(&id) {
+                    c.depends_on.push(id.clone());
+                    c.reason.push_str(" once it completes");
+                }
+                c.request = Some(Request::CreateModel(model.clone()));
+                c.repack = f.repack.clone();
+                c
+            }
+        };
+        if c.action == Action::Noop {
+            c.depends_on.clear();
+        }
+        self.changes.push(c);
+    }
+
+    /// Why a new training job runs: an earlier run failed, or its inputs differ from the job
+    /// behind the endpoint, or `retrain` forces it.
+    fn why_train(
+        &self,
+        f: &FineTuneResources,
+        job: &crate::jumpstart::requests::CreateTrainingJob,
+    ) -> (String, Option<String>, Vec<FieldDiff>) {
+        if f.attempt > 1 {
+            let previous = if f.attempt == 2 {
+                f.first_job_name.clone()
+            } else {
+                format!("{}-{}", f.first_job_name, f.attempt - 1)
+            };
+            let detail = match self.o.jobs.get(&previous) {
+                Some(j) => format!(
+                    "{}{}",
+                    j.status.as_str(),
+                    j.failure_reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ),
+                None => "did not complete".into(),
+            };
+            return (
+                format!(
+                    "the previous run {previous} {detail}; starting run {} with the same inputs",
+                    f.attempt
+                ),
+                Some(previous),
+                Vec::new(),
+            );
+        }
+        let Some(behind) = self.job_behind(&f.name) else {
+            let serves = self.d.endpoints.iter().any(|e| e.fine_tune == f.name);
+            let reason = if serves {
+                "new training job (no endpoint serves an earlier one)"
+            } else {
+                "new training job"
+            };
+            return (reason.into(), None, Vec::new());
+        };
+        let mut diffs = diff::training(job, &f.model_id, &f.model_version, behind);
+        if diffs.is_empty() {
+            diffs.push(FieldDiff {
+                field: "retrain".into(),
+                before: None,
+                after: Some(f.retrain.to_string()),
+            });
+            let reason = if f.retrain > 0 {
+                format!("retrain = {}: a new run with the same inputs", f.retrain)
+            } else {
+                "the request differs from the job behind the endpoint".into()
+            };
+            return (reason, Some(behind.name.clone()), diffs);
+        }
+        (diff::summarize(&diffs), Some(behind.name.clone()), diffs)
+    }
+
+    fn endpoint(&mut self, e: &crate::desired::EndpointResources) {
+        let cfg = &e.endpoint_config;
+        let cfg_id = format!("endpoint_config.{}", e.name);
+        let model_id = format!("model.{}", e.fine_tune);
+        let ep_id = format!("endpoint.{}", e.name);
+        let current = self.o.endpoints.get(&e.endpoint.endpoint_name);
+        let served = current.and_then(|ep| self.o.endpoint_configs.get(&ep.config_name));
+
+        let mut c = match self.o.endpoint_configs.get(&cfg.endpoint_config_name) {
+            Some(have) if !self.check_owner("endpoint config", &have.name, &have.tags) => return,
+            Some(_) => change(
+                &cfg_id,
+                ResourceKind::EndpointConfig,
+                &cfg.endpoint_config_name,
+                Action::Noop,
+                "exists".into(),
+            ),
+            None => {
+                let mut c = change(
+                    &cfg_id,
+                    ResourceKind::EndpointConfig,
+                    &cfg.endpoint_config_name,
+                    Action::Create,
+                    String::new(),
+                );
+                match served {
+                    Some(old) => {
+                        c.diff = diff::endpoint_config(cfg, old);
+                        c.supersedes = Some(old.name.clone());
+                        c.reason = diff::summarize(&c.diff);
+                    }
+                    None => c.reason = "new endpoint config".into(),
+                }
+                if self.pending(&model_id) {
+                    c.depends_on.push(model_id.clone());
+                }
+                c.request = Some(Request::CreateEndpointConfig(cfg.clone()));
+                c
+            }
+        };
+        if c.reason.is_empty() {
+            c.reason = "new endpoint config".into();
+        }
+        self.changes.push(c);
+
+        let name = &e.endpoint.endpoint_name;
+        let Some(ep) = current else {
+            let mut c = change(
+                &ep_id,
+                ResourceKind::Endpoint,
+                name,
+                Action::Create,
+                format!("new endpoint serving {}", cfg.endpoint_config_name),
+            );
+            if self.pending(&cfg_id) {
+                c.depends_on.push(cfg_id);
+            }
+            c.request = Some(Request::CreateEndpoint(e.endpoint.clone()));
+            self.changes.push(c);
+            return;
+        };
+        if !self.check_owner("endpoint", name, &ep.tags) {
+            return;
+        }
+        if ep.config_name == cfg.endpoint_config_name {
+            let (action, reason) = if ep.status.is_transitional() {
+                (
+                    Action::Wait,
+                    format!(
+                        "endpoint is {}; apply waits for InService",
+                        ep.status.as_str()
+                    ),
+                )
+            } else if ep.status == crate::cloud::EndpointStatus::InService {
+                (Action::Noop, "in service".into())
+            } else {
+                self.problems.push(Problem {
+                    code: "plan::endpoint-broken",
+                    message: format!(
+                        "endpoint `{name}` is {}{}",
+                        ep.status.as_str(),
+                        ep.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                    ),
+                    help: format!("delete the endpoint (`aws sagemaker delete-endpoint --endpoint-name {name}`) and plan again; sagetune then creates it afresh"),
+                });
+                return;
+            };
+            self.changes
+                .push(change(&ep_id, ResourceKind::Endpoint, name, action, reason));
+            return;
+        }
+        if !matches!(
+            ep.status,
+            crate::cloud::EndpointStatus::InService | crate::cloud::EndpointStatus::Creating
+        ) && !ep.status.is_transitional()
+        {
+            self.problems.push(Problem {
+                code: "plan::endpoint-broken",
+                message: format!(
+                    "endpoint `{name}` is {} and cannot be updated{}",
+                    ep.status.as_str(),
+                    ep.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                ),
+                help: format!("delete the endpoint (`aws sagemaker delete-endpoint --endpoint-name {name}`) and plan again; sagetune then creates it afresh"),
+            });
+            return;
+        }
+        let mut c = change(
+            &ep_id,
+            ResourceKind::Endpoint,
+            name,
+            Action::Update,
+            String::new(),
+        );
+        c.reason = match served {
+            Some(old) if !diff::endpoint_config(cfg, old).is_empty() => format!(
+                "serve {} instead of {}: {}",
+                cfg.endpoint_config_name,
+                ep.config_name,
+                diff::summarize(&diff::endpoint_config(cfg, old))
+            ),
+            _ => format!(
+                "serve {} instead of {}",
+                cfg.endpoint_config_name, ep.config_name
+            ),
+        };
+        if ep.status.is_transitional() {
+            c.reason.push_str(&format!(
+                " (after the current {} finishes)",
+                ep.status.as_str()
+            ));
+        }
+        if let Some(r) = &ep.failure_reason {
+            c.reason.push_str(&format!("; the last update failed: {r}"));
+        }
+        c.diff.push(FieldDiff {
+            field: "endpoint_config".into(),
+            before: Some(ep.config_name.clone()),
+            after: Some(cfg.endpoint_config_name.clone()),
+        });
+        c.supersedes = Some(ep.config_name.clone());
+        if self.pending(&cfg_id) {
+            c.depends_on.push(cfg_id);
+        }
+        c.request = Some(Request::UpdateEndpoint {
+            endpoint_name: name.clone(),
+            endpoint_config_name: cfg.endpoint_config_name.clone(),
+        });
+        self.changes.push(c);
+        self.freed
+            .entry(ep.config_name.clone())
+            .or_default()
+            .push(ep_id.clone());
+        if let Some(old) = served {
+            for v in &old.variants {
+                self.freed
+                    .entry(v.model_name.clone())
+                    .or_default()
+                    .push(ep_id.clone());
+            }
+        }
+    }
+
+    /// Stack objects nothing in the manifest wants: deleted after whatever used them, except
+    /// protected endpoints (a problem) and training jobs (history; running ones stopped only
+    /// on request).
+    fn orphans(&mut self, opts: &Options) {
+        let d = self.d;
+        let o = self.o;
+        let wanted_endpoints: BTreeSet<&str> = d
+            .endpoints
+            .iter()
+            .map(|e| e.endpoint.endpoint_name.as_str())
+            .collect();
+        let wanted_configs: BTreeSet<&str> = d
+            .endpoints
+            .iter()
+            .map(|e| e.endpoint_config.endpoint_config_name.as_str())
+            .collect();
+        let wanted_models: BTreeSet<&str> = d
+            .fine_tunes
+            .iter()
+            .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
+            .collect();
+
+        // Endpoints.
+        let mut deleted_endpoints: BTreeMap<&str, String> = BTreeMap::new();
+        for ep in o.endpoints.values() {
+            if wanted_endpoints.contains(ep.name.as_str()) || !self.owned(&ep.tags) {
+                continue;
+            }
+            let id = self.orphan_id(&ep.tags, &ep.name, "endpoint");
+            if ep.tags.get(TAG_PROTECT).map(String::as_str) == Some("true") {
+                self.problems.push(Problem {
+                    code: "plan::protected",
+                    message: format!("endpoint `{}` ({}) is protected and the manifest no longer has it", ep.name, id),
+                    help: "put the endpoint back in the manifest, or set `protect: false` on it and apply before removing it".into(),
+                });
+                continue;
+            }
+            let mut c = change(
+                &id,
+                ResourceKind::Endpoint,
+                &ep.name,
+                Action::Delete,
+                "no longer in the manifest".into(),
+            );
+            c.request = Some(Request::DeleteEndpoint {
+                endpoint_name: ep.name.clone(),
+            });
+            self.changes.push(c);
+            deleted_endpoints.insert(&ep.name, id.clone());
+            self.freed
+                .entry(ep.config_name.clone())
+                .or_default()
+                .push(id.clone());
+            if let Some(cfg) = o.endpoint_configs.get(&ep.config_name) {
+                for v in &cfg.variants {
+                    self.freed
+                        .entry(v.model_name.clone())
+                        .or_default()
+                        .push(id.clone());
+                }
+            }
+        }
+
+        // Configs still served by an endpoint that stays on them.
+        let updated: BTreeSet<&str> = self
+            .changes
+            .iter()
+            .filter(|c| c.kind == ResourceKind::Endpoint && c.action == Action::Update)
+            .map(|c| c.name.as_str())
+            .collect();
+        let served: BTreeSet<&str> = o
+            .endpoints
+            .values()
+            .filter(|ep| {
+                !deleted_endpoints.contains_key(ep.name.as_str())
+                    && !updated.contains(ep.name.as_str())
+            })
+            .map(|ep| ep.config_name.as_str())
+            .collect();
+        let mut kept_configs: Vec<&str> = Vec::new();
+        for cfg in o.endpoint_configs.values() {
+            let name = cfg.name.as_str();
+            if wanted_configs.contains(name) || served.contains(name) || !self.owned(&cfg.tags) {
+                kept_configs.push(name);
+                continue;
+            }
+            let (id, reason) = self.rotation_id(&cfg.tags, name, "endpoint_config");
+            let mut c = change(
+                &id,
+                ResourceKind::EndpointConfig,
+                name,
+                Action::Delete,
+                reason,
+            );
+            c.depends_on = self.freed.get(name).cloned().unwrap_or_default();
+            c.request = Some(Request::DeleteEndpointConfig {
+                endpoint_config_name: name.to_string(),
+            });
+            self.changes.push(c);
+        }
+
+        // Models no kept config uses.
+        let used: BTreeSet<&str> = kept_configs
+            .iter()
+            .filter_map(|n| o.endpoint_configs.get(*n))
+            .flat_map(|c| c.variants.iter().map(|v| v.model_name.as_str()))
+            .collect();
+        for m in o.models.values() {
+            let name = m.name.as_str();
+            if wanted_models.contains(name) || used.contains(name) || !self.owned(&m.tags) {
+                continue;
+            }
+            let (id, reason) = self.rotation_id(&m.tags, name, "model");
+            let mut c = change(&id, ResourceKind::Model, name, Action::Delete, reason);
+            c.depends_on = self.freed.get(name).cloned().unwrap_or_default();
+            c.request = Some(Request::DeleteModel {
+                model_name: name.to_string(),
+            });
+            self.changes.push(c);
+        }
+
+        // Running jobs nothing wants.
+        let wanted_jobs: BTreeSet<&str> = d
+            .fine_tunes
+            .iter()
+            .map(|f| f.training_job.training_job_name.as_str())
+            .collect();
+        for (name, status) in &o.job_list {
+            if !status.is_running() || wanted_jobs.contains(name.as_str()) {
+                continue;
+            }
+            let Some(job) = o.jobs.get(name) else {
+                continue;
+            };
+            if !self.owned(&job.tags) || job.status != TrainingStatus::InProgress {
+                continue;
+            }
+            let address = job
+                .tags
+                .get(TAG_ADDRESS)
+                .cloned()
+                .unwrap_or_else(|| "fine_tune".into());
+            if opts.stop_orphaned_jobs {
+                let mut c = change(
+                    &format!("{address}[{name}]"),
+                    ResourceKind::TrainingJob,
+                    name,
+                    Action::Stop,
+                    "still running, and no fine-tune in the manifest wants its result".into(),
+                );
+                c.request = Some(Request::StopTrainingJob {
+                    training_job_name: name.clone(),
+                });
+                self.changes.push(c);
+            } else {
+                self.warnings.push(format!(
+                    "training job {name} ({address}) is still running but no fine-tune wants its result; it keeps running (and billing) unless you pass --stop-orphaned-jobs"
+                ));
+            }
+        }
+    }
+
+    /// The id of an orphan: its address from the tag, with `[name]` when the address is
+    /// one the manifest still uses.
+    fn orphan_id(&self, tags: &Tags, name: &str, kind: &str) -> String {
+        let address = tags
+            .get(TAG_ADDRESS)
+            .cloned()
+            .unwrap_or_else(|| format!("{kind}.{name}"));
+        if self.changes.iter().any(|c| c.id == address) {
+            format!("{address}[{name}]")
+        } else {
+            address
+        }
+    }
+
+    /// Id and reason for deleting a superseded or orphaned config or model.
+    fn rotation_id(&self, tags: &Tags, name: &str, kind: &str) -> (String, String) {
+        let address = tags
+            .get(TAG_ADDRESS)
+            .cloned()
+            .unwrap_or_else(|| format!("{kind}.{name}"));
+        let still_used = self.changes.iter().any(|c| c.address == address);
+        let reason = match self.freed.get(name) {
+            Some(after) if still_used => format!(
+                "superseded; removed after {} no longer uses it",
+                after.join(", ")
+            ),
+            Some(after) => format!(
+                "no longer in the manifest; removed after {}",
+                after.join(", ")
+            ),
+            None if still_used => "superseded and unused".into(),
+            None => "no longer in the manifest".into(),
+        };
+        (format!("{address}[{name}]"), reason)
+    }
+}
+
+fn json_eq(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn pretty_json(s: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(s)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| s.to_string())
+}

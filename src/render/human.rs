@@ -1,0 +1,158 @@
+//! The human rendering of a plan, in Terraform's style: a legend of the symbols used, one
+//! block per change with its reason and field diffs, and the closing totals and cost.
+
+use std::fmt::Write;
+
+use similar::{ChangeTag, TextDiff};
+
+use super::{cost_lines, totals, work};
+use crate::plan::{Action, Change, FieldDiff, Plan, ResourceKind};
+
+/// The plan as people read it in a terminal or CI log.
+pub fn human(plan: &Plan) -> String {
+    let mut out = String::new();
+    let shown: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Noop)
+        .collect();
+    if shown.is_empty() {
+        let _ = writeln!(
+            out,
+            "No changes. AWS matches the manifest for stack {} in {} ({} objects checked).",
+            plan.stack,
+            plan.region,
+            plan.changes.len()
+        );
+        warnings(&mut out, plan);
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "sagetune will perform these actions on stack {} in {}:",
+        plan.stack, plan.region
+    );
+    out.push('\n');
+    let mut used: Vec<Action> = shown.iter().map(|c| c.action).collect();
+    used.sort();
+    used.dedup();
+    let legend: Vec<String> = used
+        .iter()
+        .map(|a| format!("{} {}", a.symbol(), legend_word(*a)))
+        .collect();
+    let _ = writeln!(out, "Symbols: {}", legend.join(", "));
+    for c in shown {
+        out.push('\n');
+        block(&mut out, c);
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", totals(&plan.summary));
+    let work = work(&plan.summary);
+    if !work.is_empty() {
+        let _ = writeln!(out, "{work}");
+    }
+    if plan.summary.unchanged > 0 {
+        let _ = writeln!(out, "{} unchanged.", plan.summary.unchanged);
+    }
+    for line in cost_lines(&plan.cost) {
+        let _ = writeln!(out, "{line}");
+    }
+    warnings(&mut out, plan);
+    out
+}
+
+fn legend_word(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update in place",
+        Action::Delete => "destroy",
+        Action::Noop => "no change",
+        Action::Wait => "wait for",
+        Action::Stop => "stop",
+    }
+}
+
+/// The noun of a resource kind in a block header.
+pub fn noun(k: ResourceKind) -> &'static str {
+    match k {
+        ResourceKind::Dataset => "s3_object",
+        ResourceKind::Role => "iam_role",
+        ResourceKind::TrainingJob => "training_job",
+        ResourceKind::Model => "model",
+        ResourceKind::EndpointConfig => "endpoint_config",
+        ResourceKind::Endpoint => "endpoint",
+    }
+}
+
+fn block(out: &mut String, c: &Change) {
+    let _ = writeln!(out, "  # {} will be {}", c.id, c.action.verb());
+    let _ = writeln!(out, "  # ({})", c.reason);
+    let _ = writeln!(
+        out,
+        "  {} {} \"{}\"",
+        c.action.symbol(),
+        noun(c.kind),
+        c.name
+    );
+    for d in &c.diff {
+        field(out, d);
+    }
+    if let Some(s) = &c.supersedes {
+        let _ = writeln!(out, "      supersedes {s}");
+    }
+    if let Some(r) = &c.repack {
+        let _ = writeln!(
+            out,
+            "      repacks {} with {} into {}",
+            r.model_artifact, r.inference_code, r.target
+        );
+    }
+    if !c.depends_on.is_empty() {
+        let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
+    }
+}
+
+fn field(out: &mut String, d: &FieldDiff) {
+    let multi = |v: &Option<String>| v.as_deref().is_some_and(|s| s.contains('\n'));
+    if multi(&d.before) || multi(&d.after) {
+        let _ = writeln!(out, "      ~ {}:", d.field);
+        let before = d.before.as_deref().unwrap_or("");
+        let after = d.after.as_deref().unwrap_or("");
+        let diff = TextDiff::from_lines(before, after);
+        for op in diff.iter_all_changes() {
+            let sign = match op.tag() {
+                ChangeTag::Delete => "-",
+                ChangeTag::Insert => "+",
+                ChangeTag::Equal => " ",
+            };
+            let _ = writeln!(
+                out,
+                "          {sign} {}",
+                op.value().trim_end_matches('\n')
+            );
+        }
+        return;
+    }
+    let show = |v: &Option<String>| match v {
+        Some(s) => format!("{s:?}"),
+        None => "(none)".into(),
+    };
+    let sign = match (&d.before, &d.after) {
+        (None, Some(_)) => "+",
+        (Some(_), None) => "-",
+        _ => "~",
+    };
+    let _ = writeln!(
+        out,
+        "      {sign} {}: {} → {}",
+        d.field,
+        show(&d.before),
+        show(&d.after)
+    );
+}
+
+fn warnings(out: &mut String, plan: &Plan) {
+    for w in &plan.warnings {
+        let _ = writeln!(out, "\nWarning: {w}");
+    }
+}

@@ -1,0 +1,139 @@
+//! The Markdown rendering of a plan for pull-request comments: totals and a summary table
+//! first, details folded in `<details>`, always under [`MARKDOWN_LIMIT`] characters.
+
+use std::fmt::Write;
+
+use super::{cost_lines, human::noun, totals, work};
+use crate::plan::{Action, Change, Plan};
+
+/// GitHub refuses comments over 65,536 characters; stay well under.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
+/// The plan as a PR comment.
+pub fn markdown(plan: &Plan) -> String {
+    let head = header(plan);
+    let shown: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Noop)
+        .collect();
+    if shown.is_empty() {
+        return head;
+    }
+    let details = details(&shown);
+    let full = format!("{head}{}{details}", table(&shown, usize::MAX));
+    if full.chars().count() < MARKDOWN_LIMIT {
+        return full;
+    }
+    let pointer = "\n_The details are too large for a comment: run `sagetune plan --out plan.json` and `sagetune show plan.json` to see them._\n";
+    let mut rows = shown.len();
+    loop {
+        let text = format!("{head}{}{pointer}", table(&shown, rows));
+        if text.chars().count() < MARKDOWN_LIMIT || rows == 0 {
+            return text;
+        }
+        rows /= 2;
+    }
+}
+
+fn header(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### sagetune plan for `{}` ({})\n",
+        plan.stack, plan.region
+    );
+    if !plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "**No changes.** AWS matches the manifest ({} objects checked).",
+            plan.changes.len()
+        );
+    } else {
+        let _ = writeln!(out, "**{}** {}", totals(&plan.summary), work(&plan.summary));
+    }
+    for line in cost_lines(&plan.cost) {
+        let _ = writeln!(out, "\n{line}");
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "\n> **Warning:** {}", escape(w));
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn table(shown: &[&Change], rows: usize) -> String {
+    let mut out = String::from("\n| | Address | Object | Why |\n|---|---|---|---|\n");
+    for c in shown.iter().take(rows) {
+        let _ = writeln!(
+            out,
+            "| `{}` {} | `{}` | {} `{}` | {} |",
+            c.action.symbol(),
+            word(c.action),
+            c.id,
+            noun(c.kind),
+            c.name,
+            escape(&c.reason)
+        );
+    }
+    if shown.len() > rows {
+        let _ = writeln!(out, "| | … {} more | | |", shown.len() - rows);
+    }
+    out
+}
+
+fn word(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "destroy",
+        Action::Noop => "no change",
+        Action::Wait => "wait",
+        Action::Stop => "stop",
+    }
+}
+
+fn details(shown: &[&Change]) -> String {
+    let mut out = String::from("\n<details><summary>Details</summary>\n\n```diff\n");
+    for c in shown {
+        out.push_str(&detail_block(c));
+        out.push('\n');
+    }
+    out.push_str("```\n\n</details>\n");
+    out
+}
+
+/// One change as diff-highlighted text.
+fn detail_block(c: &Change) -> String {
+    let mut out = String::new();
+    let sign = match c.action {
+        Action::Create => "+",
+        Action::Delete | Action::Stop => "-",
+        _ => "!",
+    };
+    let _ = writeln!(out, "# {} will be {} ({})", c.id, c.action.verb(), c.reason);
+    let _ = writeln!(out, "{sign} {} \"{}\"", noun(c.kind), c.name);
+    for d in &c.diff {
+        match (&d.before, &d.after) {
+            (Some(b), Some(a)) if !b.contains('\n') && !a.contains('\n') => {
+                let _ = writeln!(out, "-   {}: {b}", d.field);
+                let _ = writeln!(out, "+   {}: {a}", d.field);
+            }
+            (b, a) => {
+                for line in b.as_deref().unwrap_or("").lines() {
+                    let _ = writeln!(out, "-   {line}");
+                }
+                for line in a.as_deref().unwrap_or("").lines() {
+                    let _ = writeln!(out, "+   {line}");
+                }
+            }
+        }
+    }
+    if let Some(s) = &c.supersedes {
+        let _ = writeln!(out, "    supersedes {s}");
+    }
+    out
+}

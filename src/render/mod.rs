@@ -1,0 +1,138 @@
+//! Renderings of a serialized plan: human (Terraform's style), JSON (the plan file itself)
+//! and Markdown (pull-request comments). Each takes only the `Plan` document, so the three
+//! can never disagree.
+
+mod human;
+mod markdown;
+
+pub use human::human;
+pub use markdown::{markdown, MARKDOWN_LIMIT};
+
+use crate::plan::{cost::Cost, Plan, Summary};
+
+/// The plan file's JSON.
+pub fn json(plan: &Plan) -> String {
+    plan.to_json()
+}
+
+/// `$1,234.56`, or `unknown`.
+pub fn money(v: Option<f64>) -> String {
+    let Some(v) = v else {
+        return "unknown".into();
+    };
+    let cents = (v * 100.0).round() as u64;
+    let (whole, frac) = (cents / 100, cents % 100);
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("${grouped}.{frac:02}")
+}
+
+/// `Plan: 2 to add, 1 to change, 0 to destroy.` plus waits and stops when there are any.
+pub fn totals(s: &Summary) -> String {
+    let mut line = format!(
+        "Plan: {} to add, {} to change, {} to destroy",
+        s.add, s.change, s.destroy
+    );
+    if s.wait > 0 {
+        line.push_str(&format!(", {} to wait for", s.wait));
+    }
+    if s.stop > 0 {
+        line.push_str(&format!(", {} to stop", s.stop));
+    }
+    line.push('.');
+    line
+}
+
+/// `1 training job to run, 415 KiB to upload.`, or empty.
+pub fn work(s: &Summary) -> String {
+    let mut parts = Vec::new();
+    if s.jobs_to_run > 0 {
+        parts.push(format!(
+            "{} training job{} to run",
+            s.jobs_to_run,
+            if s.jobs_to_run == 1 { "" } else { "s" }
+        ));
+    }
+    if s.upload_bytes > 0 {
+        parts.push(format!(
+            "{} to upload",
+            crate::commands::validate::size(s.upload_bytes)
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{}.", parts.join(", "))
+    }
+}
+
+/// The cost lines: training upper bound and endpoint run rate, with the table's date.
+pub fn cost_lines(c: &Cost) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !c.training.is_empty() {
+        let parts: Vec<String> = c
+            .training
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {} × {} × {}h",
+                    t.address,
+                    t.instance_type,
+                    t.instance_count,
+                    trim_float(t.max_runtime_hours)
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "Training: at most {} ({}).",
+            money(c.training_upper_bound),
+            parts.join("; ")
+        ));
+    }
+    if !c.endpoints.is_empty() {
+        lines.push(format!(
+            "Endpoints after apply: {}/hour, {} per 30 days.",
+            money(c.endpoints_per_hour),
+            money(c.endpoints_per_30_days)
+        ));
+    }
+    if !lines.is_empty() {
+        let mut note = format!("On-demand {} prices as of {}", c.currency, c.prices_as_of);
+        if !c.unknown_prices.is_empty() {
+            note.push_str(&format!(
+                "; no price known for {}",
+                c.unknown_prices.join(", ")
+            ));
+        }
+        note.push('.');
+        lines.push(note);
+    }
+    lines
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_and_rounded() {
+        assert_eq!(money(Some(0.0)), "$0.00");
+        assert_eq!(money(Some(1.515)), "$1.52");
+        assert_eq!(money(Some(1090.8)), "$1,090.80");
+        assert_eq!(money(Some(1234567.891)), "$1,234,567.89");
+        assert_eq!(money(None), "unknown");
+        assert_eq!(trim_float(10.0), "10");
+        assert_eq!(trim_float(2.5), "2.5");
+    }
+}
