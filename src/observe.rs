@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::{
-    Cloud, CloudError, Endpoint, EndpointConfig, Kind, Model, Role, StoredObject, TrainingJob,
+    CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, Role, StoredObject, TrainingJob,
     TrainingStatus,
 };
 use crate::desired::{managed_role_name, split_s3, Desired};
@@ -37,7 +37,7 @@ pub struct Observed {
 }
 
 /// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
-pub fn observe(cloud: &dyn Cloud, desired: &Desired) -> Result<Observed, CloudError> {
+pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, CloudError> {
     let prefix = format!("{}-", desired.stack);
     let (bucket, _) = split_s3(&desired.artifacts);
     let bucket_exists = cloud.bucket_exists(bucket)?;
@@ -230,7 +230,7 @@ enum Got {
     Endpoint(Endpoint),
 }
 
-fn read(cloud: &dyn Cloud, r: &Read) -> Result<Got, CloudError> {
+fn read(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
     Ok(match r {
         Read::Head(b, k) => cloud.head_object(b, k)?.map_or(Got::Nothing, Got::Object),
         Read::Role(n) => cloud.get_role(n)?.map_or(Got::Nothing, Got::Role),
@@ -251,7 +251,7 @@ fn read(cloud: &dyn Cloud, r: &Read) -> Result<Got, CloudError> {
 
 /// Runs the reads on up to [`PARALLEL_READS`] threads; results keep the input order, and
 /// the first error (in input order) wins.
-fn run_all(cloud: &dyn Cloud, reads: Vec<Read>) -> Result<Vec<Got>, CloudError> {
+fn run_all(cloud: &dyn CloudRead, reads: Vec<Read>) -> Result<Vec<Got>, CloudError> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Got, CloudError>>>> =
         Mutex::new((0..reads.len()).map(|_| None).collect());

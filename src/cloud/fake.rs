@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Blob, Cloud, CloudError, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind, Model,
+    Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind, Model,
     Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
 };
 use crate::jumpstart::requests::{
@@ -456,7 +456,7 @@ fn missing(operation: &str, what: &str) -> CloudError {
     }
 }
 
-impl Cloud for FakeCloud {
+impl CloudRead for FakeCloud {
     fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError> {
         Ok(self
             .read(format!("HeadBucket {bucket}"))
@@ -576,7 +576,9 @@ impl Cloud for FakeCloud {
             .get(name)
             .cloned())
     }
+}
 
+impl Cloud for FakeCloud {
     fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError> {
         let body = std::fs::read(&upload.path).map_err(|e| CloudError::Transport {
             operation: "PutObject".into(),

@@ -47,9 +47,9 @@ pub struct RoleRequest {
     pub tags: Vec<Tag>,
 }
 
-/// Everything sagetune reads from and does to AWS. Reads return `Ok(None)` for absent
-/// objects; every method is blocking and safe to call from several threads at once.
-pub trait Cloud: Send + Sync {
+/// Everything sagetune reads from AWS (all `plan` needs). Reads return `Ok(None)` for
+/// absent objects; every method is blocking and safe to call from several threads at once.
+pub trait CloudRead: Send + Sync {
     /// Whether the bucket exists and is reachable with the caller's credentials.
     fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError>;
     /// HEAD of an object, with its `sagetune-sha256` metadata.
@@ -67,7 +67,10 @@ pub trait Cloud: Send + Sync {
     fn describe_endpoint_config(&self, name: &str) -> Result<Option<EndpointConfig>, CloudError>;
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
     fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError>;
+}
 
+/// Everything sagetune does to AWS (what `apply` needs), on top of the reads.
+pub trait Cloud: CloudRead {
     /// Uploads a file with `sagetune-sha256` metadata and S3's SHA-256 checksum; `progress`
     /// receives the bytes sent so far.
     fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError>;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 
 use crate::cli::ManifestArgs;
-use crate::cloud::{AwsOptions, Cloud, CloudError, S3ContentStore};
+use crate::cloud::{AwsOptions, CloudError, CloudRead, S3ContentStore};
 use crate::desired::{self, Desired};
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::lock::LOCK_FILE;
@@ -111,7 +111,7 @@ impl Prepared {
 /// the same inputs failed, the desired state is rebuilt for the next run and observed again.
 pub fn observe_settled(
     prepared: &Prepared,
-    cloud: &dyn Cloud,
+    cloud: &dyn CloudRead,
 ) -> Result<(Desired, Observed), CloudError> {
     let first = prepared.desired(&BTreeMap::new());
     let seen = observe::observe(cloud, &first)?;
@@ -127,7 +127,7 @@ pub fn observe_settled(
 /// The whole plan document for `prepared` against `cloud`.
 pub fn make_plan(
     prepared: &Prepared,
-    cloud: &dyn Cloud,
+    cloud: &dyn CloudRead,
     options: &Options,
     created_at: &str,
 ) -> Result<Plan, Vec<Diagnostic>> {

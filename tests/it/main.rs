@@ -4,6 +4,7 @@
 mod cli;
 mod fixtures;
 mod jumpstart;
+mod plan;
 
 use std::path::Path;
 use std::process::Command;
