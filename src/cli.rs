@@ -34,6 +34,17 @@ pub enum Command {
         #[arg(long)]
         locked: bool,
     },
+    /// Show what apply would change in AWS, why, and what it would cost. Reads AWS; changes nothing.
+    Plan(PlanArgs),
+    /// Render a plan saved with `plan --out`.
+    Show {
+        /// The plan file.
+        #[arg(value_name = "PLANFILE")]
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+    },
     /// List the JumpStart models that support domain adaptation.
     Models {
         /// Output format.
@@ -58,6 +69,39 @@ pub struct ManifestArgs {
     /// Allow dataset paths (and symlinks) that lead outside the manifest's folder.
     #[arg(long)]
     pub allow_outside: bool,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Also save the plan (JSON) to this file, for `show` and review.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Fail unless sagetune.lock exists and matches the manifest (for CI).
+    #[arg(long)]
+    pub locked: bool,
+    /// Stop running training jobs whose result no fine-tune wants any more.
+    #[arg(long)]
+    pub stop_orphaned_jobs: bool,
+}
+
+/// How a plan is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Terraform-style text with a legend, reasons and field diffs.
+    Human,
+    /// The plan document itself (what `--out` saves).
+    Json,
+    /// For pull-request comments: a summary table, details folded.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

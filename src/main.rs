@@ -22,13 +22,17 @@ fn main() -> ExitCode {
             fine_tune,
             locked,
         } => commands::requests::run(manifest, fine_tune.as_deref(), *locked, &aws),
+        Command::Plan(args) => commands::plan::run(args, &aws),
+        Command::Show { file, format } => commands::plan::show(file, *format),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),
     };
     // A closed pipe (e.g. `sagetune schema | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
-    if outcome.success {
+    if outcome.success && outcome.changes_present {
+        ExitCode::from(2)
+    } else if outcome.success {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

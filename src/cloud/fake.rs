@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind, Model,
-    Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
+    Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind,
+    Model, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
 };
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,

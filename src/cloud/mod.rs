@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use aws::S3ContentStore;
+pub use aws::{AwsCloud, S3ContentStore};
 pub use error::{classify, CloudError, ErrorClass};
 pub use types::*;
 

@@ -20,6 +20,7 @@ pub fn run(args: &ManifestArgs, aws: &AwsOptions) -> Outcome {
             stdout,
             stderr: String::new(),
             success: true,
+            ..Outcome::default()
         },
         Err(diags) => Outcome::failed(&diags, &format!("{} was not locked", args.file.display())),
     }

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod lock;
 pub mod models;
+pub mod plan;
 pub mod requests;
 pub mod schema;
 pub mod stack;
@@ -15,6 +16,8 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub success: bool,
+    /// Exit 2 instead of 0 (`--detailed-exitcode` with changes present).
+    pub changes_present: bool,
 }
 
 impl Outcome {
@@ -24,6 +27,7 @@ impl Outcome {
             stdout: String::new(),
             stderr: lock::render_failure(diags, closing),
             success: false,
+            changes_present: false,
         }
     }
 }

@@ -20,6 +20,7 @@ pub fn run(format: ListFormat) -> Outcome {
         stdout,
         stderr: String::new(),
         success: true,
+        ..Outcome::default()
     }
 }
 

@@ -25,6 +25,7 @@ pub fn run(
             ),
             stderr: notes,
             success: true,
+            ..Outcome::default()
         },
         Err(diags) => Outcome::failed(&diags, "no requests were built"),
     }

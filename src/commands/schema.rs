@@ -15,5 +15,6 @@ pub fn run() -> Outcome {
         stdout: render(),
         stderr: String::new(),
         success: true,
+        ..Outcome::default()
     }
 }

@@ -262,6 +262,7 @@ pub fn run(args: &ManifestArgs, aws: &AwsOptions) -> Outcome {
             stdout: summary(&v),
             stderr: diagnostics::render(&v.warnings, style),
             success: true,
+            ..Outcome::default()
         },
         Err(diags) => {
             let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -277,6 +278,7 @@ pub fn run(args: &ManifestArgs, aws: &AwsOptions) -> Outcome {
                 stdout: String::new(),
                 stderr,
                 success: false,
+                ..Outcome::default()
             }
         }
     }

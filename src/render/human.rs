@@ -97,6 +97,11 @@ fn block(out: &mut String, c: &Change) {
     for d in &c.diff {
         field(out, d);
     }
+    if c.diff.is_empty() && c.action == Action::Create {
+        for (k, v) in super::attributes(c) {
+            let _ = writeln!(out, "      {k} = {v}");
+        }
+    }
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "      supersedes {s}");
     }

@@ -132,6 +132,11 @@ fn detail_block(c: &Change) -> String {
             }
         }
     }
+    if c.diff.is_empty() && c.action == Action::Create {
+        for (k, v) in super::attributes(c) {
+            let _ = writeln!(out, "    {k} = {v}");
+        }
+    }
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "    supersedes {s}");
     }

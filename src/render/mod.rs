@@ -8,7 +8,8 @@ mod markdown;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 
-use crate::plan::{cost::Cost, Plan, Summary};
+use crate::jumpstart::requests::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
+use crate::plan::{cost::Cost, Change, Plan, Request, Summary};
 
 /// The plan file's JSON.
 pub fn json(plan: &Plan) -> String {
@@ -114,6 +115,64 @@ pub fn cost_lines(c: &Cost) -> Vec<String> {
         lines.push(note);
     }
     lines
+}
+
+/// The attributes worth reading in a new object's request: model, instances, runtime and
+/// hyperparameters of a training job; instances and model of an endpoint config; the image
+/// of a model.
+pub fn attributes(c: &Change) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    match &c.request {
+        Some(Request::CreateTrainingJob(j)) => {
+            let tag = |k: &str| {
+                j.tags
+                    .iter()
+                    .find(|t| t.key == k)
+                    .map(|t| t.value.clone())
+                    .unwrap_or_default()
+            };
+            out.push((
+                "model".into(),
+                format!("{} {}", tag(TAG_JS_MODEL_ID), tag(TAG_JS_MODEL_VERSION)),
+            ));
+            let r = &j.resource_config;
+            out.push((
+                "instances".into(),
+                format!("{} × {}", r.instance_type, r.instance_count),
+            ));
+            out.push((
+                "max_runtime".into(),
+                humantime::format_duration(std::time::Duration::from_secs(
+                    j.stopping_condition.max_runtime_in_seconds,
+                ))
+                .to_string(),
+            ));
+            let hp: Vec<String> = j
+                .hyper_parameters
+                .iter()
+                .filter(|(k, _)| !k.starts_with("sagemaker_"))
+                .map(|(k, v)| {
+                    let v = serde_json::from_str::<String>(v).unwrap_or_else(|_| v.clone());
+                    format!("{k}={v}")
+                })
+                .collect();
+            out.push(("hyperparameters".into(), hp.join(", ")));
+        }
+        Some(Request::CreateEndpointConfig(cfg)) => {
+            if let Some(v) = cfg.production_variants.first() {
+                out.push((
+                    "instances".into(),
+                    format!("{} × {}", v.instance_type, v.initial_instance_count),
+                ));
+                out.push(("model".into(), v.model_name.clone()));
+            }
+        }
+        Some(Request::CreateModel(m)) => {
+            out.push(("image".into(), m.primary_container.image.clone()));
+        }
+        _ => {}
+    }
+    out
 }
 
 fn trim_float(v: f64) -> String {

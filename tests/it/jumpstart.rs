@@ -42,7 +42,7 @@ fn overrides() -> [(&'static str, String); 2] {
 
 /// Runs with the local overrides and an endpoint that refuses connections, so any attempt
 /// to reach AWS would fail loudly instead of going anywhere.
-fn offline(dir: &Path, args: &[&str]) -> Run {
+pub fn offline(dir: &Path, args: &[&str]) -> Run {
     let o = overrides();
     let env = [
         (o[0].0, o[0].1.as_str()),

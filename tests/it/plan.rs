@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use sagetune::cli::ManifestArgs;
 use sagetune::cloud::fake::FakeCloud;
-use sagetune::cloud::{AwsOptions, Cloud, CloudRead, Endpoint, EndpointStatus, Kind, TrainingStatus};
+use sagetune::cloud::{
+    AwsOptions, Cloud, CloudRead, Endpoint, EndpointStatus, Kind, TrainingStatus,
+};
 use sagetune::commands::stack::{make_plan, prepare};
 use sagetune::diagnostics::{render, Style};
 use sagetune::jumpstart::source::ContentStore;
@@ -271,8 +273,15 @@ fn a_hyperparameter_change_trains_anew_and_rotates_config_and_model_after_the_up
             &format!("Delete model.llama[{}]", s.cloud.names(Kind::Model)[0]),
         ]
     );
-    assert_eq!(reason(&plan, "fine_tune.llama"), "hyperparameter epoch: 1 → 3");
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    assert_eq!(
+        reason(&plan, "fine_tune.llama"),
+        "hyperparameter epoch: 1 → 3"
+    );
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert_eq!(job.supersedes.as_deref(), Some(old_job.as_str()));
     for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {
         assert_eq!(c.depends_on, ["endpoint.llama"], "{}", c.id);
@@ -296,7 +305,11 @@ fn a_dataset_edit_uploads_the_new_content_and_trains_anew() {
     assert_eq!(acts[1], "Create fine_tune.llama");
     let why = reason(&plan, "fine_tune.llama");
     assert!(why.starts_with("dataset.sec.train: "), "{why}");
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert_eq!(job.depends_on, ["dataset.sec.train"]);
     snapshot_all(&s, "dataset", &plan);
 }
@@ -306,12 +319,20 @@ fn a_model_version_change_shows_the_version_and_image() {
     let s = applied(BASE);
     s.edit(r#"model_version: "3.*""#, r#"model_version: "4.*""#);
     let plan = s.plan();
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert_eq!(job.action, Action::Create);
     assert_eq!(job.diff[0].field, "model_version");
     assert_eq!(job.diff[0].before.as_deref(), Some("3.0.0"));
     assert_eq!(job.diff[0].after.as_deref(), Some("4.18.0"));
-    assert!(job.reason.starts_with("model_version: 3.0.0 → 4.18.0"), "{}", job.reason);
+    assert!(
+        job.reason.starts_with("model_version: 3.0.0 → 4.18.0"),
+        "{}",
+        job.reason
+    );
     snapshot_all(&s, "model_version", &plan);
 }
 
@@ -353,7 +374,11 @@ fn a_removed_fine_tune_deletes_its_endpoint_config_and_model_but_keeps_the_job()
     assert!(acts[2].starts_with("Delete model.llama["));
     snapshot_all(&s, "orphans", &plan);
     s.apply(&plan);
-    assert_eq!(s.cloud.names(Kind::TrainingJob).len(), 1, "jobs are history");
+    assert_eq!(
+        s.cloud.names(Kind::TrainingJob).len(),
+        1,
+        "jobs are history"
+    );
     assert!(s.cloud.names(Kind::Endpoint).is_empty());
 }
 
@@ -366,7 +391,10 @@ fn a_protected_endpoint_removed_from_the_manifest_is_an_error() {
     let endpoints = BASE.find("endpoints:").unwrap();
     s.write("sagetune.yaml", &BASE[..endpoints]);
     let err = s.plan_error();
-    assert!(err.contains("endpoint `fx-llama` (endpoint.llama) is protected"), "{err}");
+    assert!(
+        err.contains("endpoint `fx-llama` (endpoint.llama) is protected"),
+        "{err}"
+    );
     insta::assert_snapshot!("plan_protected_error", err);
 }
 
@@ -376,9 +404,17 @@ fn training_in_progress_is_waited_for_and_downstream_follows() {
     s.cloud.set_pace(100);
     execute(&s.cloud, &s.plan());
     let plan = s.plan();
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert_eq!(job.action, Action::Wait);
-    assert!(job.reason.starts_with("training is InProgress"), "{}", job.reason);
+    assert!(
+        job.reason.starts_with("training is InProgress"),
+        "{}",
+        job.reason
+    );
     snapshot_all(&s, "wait", &plan);
 }
 
@@ -407,14 +443,17 @@ fn training_in_progress_before_the_model_exists_is_waited_for() {
     );
     let model = plan.changes.iter().find(|c| c.id == "model.llama").unwrap();
     assert_eq!(model.depends_on, ["fine_tune.llama"]);
-    assert!(model.reason.ends_with("once it completes"), "{}", model.reason);
+    assert!(
+        model.reason.ends_with("once it completes"),
+        "{}",
+        model.reason
+    );
 }
 
 #[test]
 fn a_failed_run_is_retried_under_a_new_name_and_the_reason_says_why() {
     let s = Stack::new(BASE);
-    s.cloud
-        .fail_next_job("AlgorithmError: CUDA out of memory");
+    s.cloud.fail_next_job("AlgorithmError: CUDA out of memory");
     let first = s.plan();
     let first_job = match &first.changes[1].request {
         Some(Request::CreateTrainingJob(j)) => j.training_job_name.clone(),
@@ -423,11 +462,19 @@ fn a_failed_run_is_retried_under_a_new_name_and_the_reason_says_why() {
     execute(&s.cloud, &first);
     s.cloud.settle();
     assert_eq!(
-        s.cloud.describe_training_job(&first_job).unwrap().unwrap().status,
+        s.cloud
+            .describe_training_job(&first_job)
+            .unwrap()
+            .unwrap()
+            .status,
         TrainingStatus::Failed
     );
     let plan = s.plan();
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert_eq!(job.action, Action::Create);
     assert_eq!(job.name, format!("{first_job}-2"));
     assert_eq!(
@@ -459,9 +506,16 @@ fn a_name_clash_with_an_object_sagetune_does_not_own_is_an_error() {
 #[test]
 fn bumping_retrain_runs_the_same_inputs_again() {
     let s = applied(BASE);
-    s.edit("    max_runtime: 10h\n", "    max_runtime: 10h\n    retrain: 1\n");
+    s.edit(
+        "    max_runtime: 10h\n",
+        "    max_runtime: 10h\n    retrain: 1\n",
+    );
     let plan = s.plan();
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert_eq!(job.action, Action::Create);
     assert_eq!(job.reason, "retrain = 1: a new run with the same inputs");
     assert_eq!(job.diff[0].field, "retrain");
@@ -472,7 +526,10 @@ fn bumping_retrain_runs_the_same_inputs_again() {
 fn a_missing_bucket_is_a_plan_error() {
     let s = Stack::new(&BASE.replace("fx-bucket", "no-such-bucket"));
     let err = s.plan_error();
-    assert!(err.contains("the artifacts bucket `no-such-bucket` does not exist"), "{err}");
+    assert!(
+        err.contains("the artifacts bucket `no-such-bucket` does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -488,7 +545,9 @@ fn a_running_orphaned_job_is_kept_with_a_warning_or_stopped_on_request() {
             stop_orphaned_jobs: true,
         })
         .unwrap();
-    assert!(actions(&stopping).iter().any(|a| a.starts_with("Stop fine_tune.llama[")));
+    assert!(actions(&stopping)
+        .iter()
+        .any(|a| a.starts_with("Stop fine_tune.llama[")));
 }
 
 #[test]
@@ -509,7 +568,11 @@ fn a_managed_role_is_created_first_and_its_arn_is_used_once_it_exists() {
     let s = Stack::new(&managed);
     let plan = s.plan();
     assert_eq!(actions(&plan)[1], "Create role");
-    let job = plan.changes.iter().find(|c| c.id == "fine_tune.llama").unwrap();
+    let job = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "fine_tune.llama")
+        .unwrap();
     assert!(job.depends_on.contains(&"role".to_string()));
     s.apply(&plan);
     let again = s.plan();
@@ -529,4 +592,49 @@ fn markdown_stays_under_the_comment_limit() {
     let md = render::markdown(&plan);
     assert!(md.chars().count() < render::MARKDOWN_LIMIT, "{}", md.len());
     assert!(md.contains("sagetune plan --out plan.json"));
+}
+
+#[test]
+fn show_renders_a_saved_plan_exactly_as_plan_did() {
+    let s = applied(BASE);
+    s.edit("epoch: 1", "epoch: 2");
+    let plan = s.plan();
+    let file = s.dir.path().join("plan.json");
+    std::fs::write(&file, render::json(&plan)).unwrap();
+    let file = file.display().to_string();
+    for (format, want) in [
+        ("human", render::human(&plan)),
+        ("json", render::json(&plan)),
+        ("markdown", render::markdown(&plan)),
+    ] {
+        let run = crate::sagetune(&["show", &file, "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, want, "{format}");
+    }
+}
+
+#[test]
+fn show_refuses_files_that_are_not_plans_of_this_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, r#"{"format_version": 99}"#).unwrap();
+    let run = crate::sagetune_in(dir.path(), &[], &["show", "newer.json"]);
+    insta::assert_snapshot!("show_newer_version", run.snapshot());
+    let run = crate::sagetune_in(dir.path(), &[], &["show", "missing.json"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("cannot read missing.json"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn plan_with_aws_unreachable_fails_cleanly_after_checking_everything_offline() {
+    let s = Stack::new(BASE);
+    let run = crate::jumpstart::offline(s.dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("aws::call"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
 }

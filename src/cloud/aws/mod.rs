@@ -1,11 +1,106 @@
 //! The AWS implementation of the cloud boundary: configuration, clients, and the
 //! conversion of SDK answers to sagetune's types. The only code that imports `aws_sdk_*`.
 
+mod read;
 mod s3_content;
+
+use std::future::Future;
+use std::sync::OnceLock;
 
 pub use s3_content::S3ContentStore;
 
-use super::AwsOptions;
+use super::{AwsOptions, CloudError};
+
+struct Clients {
+    runtime: tokio::runtime::Runtime,
+    s3: aws_sdk_s3::Client,
+    sagemaker: aws_sdk_sagemaker::Client,
+    iam: aws_sdk_iam::Client,
+}
+
+/// The cloud as AWS: S3, SageMaker and IAM clients from the standard configuration chain,
+/// created on first use, with the SDK's adaptive retry for throttling and 5xx answers.
+pub struct AwsCloud {
+    options: AwsOptions,
+    region: String,
+    clients: OnceLock<Result<Clients, String>>,
+}
+
+/// Attempts per call, first included, before a throttling, 5xx or connection failure is an
+/// error; with the backoff cap below an unreachable endpoint fails within seconds.
+const MAX_ATTEMPTS: u32 = 4;
+/// The longest pause between two attempts.
+const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(4);
+
+impl AwsCloud {
+    /// A cloud for `region`; nothing is configured or called until the first request.
+    pub fn new(options: AwsOptions, region: &str) -> Self {
+        Self {
+            options,
+            region: region.to_string(),
+            clients: OnceLock::new(),
+        }
+    }
+
+    fn inner(&self) -> Result<&Clients, CloudError> {
+        self.clients
+            .get_or_init(|| {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+                let config = runtime.block_on(load_config(&self.options, Some(&self.region)));
+                let retry = aws_config::retry::RetryConfig::adaptive()
+                    .with_max_attempts(MAX_ATTEMPTS)
+                    .with_max_backoff(MAX_BACKOFF);
+                let sagemaker = aws_sdk_sagemaker::Client::from_conf(
+                    aws_sdk_sagemaker::config::Builder::from(&config)
+                        .retry_config(retry.clone())
+                        .build(),
+                );
+                let iam = aws_sdk_iam::Client::from_conf(
+                    aws_sdk_iam::config::Builder::from(&config)
+                        .retry_config(retry.clone())
+                        .build(),
+                );
+                let s3 = s3_client_with(&config, Some(retry));
+                Ok(Clients {
+                    runtime,
+                    s3,
+                    sagemaker,
+                    iam,
+                })
+            })
+            .as_ref()
+            .map_err(|e| CloudError::Transport {
+                operation: "configure".into(),
+                message: e.clone(),
+            })
+    }
+
+    fn clients(
+        &self,
+    ) -> Result<
+        (
+            &aws_sdk_s3::Client,
+            &aws_sdk_sagemaker::Client,
+            &aws_sdk_iam::Client,
+        ),
+        CloudError,
+    > {
+        let c = self.inner()?;
+        Ok((&c.s3, &c.sagemaker, &c.iam))
+    }
+
+    /// Runs a request to completion on the adapter's runtime; callable from any thread.
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        let c = self
+            .inner()
+            .expect("clients exist once a client was handed out");
+        c.runtime.block_on(f)
+    }
+}
 
 /// Loads the AWS configuration for `region` (or the chain's region).
 pub(crate) async fn load_config(
@@ -28,7 +123,17 @@ pub(crate) async fn load_config(
 /// An S3 client; path-style addressing whenever an endpoint override is in effect, since
 /// virtual-host names do not resolve for local endpoints.
 pub(crate) fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    s3_client_with(config, None)
+}
+
+fn s3_client_with(
+    config: &aws_config::SdkConfig,
+    retry: Option<aws_config::retry::RetryConfig>,
+) -> aws_sdk_s3::Client {
     let mut builder = aws_sdk_s3::config::Builder::from(config);
+    if let Some(retry) = retry {
+        builder = builder.retry_config(retry);
+    }
     if config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some() {
         builder = builder.force_path_style(true);
     }

@@ -1,0 +1,480 @@
+//! The reads of [`CloudRead`] against AWS: S3 heads and listings, SageMaker describes and
+//! listings with tags, IAM roles with their inline policies. SDK answers become sagetune
+//! types here; "not found" in any of its shapes becomes `None`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use super::AwsCloud;
+use crate::cloud::{
+    classify, Blob, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, ErrorClass,
+    JobSummary, Kind, Model, Role, StoredObject, Tags, TrainingJob, TrainingStatus, Variant,
+};
+
+/// The metadata key that carries a dataset object's SHA-256 (S3 lower-cases keys).
+pub const SHA256_METADATA: &str = "sagetune-sha256";
+
+/// Converts an SDK error into a [`CloudError`]; `NotFound` is kept for callers to turn into
+/// `None`.
+pub(crate) fn cloud_error<E>(
+    operation: &str,
+    name: &str,
+    err: &SdkError<E, HttpResponse>,
+) -> CloudError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    match err {
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+            CloudError::from_service(operation, name, err.code(), err.message(), status)
+        }
+        _ => CloudError::Transport {
+            operation: operation.to_string(),
+            message: super::describe_error(err),
+        },
+    }
+}
+
+/// `Ok(None)` for "not found", the error otherwise.
+fn absent<T, E>(
+    operation: &str,
+    name: &str,
+    result: Result<T, SdkError<E, HttpResponse>>,
+) -> Result<Option<T>, CloudError>
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            if classify(e.code(), e.message(), status) == ErrorClass::NotFound
+                && matches!(e, SdkError::ServiceError(_) | SdkError::ResponseError(_))
+            {
+                Ok(None)
+            } else {
+                Err(cloud_error(operation, name, &e))
+            }
+        }
+    }
+}
+
+/// An empty string from the SDK (a missing required member) is absence.
+fn some(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn sorted(map: Option<&std::collections::HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986; `+` stays `+`).
+pub fn url_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl AwsCloud {
+    fn tags(&self, arn: Option<&str>) -> Result<Tags, CloudError> {
+        let Some(arn) = arn.filter(|a| !a.is_empty()) else {
+            return Ok(Tags::new());
+        };
+        let (_, sm, _) = self.clients()?;
+        let mut tags = Tags::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .block_on(
+                    sm.list_tags()
+                        .resource_arn(arn)
+                        .set_next_token(token.clone())
+                        .max_results(100)
+                        .send(),
+                )
+                .map_err(|e| cloud_error("ListTags", arn, &e))?;
+            for t in out.tags() {
+                tags.insert(
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                );
+            }
+            token = some(out.next_token());
+            if token.is_none() {
+                return Ok(tags);
+            }
+        }
+    }
+}
+
+impl CloudRead for AwsCloud {
+    fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let r = self.block_on(s3.head_bucket().bucket(bucket).send());
+        Ok(absent("HeadBucket", bucket, r)?.is_some())
+    }
+
+    fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let r = self.block_on(s3.head_object().bucket(bucket).key(key).send());
+        Ok(absent("HeadObject", key, r)?.map(|o| StoredObject {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            size: o.content_length().unwrap_or(0).max(0) as u64,
+            sha256: o
+                .metadata()
+                .and_then(|m| m.get(SHA256_METADATA))
+                .and_then(|v| some(Some(v))),
+        }))
+    }
+
+    fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .block_on(
+                    s3.list_objects_v2()
+                        .bucket(bucket)
+                        .prefix(prefix)
+                        .set_continuation_token(token.clone())
+                        .send(),
+                )
+                .map_err(|e| cloud_error("ListObjectsV2", prefix, &e))?;
+            all.extend(out.contents().iter().filter_map(|o| {
+                Some(StoredObject {
+                    bucket: bucket.to_string(),
+                    key: o.key()?.to_string(),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                    sha256: None,
+                })
+            }));
+            token = some(out.next_continuation_token());
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Blob>, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let r = self.block_on(s3.get_object().bucket(bucket).key(key).send());
+        let Some(out) = absent("GetObject", key, r)? else {
+            return Ok(None);
+        };
+        let etag = out.e_tag().unwrap_or_default().to_string();
+        let body = self
+            .block_on(out.body.collect())
+            .map_err(|e| CloudError::Transport {
+                operation: "GetObject".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Some(Blob {
+            body: body.into_bytes().to_vec(),
+            etag,
+        }))
+    }
+
+    fn list_training_jobs(&self, fragment: &str) -> Result<Vec<JobSummary>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .block_on(
+                    sm.list_training_jobs()
+                        .name_contains(fragment)
+                        .max_results(100)
+                        .set_next_token(token.clone())
+                        .send(),
+                )
+                .map_err(|e| cloud_error("ListTrainingJobs", fragment, &e))?;
+            all.extend(out.training_job_summaries().iter().filter_map(|j| {
+                Some(JobSummary {
+                    name: some(j.training_job_name())?,
+                    status: TrainingStatus::parse(j.training_job_status()?.as_str())?,
+                })
+            }));
+            token = some(out.next_token());
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    fn list_names(&self, kind: Kind, fragment: &str) -> Result<Vec<String>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let next = match kind {
+                Kind::TrainingJob => {
+                    return Ok(self
+                        .list_training_jobs(fragment)?
+                        .into_iter()
+                        .map(|j| j.name)
+                        .collect())
+                }
+                Kind::Model => {
+                    let out = self
+                        .block_on(
+                            sm.list_models()
+                                .name_contains(fragment)
+                                .max_results(100)
+                                .set_next_token(token.clone())
+                                .send(),
+                        )
+                        .map_err(|e| cloud_error("ListModels", fragment, &e))?;
+                    all.extend(out.models().iter().filter_map(|m| some(m.model_name())));
+                    some(out.next_token())
+                }
+                Kind::EndpointConfig => {
+                    let out = self
+                        .block_on(
+                            sm.list_endpoint_configs()
+                                .name_contains(fragment)
+                                .max_results(100)
+                                .set_next_token(token.clone())
+                                .send(),
+                        )
+                        .map_err(|e| cloud_error("ListEndpointConfigs", fragment, &e))?;
+                    all.extend(
+                        out.endpoint_configs()
+                            .iter()
+                            .filter_map(|c| some(c.endpoint_config_name())),
+                    );
+                    some(out.next_token())
+                }
+                Kind::Endpoint => {
+                    let out = self
+                        .block_on(
+                            sm.list_endpoints()
+                                .name_contains(fragment)
+                                .max_results(100)
+                                .set_next_token(token.clone())
+                                .send(),
+                        )
+                        .map_err(|e| cloud_error("ListEndpoints", fragment, &e))?;
+                    all.extend(
+                        out.endpoints()
+                            .iter()
+                            .filter_map(|e| some(e.endpoint_name())),
+                    );
+                    some(out.next_token())
+                }
+            };
+            token = next;
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    fn describe_training_job(&self, name: &str) -> Result<Option<TrainingJob>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let r = self.block_on(sm.describe_training_job().training_job_name(name).send());
+        let Some(j) = absent("DescribeTrainingJob", name, r)? else {
+            return Ok(None);
+        };
+        let Some(status) = j
+            .training_job_status()
+            .and_then(|s| TrainingStatus::parse(s.as_str()))
+        else {
+            return Err(CloudError::Service {
+                operation: "DescribeTrainingJob".into(),
+                code: "UnknownStatus".into(),
+                message: format!("training job {name} has no status sagetune knows"),
+            });
+        };
+        let rc = j.resource_config();
+        Ok(Some(TrainingJob {
+            name: name.to_string(),
+            status,
+            secondary_status: j.secondary_status().map(|s| s.as_str().to_string()),
+            failure_reason: some(j.failure_reason()),
+            tags: self.tags(j.training_job_arn())?,
+            hyper_parameters: sorted(j.hyper_parameters()),
+            training_image: j
+                .algorithm_specification()
+                .and_then(|a| a.training_image())
+                .unwrap_or_default()
+                .to_string(),
+            instance_type: rc
+                .and_then(|r| r.instance_type())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            instance_count: rc.and_then(|r| r.instance_count()).unwrap_or(0).max(0) as u32,
+            volume_size_gb: rc.and_then(|r| r.volume_size_in_gb()).unwrap_or(0).max(0) as u32,
+            max_runtime_seconds: j
+                .stopping_condition()
+                .and_then(|s| s.max_runtime_in_seconds())
+                .unwrap_or(0)
+                .max(0) as u64,
+            channels: j
+                .input_data_config()
+                .iter()
+                .filter_map(|c| {
+                    let uri = some(c.data_source()?.s3_data_source()?.s3_uri())?;
+                    Some((some(c.channel_name())?, uri))
+                })
+                .collect(),
+            environment: sorted(j.environment()),
+            output_path: j
+                .output_data_config()
+                .and_then(|o| some(o.s3_output_path()))
+                .unwrap_or_default(),
+            model_artifacts: j
+                .model_artifacts()
+                .and_then(|m| some(m.s3_model_artifacts())),
+            final_metrics: j
+                .final_metric_data_list()
+                .iter()
+                .filter_map(|m| Some((m.metric_name()?.to_string(), f64::from(m.value()?))))
+                .collect(),
+            billable_seconds: j.billable_time_in_seconds().map(|s| s.max(0) as u64),
+        }))
+    }
+
+    fn describe_model(&self, name: &str) -> Result<Option<Model>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let r = self.block_on(sm.describe_model().model_name(name).send());
+        let Some(m) = absent("DescribeModel", name, r)? else {
+            return Ok(None);
+        };
+        let c = m.primary_container();
+        Ok(Some(Model {
+            name: name.to_string(),
+            tags: self.tags(m.model_arn())?,
+            image: c.and_then(|c| c.image()).unwrap_or_default().to_string(),
+            model_data: c.and_then(|c| {
+                some(c.model_data_url()).or_else(|| {
+                    c.model_data_source()
+                        .and_then(|d| d.s3_data_source())
+                        .and_then(|s| some(s.s3_uri()))
+                })
+            }),
+            environment: sorted(c.and_then(|c| c.environment())),
+        }))
+    }
+
+    fn describe_endpoint_config(&self, name: &str) -> Result<Option<EndpointConfig>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let r = self.block_on(
+            sm.describe_endpoint_config()
+                .endpoint_config_name(name)
+                .send(),
+        );
+        let Some(c) = absent("DescribeEndpointConfig", name, r)? else {
+            return Ok(None);
+        };
+        Ok(Some(EndpointConfig {
+            name: name.to_string(),
+            tags: self.tags(c.endpoint_config_arn())?,
+            variants: c
+                .production_variants()
+                .iter()
+                .map(|v| Variant {
+                    model_name: v.model_name().unwrap_or_default().to_string(),
+                    instance_type: v
+                        .instance_type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    instance_count: v.initial_instance_count().unwrap_or(0).max(0) as u32,
+                })
+                .collect(),
+        }))
+    }
+
+    fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let r = self.block_on(sm.describe_endpoint().endpoint_name(name).send());
+        let Some(e) = absent("DescribeEndpoint", name, r)? else {
+            return Ok(None);
+        };
+        let status = e
+            .endpoint_status()
+            .and_then(|s| EndpointStatus::parse(s.as_str()))
+            .ok_or_else(|| CloudError::Service {
+                operation: "DescribeEndpoint".into(),
+                code: "UnknownStatus".into(),
+                message: format!("endpoint {name} has no status sagetune knows"),
+            })?;
+        Ok(Some(Endpoint {
+            name: name.to_string(),
+            tags: self.tags(e.endpoint_arn())?,
+            status,
+            config_name: e.endpoint_config_name().unwrap_or_default().to_string(),
+            failure_reason: some(e.failure_reason()),
+        }))
+    }
+
+    fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError> {
+        let (_, _, iam) = self.clients()?;
+        let r = self.block_on(iam.get_role().role_name(name).send());
+        let Some(out) = absent("GetRole", name, r)? else {
+            return Ok(None);
+        };
+        let Some(role) = out.role() else {
+            return Ok(None);
+        };
+        let names = self
+            .block_on(iam.list_role_policies().role_name(name).send())
+            .map_err(|e| cloud_error("ListRolePolicies", name, &e))?;
+        let mut inline_policies = BTreeMap::new();
+        for policy in names.policy_names() {
+            let doc = self
+                .block_on(
+                    iam.get_role_policy()
+                        .role_name(name)
+                        .policy_name(policy)
+                        .send(),
+                )
+                .map_err(|e| cloud_error("GetRolePolicy", policy, &e))?;
+            inline_policies.insert(policy.clone(), url_decode(doc.policy_document()));
+        }
+        Ok(Some(Role {
+            name: role.role_name().to_string(),
+            arn: role.arn().to_string(),
+            tags: role
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+            trust_policy: url_decode(role.assume_role_policy_document().unwrap_or_default()),
+            inline_policies,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_documents_are_url_decoded() {
+        assert_eq!(
+            url_decode("%7B%22Version%22%3A%222012-10-17%22%7D"),
+            r#"{"Version":"2012-10-17"}"#
+        );
+        assert_eq!(url_decode("a%2"), "a%2");
+        assert_eq!(url_decode("100%"), "100%");
+    }
+}
