@@ -124,17 +124,21 @@ fn field(out: &mut String, d: &FieldDiff) {
         let before = d.before.as_deref().unwrap_or("");
         let after = d.after.as_deref().unwrap_or("");
         let diff = TextDiff::from_lines(before, after);
-        for op in diff.iter_all_changes() {
-            let sign = match op.tag() {
-                ChangeTag::Delete => "-",
-                ChangeTag::Insert => "+",
-                ChangeTag::Equal => " ",
-            };
-            let _ = writeln!(
-                out,
-                "          {sign} {}",
-                op.value().trim_end_matches('\n')
-            );
+        for (i, group) in diff.grouped_ops(3).iter().enumerate() {
+            if i > 0 {
+                let _ = writeln!(out, "          …");
+            }
+            for op in group {
+                for change in diff.iter_changes(op) {
+                    let sign = match change.tag() {
+                        ChangeTag::Delete => "-",
+                        ChangeTag::Insert => "+",
+                        ChangeTag::Equal => " ",
+                    };
+                    let line = change.value().trim_end_matches('\n');
+                    let _ = writeln!(out, "          {sign} {line}");
+                }
+            }
         }
         return;
     }

@@ -638,3 +638,45 @@ fn plan_with_aws_unreachable_fails_cleanly_after_checking_everything_offline() {
     assert!(run.stderr.contains("aws::call"), "{}", run.stderr);
     assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
 }
+
+#[test]
+fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
+    let managed = BASE.replace(
+        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
+        "  create: true\n",
+    );
+    let s = applied(&managed);
+    let role = s.cloud.get_role("fx-sagemaker-execution").unwrap().unwrap();
+    let wider = role.inline_policies["sagetune-execution"].replace(
+        "arn:aws:s3:::fx-bucket/sagetune/*",
+        "arn:aws:s3:::fx-bucket/*",
+    );
+    s.cloud
+        .put_role_policy(&sagetune::cloud::RoleRequest {
+            role_name: role.name.clone(),
+            trust_policy: role.trust_policy.clone(),
+            policy_name: "sagetune-execution".into(),
+            policy_document: wider,
+            tags: vec![],
+        })
+        .unwrap();
+    let plan = s.plan();
+    assert_eq!(actions(&plan), ["Update role"]);
+    let human = render::human(&plan);
+    assert!(human.contains("~ policy sagetune-execution:"), "{human}");
+    let lines: Vec<&str> = human.lines().map(str::trim).collect();
+    let has = |sign: char, text: &str| {
+        lines
+            .iter()
+            .any(|l| l.starts_with(sign) && l[1..].trim() == text)
+    };
+    assert!(has('-', r#""arn:aws:s3:::fx-bucket/*""#), "{human}");
+    assert!(
+        has('+', r#""arn:aws:s3:::fx-bucket/sagetune/*""#),
+        "{human}"
+    );
+    assert!(
+        lines.len() < 40,
+        "only the changed lines and their context: {human}"
+    );
+}
