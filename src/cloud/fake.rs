@@ -331,12 +331,6 @@ fn job_from_request(r: &CreateTrainingJob) -> TrainingJob {
     }
 }
 
-fn split_uri(uri: &str) -> (String, String) {
-    let rest = uri.strip_prefix("s3://").unwrap_or(uri);
-    let (b, k) = rest.split_once('/').unwrap_or((rest, ""));
-    (b.to_string(), k.to_string())
-}
-
 /// Completes a job: writes a small `model.tar.gz` and final metrics.
 fn complete(
     objects: &mut BTreeMap<(String, String), Object>,
@@ -344,10 +338,10 @@ fn complete(
     etag: &mut u64,
 ) {
     let artifact = format!("{}{}/output/model.tar.gz", job.output_path, job.name);
-    let (bucket, key) = split_uri(&artifact);
+    let (bucket, key) = crate::desired::split_s3(&artifact);
     *etag += 1;
     objects.insert(
-        (bucket, key),
+        (bucket.to_string(), key.to_string()),
         Object {
             body: b"fake model".to_vec(),
             sha256: None,

@@ -537,15 +537,7 @@ impl Planner<'_> {
             } else if ep.status == crate::cloud::EndpointStatus::InService {
                 (Action::Noop, "in service".into())
             } else {
-                self.problems.push(Problem {
-                    code: "plan::endpoint-broken",
-                    message: format!(
-                        "endpoint `{name}` is {}{}",
-                        ep.status.as_str(),
-                        ep.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
-                    ),
-                    help: format!("delete the endpoint (`aws sagemaker delete-endpoint --endpoint-name {name}`) and plan again; sagetune then creates it afresh"),
-                });
+                self.problems.push(broken(ep));
                 return;
             };
             self.changes
@@ -557,15 +549,7 @@ impl Planner<'_> {
             crate::cloud::EndpointStatus::InService | crate::cloud::EndpointStatus::Creating
         ) && !ep.status.is_transitional()
         {
-            self.problems.push(Problem {
-                code: "plan::endpoint-broken",
-                message: format!(
-                    "endpoint `{name}` is {} and cannot be updated{}",
-                    ep.status.as_str(),
-                    ep.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
-                ),
-                help: format!("delete the endpoint (`aws sagemaker delete-endpoint --endpoint-name {name}`) and plan again; sagetune then creates it afresh"),
-            });
+            self.problems.push(broken(ep));
             return;
         }
         let mut c = change(
@@ -820,6 +804,23 @@ impl Planner<'_> {
             None => "no longer in the manifest".into(),
         };
         (format!("{address}[{name}]"), reason)
+    }
+}
+
+/// An endpoint in a state sagetune cannot update (`Failed`, `OutOfService`, …).
+fn broken(ep: &crate::cloud::Endpoint) -> Problem {
+    let name = &ep.name;
+    Problem {
+        code: "plan::endpoint-broken",
+        message: format!(
+            "endpoint `{name}` is {} and cannot be updated{}",
+            ep.status.as_str(),
+            ep.failure_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+        help: format!("delete the endpoint (`aws sagemaker delete-endpoint --endpoint-name {name}`) and plan again; sagetune then creates it afresh"),
     }
 }
 
