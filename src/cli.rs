@@ -36,6 +36,16 @@ pub enum Command {
     },
     /// Show what apply would change in AWS, why, and what it would cost. Reads AWS; changes nothing.
     Plan(PlanArgs),
+    /// Plan (or load PLANFILE), ask for approval, then make AWS match the manifest.
+    Apply(ApplyArgs),
+    /// Remove a stuck state lock (after a crash or a second Ctrl-C), naming its id.
+    Unlock {
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        /// The lock id, as the "stack is locked by" message shows it.
+        #[arg(value_name = "LOCK_ID")]
+        lock_id: String,
+    },
     /// Render a plan saved with `plan --out`.
     Show {
         /// The plan file.
@@ -85,6 +95,28 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Fail unless sagetune.lock exists and matches the manifest (for CI).
+    #[arg(long)]
+    pub locked: bool,
+    /// Stop running training jobs whose result no fine-tune wants any more.
+    #[arg(long)]
+    pub stop_orphaned_jobs: bool,
+}
+
+/// Arguments of `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Apply this saved plan (refused if AWS, the manifest, the lock or the data changed since).
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Return once training jobs and endpoint changes have started; a later apply finishes.
+    #[arg(long)]
+    pub no_wait: bool,
     /// Fail unless sagetune.lock exists and matches the manifest (for CI).
     #[arg(long)]
     pub locked: bool,

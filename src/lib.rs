@@ -4,6 +4,7 @@
 //! checks) and `data` (dataset discovery, streaming checks and hashing) feed the commands;
 //! `diagnostics` is the single place where problems are described and rendered.
 
+pub mod apply;
 pub mod cli;
 pub mod cloud;
 pub mod commands;

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
             locked,
         } => commands::requests::run(manifest, fine_tune.as_deref(), *locked, &aws),
         Command::Plan(args) => commands::plan::run(args, &aws),
+        Command::Apply(args) => commands::apply::run(args, &aws),
+        Command::Unlock { manifest, lock_id } => commands::apply::unlock(manifest, lock_id, &aws),
         Command::Show { file, format } => commands::plan::show(file, *format),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),

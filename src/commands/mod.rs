@@ -1,6 +1,7 @@
 //! The commands: each takes parsed arguments, does its work and returns what to print and
 //! the exit status. Rendering of diagnostics is delegated to `diagnostics`.
 
+pub mod apply;
 pub mod context;
 pub mod lock;
 pub mod models;

@@ -687,6 +687,23 @@ impl Planner<'_> {
             })
             .map(|ep| ep.config_name.as_str())
             .collect();
+        // Nothing is deleted while an endpoint is still changing: a rollback may need it.
+        let in_flight: Vec<String> = self
+            .changes
+            .iter()
+            .filter(|c| {
+                c.kind == ResourceKind::Endpoint
+                    && matches!(c.action, Action::Update | Action::Wait)
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        let after = |freed: Option<&Vec<String>>| {
+            let mut deps: Vec<String> = freed.cloned().unwrap_or_default();
+            deps.extend(in_flight.iter().cloned());
+            deps.sort();
+            deps.dedup();
+            deps
+        };
         let mut kept_configs: Vec<&str> = Vec::new();
         for cfg in o.endpoint_configs.values() {
             let name = cfg.name.as_str();
@@ -722,7 +739,7 @@ impl Planner<'_> {
             }
             let (id, reason) = self.rotation_id(&m.tags, name, "model");
             let mut c = change(&id, ResourceKind::Model, name, Action::Delete, reason);
-            c.depends_on = self.freed.get(name).cloned().unwrap_or_default();
+            c.depends_on = after(self.freed.get(name));
             c.request = Some(Request::DeleteModel {
                 model_name: name.to_string(),
             });

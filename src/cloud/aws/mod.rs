@@ -3,6 +3,7 @@
 
 mod read;
 mod s3_content;
+mod write;
 
 use std::future::Future;
 use std::sync::OnceLock;

@@ -1,0 +1,223 @@
+//! Apply: runs exactly a plan's changes against a [`Cloud`], in dependency order, independent
+//! steps concurrently, every step idempotent; waits for training and endpoints with progress;
+//! stops at the first error with a report of what was done and what was not. Also the state
+//! lock that allows one apply per stack.
+
+pub mod lock;
+pub mod progress;
+mod steps;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::cloud::Cloud;
+use crate::plan::{Action, Change, Plan};
+
+pub use progress::{Event, Progress};
+
+/// How apply behaves.
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    /// Wait for training jobs and endpoints (`--no-wait` turns it off).
+    pub wait: bool,
+    /// Pause between two status reads while waiting.
+    pub poll: Duration,
+    /// How long IAM may take to let SageMaker assume a new role.
+    pub role_propagation: Duration,
+    /// At most this many steps at once.
+    pub parallel: usize,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        Self {
+            wait: true,
+            poll: Duration::from_secs(15),
+            role_propagation: Duration::from_secs(60),
+            parallel: 4,
+        }
+    }
+}
+
+/// Set by Ctrl-C: waits end at their next poll, no new step starts; running jobs go on.
+#[derive(Debug, Default)]
+pub struct Cancel {
+    stop: AtomicBool,
+}
+
+impl Cancel {
+    pub fn request(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+}
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done (created, adopted, deleted, waited for).
+    Done(String),
+    /// Started but not waited for (`--no-wait`); what depends on it is left for later.
+    Started(String),
+    /// Ctrl-C ended the wait; the object goes on in AWS.
+    Interrupted(String),
+    /// The step failed.
+    Failed(String),
+}
+
+/// What apply did, in plan order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// `(id, what happened)` for finished steps.
+    pub done: Vec<(String, String)>,
+    /// Steps started and left running (`--no-wait`).
+    pub started: Vec<(String, String)>,
+    /// The step that failed, and why.
+    pub failed: Option<(String, String)>,
+    /// Whether Ctrl-C interrupted the run.
+    pub interrupted: bool,
+    /// Steps not run.
+    pub not_done: Vec<String>,
+}
+
+impl Report {
+    /// Whether every change of the plan was done.
+    pub fn complete(&self) -> bool {
+        self.failed.is_none() && !self.interrupted && self.not_done.is_empty()
+    }
+
+    /// The closing text: what happened and how to continue.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (id, what) in &self.done {
+            out.push_str(&format!("  ✓ {id}: {what}\n"));
+        }
+        for (id, what) in &self.started {
+            out.push_str(&format!("  … {id}: {what}\n"));
+        }
+        if let Some((id, why)) = &self.failed {
+            out.push_str(&format!("  ✗ {id}: {why}\n"));
+        }
+        for id in &self.not_done {
+            out.push_str(&format!("  · {id}: not done\n"));
+        }
+        if self.complete() {
+            out.push_str("Apply complete.\n");
+        } else if self.failed.is_some() {
+            out.push_str("Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n");
+        } else if self.interrupted {
+            out.push_str("Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n");
+        } else {
+            out.push_str("Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n");
+        }
+        out
+    }
+}
+
+/// Runs `plan` against `cloud`. Never panics on AWS errors; every failure is in the report.
+pub fn execute(
+    plan: &Plan,
+    cloud: &dyn Cloud,
+    options: &ExecOptions,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Report {
+    let run = steps::Run::new(plan, cloud, options, progress, cancel);
+    let todo: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Noop)
+        .collect();
+    let mut finished: BTreeSet<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Noop)
+        .map(|c| c.id.as_str())
+        .collect();
+    let known: BTreeSet<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
+    let mut pending: Vec<&Change> = todo.clone();
+    let results: Mutex<BTreeMap<String, Outcome>> = Mutex::new(BTreeMap::new());
+    let mut blocked: BTreeSet<String> = BTreeSet::new();
+    let mut stop = false;
+    while !pending.is_empty() && !stop && !cancel.requested() {
+        let ready: Vec<&Change> = pending
+            .iter()
+            .copied()
+            .filter(|c| {
+                c.depends_on
+                    .iter()
+                    .all(|d| finished.contains(d.as_str()) || !known.contains(d.as_str()))
+            })
+            .filter(|c| !c.depends_on.iter().any(|d| blocked.contains(d)))
+            .collect();
+        if ready.is_empty() {
+            break;
+        }
+        for chunk in ready.chunks(options.parallel.max(1)) {
+            std::thread::scope(|scope| {
+                for c in chunk {
+                    let run = &run;
+                    let results = &results;
+                    scope.spawn(move || {
+                        let outcome = run.step(c);
+                        results
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(c.id.clone(), outcome);
+                    });
+                }
+            });
+        }
+        let results_now = results.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for c in &ready {
+            match results_now.get(&c.id) {
+                Some(Outcome::Done(_)) => {
+                    finished.insert(&c.id);
+                }
+                Some(Outcome::Started(_)) => {
+                    blocked.insert(c.id.clone());
+                }
+                Some(Outcome::Interrupted(_)) | Some(Outcome::Failed(_)) | None => stop = true,
+            }
+        }
+        pending.retain(|c| !ready.iter().any(|r| r.id == c.id));
+        // Whatever depends on a step left running waits for a later apply.
+        loop {
+            let newly: Vec<String> = pending
+                .iter()
+                .filter(|c| c.depends_on.iter().any(|d| blocked.contains(d)))
+                .map(|c| c.id.clone())
+                .filter(|id| !blocked.contains(id))
+                .collect();
+            if newly.is_empty() {
+                break;
+            }
+            blocked.extend(newly);
+        }
+    }
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut report = Report {
+        interrupted: cancel.requested(),
+        ..Report::default()
+    };
+    for c in &todo {
+        match results.get(&c.id) {
+            Some(Outcome::Done(what)) => report.done.push((c.id.clone(), what.clone())),
+            Some(Outcome::Started(what)) => report.started.push((c.id.clone(), what.clone())),
+            Some(Outcome::Failed(why)) if report.failed.is_none() => {
+                report.failed = Some((c.id.clone(), why.clone()))
+            }
+            Some(Outcome::Interrupted(what)) => {
+                report.interrupted = true;
+                report.started.push((c.id.clone(), what.clone()));
+            }
+            _ => report.not_done.push(c.id.clone()),
+        }
+    }
+    report
+}

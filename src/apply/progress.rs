@@ -1,0 +1,213 @@
+//! What apply reports while it works, as events, and the two ways of showing them: an
+//! `indicatif` display on a terminal and plain periodic lines elsewhere (CI logs).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// One thing that happened during apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A step began (`id` is the plan change's id).
+    Started { id: String, what: String },
+    /// A step finished.
+    Finished { id: String, what: String },
+    /// Bytes of an upload sent so far.
+    Uploaded { id: String, sent: u64, total: u64 },
+    /// A training job's status or secondary status changed.
+    Training {
+        job: String,
+        status: String,
+        secondary: Option<String>,
+        elapsed: Duration,
+    },
+    /// A training job completed with these final metrics.
+    Trained {
+        job: String,
+        metrics: BTreeMap<String, f64>,
+    },
+    /// An endpoint's status changed.
+    Endpoint {
+        name: String,
+        status: String,
+        elapsed: Duration,
+    },
+    /// Anything else worth a line.
+    Note(String),
+}
+
+/// Receives events; implementations must be cheap and thread-safe.
+pub trait Progress: Send + Sync {
+    fn event(&self, e: Event);
+}
+
+/// Collects events (tests).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub events: Mutex<Vec<Event>>,
+}
+
+impl Progress for Recorder {
+    fn event(&self, e: Event) {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(e);
+    }
+}
+
+fn elapsed(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}m{:02}s", s / 60, s % 60)
+}
+
+fn metrics(m: &BTreeMap<String, f64>) -> String {
+    if m.is_empty() {
+        return "no final metrics reported".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line per event to stderr; uploads report at most every few seconds.
+pub struct Lines {
+    last_upload: Mutex<BTreeMap<String, Instant>>,
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Self {
+            last_upload: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+/// The text of an event as one line, or `None` for events this view skips.
+pub fn line(e: &Event) -> Option<String> {
+    Some(match e {
+        Event::Started { id, what } => format!("{id}: {what}…"),
+        Event::Finished { id, what } => format!("{id}: {what}"),
+        Event::Uploaded { id, sent, total } => format!(
+            "{id}: uploaded {} of {}",
+            crate::commands::validate::size(*sent),
+            crate::commands::validate::size(*total)
+        ),
+        Event::Training {
+            job,
+            status,
+            secondary,
+            elapsed: t,
+        } => format!(
+            "training job {job}: {status}{} ({})",
+            secondary
+                .as_deref()
+                .map(|s| format!(" / {s}"))
+                .unwrap_or_default(),
+            elapsed(*t)
+        ),
+        Event::Trained { job, metrics: m } => {
+            format!("training job {job} completed: {}", metrics(m))
+        }
+        Event::Endpoint {
+            name,
+            status,
+            elapsed: t,
+        } => format!("endpoint {name}: {status} ({})", elapsed(*t)),
+        Event::Note(n) => n.clone(),
+    })
+}
+
+impl Progress for Lines {
+    fn event(&self, e: Event) {
+        if let Event::Uploaded { id, sent, total } = &e {
+            let mut last = self.last_upload.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let due = last
+                .get(id)
+                .is_none_or(|t| now.duration_since(*t) >= Duration::from_secs(5));
+            if !due && sent < total {
+                return;
+            }
+            last.insert(id.clone(), now);
+        }
+        if let Some(l) = line(&e) {
+            let _ = writeln!(std::io::stderr(), "{l}");
+        }
+    }
+}
+
+/// Bars for uploads (bytes, rate, ETA) and spinners for waits, on a terminal.
+pub struct Bars {
+    multi: MultiProgress,
+    bars: Mutex<BTreeMap<String, ProgressBar>>,
+}
+
+impl Default for Bars {
+    fn default() -> Self {
+        Self {
+            multi: MultiProgress::new(),
+            bars: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn event(&self, e: Event) {
+        let mut bars = self.bars.lock().unwrap_or_else(|e| e.into_inner());
+        match &e {
+            Event::Uploaded { id, sent, total } => {
+                let bar = bars.entry(id.clone()).or_insert_with(|| {
+                    let b = self.multi.add(ProgressBar::new(*total));
+                    b.set_style(
+                        ProgressStyle::with_template(
+                            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+                        )
+                        .expect("a valid template")
+                        .progress_chars("=> "),
+                    );
+                    b.set_message(id.clone());
+                    b
+                });
+                bar.set_position(*sent);
+                if sent >= total {
+                    bar.finish();
+                }
+            }
+            Event::Training { job, .. } | Event::Endpoint { name: job, .. } => {
+                let bar = bars.entry(job.clone()).or_insert_with(|| {
+                    let b = self.multi.add(ProgressBar::new_spinner());
+                    b.enable_steady_tick(Duration::from_millis(200));
+                    b
+                });
+                if let Some(l) = line(&e) {
+                    bar.set_message(l);
+                }
+            }
+            other => {
+                if let Some(l) = line(other) {
+                    let _ = self.multi.println(l);
+                }
+                if let Event::Trained { job, .. } = other {
+                    if let Some(b) = bars.remove(job) {
+                        b.finish_and_clear();
+                    }
+                }
+                if let Event::Finished { id, .. } = other {
+                    let name = id.clone();
+                    bars.retain(|k, b| {
+                        let keep = !name.ends_with(k.as_str());
+                        if !keep {
+                            b.finish_and_clear();
+                        }
+                        keep
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,480 @@
+//! One plan change at a time, idempotently: a create that meets an object of the same name
+//! with our stack tag adopts it (names are derived from content, so it is the same object);
+//! a delete of something already gone is done; waits poll until SageMaker settles.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::{Cancel, Event, ExecOptions, Outcome, Progress};
+use crate::cloud::{Cloud, CloudError, EndpointStatus, Tags, TrainingStatus, Upload};
+use crate::desired::{managed_role_arn, managed_role_name};
+use crate::jumpstart::requests::TAG_STACK;
+use crate::plan::{Action, Change, Plan, Request, ResourceKind};
+
+pub(super) struct Run<'a> {
+    plan: &'a Plan,
+    cloud: &'a dyn Cloud,
+    options: &'a ExecOptions,
+    progress: &'a dyn Progress,
+    cancel: &'a Cancel,
+    /// The managed role's ARN once known.
+    role_arn: Mutex<Option<String>>,
+}
+
+enum Waited {
+    Done(String),
+    Interrupted(String),
+    Failed(String),
+}
+
+impl From<Waited> for Outcome {
+    fn from(w: Waited) -> Self {
+        match w {
+            Waited::Done(s) => Outcome::Done(s),
+            Waited::Interrupted(s) => Outcome::Interrupted(s),
+            Waited::Failed(s) => Outcome::Failed(s),
+        }
+    }
+}
+
+fn gone(r: Result<(), CloudError>) -> Result<(), CloudError> {
+    match r {
+        Err(CloudError::NotFound { .. }) => Ok(()),
+        other => other,
+    }
+}
+
+impl<'a> Run<'a> {
+    pub fn new(
+        plan: &'a Plan,
+        cloud: &'a dyn Cloud,
+        options: &'a ExecOptions,
+        progress: &'a dyn Progress,
+        cancel: &'a Cancel,
+    ) -> Self {
+        Self {
+            plan,
+            cloud,
+            options,
+            progress,
+            cancel,
+            role_arn: Mutex::new(None),
+        }
+    }
+
+    fn owned(&self, tags: &Tags) -> bool {
+        tags.get(TAG_STACK) == Some(&self.plan.stack)
+    }
+
+    fn note(&self, id: &str, what: &str) {
+        self.progress.event(Event::Finished {
+            id: id.to_string(),
+            what: what.to_string(),
+        });
+    }
+
+    /// Runs one change and reports how it ended.
+    pub fn step(&self, c: &Change) -> Outcome {
+        self.progress.event(Event::Started {
+            id: c.id.clone(),
+            what: format!("{} {}", verb(c), c.name),
+        });
+        let outcome = match self.dispatch(c) {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(e.to_string()),
+        };
+        match &outcome {
+            Outcome::Done(what) | Outcome::Started(what) => self.note(&c.id, what),
+            Outcome::Failed(why) => self.note(&c.id, &format!("failed: {why}")),
+            Outcome::Interrupted(what) => self.note(&c.id, what),
+        }
+        outcome
+    }
+
+    fn dispatch(&self, c: &Change) -> Result<Outcome, CloudError> {
+        if c.action == Action::Wait {
+            return Ok(match c.kind {
+                ResourceKind::TrainingJob => self.wait_training(&c.name).into(),
+                _ => self.wait_endpoint(&c.name, None).into(),
+            });
+        }
+        let Some(request) = &c.request else {
+            return Ok(Outcome::Done("nothing to send".into()));
+        };
+        Ok(match request {
+            Request::PutObject(u) => self.upload(c, u)?,
+            Request::CreateRole(r) => {
+                let arn = match self.cloud.create_role(r) {
+                    Ok(arn) => arn,
+                    Err(CloudError::AlreadyExists { .. }) => {
+                        let have = self.cloud.get_role(&r.role_name)?;
+                        match have {
+                            Some(role) if self.owned(&role.tags) => {
+                                self.cloud.put_role_policy(r)?;
+                                role.arn
+                            }
+                            _ => return Ok(unowned("IAM role", &r.role_name)),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                };
+                *self.role_arn.lock().unwrap_or_else(|e| e.into_inner()) = Some(arn.clone());
+                Outcome::Done(format!("created {arn}"))
+            }
+            Request::PutRolePolicy(r) => {
+                self.cloud.put_role_policy(r)?;
+                Outcome::Done("policy replaced".into())
+            }
+            Request::DeleteRole { role_name } => {
+                gone(self.cloud.delete_role(role_name))?;
+                Outcome::Done("deleted".into())
+            }
+            Request::CreateTrainingJob(job) => {
+                let mut job = job.clone();
+                job.role_arn = self.role(&job.role_arn)?;
+                match self.create_job_with_role_retry(&job) {
+                    Ok(()) => {}
+                    Err(CloudError::AlreadyExists { .. }) => {
+                        match self.cloud.describe_training_job(&job.training_job_name)? {
+                            Some(j) if self.owned(&j.tags) => {}
+                            _ => return Ok(unowned("training job", &job.training_job_name)),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+                if self.options.wait {
+                    self.wait_training(&job.training_job_name).into()
+                } else {
+                    Outcome::Started("training started".into())
+                }
+            }
+            Request::StopTrainingJob { training_job_name } => {
+                gone(self.cloud.stop_training_job(training_job_name))?;
+                Outcome::Done("stop requested".into())
+            }
+            Request::CreateModel(model) => {
+                if c.repack.is_some() {
+                    return Ok(Outcome::Failed(
+                        "this model uses script-mode hosting (its artifact must be repacked with inference code); apply cannot repack yet, so the model was not created".into(),
+                    ));
+                }
+                let mut model = model.clone();
+                model.execution_role_arn = self.role(&model.execution_role_arn)?;
+                match self.cloud.create_model(&model) {
+                    Ok(()) => Outcome::Done("created".into()),
+                    Err(CloudError::AlreadyExists { .. }) => {
+                        match self.cloud.describe_model(&model.model_name)? {
+                            Some(m) if self.owned(&m.tags) => Outcome::Done("adopted".into()),
+                            _ => unowned("model", &model.model_name),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Request::DeleteModel { model_name } => {
+                gone(self.cloud.delete_model(model_name))?;
+                Outcome::Done("deleted".into())
+            }
+            Request::CreateEndpointConfig(cfg) => match self.cloud.create_endpoint_config(cfg) {
+                Ok(()) => Outcome::Done("created".into()),
+                Err(CloudError::AlreadyExists { .. }) => {
+                    match self
+                        .cloud
+                        .describe_endpoint_config(&cfg.endpoint_config_name)?
+                    {
+                        Some(have) if self.owned(&have.tags) => Outcome::Done("adopted".into()),
+                        _ => unowned("endpoint config", &cfg.endpoint_config_name),
+                    }
+                }
+                Err(e) => return Err(e),
+            },
+            Request::DeleteEndpointConfig {
+                endpoint_config_name,
+            } => {
+                gone(self.cloud.delete_endpoint_config(endpoint_config_name))?;
+                Outcome::Done("deleted".into())
+            }
+            Request::CreateEndpoint(e) => {
+                match self.cloud.create_endpoint(e) {
+                    Ok(()) => {}
+                    Err(CloudError::AlreadyExists { .. }) => {
+                        match self.cloud.describe_endpoint(&e.endpoint_name)? {
+                            Some(have) if self.owned(&have.tags) => {}
+                            _ => return Ok(unowned("endpoint", &e.endpoint_name)),
+                        }
+                    }
+                    Err(err) => return Err(err),
+                }
+                if self.options.wait {
+                    self.wait_endpoint(&e.endpoint_name, Some(&e.endpoint_config_name))
+                        .into()
+                } else {
+                    Outcome::Started("creation started".into())
+                }
+            }
+            Request::UpdateEndpoint {
+                endpoint_name,
+                endpoint_config_name,
+            } => self.update_endpoint(endpoint_name, endpoint_config_name)?,
+            Request::DeleteEndpoint { endpoint_name } => {
+                gone(self.cloud.delete_endpoint(endpoint_name))?;
+                Outcome::Done("deleted".into())
+            }
+        })
+    }
+
+    /// The real ARN for a request's role: the managed role's placeholder becomes the ARN
+    /// `CreateRole` returned (or the existing role's).
+    fn role(&self, arn: &str) -> Result<String, CloudError> {
+        if arn != managed_role_arn(&self.plan.stack) {
+            return Ok(arn.to_string());
+        }
+        if let Some(known) = self
+            .role_arn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Ok(known);
+        }
+        let name = managed_role_name(&self.plan.stack);
+        match self.cloud.get_role(&name)? {
+            Some(r) => {
+                *self.role_arn.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.arn.clone());
+                Ok(r.arn)
+            }
+            None => Err(CloudError::NotFound {
+                operation: "GetRole".into(),
+                message: format!("the managed role {name} does not exist"),
+            }),
+        }
+    }
+
+    /// CreateTrainingJob, retried while IAM has not yet propagated a new role.
+    fn create_job_with_role_retry(
+        &self,
+        job: &crate::jumpstart::requests::CreateTrainingJob,
+    ) -> Result<(), CloudError> {
+        let start = Instant::now();
+        loop {
+            match self.cloud.create_training_job(job) {
+                Err(e)
+                    if is_role_not_ready(&e) && start.elapsed() < self.options.role_propagation =>
+                {
+                    self.progress.event(Event::Note(
+                        "waiting for IAM to let SageMaker assume the new role…".into(),
+                    ));
+                    self.pause(Duration::from_secs(5).min(self.options.role_propagation));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn upload(&self, c: &Change, u: &Upload) -> Result<Outcome, CloudError> {
+        match crate::files::sha256_file(&u.path) {
+            Ok(sha) if sha == u.sha256 => {}
+            Ok(sha) => {
+                return Ok(Outcome::Failed(format!(
+                    "{} changed since planning (sha256 {} → {}); run `sagetune plan` again",
+                    u.path.display(),
+                    &u.sha256[..12],
+                    &sha[..12]
+                )))
+            }
+            Err(e) => {
+                return Ok(Outcome::Failed(format!(
+                    "cannot read {}: {e}",
+                    u.path.display()
+                )))
+            }
+        }
+        if let Some(have) = self.cloud.head_object(&u.bucket, &u.key)? {
+            if have.sha256.as_deref() == Some(u.sha256.as_str()) {
+                return Ok(Outcome::Done("already uploaded".into()));
+            }
+        }
+        let id = c.id.clone();
+        let total = u.bytes;
+        self.cloud.upload(u, &|sent| {
+            self.progress.event(Event::Uploaded {
+                id: id.clone(),
+                sent,
+                total,
+            })
+        })?;
+        Ok(Outcome::Done(format!(
+            "uploaded {}",
+            crate::commands::validate::size(u.bytes)
+        )))
+    }
+
+    fn update_endpoint(&self, name: &str, config: &str) -> Result<Outcome, CloudError> {
+        let Some(now) = self.cloud.describe_endpoint(name)? else {
+            return Ok(Outcome::Failed(format!("endpoint {name} no longer exists")));
+        };
+        if !self.owned(&now.tags) {
+            return Ok(unowned("endpoint", name));
+        }
+        if now.config_name == config && now.status == EndpointStatus::InService {
+            return Ok(Outcome::Done(format!("already serves {config}")));
+        }
+        if now.status.is_transitional() {
+            if let Waited::Interrupted(w) | Waited::Failed(w) = self.settle_endpoint(name) {
+                return Ok(Outcome::Failed(w));
+            }
+        }
+        if now.config_name != config {
+            self.cloud.update_endpoint(name, config)?;
+        }
+        if !self.options.wait {
+            return Ok(Outcome::Started(format!("update to {config} started")));
+        }
+        Ok(self.wait_endpoint(name, Some(config)).into())
+    }
+
+    /// Waits until an endpoint is no longer changing, whatever it ends on.
+    fn settle_endpoint(&self, name: &str) -> Waited {
+        loop {
+            if self.cancel.requested() {
+                return Waited::Interrupted("stopped waiting".into());
+            }
+            match self.cloud.describe_endpoint(name) {
+                Ok(Some(e)) if e.status.is_transitional() => self.pause(self.options.poll),
+                Ok(_) => return Waited::Done("settled".into()),
+                Err(e) => return Waited::Failed(e.to_string()),
+            }
+        }
+    }
+
+    /// Sleeps `d`, waking early when Ctrl-C asks to stop waiting.
+    fn pause(&self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end && !self.cancel.requested() {
+            std::thread::sleep((end - Instant::now()).min(Duration::from_millis(100)));
+        }
+    }
+
+    fn wait_training(&self, name: &str) -> Waited {
+        let start = Instant::now();
+        let mut last: Option<(TrainingStatus, Option<String>)> = None;
+        loop {
+            if self.cancel.requested() {
+                return Waited::Interrupted(format!(
+                    "stopped waiting; training job {name} keeps running"
+                ));
+            }
+            let job = match self.cloud.describe_training_job(name) {
+                Ok(Some(j)) => j,
+                Ok(None) => return Waited::Failed(format!("training job {name} does not exist")),
+                Err(e) => return Waited::Failed(e.to_string()),
+            };
+            let now = (job.status, job.secondary_status.clone());
+            if last.as_ref() != Some(&now) {
+                self.progress.event(Event::Training {
+                    job: name.to_string(),
+                    status: job.status.as_str().to_string(),
+                    secondary: job.secondary_status.clone(),
+                    elapsed: start.elapsed(),
+                });
+                last = Some(now);
+            }
+            match job.status {
+                TrainingStatus::Completed => {
+                    self.progress.event(Event::Trained {
+                        job: name.to_string(),
+                        metrics: job.final_metrics.clone(),
+                    });
+                    return Waited::Done("trained".into());
+                }
+                TrainingStatus::Failed => {
+                    return Waited::Failed(format!(
+                        "training job {name} failed: {}",
+                        job.failure_reason.as_deref().unwrap_or("no reason given")
+                    ))
+                }
+                TrainingStatus::Stopped => {
+                    return Waited::Failed(format!("training job {name} was stopped"))
+                }
+                TrainingStatus::InProgress | TrainingStatus::Stopping => {
+                    self.pause(self.options.poll)
+                }
+            }
+        }
+    }
+
+    /// Waits for an endpoint to settle and, with `expect`, checks it serves that config: a
+    /// silent rollback (InService on another config) is a failure.
+    fn wait_endpoint(&self, name: &str, expect: Option<&str>) -> Waited {
+        let start = Instant::now();
+        let mut last: Option<EndpointStatus> = None;
+        loop {
+            if self.cancel.requested() {
+                return Waited::Interrupted(format!(
+                    "stopped waiting; endpoint {name} keeps changing in AWS"
+                ));
+            }
+            let e = match self.cloud.describe_endpoint(name) {
+                Ok(Some(e)) => e,
+                Ok(None) => return Waited::Failed(format!("endpoint {name} does not exist")),
+                Err(err) => return Waited::Failed(err.to_string()),
+            };
+            if last != Some(e.status) {
+                self.progress.event(Event::Endpoint {
+                    name: name.to_string(),
+                    status: e.status.as_str().to_string(),
+                    elapsed: start.elapsed(),
+                });
+                last = Some(e.status);
+            }
+            if e.status.is_transitional() {
+                self.pause(self.options.poll);
+                continue;
+            }
+            let reason = e
+                .failure_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            return match (e.status, expect) {
+                (EndpointStatus::InService, Some(want)) if e.config_name != want => {
+                    Waited::Failed(format!(
+                        "endpoint {name} rolled back: it is InService on {} instead of {want}{reason}; the old config and model are kept",
+                        e.config_name
+                    ))
+                }
+                (EndpointStatus::InService, _) => Waited::Done(format!("in service on {}", e.config_name)),
+                (status, _) => Waited::Failed(format!(
+                    "endpoint {name} is {}{reason}",
+                    status.as_str()
+                )),
+            };
+        }
+    }
+}
+
+fn unowned(noun: &str, name: &str) -> Outcome {
+    Outcome::Failed(format!(
+        "{noun} {name} exists but does not carry this stack's tag; sagetune will not touch it"
+    ))
+}
+
+/// Whether SageMaker refused a job because the new role cannot be assumed yet.
+fn is_role_not_ready(e: &CloudError) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("assume") && (text.contains("role") || text.contains("sts"))
+}
+
+fn verb(c: &Change) -> &'static str {
+    match (c.action, c.kind) {
+        (Action::Wait, _) => "waiting for",
+        (Action::Create, ResourceKind::Dataset) | (Action::Update, ResourceKind::Dataset) => {
+            "uploading"
+        }
+        (Action::Create, _) => "creating",
+        (Action::Update, _) => "updating",
+        (Action::Delete, _) => "deleting",
+        (Action::Stop, _) => "stopping",
+        (Action::Noop, _) => "checking",
+    }
+}

@@ -1,0 +1,580 @@
+//! The writes of [`Cloud`] against AWS: uploads (single PUT or parallel multipart, always
+//! with S3-verified SHA-256 checksums, aborted on failure), conditional puts for the state
+//! lock, IAM roles, and the SageMaker creates, updates and deletes, built from sagetune's
+//! request types.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_sagemaker::types as sm;
+use sha2::{Digest, Sha256};
+
+use super::read::{cloud_error, SHA256_METADATA};
+use super::AwsCloud;
+use crate::cloud::{Cloud, CloudError, RoleRequest, Upload};
+use crate::jumpstart::requests::{
+    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
+};
+
+/// Files above this size go up in parts.
+const MULTIPART_THRESHOLD: u64 = 64 << 20;
+/// The smallest part; S3 allows 10,000 parts, so large files get larger parts.
+const MIN_PART: u64 = 8 << 20;
+/// Parts in flight at once (memory is at most this many parts).
+const PARALLEL_PARTS: usize = 4;
+
+/// Part size for a file: at least [`MIN_PART`], whole MiB, at most 9,000 parts.
+pub fn part_size(bytes: u64) -> u64 {
+    let mib = 1 << 20;
+    let needed = bytes.div_ceil(9_000).div_ceil(mib) * mib;
+    needed.max(MIN_PART)
+}
+
+/// Standard base64 (S3 checksums are base64 of the raw digest).
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn hex_to_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+fn build_error(operation: &str, e: impl std::fmt::Display) -> CloudError {
+    CloudError::Service {
+        operation: operation.into(),
+        code: "InvalidRequest".into(),
+        message: e.to_string(),
+    }
+}
+
+fn io_error(operation: &str, e: impl std::fmt::Display) -> CloudError {
+    CloudError::Transport {
+        operation: operation.into(),
+        message: e.to_string(),
+    }
+}
+
+fn map(pairs: &indexmap::IndexMap<String, String>) -> HashMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+fn sm_tags(tags: &[Tag]) -> Vec<sm::Tag> {
+    tags.iter()
+        .map(|t| sm::Tag::builder().key(&t.key).value(&t.value).build())
+        .collect()
+}
+
+impl AwsCloud {
+    async fn upload_multipart(
+        &self,
+        upload: &Upload,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let created = s3
+            .create_multipart_upload()
+            .bucket(&upload.bucket)
+            .key(&upload.key)
+            .metadata(SHA256_METADATA, &upload.sha256)
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .send()
+            .await
+            .map_err(|e| cloud_error("CreateMultipartUpload", &upload.key, &e))?;
+        let upload_id = created.upload_id().unwrap_or_default().to_string();
+        let result = self.send_parts(upload, &upload_id, progress).await;
+        match result {
+            Ok(parts) => s3
+                .complete_multipart_upload()
+                .bucket(&upload.bucket)
+                .key(&upload.key)
+                .upload_id(&upload_id)
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("CompleteMultipartUpload", &upload.key, &e)),
+            Err(e) => {
+                // Never leave a half upload behind (it would be billed forever).
+                let _ = s3
+                    .abort_multipart_upload()
+                    .bucket(&upload.bucket)
+                    .key(&upload.key)
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn send_parts(
+        &self,
+        upload: &Upload,
+        upload_id: &str,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<CompletedPart>, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let size = part_size(upload.bytes);
+        let count = upload.bytes.div_ceil(size).max(1);
+        let sent = Arc::new(AtomicU64::new(0));
+        let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL_PARTS));
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut parts: Vec<CompletedPart> = Vec::with_capacity(count as usize);
+        let mut next = 0u64;
+        loop {
+            while next < count && tasks.len() < PARALLEL_PARTS {
+                let permit = limit
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| io_error("UploadPart", e))?;
+                let offset = next * size;
+                let len = size.min(upload.bytes - offset);
+                let mut body = vec![0u8; len as usize];
+                let mut file =
+                    std::fs::File::open(&upload.path).map_err(|e| io_error("UploadPart", e))?;
+                file.seek(SeekFrom::Start(offset))
+                    .and_then(|_| file.read_exact(&mut body))
+                    .map_err(|e| io_error("UploadPart", e))?;
+                let checksum = base64(&Sha256::digest(&body));
+                let number = (next + 1) as i32;
+                let request = s3
+                    .upload_part()
+                    .bucket(&upload.bucket)
+                    .key(&upload.key)
+                    .upload_id(upload_id)
+                    .part_number(number)
+                    .checksum_sha256(&checksum)
+                    .body(ByteStream::from(body));
+                let key = upload.key.clone();
+                tasks.spawn(async move {
+                    let _permit = permit;
+                    let out = request
+                        .send()
+                        .await
+                        .map_err(|e| cloud_error("UploadPart", &key, &e))?;
+                    Ok::<_, CloudError>((number, len, out.e_tag().map(str::to_string), checksum))
+                });
+                next += 1;
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let (number, len, etag, checksum) = joined.map_err(|e| io_error("UploadPart", e))??;
+            progress(sent.fetch_add(len, Ordering::SeqCst) + len);
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(etag)
+                    .checksum_sha256(checksum)
+                    .build(),
+            );
+        }
+        parts.sort_by_key(|p| p.part_number());
+        Ok(parts)
+    }
+}
+
+impl Cloud for AwsCloud {
+    fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError> {
+        if upload.bytes > MULTIPART_THRESHOLD {
+            return self.block_on(self.upload_multipart(upload, progress));
+        }
+        let (s3, _, _) = self.clients()?;
+        let body = std::fs::read(&upload.path).map_err(|e| io_error("PutObject", e))?;
+        self.block_on(
+            s3.put_object()
+                .bucket(&upload.bucket)
+                .key(&upload.key)
+                .metadata(SHA256_METADATA, &upload.sha256)
+                .checksum_sha256(base64(&hex_to_bytes(&upload.sha256)))
+                .body(ByteStream::from(body))
+                .send(),
+        )
+        .map_err(|e| cloud_error("PutObject", &upload.key, &e))?;
+        progress(upload.bytes);
+        Ok(())
+    }
+
+    fn put_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+    ) -> Result<String, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let mut req = s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body.to_vec()));
+        req = match if_match {
+            Some(etag) => req.if_match(etag),
+            None => req.if_none_match("*"),
+        };
+        let out = self
+            .block_on(req.send())
+            .map_err(|e| cloud_error("PutObject", key, &e))?;
+        Ok(out.e_tag().unwrap_or_default().to_string())
+    }
+
+    fn delete_object(&self, bucket: &str, key: &str) -> Result<(), CloudError> {
+        let (s3, _, _) = self.clients()?;
+        self.block_on(s3.delete_object().bucket(bucket).key(key).send())
+            .map(|_| ())
+            .map_err(|e| cloud_error("DeleteObject", key, &e))
+    }
+
+    fn create_role(&self, role: &RoleRequest) -> Result<String, CloudError> {
+        let (_, _, iam) = self.clients()?;
+        let tags = role
+            .tags
+            .iter()
+            .map(|t| {
+                aws_sdk_iam::types::Tag::builder()
+                    .key(&t.key)
+                    .value(&t.value)
+                    .build()
+                    .map_err(|e| build_error("CreateRole", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = self
+            .block_on(
+                iam.create_role()
+                    .role_name(&role.role_name)
+                    .assume_role_policy_document(&role.trust_policy)
+                    .description("SageMaker execution role managed by sagetune")
+                    .set_tags(Some(tags))
+                    .send(),
+            )
+            .map_err(|e| cloud_error("CreateRole", &role.role_name, &e))?;
+        let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+        self.block_on(
+            iam.put_role_policy()
+                .role_name(&role.role_name)
+                .policy_name(&role.policy_name)
+                .policy_document(&role.policy_document)
+                .send(),
+        )
+        .map_err(|e| cloud_error("PutRolePolicy", &role.role_name, &e))?;
+        Ok(arn)
+    }
+
+    fn put_role_policy(&self, role: &RoleRequest) -> Result<(), CloudError> {
+        let (_, _, iam) = self.clients()?;
+        self.block_on(
+            iam.update_assume_role_policy()
+                .role_name(&role.role_name)
+                .policy_document(&role.trust_policy)
+                .send(),
+        )
+        .map_err(|e| cloud_error("UpdateAssumeRolePolicy", &role.role_name, &e))?;
+        self.block_on(
+            iam.put_role_policy()
+                .role_name(&role.role_name)
+                .policy_name(&role.policy_name)
+                .policy_document(&role.policy_document)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error("PutRolePolicy", &role.role_name, &e))
+    }
+
+    fn delete_role(&self, name: &str) -> Result<(), CloudError> {
+        let (_, _, iam) = self.clients()?;
+        let policies = self
+            .block_on(iam.list_role_policies().role_name(name).send())
+            .map_err(|e| cloud_error("ListRolePolicies", name, &e))?;
+        for p in policies.policy_names() {
+            self.block_on(
+                iam.delete_role_policy()
+                    .role_name(name)
+                    .policy_name(p)
+                    .send(),
+            )
+            .map_err(|e| cloud_error("DeleteRolePolicy", p, &e))?;
+        }
+        self.block_on(iam.delete_role().role_name(name).send())
+            .map(|_| ())
+            .map_err(|e| cloud_error("DeleteRole", name, &e))
+    }
+
+    fn create_training_job(&self, r: &CreateTrainingJob) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        let op = "CreateTrainingJob";
+        let name = &r.training_job_name;
+        let metrics = r
+            .algorithm_specification
+            .metric_definitions
+            .iter()
+            .map(|m| {
+                sm::MetricDefinition::builder()
+                    .name(&m.name)
+                    .regex(&m.regex)
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        let algorithm = sm::AlgorithmSpecification::builder()
+            .training_image(&r.algorithm_specification.training_image)
+            .training_input_mode(sm::TrainingInputMode::from(
+                r.algorithm_specification.training_input_mode.as_str(),
+            ))
+            .set_metric_definitions(Some(metrics))
+            .build();
+        let channels = r
+            .input_data_config
+            .iter()
+            .map(|c| {
+                let s = &c.data_source.s3_data_source;
+                let source = sm::S3DataSource::builder()
+                    .s3_data_type(sm::S3DataType::from(s.s3_data_type.as_str()))
+                    .s3_uri(&s.s3_uri)
+                    .s3_data_distribution_type(sm::S3DataDistribution::from(
+                        s.s3_data_distribution_type.as_str(),
+                    ))
+                    .set_model_access_config(s.model_access_config.map(|m| {
+                        sm::ModelAccessConfig::builder()
+                            .accept_eula(m.accept_eula)
+                            .build()
+                    }))
+                    .build();
+                sm::Channel::builder()
+                    .channel_name(&c.channel_name)
+                    .set_content_type(c.content_type.clone())
+                    .set_input_mode(c.input_mode.as_deref().map(sm::TrainingInputMode::from))
+                    .data_source(sm::DataSource::builder().s3_data_source(source).build())
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        let output = sm::OutputDataConfig::builder()
+            .s3_output_path(&r.output_data_config.s3_output_path)
+            .set_compression_type(
+                r.output_data_config
+                    .compression_type
+                    .as_deref()
+                    .map(sm::OutputCompressionType::from),
+            )
+            .build();
+        let resources = sm::ResourceConfig::builder()
+            .volume_size_in_gb(r.resource_config.volume_size_in_gb as i32)
+            .instance_count(r.resource_config.instance_count as i32)
+            .instance_type(sm::TrainingInstanceType::from(
+                r.resource_config.instance_type.as_str(),
+            ))
+            .build();
+        let stopping = sm::StoppingCondition::builder()
+            .max_runtime_in_seconds(r.stopping_condition.max_runtime_in_seconds as i32)
+            .build();
+        let request = sagemaker
+            .create_training_job()
+            .training_job_name(name)
+            .role_arn(&r.role_arn)
+            .algorithm_specification(algorithm)
+            .set_hyper_parameters(Some(map(&r.hyper_parameters)))
+            .set_input_data_config(Some(channels))
+            .output_data_config(output)
+            .resource_config(resources)
+            .stopping_condition(stopping)
+            .set_environment((!r.environment.is_empty()).then(|| map(&r.environment)))
+            .enable_network_isolation(r.enable_network_isolation)
+            .enable_inter_container_traffic_encryption(r.enable_inter_container_traffic_encryption)
+            .set_tags(Some(sm_tags(&r.tags)));
+        self.block_on(request.send())
+            .map(|_| ())
+            .map_err(|e| cloud_error(op, name, &e))
+    }
+
+    fn stop_training_job(&self, name: &str) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        self.block_on(sagemaker.stop_training_job().training_job_name(name).send())
+            .map(|_| ())
+            .map_err(|e| cloud_error("StopTrainingJob", name, &e))
+    }
+
+    fn create_model(&self, r: &CreateModel) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        let op = "CreateModel";
+        let c = &r.primary_container;
+        let source = c.model_data_source.as_ref().map(|d| {
+            sm::ModelDataSource::builder()
+                .s3_data_source(
+                    sm::S3ModelDataSource::builder()
+                        .s3_uri(&d.s3_data_source.s3_uri)
+                        .s3_data_type(sm::S3ModelDataType::from(
+                            d.s3_data_source.s3_data_type.as_str(),
+                        ))
+                        .compression_type(sm::ModelCompressionType::from(
+                            d.s3_data_source.compression_type.as_str(),
+                        ))
+                        .build(),
+                )
+                .build()
+        });
+        let container = sm::ContainerDefinition::builder()
+            .image(&c.image)
+            .set_model_data_url(c.model_data_url.clone())
+            .set_model_data_source(source)
+            .set_environment(Some(map(&c.environment)))
+            .build();
+        self.block_on(
+            sagemaker
+                .create_model()
+                .model_name(&r.model_name)
+                .execution_role_arn(&r.execution_role_arn)
+                .primary_container(container)
+                .enable_network_isolation(r.enable_network_isolation)
+                .set_tags(Some(sm_tags(&r.tags)))
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error(op, &r.model_name, &e))
+    }
+
+    fn delete_model(&self, name: &str) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        self.block_on(sagemaker.delete_model().model_name(name).send())
+            .map(|_| ())
+            .map_err(|e| cloud_error("DeleteModel", name, &e))
+    }
+
+    fn create_endpoint_config(&self, r: &CreateEndpointConfig) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        let op = "CreateEndpointConfig";
+        let variants = r
+            .production_variants
+            .iter()
+            .map(|v| {
+                sm::ProductionVariant::builder()
+                    .variant_name(&v.variant_name)
+                    .model_name(&v.model_name)
+                    .initial_variant_weight(v.initial_variant_weight as f32)
+                    .initial_instance_count(v.initial_instance_count as i32)
+                    .instance_type(sm::ProductionVariantInstanceType::from(
+                        v.instance_type.as_str(),
+                    ))
+                    .set_volume_size_in_gb(v.volume_size_in_gb.map(|g| g as i32))
+                    .set_model_data_download_timeout_in_seconds(
+                        v.model_data_download_timeout_in_seconds.map(|s| s as i32),
+                    )
+                    .set_container_startup_health_check_timeout_in_seconds(
+                        v.container_startup_health_check_timeout_in_seconds
+                            .map(|s| s as i32),
+                    )
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        self.block_on(
+            sagemaker
+                .create_endpoint_config()
+                .endpoint_config_name(&r.endpoint_config_name)
+                .set_production_variants(Some(variants))
+                .set_tags(Some(sm_tags(&r.tags)))
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error(op, &r.endpoint_config_name, &e))
+    }
+
+    fn delete_endpoint_config(&self, name: &str) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        self.block_on(
+            sagemaker
+                .delete_endpoint_config()
+                .endpoint_config_name(name)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error("DeleteEndpointConfig", name, &e))
+    }
+
+    fn create_endpoint(&self, r: &CreateEndpoint) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        self.block_on(
+            sagemaker
+                .create_endpoint()
+                .endpoint_name(&r.endpoint_name)
+                .endpoint_config_name(&r.endpoint_config_name)
+                .set_tags(Some(sm_tags(&r.tags)))
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error("CreateEndpoint", &r.endpoint_name, &e))
+    }
+
+    fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        self.block_on(
+            sagemaker
+                .update_endpoint()
+                .endpoint_name(name)
+                .endpoint_config_name(config_name)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error("UpdateEndpoint", name, &e))
+    }
+
+    fn delete_endpoint(&self, name: &str) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        self.block_on(sagemaker.delete_endpoint().endpoint_name(name).send())
+            .map(|_| ())
+            .map_err(|e| cloud_error("DeleteEndpoint", name, &e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_are_base64_of_the_raw_digest() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        // SHA-256 of the empty string, as S3 expects it.
+        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(
+            base64(&hex_to_bytes(empty)),
+            "47DEQpj8HBSa+/TImW7JUANCTDCHCaWbpT8Pk0KyHzw="
+        );
+    }
+
+    #[test]
+    fn parts_stay_within_s3_limits() {
+        assert_eq!(part_size(100 << 20), MIN_PART);
+        let huge: u64 = 5 << 40; // 5 TiB, S3's object limit
+        let size = part_size(huge);
+        assert!(huge.div_ceil(size) <= 10_000);
+        assert_eq!(size % (1 << 20), 0);
+    }
+}
