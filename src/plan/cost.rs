@@ -79,7 +79,8 @@ fn cents(v: f64) -> f64 {
 }
 
 fn sum(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    values.sum::<Option<f64>>().map(cents)
+    // An empty float sum is -0.0; adding 0.0 makes it print as 0.0.
+    values.sum::<Option<f64>>().map(|v| cents(v) + 0.0)
 }
 
 /// The cost of the jobs `changes` start and of the desired endpoints.
@@ -170,6 +171,7 @@ mod tests {
     fn unknown_prices_make_totals_unknown() {
         assert_eq!(sum([Some(1.0), None].into_iter()), None);
         assert_eq!(sum([Some(1.004), Some(2.0)].into_iter()), Some(3.0));
-        assert_eq!(sum(std::iter::empty()), Some(0.0));
+        let empty = sum(std::iter::empty()).unwrap();
+        assert!(empty == 0.0 && empty.is_sign_positive());
     }
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs the real `sagetune` binary and snapshots what a
 //! user sees (exit code, stdout, stderr).
 
+mod apply;
 mod cli;
 mod fixtures;
 mod jumpstart;

@@ -18,7 +18,7 @@ use sagetune::render;
 const CREATED_AT: &str = "2026-11-30T12:00:00Z";
 
 /// JumpStart content served from the fixture folders, as the content bucket would.
-struct FixtureStore;
+pub struct FixtureStore;
 
 impl ContentStore for FixtureStore {
     fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, String> {

@@ -214,6 +214,7 @@ impl Cloud for AwsCloud {
                 .bucket(&upload.bucket)
                 .key(&upload.key)
                 .metadata(SHA256_METADATA, &upload.sha256)
+                .checksum_algorithm(ChecksumAlgorithm::Sha256)
                 .checksum_sha256(base64(&hex_to_bytes(&upload.sha256)))
                 .body(ByteStream::from(body))
                 .send(),

@@ -1,0 +1,446 @@
+//! The executor and the apply command's logic against the in-memory fake: happy path, crash
+//! and resume, training failure, endpoint rollback, Ctrl-C, stale saved plans, the state lock,
+//! and the property that apply then plan is a no-op.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+use sagetune::apply::lock;
+use sagetune::apply::progress::Recorder;
+use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
+use sagetune::cli::ManifestArgs;
+use sagetune::cloud::{AwsOptions, CloudRead, Kind, TrainingStatus};
+use sagetune::commands::apply::{apply_prepared, Applied, Approval, Session};
+use sagetune::commands::stack::prepare;
+use sagetune::plan::{Options, Plan};
+
+use crate::plan::{Stack, BASE};
+
+fn fast() -> ExecOptions {
+    ExecOptions {
+        wait: true,
+        poll: Duration::ZERO,
+        role_propagation: Duration::ZERO,
+        parallel: 4,
+    }
+}
+
+/// Runs the apply command's logic with auto-approval.
+fn apply_with(
+    s: &Stack,
+    saved: Option<&Plan>,
+    exec: ExecOptions,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<Applied, String> {
+    let args = ManifestArgs {
+        file: s.manifest(),
+        allow_outside: false,
+    };
+    let prepared = prepare(
+        &args,
+        &AwsOptions::default(),
+        false,
+        Some(&crate::plan::FixtureStore),
+    )
+    .map_err(|d| format!("{d:?}"))?;
+    let mut yes = |_: &Plan| Approval::Yes;
+    let session = Session {
+        cloud: &s.cloud,
+        progress,
+        cancel,
+        exec,
+        options: Options::default(),
+        command: "sagetune apply".into(),
+        approve: &mut yes,
+    };
+    apply_prepared(&prepared, saved, session).map_err(|d| {
+        // One line, without the report's wrapping, so messages can be searched.
+        let text = s.redact(&sagetune::diagnostics::render(
+            &d,
+            sagetune::diagnostics::Style::Plain,
+        ));
+        text.split_whitespace()
+            .filter(|w| *w != "│")
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+fn apply(s: &Stack) -> Report {
+    match apply_with(s, None, fast(), &Recorder::default(), &Cancel::default()) {
+        Ok(Applied::Executed(_, report)) => report,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn counts(s: &Stack) -> [usize; 4] {
+    [
+        s.cloud.names(Kind::TrainingJob).len(),
+        s.cloud.names(Kind::Model).len(),
+        s.cloud.names(Kind::EndpointConfig).len(),
+        s.cloud.names(Kind::Endpoint).len(),
+    ]
+}
+
+#[test]
+fn a_fresh_stack_is_applied_completely_and_then_plans_clean() {
+    let s = Stack::new(BASE);
+    let recorder = Recorder::default();
+    let report = match apply_with(&s, None, fast(), &recorder, &Cancel::default()).unwrap() {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert!(report.complete(), "{}", report.render());
+    assert_eq!(report.done.len(), 5);
+    assert_eq!(counts(&s), [1, 1, 1, 1]);
+    let events = recorder.events.lock().unwrap().clone();
+    let training: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Training { secondary, .. } => secondary.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        training,
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Uploading",
+            "Completed"
+        ]
+    );
+    assert!(events.iter().any(
+        |e| matches!(e, Event::Trained { metrics, .. } if metrics.contains_key("train_loss"))
+    ));
+    // The lock is released.
+    assert!(!s
+        .cloud
+        .object_keys("fx-bucket")
+        .iter()
+        .any(|k| k.ends_with(".lock")));
+    s.cloud.clear_calls();
+    match apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()).unwrap() {
+        Applied::NoChanges(plan) => assert!(!plan.has_changes()),
+        other => panic!("{other:?}"),
+    }
+    let writes: Vec<String> = s
+        .cloud
+        .writes()
+        .into_iter()
+        .filter(|w| !w.contains(".sagetune/fx.lock"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[test]
+fn a_crash_after_any_step_resumes_without_duplicates() {
+    let total = {
+        let s = Stack::new(BASE);
+        apply(&s);
+        s.cloud.writes().len()
+    };
+    for n in 0..total {
+        let s = Stack::new(BASE);
+        s.cloud.crash_after_writes(n);
+        let first = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default());
+        if let Ok(Applied::Executed(_, r)) = &first {
+            assert!(r.failed.is_some() || r.complete(), "crash after {n}");
+        }
+        s.cloud.recover();
+        // A crash may leave the lock behind; the next run names it and unlock clears it.
+        if let Err(e) = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()) {
+            assert!(e.contains("stack is locked by"), "crash after {n}: {e}");
+            let (bucket, key) = lock::location("s3://fx-bucket/sagetune/", "fx");
+            let held: lock::LockInfo =
+                serde_json::from_slice(&s.cloud.get_object(&bucket, &key).unwrap().unwrap().body)
+                    .unwrap();
+            lock::unlock(&s.cloud, "s3://fx-bucket/sagetune/", "fx", &held.id).unwrap();
+            match apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()) {
+                Ok(Applied::Executed(_, r)) => assert!(r.complete(), "{}", r.render()),
+                Ok(Applied::NoChanges(_)) => {}
+                other => panic!("crash after {n}: {other:?}"),
+            }
+        }
+        assert_eq!(counts(&s), [1, 1, 1, 1], "crash after {n}");
+        assert!(!s.plan().has_changes(), "crash after {n}");
+    }
+}
+
+#[test]
+fn a_failed_training_job_stops_apply_with_its_reason_and_leaves_the_endpoint_alone() {
+    let s = Stack::new(BASE);
+    s.cloud
+        .fail_next_job("AlgorithmError: ExecuteUserScriptError: CUDA out of memory");
+    let report = apply(&s);
+    let (id, why) = report.failed.clone().unwrap();
+    assert_eq!(id, "fine_tune.llama");
+    assert!(why.contains("CUDA out of memory"), "{why}");
+    assert_eq!(report.not_done.len(), 3);
+    assert!(!s
+        .cloud
+        .writes()
+        .iter()
+        .any(|w| w.starts_with("CreateEndpoint ")));
+    // Fixing and re-applying starts run 2.
+    let report = apply(&s);
+    assert!(report.complete(), "{}", report.render());
+    assert_eq!(counts(&s), [2, 1, 1, 1]);
+}
+
+#[test]
+fn an_endpoint_update_that_rolls_back_is_an_error_and_keeps_the_old_config() {
+    let s = Stack::new(BASE);
+    apply(&s);
+    let old_config = s.cloud.names(Kind::EndpointConfig)[0].clone();
+    let old_model = s.cloud.names(Kind::Model)[0].clone();
+    s.edit("epoch: 1", "epoch: 2");
+    s.cloud
+        .roll_back_next_update("the primary container failed its ping health check");
+    let report = apply(&s);
+    let (id, why) = report.failed.clone().unwrap();
+    assert_eq!(id, "endpoint.llama");
+    assert!(why.contains("rolled back"), "{why}");
+    assert!(why.contains("ping health check"), "{why}");
+    assert!(s.cloud.names(Kind::EndpointConfig).contains(&old_config));
+    assert!(s.cloud.names(Kind::Model).contains(&old_model));
+    let e = s.cloud.describe_endpoint("fx-llama").unwrap().unwrap();
+    assert_eq!(e.config_name, old_config);
+    // The plan shows the update again; applying it now succeeds and rotates.
+    let plan = s.plan();
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.id == "endpoint.llama" && c.action == sagetune::plan::Action::Update));
+    assert!(apply(&s).complete());
+    assert!(!s.cloud.names(Kind::EndpointConfig).contains(&old_config));
+}
+
+/// Requests Ctrl-C on the first training status it sees.
+struct CtrlC<'a>(&'a Cancel);
+
+impl Progress for CtrlC<'_> {
+    fn event(&self, e: Event) {
+        if matches!(e, Event::Training { .. }) {
+            self.0.request();
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_during_training_stops_waiting_and_the_next_apply_finishes() {
+    let s = Stack::new(BASE);
+    s.cloud.set_pace(1000);
+    let cancel = Cancel::default();
+    let report = match apply_with(&s, None, fast(), &CtrlC(&cancel), &cancel).unwrap() {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert!(report.interrupted);
+    assert!(report.failed.is_none());
+    assert!(report.render().contains("running jobs keep running"));
+    let job = &s.cloud.names(Kind::TrainingJob)[0];
+    assert_eq!(
+        s.cloud.describe_training_job(job).unwrap().unwrap().status,
+        TrainingStatus::InProgress
+    );
+    s.cloud.set_pace(1);
+    let report = apply(&s);
+    assert!(report.complete(), "{}", report.render());
+    assert_eq!(counts(&s), [1, 1, 1, 1]);
+}
+
+#[test]
+fn no_wait_starts_training_and_a_later_apply_finishes_the_chain() {
+    let s = Stack::new(BASE);
+    s.cloud.set_pace(1000);
+    let exec = ExecOptions {
+        wait: false,
+        ..fast()
+    };
+    let report = match apply_with(&s, None, exec, &Recorder::default(), &Cancel::default()).unwrap()
+    {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(report.started.len(), 1);
+    assert_eq!(report.not_done.len(), 3);
+    assert!(report.failed.is_none());
+    let plan = s.plan();
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.id == "fine_tune.llama" && c.action == sagetune::plan::Action::Wait));
+    s.cloud.set_pace(1);
+    assert!(apply(&s).complete());
+}
+
+#[test]
+fn a_saved_plan_is_refused_once_aws_or_the_data_changed() {
+    let s = Stack::new(BASE);
+    let saved = s.plan();
+    // Someone else creates the endpoint config out of band.
+    let cfg = saved
+        .changes
+        .iter()
+        .find_map(|c| match &c.request {
+            Some(sagetune::plan::Request::CreateEndpointConfig(c)) => Some(c.clone()),
+            _ => None,
+        })
+        .unwrap();
+    use sagetune::cloud::Cloud;
+    s.cloud.create_endpoint_config(&cfg).unwrap();
+    let err = apply_with(
+        &s,
+        Some(&saved),
+        fast(),
+        &Recorder::default(),
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(err.contains("AWS changed since the plan was made"), "{err}");
+
+    let s = Stack::new(BASE);
+    let saved = s.plan();
+    s.write("data/train.txt", "Different text.\n");
+    let err = apply_with(
+        &s,
+        Some(&saved),
+        fast(),
+        &Recorder::default(),
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(err.contains("dataset file"), "{err}");
+    assert!(err.contains("changed since the plan was made"), "{err}");
+
+    let s = Stack::new(BASE);
+    let saved = s.plan();
+    s.edit("epoch: 1", "epoch: 7");
+    let err = apply_with(
+        &s,
+        Some(&saved),
+        fast(),
+        &Recorder::default(),
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(err.contains("made from another manifest"), "{err}");
+    assert!(
+        s.cloud.writes().iter().all(|w| w.contains(".lock")),
+        "{:?}",
+        s.cloud.writes()
+    );
+
+    // A current saved plan applies.
+    let s = Stack::new(BASE);
+    let saved = s.plan();
+    match apply_with(
+        &s,
+        Some(&saved),
+        fast(),
+        &Recorder::default(),
+        &Cancel::default(),
+    )
+    .unwrap()
+    {
+        Applied::Executed(_, r) => assert!(r.complete()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_second_apply_fails_at_once_naming_the_holder() {
+    let s = Stack::new(BASE);
+    let held = lock::acquire(
+        &s.cloud,
+        "s3://fx-bucket/sagetune/",
+        "fx",
+        "sagetune apply",
+        "2026-11-30T09:00:00Z",
+    )
+    .unwrap();
+    let err = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()).unwrap_err();
+    assert!(err.contains("stack is locked by"), "{err}");
+    assert!(err.contains("since 2026-11-30T09:00:00Z"), "{err}");
+    assert!(
+        err.contains(&format!("sagetune unlock {}", held.id())),
+        "{err}"
+    );
+    assert!(s.cloud.names(Kind::TrainingJob).is_empty());
+    held.release().unwrap();
+    assert!(apply(&s).complete());
+}
+
+#[test]
+fn a_managed_role_is_created_and_its_arn_used_by_the_job() {
+    let s = Stack::new(&BASE.replace(
+        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
+        "  create: true\n",
+    ));
+    assert!(apply(&s).complete());
+    let role = s.cloud.get_role("fx-sagemaker-execution").unwrap().unwrap();
+    let policy = &role.inline_policies["sagetune-execution"];
+    assert!(
+        policy.contains("arn:aws:s3:::fx-bucket/sagetune/*"),
+        "{policy}"
+    );
+    assert!(!s.plan().has_changes());
+}
+
+fn manifest(epoch: u32, count: u32, endpoint: bool, validation: bool) -> String {
+    let mut m = BASE.replace("epoch: 1", &format!("epoch: {epoch}"));
+    if validation {
+        m = m.replace(
+            "    train: data/train.txt\n",
+            "    train: data/train.txt\n    validation: data/validation.txt\n",
+        );
+    }
+    if endpoint {
+        m.replace(
+            "    instance_type: ml.g5.2xlarge\n",
+            &format!("    instance_type: ml.g5.2xlarge\n    instance_count: {count}\n"),
+        )
+    } else {
+        m[..m.find("endpoints:").unwrap()].to_string()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Apply then plan is all noop, and a second apply sends nothing; across two manifests
+    /// in a row, nothing is created twice.
+    #[test]
+    fn apply_converges_and_is_idempotent(
+        a in (1u32..4, 1u32..3, any::<bool>(), any::<bool>()),
+        b in (1u32..4, 1u32..3, any::<bool>(), any::<bool>()),
+    ) {
+        let s = Stack::new(&manifest(a.0, a.1, a.2, a.3));
+        s.write("data/validation.txt", "Validation text about deposits.\n");
+        prop_assert!(apply(&s).complete());
+        prop_assert!(!s.plan().has_changes());
+        s.write("sagetune.yaml", &manifest(b.0, b.1, b.2, b.3));
+        let report = match apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()) {
+            Ok(Applied::Executed(_, r)) => r,
+            Ok(Applied::NoChanges(_)) => Report::default(),
+            other => panic!("{other:?}"),
+        };
+        prop_assert!(report.failed.is_none(), "{}", report.render());
+        prop_assert!(!s.plan().has_changes());
+        s.cloud.clear_calls();
+        let again = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default());
+        prop_assert!(matches!(again, Ok(Applied::NoChanges(_))));
+        let writes: Vec<String> = s.cloud.writes().into_iter().filter(|w| !w.contains(".lock")).collect();
+        prop_assert!(writes.is_empty(), "{:?}", writes);
+        // Every create in the log happened once per name.
+        let mut creates: Vec<String> = s.cloud.calls().into_iter().filter(|c| c.starts_with("Create")).collect();
+        let n = creates.len();
+        creates.dedup();
+        prop_assert_eq!(n, creates.len());
+        let [_, models, configs, endpoints] = counts(&s);
+        prop_assert!(models <= 1 && configs <= 1 && endpoints <= 1);
+    }
+}
