@@ -38,6 +38,16 @@ pub enum Command {
     Plan(PlanArgs),
     /// Plan (or load PLANFILE), ask for approval, then make AWS match the manifest.
     Apply(ApplyArgs),
+    /// Delete the stack's endpoints, endpoint configs, models and managed role (jobs are kept).
+    Destroy(DestroyArgs),
+    /// What the stack has in AWS now: jobs with final metrics, models, configs, endpoints.
+    Status {
+        #[command(flatten)]
+        manifest: ManifestArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Remove a stuck state lock (after a crash or a second Ctrl-C), naming its id.
     Unlock {
         #[command(flatten)]
@@ -121,6 +131,25 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub locked: bool,
     /// Stop running training jobs whose result no fine-tune wants any more.
+    #[arg(long)]
+    pub stop_orphaned_jobs: bool,
+}
+
+/// Arguments of `destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Destroy without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Also delete protected endpoints.
+    #[arg(long)]
+    pub force: bool,
+    /// Also delete the uploaded datasets under the artifacts prefix.
+    #[arg(long)]
+    pub purge_data: bool,
+    /// Stop the stack's running training jobs (they are never deleted).
     #[arg(long)]
     pub stop_orphaned_jobs: bool,
 }

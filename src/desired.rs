@@ -76,6 +76,21 @@ pub struct Desired {
     pub endpoints: Vec<EndpointResources>,
 }
 
+impl Desired {
+    /// A stack with nothing in it: what `destroy` plans towards.
+    pub fn empty(stack: &str, region: &str, artifacts: &str) -> Self {
+        Desired {
+            stack: stack.to_string(),
+            region: region.to_string(),
+            artifacts: artifacts.to_string(),
+            role: None,
+            datasets: Vec::new(),
+            fine_tunes: Vec::new(),
+            endpoints: Vec::new(),
+        }
+    }
+}
+
 /// What the desired state is built from.
 pub struct Inputs<'a> {
     pub stack: &'a str,

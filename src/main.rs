@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         } => commands::requests::run(manifest, fine_tune.as_deref(), *locked, &aws),
         Command::Plan(args) => commands::plan::run(args, &aws),
         Command::Apply(args) => commands::apply::run(args, &aws),
+        Command::Destroy(args) => commands::destroy::run(args, &aws),
+        Command::Status { manifest, format } => commands::status::run(manifest, *format, &aws),
         Command::Unlock { manifest, lock_id } => commands::apply::unlock(manifest, lock_id, &aws),
         Command::Show { file, format } => commands::plan::show(file, *format),
         Command::Models { format } => commands::models::run(*format),

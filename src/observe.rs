@@ -159,6 +159,24 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
     Ok(seen)
 }
 
+/// Describes the named training jobs, [`PARALLEL_READS`] at a time; absent ones are skipped.
+pub fn describe_jobs(
+    cloud: &dyn CloudRead,
+    names: &[String],
+) -> Result<Vec<TrainingJob>, CloudError> {
+    let reads = names
+        .iter()
+        .map(|n| Read::Describe(Kind::TrainingJob, n.clone()))
+        .collect();
+    Ok(run_all(cloud, reads)?
+        .into_iter()
+        .filter_map(|g| match g {
+            Got::Job(j) => Some(*j),
+            _ => None,
+        })
+        .collect())
+}
+
 /// Whether `name` is a run of the job first named `first` (`first` or `first-<n>`).
 pub fn is_run_of(name: &str, first: &str) -> bool {
     run_number(name, first).is_some()

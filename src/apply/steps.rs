@@ -220,6 +220,10 @@ impl<'a> Run<'a> {
                 gone(self.cloud.delete_endpoint(endpoint_name))?;
                 Outcome::Done("deleted".into())
             }
+            Request::DeleteObject { bucket, key } => {
+                gone(self.cloud.delete_object(bucket, key))?;
+                Outcome::Done("deleted".into())
+            }
         })
     }
 

@@ -100,15 +100,31 @@ pub fn apply_prepared(
     session: Session,
 ) -> Result<Applied, Vec<Diagnostic>> {
     let m = &prepared.validated.loaded.manifest;
-    let held = lock::acquire(
-        session.cloud,
-        m.artifacts.get(),
-        m.stack.get(),
-        &session.command,
-        &now(),
-    )
-    .map_err(|e| vec![lock_diagnostic(&e)])?;
-    let result = locked_apply(prepared, saved, &held, session);
+    let options = session.options.clone();
+    let cloud = session.cloud;
+    run_locked(m.artifacts.get(), m.stack.get(), session, || {
+        let fresh = make_plan(prepared, cloud, &options, &now())?;
+        match saved {
+            Some(saved) => {
+                check_saved(saved, &fresh).map_err(|d| vec![d])?;
+                Ok(saved.clone())
+            }
+            None => Ok(fresh),
+        }
+    })
+}
+
+/// Holds the stack's lock while it plans (with `plan`), asks, and executes; releases it on
+/// every path.
+pub fn run_locked(
+    artifacts: &str,
+    stack: &str,
+    session: Session,
+    plan: impl FnOnce() -> Result<Plan, Vec<Diagnostic>>,
+) -> Result<Applied, Vec<Diagnostic>> {
+    let held = lock::acquire(session.cloud, artifacts, stack, &session.command, &now())
+        .map_err(|e| vec![lock_diagnostic(&e)])?;
+    let result = plan().map(|plan| locked_apply(plan, &held, session));
     let released = held.release();
     let applied = result?;
     if let Err(e) = released {
@@ -117,25 +133,12 @@ pub fn apply_prepared(
     Ok(applied)
 }
 
-fn locked_apply(
-    prepared: &Prepared,
-    saved: Option<&Plan>,
-    held: &lock::StateLock,
-    session: Session,
-) -> Result<Applied, Vec<Diagnostic>> {
-    let fresh = make_plan(prepared, session.cloud, &session.options, &now())?;
-    let plan = match saved {
-        Some(saved) => {
-            check_saved(saved, &fresh).map_err(|d| vec![d])?;
-            saved.clone()
-        }
-        None => fresh,
-    };
+fn locked_apply(plan: Plan, held: &lock::StateLock, session: Session) -> Applied {
     if !plan.has_changes() {
-        return Ok(Applied::NoChanges(Box::new(plan)));
+        return Applied::NoChanges(Box::new(plan));
     }
     if (session.approve)(&plan) != Approval::Yes {
-        return Ok(Applied::Declined);
+        return Applied::Declined;
     }
     let done = AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
@@ -160,7 +163,7 @@ fn locked_apply(
         done.store(true, Ordering::SeqCst);
         report
     });
-    Ok(Applied::Executed(Box::new(plan), report))
+    Applied::Executed(Box::new(plan), report)
 }
 
 /// A lock problem as a diagnostic with the way out.
@@ -209,6 +212,84 @@ fn install_interrupt(cancel: &'static Cancel) {
     });
 }
 
+/// The choices apply and destroy share.
+pub struct Flags {
+    pub auto_approve: bool,
+    pub no_wait: bool,
+    pub options: Options,
+    pub command: &'static str,
+}
+
+/// Refuses to run unapproved without a terminal to ask on.
+pub fn approval_possible(auto_approve: bool, command: &str) -> Result<(), Diagnostic> {
+    if auto_approve || std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        "apply::approval",
+        format!("{command} needs approval and stdin is not a terminal"),
+    )
+    .help(format!(
+        "review the plan first, then run `{command} --auto-approve` (e.g. in CI)"
+    )))
+}
+
+/// Runs `work` with the terminal's approval, progress display and Ctrl-C handling against
+/// AWS, and turns the result into the command's outcome.
+pub fn drive(
+    cloud: &dyn Cloud,
+    flags: Flags,
+    work: impl FnOnce(Session) -> Result<Applied, Vec<Diagnostic>>,
+) -> Outcome {
+    let cancel: &'static Cancel = Box::leak(Box::default());
+    install_interrupt(cancel);
+    let progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
+        Box::new(Bars::default())
+    } else {
+        Box::new(Lines::default())
+    };
+    let auto = flags.auto_approve;
+    let mut approve = |plan: &Plan| {
+        if auto {
+            let _ = std::io::stdout().write_all(render::human(plan).as_bytes());
+            Approval::Yes
+        } else {
+            ask(plan)
+        }
+    };
+    let session = Session {
+        cloud,
+        progress: progress.as_ref(),
+        cancel,
+        exec: ExecOptions {
+            wait: !flags.no_wait,
+            ..ExecOptions::default()
+        },
+        options: flags.options,
+        command: flags.command.to_string(),
+        approve: &mut approve,
+    };
+    match work(session) {
+        Err(d) => Outcome::failed(&d, "nothing was changed"),
+        Ok(Applied::NoChanges(plan)) => Outcome {
+            stdout: render::human(&plan),
+            success: true,
+            ..Outcome::default()
+        },
+        Ok(Applied::Declined) => Outcome {
+            stderr: "Cancelled; nothing was changed.\n".into(),
+            success: false,
+            ..Outcome::default()
+        },
+        Ok(Applied::Executed(_, report)) => Outcome {
+            stdout: String::new(),
+            stderr: report.render(),
+            success: report.failed.is_none() && !report.interrupted,
+            ..Outcome::default()
+        },
+    }
+}
+
 pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
     let saved = match &args.plan_file {
         None => None,
@@ -224,13 +305,7 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
             }
         },
     };
-    let interactive = std::io::stdin().is_terminal();
-    if !args.auto_approve && !interactive {
-        let d = Diagnostic::new(
-            "apply::approval",
-            "apply needs approval and stdin is not a terminal",
-        )
-        .help("review the plan (`sagetune plan`), then run `sagetune apply --auto-approve` in CI");
+    if let Err(d) = approval_possible(args.auto_approve, "sagetune apply") {
         return Outcome::failed(&[d], "nothing was applied");
     }
     let prepared = match prepare(&args.manifest, aws, args.locked, None) {
@@ -238,55 +313,18 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
         Err(d) => return Outcome::failed(&d, "nothing was applied"),
     };
     let cloud = AwsCloud::new(aws.clone(), &prepared.ctx.region);
-    let cancel: &'static Cancel = Box::leak(Box::default());
-    install_interrupt(cancel);
-    let progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
-        Box::new(Bars::default())
-    } else {
-        Box::new(Lines::default())
-    };
-    let auto = args.auto_approve;
-    let mut approve = |plan: &Plan| {
-        if auto {
-            let _ = std::io::stdout().write_all(render::human(plan).as_bytes());
-            Approval::Yes
-        } else {
-            ask(plan)
-        }
-    };
-    let session = Session {
-        cloud: &cloud,
-        progress: progress.as_ref(),
-        cancel,
-        exec: ExecOptions {
-            wait: !args.no_wait,
-            ..ExecOptions::default()
-        },
+    let flags = Flags {
+        auto_approve: args.auto_approve,
+        no_wait: args.no_wait,
         options: Options {
             stop_orphaned_jobs: args.stop_orphaned_jobs,
+            ..Options::default()
         },
-        command: "sagetune apply".into(),
-        approve: &mut approve,
+        command: "sagetune apply",
     };
-    match apply_prepared(&prepared, saved.as_ref(), session) {
-        Err(d) => Outcome::failed(&d, "nothing was applied"),
-        Ok(Applied::NoChanges(plan)) => Outcome {
-            stdout: render::human(&plan),
-            success: true,
-            ..Outcome::default()
-        },
-        Ok(Applied::Declined) => Outcome {
-            stderr: "Apply cancelled; nothing was changed.\n".into(),
-            success: false,
-            ..Outcome::default()
-        },
-        Ok(Applied::Executed(_, report)) => Outcome {
-            stdout: String::new(),
-            stderr: report.render(),
-            success: report.failed.is_none() && !report.interrupted,
-            ..Outcome::default()
-        },
-    }
+    drive(&cloud, flags, |session| {
+        apply_prepared(&prepared, saved.as_ref(), session)
+    })
 }
 
 pub fn unlock(args: &ManifestArgs, id: &str, aws: &AwsOptions) -> Outcome {

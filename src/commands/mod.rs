@@ -3,12 +3,14 @@
 
 pub mod apply;
 pub mod context;
+pub mod destroy;
 pub mod lock;
 pub mod models;
 pub mod plan;
 pub mod requests;
 pub mod schema;
 pub mod stack;
+pub mod status;
 pub mod validate;
 
 /// What a command produced: text for stdout, text for stderr, and success or failure.

@@ -29,6 +29,7 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
     let cloud = AwsCloud::new(aws.clone(), &prepared.ctx.region);
     let options = Options {
         stop_orphaned_jobs: args.stop_orphaned_jobs,
+        ..Options::default()
     };
     let plan = match make_plan(&prepared, &cloud, &options, &now()) {
         Ok(p) => p,

@@ -86,11 +86,7 @@ impl Prepared {
 
     /// The manifest's path and digest, as the plan records them.
     pub fn manifest_digest(&self) -> Digest {
-        let loaded = &self.validated.loaded;
-        Digest {
-            path: loaded.path.display().to_string(),
-            sha256: crate::files::sha256_hex(loaded.source.text.as_bytes()),
-        }
+        manifest_digest(&self.validated.loaded)
     }
 
     /// The lock file's digest when it pinned the models.
@@ -104,6 +100,14 @@ impl Prepared {
             path: path.display().to_string(),
             sha256: crate::files::sha256_hex(&bytes),
         })
+    }
+}
+
+/// A loaded manifest's path and digest.
+pub fn manifest_digest(loaded: &crate::manifest::LoadedManifest) -> Digest {
+    Digest {
+        path: loaded.path.display().to_string(),
+        sha256: crate::files::sha256_hex(loaded.source.text.as_bytes()),
     }
 }
 
@@ -139,12 +143,20 @@ pub fn make_plan(
             .map(|p| Diagnostic::new(p.code, p.message).help(p.help))
             .collect::<Vec<_>>()
     })?;
-    Ok(assemble(prepared, &desired, &seen, planned, created_at))
+    Ok(assemble(
+        prepared.manifest_digest(),
+        prepared.lock_digest(),
+        &desired,
+        &seen,
+        planned,
+        created_at,
+    ))
 }
 
 /// Puts a plan document together from its parts.
 pub fn assemble(
-    prepared: &Prepared,
+    manifest: Digest,
+    lock: Option<Digest>,
     desired: &Desired,
     seen: &Observed,
     planned: plan::Planned,
@@ -158,8 +170,8 @@ pub fn assemble(
         stack: desired.stack.clone(),
         region: desired.region.clone(),
         artifacts: desired.artifacts.clone(),
-        manifest: prepared.manifest_digest(),
-        lock: prepared.lock_digest(),
+        manifest,
+        lock,
         data_files: desired
             .datasets
             .iter()

@@ -8,7 +8,7 @@ mod planner;
 
 use serde::{Deserialize, Serialize};
 
-pub use planner::{plan, runs, Options, Planned, Problem};
+pub use planner::{plan, purge_datasets, runs, Options, Planned, Problem};
 
 use crate::cloud::{RoleRequest, Upload};
 use crate::jumpstart::requests::{
@@ -185,6 +185,12 @@ pub enum Request {
     DeleteEndpoint {
         #[serde(rename = "EndpointName")]
         endpoint_name: String,
+    },
+    DeleteObject {
+        #[serde(rename = "Bucket")]
+        bucket: String,
+        #[serde(rename = "Key")]
+        key: String,
     },
 }
 

@@ -16,6 +16,8 @@ use crate::observe::{job_of_artifact, run_number, Observed};
 pub struct Options {
     /// Stop running training jobs that no fine-tune wants any more.
     pub stop_orphaned_jobs: bool,
+    /// Delete protected endpoints the manifest no longer has (`destroy --force`).
+    pub delete_protected: bool,
 }
 
 /// Something that makes a plan impossible; names the object and how to get past it.
@@ -94,11 +96,35 @@ pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Pr
     })
 }
 
+/// Deletions of every dataset object under the stack's `datasets/` prefix (`destroy
+/// --purge-data`).
+pub fn purge_datasets(objects: &[crate::cloud::StoredObject]) -> Vec<Change> {
+    objects
+        .iter()
+        .map(|o| {
+            let uri = format!("s3://{}/{}", o.bucket, o.key);
+            let mut c = change(
+                &format!("dataset[{}]", o.key),
+                ResourceKind::Dataset,
+                &uri,
+                Action::Delete,
+                "--purge-data".into(),
+            );
+            c.request = Some(Request::DeleteObject {
+                bucket: o.bucket.clone(),
+                key: o.key.clone(),
+            });
+            c
+        })
+        .collect()
+}
+
 /// Dependency phases: uploads → role → training → model → config → endpoint → rotation.
 fn rank(c: &Change) -> u8 {
     let deleting = matches!(c.action, Action::Delete | Action::Stop);
     match (c.kind, deleting) {
-        (ResourceKind::Dataset, _) => 0,
+        (ResourceKind::Dataset, false) => 0,
+        (ResourceKind::Dataset, true) => 11,
         (ResourceKind::Role, false) => 1,
         (ResourceKind::TrainingJob, false) => 2,
         (ResourceKind::Model, false) => 3,
@@ -637,7 +663,8 @@ impl Planner<'_> {
                 continue;
             }
             let id = self.orphan_id(&ep.tags, &ep.name, "endpoint");
-            if ep.tags.get(TAG_PROTECT).map(String::as_str) == Some("true") {
+            let protected = ep.tags.get(TAG_PROTECT).map(String::as_str) == Some("true");
+            if protected && !opts.delete_protected {
                 self.problems.push(Problem {
                     code: "plan::protected",
                     message: format!("endpoint `{}` ({}) is protected and the manifest no longer has it", ep.name, id),
@@ -645,12 +672,17 @@ impl Planner<'_> {
                 });
                 continue;
             }
+            let reason = if protected {
+                "no longer in the manifest; protected, deleted because of --force"
+            } else {
+                "no longer in the manifest"
+            };
             let mut c = change(
                 &id,
                 ResourceKind::Endpoint,
                 &ep.name,
                 Action::Delete,
-                "no longer in the manifest".into(),
+                reason.into(),
             );
             c.request = Some(Request::DeleteEndpoint {
                 endpoint_name: ep.name.clone(),

@@ -444,3 +444,91 @@ proptest! {
         prop_assert!(models <= 1 && configs <= 1 && endpoints <= 1);
     }
 }
+
+fn destroy(s: &Stack, options: Options, purge: bool) -> Result<Applied, String> {
+    let loaded = sagetune::manifest::load(&s.manifest()).unwrap();
+    let mut yes = |_: &Plan| Approval::Yes;
+    let recorder = Recorder::default();
+    let cancel = Cancel::default();
+    let session = Session {
+        cloud: &s.cloud,
+        progress: &recorder,
+        cancel: &cancel,
+        exec: fast(),
+        options,
+        command: "sagetune destroy".into(),
+        approve: &mut yes,
+    };
+    sagetune::commands::destroy::destroy_with(&loaded, "us-west-2", purge, session).map_err(|d| {
+        sagetune::diagnostics::render(&d, sagetune::diagnostics::Style::Plain)
+            .split_whitespace()
+            .filter(|w| *w != "│")
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+#[test]
+fn destroy_removes_serving_objects_keeps_jobs_and_data_and_honours_protect() {
+    let protected = BASE.replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    protect: true\n",
+    );
+    let s = Stack::new(&protected.replace(
+        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
+        "  create: true\n",
+    ));
+    assert!(apply(&s).complete());
+    let err = destroy(&s, Options::default(), false).unwrap_err();
+    assert!(err.contains("is protected"), "{err}");
+    assert!(err.contains("pass --force"), "{err}");
+    assert_eq!(counts(&s), [1, 1, 1, 1]);
+
+    let forced = Options {
+        delete_protected: true,
+        ..Options::default()
+    };
+    match destroy(&s, forced.clone(), false).unwrap() {
+        Applied::Executed(plan, report) => {
+            assert!(report.complete(), "{}", report.render());
+            let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
+            assert!(ids.contains(&"role"), "{ids:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(counts(&s), [1, 0, 0, 0], "training jobs are history");
+    assert!(s
+        .cloud
+        .get_role("fx-sagemaker-execution")
+        .unwrap()
+        .is_none());
+    let data = |s: &Stack| {
+        s.cloud
+            .object_keys("fx-bucket")
+            .into_iter()
+            .filter(|k| k.contains("/datasets/"))
+            .count()
+    };
+    assert_eq!(data(&s), 1, "datasets are kept");
+    match destroy(&s, forced, true).unwrap() {
+        Applied::Executed(_, report) => assert!(report.complete()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(data(&s), 0, "--purge-data deletes them");
+    assert!(matches!(
+        destroy(&s, Options::default(), true).unwrap(),
+        Applied::NoChanges(_)
+    ));
+}
+
+#[test]
+fn status_lists_the_stack_with_metrics_and_failures() {
+    let s = Stack::new(BASE);
+    s.cloud.fail_next_job("AlgorithmError: out of memory");
+    apply(&s);
+    apply(&s);
+    let desired = sagetune::desired::Desired::empty("fx", "us-west-2", "s3://fx-bucket/sagetune/");
+    let status = sagetune::commands::status::status(&s.cloud, &desired).unwrap();
+    assert_eq!(status.training_jobs.len(), 2);
+    insta::assert_snapshot!("status_table", sagetune::commands::status::table(&status));
+}

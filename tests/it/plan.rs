@@ -160,6 +160,7 @@ pub fn execute(cloud: &FakeCloud, plan: &Plan) {
                 cloud.update_endpoint(endpoint_name, endpoint_config_name)
             }
             Request::DeleteEndpoint { endpoint_name } => cloud.delete_endpoint(endpoint_name),
+            Request::DeleteObject { bucket, key } => cloud.delete_object(bucket, key),
         };
         if let Err(e) = result {
             panic!("{}: {e}", c.id);
@@ -543,6 +544,7 @@ fn a_running_orphaned_job_is_kept_with_a_warning_or_stopped_on_request() {
     let stopping = s
         .plan_with(&Options {
             stop_orphaned_jobs: true,
+            ..Options::default()
         })
         .unwrap();
     assert!(actions(&stopping)

@@ -467,6 +467,77 @@ impl CloudRead for AwsCloud {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_s3::primitives::SdkBody;
+    use aws_sdk_sagemaker::error::ErrorMetadata;
+    use aws_sdk_sagemaker::operation::describe_training_job::DescribeTrainingJobError;
+
+    /// A SageMaker service error as the SDK hands it over.
+    fn service(
+        status: u16,
+        code: &str,
+        message: &str,
+    ) -> SdkError<DescribeTrainingJobError, HttpResponse> {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        let response = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        SdkError::service_error(DescribeTrainingJobError::generic(meta), response)
+    }
+
+    #[test]
+    fn sdk_errors_map_to_absence_or_classified_errors() {
+        let absent_job = absent::<(), _>(
+            "DescribeTrainingJob",
+            "j",
+            Err(service(
+                400,
+                "ValidationException",
+                "Could not find training job \"j\"",
+            )),
+        );
+        assert_eq!(absent_job, Ok(None));
+        let not_found = absent::<(), _>(
+            "DescribeTrainingJob",
+            "j",
+            Err(service(400, "ResourceNotFound", "no such job")),
+        );
+        assert_eq!(not_found, Ok(None));
+        let throttled = absent::<(), _>(
+            "DescribeTrainingJob",
+            "j",
+            Err(service(400, "ThrottlingException", "Rate exceeded")),
+        );
+        assert!(matches!(throttled, Err(CloudError::Throttled { .. })));
+        let exists = cloud_error(
+            "CreateTrainingJob",
+            "j",
+            &service(400, "ResourceInUse", "Training job names must be unique"),
+        );
+        assert!(matches!(exists, CloudError::AlreadyExists { .. }));
+        let conflict = cloud_error(
+            "UpdateEndpoint",
+            "e",
+            &service(
+                400,
+                "ValidationException",
+                "Cannot update in-progress endpoint \"e\".",
+            ),
+        );
+        assert!(matches!(conflict, CloudError::Conflict { .. }));
+        let other = cloud_error(
+            "X",
+            "j",
+            &service(400, "ValidationException", "1 validation error"),
+        );
+        assert_eq!(
+            other.to_string(),
+            "X: ValidationException: 1 validation error"
+        );
+        let dispatch: SdkError<DescribeTrainingJobError, HttpResponse> =
+            SdkError::timeout_error("timed out");
+        assert!(matches!(
+            cloud_error("DescribeTrainingJob", "j", &dispatch),
+            CloudError::Transport { .. }
+        ));
+    }
 
     #[test]
     fn iam_documents_are_url_decoded() {
