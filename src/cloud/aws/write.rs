@@ -566,7 +566,7 @@ mod tests {
         let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(
             base64(&hex_to_bytes(empty)),
-            "47DEQpj8HBSa+/TImW7JUANCTDCHCaWbpT8Pk0KyHzw="
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
         );
     }
 
