@@ -124,13 +124,30 @@ pub fn run_locked(
 ) -> Result<Applied, Vec<Diagnostic>> {
     let held = lock::acquire(session.cloud, artifacts, stack, &session.command, &now())
         .map_err(|e| vec![lock_diagnostic(&e)])?;
-    let result = plan().map(|plan| locked_apply(plan, &held, session));
+    let result = plan()
+        .and_then(|plan| check_supported(&plan).map(|()| plan).map_err(|d| vec![d]))
+        .map(|plan| locked_apply(plan, &held, session));
     let released = held.release();
     let applied = result?;
     if let Err(e) = released {
         return Err(vec![lock_diagnostic(&e)]);
     }
     Ok(applied)
+}
+
+/// Refuses, before anything runs, a plan with a step apply cannot carry out.
+pub fn check_supported(plan: &Plan) -> Result<(), Diagnostic> {
+    match plan.changes.iter().find(|c| c.repack.is_some()) {
+        None => Ok(()),
+        Some(c) => Err(Diagnostic::new(
+            "apply::unsupported",
+            format!(
+                "{} uses script-mode hosting: its trained artifact must be repacked with the inference code, which apply cannot do yet",
+                c.id
+            ),
+        )
+        .help("serve this fine-tune with a model whose spec hosts without an inference script (see `sagetune models`), or drop its endpoint; nothing was changed")),
+    }
 }
 
 fn locked_apply(plan: Plan, held: &lock::StateLock, session: Session) -> Applied {

@@ -532,3 +532,35 @@ fn status_lists_the_stack_with_metrics_and_failures() {
     assert_eq!(status.training_jobs.len(), 2);
     insta::assert_snapshot!("status_table", sagetune::commands::status::table(&status));
 }
+
+#[test]
+fn a_plan_with_script_mode_hosting_is_refused_before_anything_runs() {
+    let s = Stack::new(
+        r#"stack: fx
+region: us-west-2
+artifacts: s3://fx-bucket/sagetune/
+role:
+  arn: arn:aws:iam::111122223333:role/SageMakerRole
+datasets:
+  sec:
+    train: data/train.txt
+fine_tunes:
+  bloom:
+    model: huggingface-textgeneration1-bloom-3b
+    dataset: sec
+endpoints:
+  bloom:
+    fine_tune: bloom
+    instance_type: ml.g5.2xlarge
+"#,
+    );
+    let err = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()).unwrap_err();
+    assert!(err.contains("script-mode hosting"), "{err}");
+    let writes: Vec<String> = s
+        .cloud
+        .writes()
+        .into_iter()
+        .filter(|w| !w.contains(".lock"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
