@@ -229,6 +229,12 @@ fn install_interrupt(cancel: &'static Cancel) {
     });
 }
 
+/// `SAGETUNE_POLL_INTERVAL` (humantime, e.g. `30s`, `200ms`): how often waits read the
+/// status; the default is 15 s.
+pub fn poll_interval(env: &impl Fn(&str) -> Option<String>) -> Option<Duration> {
+    env("SAGETUNE_POLL_INTERVAL").and_then(|v| humantime::parse_duration(&v).ok())
+}
+
 /// The choices apply and destroy share.
 pub struct Flags {
     pub auto_approve: bool,
@@ -280,6 +286,7 @@ pub fn drive(
         cancel,
         exec: ExecOptions {
             wait: !flags.no_wait,
+            poll: poll_interval(&super::context::env).unwrap_or(ExecOptions::default().poll),
             ..ExecOptions::default()
         },
         options: flags.options,

@@ -3,6 +3,7 @@
 
 mod apply;
 mod cli;
+mod e2e;
 mod fixtures;
 mod jumpstart;
 mod plan;

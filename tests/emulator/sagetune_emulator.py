@@ -1,0 +1,466 @@
+"""moto's server with SageMaker's lifecycle, for sagetune's end-to-end tests and try-it script.
+
+Stock moto 5.2.5 completes training jobs at creation, serves endpoints at once, answers
+UpdateEndpoint and StopTrainingJob with HTTP 500, silently overwrites duplicate names, drops a
+training job's Environment and rejects newer instance types. This module patches exactly those
+points (pinned to moto 5.2.5) and adds a small test-control surface:
+
+  GET    /_sagetune/requests            every AWS request so far: {seq, key, op}
+                                        (key = the caller's access key id, op = "S3 PUT /b/k",
+                                        "SageMaker.CreateTrainingJob", "IAM.CreateRole", ...)
+  DELETE /_sagetune/requests            forget them
+  POST   /_sagetune/bucket              {"name": "b"}: create a bucket (test setup)
+  POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
+  POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
+                                        created with that name prefix fails
+  POST   /_sagetune/fail-endpoint       {"prefix": ..., "reason": ...}: the next endpoint
+                                        created with that prefix ends Failed
+  POST   /_sagetune/rollback-update     {"prefix": ..., "reason": ...}: the next update of an
+                                        endpoint with that prefix rolls back silently
+
+Lifecycle: a job moves Starting -> Downloading -> Training -> Uploading -> Completed, one step
+per `describes_per_step` DescribeTrainingJob calls, and writes a small model.tar.gz to its output
+path on completion. StopTrainingJob: Stopping, then Stopped. Endpoints: Creating -> InService
+(or Failed), Updating -> InService on the new config (or back on the old one with a
+FailureReason). Usage:
+
+  python sagetune_emulator.py [--port 0] [--port-file FILE] [--parent-pid PID]
+
+It binds 127.0.0.1 only, prints "sagetune-emulator listening on http://127.0.0.1:PORT", and
+exits when stopped by PID (SIGTERM) or when --parent-pid is gone.
+"""
+
+import argparse
+import io
+import json
+import os
+import re
+import signal
+import sys
+import tarfile
+import threading
+import time
+
+import moto
+from moto.sagemaker import models as sm_models
+from moto.sagemaker import responses as sm_responses
+from moto.sagemaker.exceptions import ValidationError
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+MOTO_VERSION = "5.2.5"
+JOB_STEPS = ["Starting", "Downloading", "Training", "Uploading"]
+
+_lock = threading.RLock()
+_requests = []
+_pace = {}  # name prefix -> describes per step
+_fail_jobs = []  # (prefix, reason)
+_fail_endpoints = []
+_rollbacks = []
+_jobs = {}  # (account, region, name) -> {"step", "ticks", "fail", "stopping"}
+_endpoints = {}  # (account, region, name) -> {"ticks", "target", "previous", "fail"}
+
+
+def _pop(queue, name):
+    for i, (prefix, reason) in enumerate(queue):
+        if name.startswith(prefix):
+            del queue[i]
+            return reason
+    return None
+
+
+def _pace_of(name):
+    best = ("", 1)
+    for prefix, n in _pace.items():
+        if name.startswith(prefix) and len(prefix) >= len(best[0]):
+            best = (prefix, n)
+    return max(1, best[1])
+
+
+def _model_tarball():
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        body = json.dumps({"model_type": "emulated"}).encode()
+        info = tarfile.TarInfo("config.json")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    return buf.getvalue()
+
+
+def _write_s3(account_id, uri, body):
+    from moto.s3.models import s3_backends
+
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    s3_backends[account_id]["aws"].put_object(bucket, key, body)
+
+
+def _exists(kind, name):
+    return ValidationError(message=f'Cannot create already existing {kind} "{name}".')
+
+
+# --- training jobs ---------------------------------------------------------------------------
+
+_orig_create_training_job = sm_responses.SageMakerResponse.create_training_job
+_orig_describe_training_job = sm_responses.SageMakerResponse.describe_training_job
+
+
+def create_training_job(self):
+    backend = self.sagemaker_backend
+    name = self._get_param("TrainingJobName")
+    with _lock:
+        if name in backend.training_jobs:
+            raise _exists("training job", name)
+        result = _orig_create_training_job(self)
+        job = backend.training_jobs[name]
+        job.environment = self._get_param("Environment") or {}
+        job.algorithm_specification = self._get_param("AlgorithmSpecification")
+        job.training_job_status = "InProgress"
+        job.secondary_status = JOB_STEPS[0]
+        job.model_artifacts = None
+        job.final_metric_data_list = []
+        job.training_end_time = None
+        _jobs[(backend.account_id, backend.region_name, name)] = {
+            "step": 0,
+            "ticks": 0,
+            "fail": _pop(_fail_jobs, name),
+            "stopping": False,
+        }
+    return result
+
+
+def _advance_job(backend, name):
+    job = backend.training_jobs.get(name)
+    state = _jobs.get((backend.account_id, backend.region_name, name))
+    if job is None or state is None or job.training_job_status not in ("InProgress", "Stopping"):
+        return
+    state["ticks"] += 1
+    if state["ticks"] < _pace_of(name):
+        return
+    state["ticks"] = 0
+    if job.training_job_status == "Stopping":
+        job.training_job_status = job.secondary_status = "Stopped"
+        return
+    state["step"] += 1
+    if state["step"] < len(JOB_STEPS):
+        if state["fail"] and JOB_STEPS[state["step"]] == "Uploading":
+            job.training_job_status = job.secondary_status = "Failed"
+            job.failure_reason = state["fail"]
+            return
+        job.secondary_status = JOB_STEPS[state["step"]]
+        return
+    artifact = job.output_data_config["S3OutputPath"].rstrip("/") + f"/{name}/output/model.tar.gz"
+    _write_s3(backend.account_id, artifact, _model_tarball())
+    job.model_artifacts = {"S3ModelArtifacts": artifact}
+    job.training_job_status = job.secondary_status = "Completed"
+    job.training_end_time = sm_models.utcnow()
+    job.billable_time_in_seconds = 600
+    now = sm_models.utcnow()
+    job.final_metric_data_list = [
+        {"MetricName": "train_loss", "Value": 1.25, "Timestamp": now},
+        {"MetricName": "eval_loss", "Value": 1.5, "Timestamp": now},
+        {"MetricName": "eval_perplexity", "Value": 4.48, "Timestamp": now},
+    ]
+
+
+def describe_training_job(self):
+    # Answer with the current state, then move on: the first describe shows "Starting".
+    with _lock:
+        result = _orig_describe_training_job(self)
+        _advance_job(self.sagemaker_backend, self._get_param("TrainingJobName"))
+        return result
+
+
+def stop_training_job(self):
+    backend = self.sagemaker_backend
+    name = self._get_param("TrainingJobName")
+    with _lock:
+        job = backend.training_jobs.get(name)
+        if job is None:
+            raise ValidationError(message=f"Could not find training job '{name}'.")
+        if job.training_job_status == "InProgress":
+            job.training_job_status = job.secondary_status = "Stopping"
+    return sm_responses.ActionResult({})
+
+
+# --- models and endpoint configs ---------------------------------------------------------------
+
+_orig_create_model = sm_responses.SageMakerResponse.create_model
+_orig_create_endpoint_config = sm_responses.SageMakerResponse.create_endpoint_config
+
+
+def create_model(self):
+    name = self._get_param("ModelName")
+    with _lock:
+        if name in self.sagemaker_backend._models:
+            raise _exists("model", name)
+        return _orig_create_model(self)
+
+
+def create_endpoint_config(self):
+    name = self._get_param("EndpointConfigName")
+    with _lock:
+        if name in self.sagemaker_backend.endpoint_configs:
+            raise _exists("endpoint configuration", name)
+        return _orig_create_endpoint_config(self)
+
+
+def _any_ml_instance(self, instance_type):
+    if not re.fullmatch(r"ml\.[a-z0-9-]+\.[a-z0-9]+", instance_type or ""):
+        raise ValidationError(message=f"Value '{instance_type}' at 'instanceType' is not an ml.* type")
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+_orig_create_endpoint = sm_responses.SageMakerResponse.create_endpoint
+_orig_describe_endpoint = sm_responses.SageMakerResponse.describe_endpoint
+
+
+def create_endpoint(self):
+    backend = self.sagemaker_backend
+    name = self._get_param("EndpointName")
+    with _lock:
+        if name in backend.endpoints:
+            raise _exists("endpoint", name)
+        result = _orig_create_endpoint(self)
+        endpoint = backend.endpoints[name]
+        endpoint.endpoint_status = "Creating"
+        _endpoints[(backend.account_id, backend.region_name, name)] = {
+            "ticks": 0,
+            "target": endpoint.endpoint_config_name,
+            "previous": None,
+            "fail": _pop(_fail_endpoints, name),
+        }
+    return result
+
+
+def _advance_endpoint(backend, name):
+    endpoint = backend.endpoints.get(name)
+    state = _endpoints.get((backend.account_id, backend.region_name, name))
+    if endpoint is None or state is None or endpoint.endpoint_status not in ("Creating", "Updating"):
+        return
+    state["ticks"] += 1
+    if state["ticks"] < _pace_of(name):
+        return
+    state["ticks"] = 0
+    if state["fail"] is None:
+        config = backend.endpoint_configs[state["target"]]
+        endpoint.endpoint_config_name = state["target"]
+        endpoint.production_variants = endpoint._process_production_variants(
+            config.production_variants
+        )
+        endpoint.endpoint_status = "InService"
+        endpoint.failure_reason = None
+    elif state["previous"] is not None:
+        endpoint.endpoint_status = "InService"
+        endpoint.failure_reason = state["fail"]
+    else:
+        endpoint.endpoint_status = "Failed"
+        endpoint.failure_reason = state["fail"]
+    endpoint.last_modified_time = sm_models.utcnow()
+
+
+def describe_endpoint(self):
+    with _lock:
+        result = _orig_describe_endpoint(self)
+        _advance_endpoint(self.sagemaker_backend, self._get_param("EndpointName"))
+        return result
+
+
+def update_endpoint(self):
+    backend = self.sagemaker_backend
+    name = self._get_param("EndpointName")
+    config = self._get_param("EndpointConfigName")
+    with _lock:
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None:
+            raise ValidationError(message=f"Could not find endpoint '{name}'.")
+        if config not in backend.endpoint_configs:
+            raise ValidationError(message=f"Could not find endpoint configuration '{config}'.")
+        if endpoint.endpoint_status != "InService":
+            raise ValidationError(
+                message=f'Cannot update in-progress endpoint "{endpoint.arn}".'
+            )
+        endpoint.endpoint_status = "Updating"
+        _endpoints[(backend.account_id, backend.region_name, name)] = {
+            "ticks": 0,
+            "target": config,
+            "previous": endpoint.endpoint_config_name,
+            "fail": _pop(_rollbacks, name),
+        }
+    return sm_responses.ActionResult({"EndpointArn": endpoint.arn})
+
+
+def patch():
+    """Applies the SageMaker behaviour above to moto (idempotent)."""
+    if moto.__version__ != MOTO_VERSION:
+        raise SystemExit(f"sagetune's emulator patches moto {MOTO_VERSION}, found {moto.__version__}")
+    R = sm_responses.SageMakerResponse
+    R.create_training_job = create_training_job
+    R.describe_training_job = describe_training_job
+    R.stop_training_job = stop_training_job
+    R.create_model = create_model
+    R.create_endpoint_config = create_endpoint_config
+    R.create_endpoint = create_endpoint
+    R.describe_endpoint = describe_endpoint
+    R.update_endpoint = update_endpoint
+    sm_models.FakeEndpointConfig.validate_instance_type = _any_ml_instance
+
+
+# --- HTTP: request log and control surface --------------------------------------------------------
+
+_ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+
+
+def _operation(environ, body):
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target
+    form = {}
+    if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        from urllib.parse import parse_qs
+
+        form = parse_qs(body.decode("utf-8", "replace"))
+    if "Action" in form:
+        return "IAM." + form["Action"][0]
+    return f"S3 {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+
+
+def _json(start_response, status, value):
+    body = json.dumps(value).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _control(environ, start_response):
+    path = environ["PATH_INFO"]
+    method = environ["REQUEST_METHOD"]
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    args = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+    with _lock:
+        if path == "/_sagetune/requests" and method == "GET":
+            return _json(start_response, "200 OK", list(_requests))
+        if path == "/_sagetune/requests" and method == "DELETE":
+            _requests.clear()
+            return _json(start_response, "200 OK", {})
+        if path == "/_sagetune/bucket" and method == "POST":
+            from moto.s3.models import s3_backends
+
+            s3_backends[args.get("account", "123456789012")]["aws"].create_bucket(
+                args["name"], args.get("region", "us-east-1")
+            )
+            return _json(start_response, "200 OK", {})
+        if path == "/_sagetune/pace" and method == "POST":
+            _pace[args["prefix"]] = int(args["describes_per_step"])
+            return _json(start_response, "200 OK", {})
+        queues = {
+            "/_sagetune/fail-job": _fail_jobs,
+            "/_sagetune/fail-endpoint": _fail_endpoints,
+            "/_sagetune/rollback-update": _rollbacks,
+        }
+        if path in queues and method == "POST":
+            queues[path].append((args["prefix"], args["reason"]))
+            return _json(start_response, "200 OK", {})
+    return _json(start_response, "404 Not Found", {"error": f"no control {method} {path}"})
+
+
+def make_app():
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"].startswith("/_sagetune/"):
+            return _control(environ, start_response)
+        if not environ["PATH_INFO"].startswith("/moto-api"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            key = _ACCESS_KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
+            with _lock:
+                _requests.append(
+                    {
+                        "seq": len(_requests) + 1,
+                        "key": key.group(1) if key else None,
+                        "op": _operation(environ, body),
+                    }
+                )
+        return moto_app(environ, start_response)
+
+    return app
+
+
+class _QuietHandler(MotoRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def serve(port=0):
+    """Starts the server on 127.0.0.1 in a background thread; returns (server, port)."""
+    patch()
+    server = make_server("127.0.0.1", port, make_app(), threaded=True, request_handler=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def seed_jumpstart(root, content_bucket, gated_bucket, account="123456789012"):
+    """JumpStart's content bucket as the SDK reads it: the models manifest and the specs."""
+    from moto.s3.models import s3_backends
+
+    s3 = s3_backends[account]["aws"]
+    for bucket in (content_bucket, gated_bucket):
+        if bucket not in s3.buckets:
+            s3.create_bucket(bucket, "us-east-1")
+    with open(os.path.join(root, "manifest", "models_manifest.json"), "rb") as f:
+        s3.put_object(content_bucket, "models_manifest.json", f.read())
+    specs = os.path.join(root, "specs")
+    for folder, _, files in os.walk(specs):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                s3.put_object(content_bucket, os.path.relpath(path, specs), f.read())
+
+
+def _watch_parent(pid):
+    while True:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            os._exit(0)
+        time.sleep(0.5)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file")
+    parser.add_argument("--parent-pid", type=int)
+    parser.add_argument(
+        "--seed-jumpstart",
+        metavar="DIR",
+        help="create the JumpStart content buckets and upload DIR/manifest/models_manifest.json and DIR/specs/**",
+    )
+    parser.add_argument("--content-bucket", default="jumpstart-cache-prod-us-east-1")
+    parser.add_argument("--gated-bucket", default="jumpstart-private-cache-prod-us-east-1")
+    args = parser.parse_args()
+    server, port = serve(args.port)
+    if args.seed_jumpstart:
+        seed_jumpstart(args.seed_jumpstart, args.content_bucket, args.gated_bucket)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{port}\n")
+        os.replace(tmp, args.port_file)
+    print(f"sagetune-emulator listening on http://127.0.0.1:{port}", flush=True)
+    if args.parent_pid:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

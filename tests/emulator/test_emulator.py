@@ -1,0 +1,157 @@
+"""Pins each behaviour sagetune's emulator adds to moto (run: python -m unittest discover tests/emulator)."""
+
+import io
+import json
+import os
+import sys
+import tarfile
+import unittest
+import urllib.request
+
+import boto3
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.dirname(__file__))
+import sagetune_emulator  # noqa: E402
+
+SERVER, PORT = sagetune_emulator.serve(0)
+URL = f"http://127.0.0.1:{PORT}"
+
+
+def client(service, key="emulator-tests"):
+    return boto3.client(
+        service,
+        endpoint_url=URL,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key="testing",
+    )
+
+
+def control(path, body=None, method="POST"):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(URL + path, data=data, method=method)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"null")
+
+
+def job(sm, name, env=None):
+    sm.create_training_job(
+        TrainingJobName=name,
+        RoleArn="arn:aws:iam::123456789012:role/r",
+        AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+        OutputDataConfig={"S3OutputPath": "s3://emu-bucket/out/"},
+        ResourceConfig={"InstanceType": "ml.g5.12xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+        StoppingCondition={"MaxRuntimeInSeconds": 60},
+        Environment=env or {},
+    )
+
+
+def config(sm, name, model="m"):
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.g5.2xlarge"}
+        ],
+    )
+
+
+class Emulator(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = client("s3")
+        cls.sm = client("sagemaker")
+        cls.s3.create_bucket(Bucket="emu-bucket")
+        cls.sm.create_model(
+            ModelName="m",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+            PrimaryContainer={"Image": "img"},
+        )
+
+    def test_jobs_run_through_their_states_and_write_a_model(self):
+        job(self.sm, "life-1", {"K": "V"})
+        seen = []
+        for _ in range(6):
+            d = self.sm.describe_training_job(TrainingJobName="life-1")
+            seen.append((d["TrainingJobStatus"], d["SecondaryStatus"]))
+        self.assertEqual(
+            seen,
+            [
+                ("InProgress", "Starting"),
+                ("InProgress", "Downloading"),
+                ("InProgress", "Training"),
+                ("InProgress", "Uploading"),
+                ("Completed", "Completed"),
+                ("Completed", "Completed"),
+            ],
+        )
+        self.assertEqual(d["Environment"], {"K": "V"})
+        names = [m["MetricName"] for m in d["FinalMetricDataList"]]
+        self.assertIn("train_loss", names)
+        body = self.s3.get_object(Bucket="emu-bucket", Key="out/life-1/output/model.tar.gz")["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+            self.assertIn("config.json", tar.getnames())
+
+    def test_pace_slows_jobs_and_failures_are_injected(self):
+        control("/_sagetune/pace", {"prefix": "slow-", "describes_per_step": 3})
+        job(self.sm, "slow-1")
+        states = [self.sm.describe_training_job(TrainingJobName="slow-1")["SecondaryStatus"] for _ in range(3)]
+        self.assertEqual(states, ["Starting", "Starting", "Starting"])
+        self.assertEqual(self.sm.describe_training_job(TrainingJobName="slow-1")["SecondaryStatus"], "Downloading")
+        control("/_sagetune/fail-job", {"prefix": "bad-", "reason": "AlgorithmError: boom"})
+        job(self.sm, "bad-1")
+        for _ in range(6):
+            d = self.sm.describe_training_job(TrainingJobName="bad-1")
+        self.assertEqual(d["TrainingJobStatus"], "Failed")
+        self.assertEqual(d["FailureReason"], "AlgorithmError: boom")
+
+    def test_stop_and_duplicates(self):
+        job(self.sm, "stop-1")
+        self.sm.stop_training_job(TrainingJobName="stop-1")
+        self.assertEqual(self.sm.describe_training_job(TrainingJobName="stop-1")["TrainingJobStatus"], "Stopping")
+        self.assertEqual(self.sm.describe_training_job(TrainingJobName="stop-1")["TrainingJobStatus"], "Stopped")
+        with self.assertRaises(ClientError) as e:
+            job(self.sm, "stop-1")
+        self.assertIn("Cannot create already existing", str(e.exception))
+        config(self.sm, "dup-c")
+        with self.assertRaises(ClientError):
+            config(self.sm, "dup-c")
+
+    def test_endpoints_are_created_updated_and_rolled_back(self):
+        config(self.sm, "ep-c1")
+        config(self.sm, "ep-c2")
+        self.sm.create_endpoint(EndpointName="ep-1", EndpointConfigName="ep-c1")
+        with self.assertRaises(ClientError) as e:
+            self.sm.create_endpoint(EndpointName="ep-1", EndpointConfigName="ep-c1")
+        self.assertIn("Cannot create already existing", str(e.exception))
+        with self.assertRaises(ClientError):
+            self.sm.update_endpoint(EndpointName="ep-1", EndpointConfigName="ep-c2")
+        self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-1")["EndpointStatus"], "Creating")
+        self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-1")["EndpointStatus"], "InService")
+        self.sm.update_endpoint(EndpointName="ep-1", EndpointConfigName="ep-c2")
+        self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-1")["EndpointStatus"], "Updating")
+        d = self.sm.describe_endpoint(EndpointName="ep-1")
+        self.assertEqual((d["EndpointStatus"], d["EndpointConfigName"]), ("InService", "ep-c2"))
+        control("/_sagetune/rollback-update", {"prefix": "ep-1", "reason": "health check failed"})
+        self.sm.update_endpoint(EndpointName="ep-1", EndpointConfigName="ep-c1")
+        self.sm.describe_endpoint(EndpointName="ep-1")
+        d = self.sm.describe_endpoint(EndpointName="ep-1")
+        self.assertEqual((d["EndpointStatus"], d["EndpointConfigName"]), ("InService", "ep-c2"))
+        self.assertEqual(d["FailureReason"], "health check failed")
+        control("/_sagetune/fail-endpoint", {"prefix": "ep-bad", "reason": "capacity"})
+        self.sm.create_endpoint(EndpointName="ep-bad", EndpointConfigName="ep-c1")
+        self.sm.describe_endpoint(EndpointName="ep-bad")
+        self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-bad")["EndpointStatus"], "Failed")
+
+    def test_requests_are_logged_by_access_key(self):
+        client("s3", key="logger").list_buckets()
+        log = control("/_sagetune/requests", method="GET")
+        mine = [r["op"] for r in log if r["key"] == "logger"]
+        self.assertEqual(mine, ["S3 GET /"])
+        client("iam", key="logger").list_roles()
+        log = control("/_sagetune/requests", method="GET")
+        self.assertIn("IAM.ListRoles", [r["op"] for r in log if r["key"] == "logger"])
+
+
+if __name__ == "__main__":
+    unittest.main()

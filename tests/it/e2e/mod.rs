@@ -1,0 +1,233 @@
+//! End-to-end: the real binary, the real AWS SDK over HTTP, against the emulator (moto with
+//! SageMaker's lifecycle, `tests/emulator/`) on 127.0.0.1. The emulator starts once for the
+//! test binary and exits with it; each scenario has its own stack, bucket and access key (so
+//! its requests can be told apart in the emulator's log). A missing emulator fails the tests.
+
+mod scenarios;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::{root, sagetune_in, Run};
+
+/// The running emulator.
+pub struct Emulator {
+    pub url: String,
+    _child: Child,
+}
+
+/// The venv's Python: `SAGETUNE_EMULATOR_PYTHON`, else `.venv-emulator/bin/python`.
+fn python() -> PathBuf {
+    match std::env::var_os("SAGETUNE_EMULATOR_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => root().join(".venv-emulator/bin/python"),
+    }
+}
+
+pub const CONTENT_BUCKET: &str = "sagetune-e2e-jumpstart";
+pub const GATED_BUCKET: &str = "sagetune-e2e-jumpstart-gated";
+
+/// Starts the emulator on first use; panics (fails the test) when it cannot.
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let python = python();
+        assert!(
+            python.exists(),
+            "the emulator's Python venv is missing ({}): run `scripts/emulator-venv.sh` (scripts/test.sh does it)",
+            python.display()
+        );
+        let dir = tempfile::tempdir().unwrap().keep();
+        let port_file = dir.join("port");
+        let child = Command::new(&python)
+            .arg(root().join("tests/emulator/sagetune_emulator.py"))
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .arg("--parent-pid")
+            .arg(std::process::id().to_string())
+            .arg("--seed-jumpstart")
+            .arg(root().join("tests/fixtures/jumpstart"))
+            .args(["--content-bucket", CONTENT_BUCKET, "--gated-bucket", GATED_BUCKET])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the emulator starts");
+        let start = Instant::now();
+        let port = loop {
+            if let Ok(p) = std::fs::read_to_string(&port_file) {
+                break p.trim().to_string();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the emulator did not start within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Emulator {
+            url: format!("http://127.0.0.1:{port}"),
+            _child: child,
+        }
+    })
+}
+
+/// A call to the emulator's control surface (`curl`-free: plain HTTP/1.1 over TCP).
+pub fn control(method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let url = &emulator().url;
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("the emulator answers");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, rest) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    assert!(head.contains(" 200 "), "{method} {path}: {head}");
+    rest.to_string()
+}
+
+/// One scenario's world: a manifest folder, its stack and bucket, its access key.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub name: String,
+}
+
+/// The manifest of a scenario: GPT-J 6B (public, no EULA) on a two-file dataset.
+pub fn manifest(name: &str) -> String {
+    format!(
+        r#"stack: {name}
+region: us-east-1
+artifacts: s3://{name}/sagetune/
+role:
+  arn: arn:aws:iam::123456789012:role/SageMakerExecution
+datasets:
+  notes:
+    train: data/train.txt
+    validation: data/validation.txt
+  extra:
+    train: data/extra.txt
+fine_tunes:
+  gptj:
+    model: huggingface-textgeneration1-gpt-j-6b
+    model_version: "3.*"
+    dataset: notes
+    instance_type: ml.g5.12xlarge
+    hyperparameters:
+      epoch: 1
+    max_runtime: 2h
+endpoints:
+  gptj:
+    fine_tune: gptj
+    instance_type: ml.g5.2xlarge
+"#
+    )
+}
+
+impl World {
+    /// A fresh stack `name` (lowercase, unique per scenario) with its bucket.
+    pub fn new(name: &str) -> Self {
+        Self::with_manifest(name, &manifest(name))
+    }
+
+    pub fn with_manifest(name: &str, text: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        for (file, text) in [
+            (
+                "train.txt",
+                "Quarterly revenue grew on higher net interest income.\n",
+            ),
+            ("validation.txt", "Deposits fell three percent.\n"),
+            ("extra.txt", "Loan losses were flat.\n"),
+        ] {
+            std::fs::write(dir.path().join("data").join(file), text).unwrap();
+        }
+        std::fs::write(dir.path().join("sagetune.yaml"), text).unwrap();
+        control(
+            "POST",
+            "/_sagetune/bucket",
+            &format!(r#"{{"name": "{name}"}}"#),
+        );
+        World {
+            dir,
+            name: name.to_string(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `sagetune args…` in the manifest's folder against the emulator.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let url = emulator().url.clone();
+        let env = [
+            ("AWS_ENDPOINT_URL", url.as_str()),
+            ("AWS_ACCESS_KEY_ID", self.name.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_JUMPSTART_CONTENT_BUCKET_OVERRIDE", CONTENT_BUCKET),
+            ("AWS_JUMPSTART_GATED_CONTENT_BUCKET_OVERRIDE", GATED_BUCKET),
+            ("SAGETUNE_POLL_INTERVAL", "20ms"),
+        ];
+        sagetune_in(self.path(), &env, args)
+    }
+
+    /// Runs and asserts the exit code, showing the output when it differs.
+    pub fn expect(&self, code: i32, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            code,
+            "sagetune {}:\n{}",
+            args.join(" "),
+            run.snapshot()
+        );
+        run
+    }
+
+    pub fn edit(&self, from: &str, to: &str) {
+        let path = self.path().join("sagetune.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "no {from:?} in the manifest");
+        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// The operations this scenario sent, in order.
+    pub fn requests(&self) -> Vec<String> {
+        let log: serde_json::Value =
+            serde_json::from_str(&control("GET", "/_sagetune/requests", "")).unwrap();
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["key"] == self.name.as_str())
+            .map(|r| r["op"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Injects a control (`fail-job`, `rollback-update`, `fail-endpoint`) for this stack.
+    pub fn inject(&self, what: &str, reason: &str) {
+        control(
+            "POST",
+            &format!("/_sagetune/{what}"),
+            &format!(r#"{{"prefix": "{}-", "reason": "{reason}"}}"#, self.name),
+        );
+    }
+
+    /// Makes this stack's jobs and endpoints take `n` describes per step.
+    pub fn pace(&self, n: u32) {
+        control(
+            "POST",
+            "/_sagetune/pace",
+            &format!(
+                r#"{{"prefix": "{}-", "describes_per_step": {n}}}"#,
+                self.name
+            ),
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The scenarios of a user's life with sagetune, each on its own stack.
+
+use super::{manifest, World};
+
+fn count(ops: &[String], needle: &str) -> usize {
+    ops.iter().filter(|o| o.contains(needle)).count()
+}
+
+fn status(w: &World) -> serde_json::Value {
+    let run = w.expect(0, &["status", "--format", "json"]);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn quickstart_validate_plan_apply_plan_status() {
+    let w = World::new("e2e-quick");
+    // The real quickstart example, with this scenario's stack and bucket.
+    let example = crate::root().join("examples/quickstart");
+    let text = std::fs::read_to_string(example.join("sagetune.yaml"))
+        .unwrap()
+        .replace("stack: factbook-llm", "stack: e2e-quick")
+        .replace("s3://sagetune-quickstart/", "s3://e2e-quick/");
+    std::fs::write(w.path().join("sagetune.yaml"), text).unwrap();
+    for part in ["train", "validation"] {
+        let from = example.join("data").join(part);
+        let to = w.path().join("data").join(part);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    w.expect(0, &["validate"]);
+    assert!(w.requests().is_empty(), "validate makes no AWS call");
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout
+            .contains("Plan: 6 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let apply = w.expect(0, &["apply", "--auto-approve"]);
+    for step in [
+        "Starting",
+        "Downloading",
+        "Training",
+        "Uploading",
+        "Completed",
+    ] {
+        assert!(
+            apply.stderr.contains(step),
+            "no {step} in:\n{}",
+            apply.stderr
+        );
+    }
+    assert!(apply.stderr.contains("train_loss=1.25"), "{}", apply.stderr);
+    assert!(apply.stderr.contains("Apply complete."), "{}", apply.stderr);
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+    let s = status(&w);
+    assert_eq!(s["training_jobs"][0]["status"], "Completed");
+    assert_eq!(s["endpoints"][0]["status"], "InService");
+    assert_eq!(s["models"].as_array().unwrap().len(), 1);
+    let table = w.expect(0, &["status"]);
+    assert!(table.stdout.contains("InService"), "{}", table.stdout);
+}
+
+#[test]
+fn a_hyperparameter_change_retrains_updates_the_endpoint_and_rotates() {
+    let w = World::new("e2e-hyper");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let before = status(&w);
+    let old_config = before["endpoints"][0]["config_name"].clone();
+    let old_model = before["models"][0]["name"].clone();
+    w.edit("epoch: 1", "epoch: 2");
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout.contains("hyperparameter epoch: \"1\" → \"2\""),
+        "{}",
+        plan.stdout
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    let after = status(&w);
+    assert_eq!(
+        after["training_jobs"].as_array().unwrap().len(),
+        2,
+        "the old job is kept"
+    );
+    assert_ne!(after["endpoints"][0]["config_name"], old_config);
+    let configs = after["endpoint_configs"].as_array().unwrap();
+    assert_eq!(configs.len(), 1, "the old config is rotated out");
+    let models = after["models"].as_array().unwrap();
+    assert_eq!(models.len(), 1);
+    assert_ne!(models[0]["name"], old_model);
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
+
+#[test]
+fn a_dataset_edit_reuploads_only_that_file_and_retrains() {
+    let w = World::new("e2e-data");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let first = w.requests().len();
+    std::fs::write(w.path().join("data/validation.txt"), "Deposits rose.\n").unwrap();
+    w.expect(0, &["apply", "--auto-approve"]);
+    let ops: Vec<String> = w.requests().split_off(first);
+    let puts: Vec<&String> = ops
+        .iter()
+        .filter(|o| o.starts_with("S3 PUT /e2e-data/sagetune/datasets/"))
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(puts[0].contains("/datasets/notes/validation/"), "{puts:?}");
+    assert_eq!(count(&ops, "SageMaker.CreateTrainingJob"), 1);
+}
+
+#[test]
+fn an_endpoint_instance_change_only_makes_a_new_config() {
+    let w = World::new("e2e-instances");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let first = w.requests().len();
+    w.edit(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    let ops: Vec<String> = w.requests().split_off(first);
+    assert_eq!(count(&ops, "SageMaker.CreateTrainingJob"), 0, "{ops:?}");
+    assert_eq!(count(&ops, "SageMaker.CreateModel"), 0, "{ops:?}");
+    assert_eq!(count(&ops, "SageMaker.CreateEndpointConfig"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "SageMaker.UpdateEndpoint"), 1, "{ops:?}");
+    let s = status(&w);
+    assert_eq!(s["endpoint_configs"][0]["variants"][0]["instance_count"], 2);
+}
+
+#[test]
+fn a_failed_training_job_fails_apply_and_leaves_the_endpoint_untouched() {
+    let w = World::new("e2e-fail");
+    w.inject(
+        "fail-job",
+        "AlgorithmError: ExecuteUserScriptError: CUDA out of memory",
+    );
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(run.stderr.contains("CUDA out of memory"), "{}", run.stderr);
+    assert_eq!(count(&w.requests(), "SageMaker.CreateEndpoint"), 0);
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(plan.stdout.contains("starting run 2"), "{}", plan.stdout);
+    w.expect(0, &["apply", "--auto-approve"]);
+    assert_eq!(status(&w)["endpoints"][0]["status"], "InService");
+}
+
+#[test]
+fn an_endpoint_rollback_fails_apply_and_the_old_config_keeps_serving() {
+    let w = World::new("e2e-rollback");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let old_config = status(&w)["endpoints"][0]["config_name"].clone();
+    w.edit("epoch: 1", "epoch: 3");
+    w.inject(
+        "rollback-update",
+        "The primary container failed the ping health check",
+    );
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(run.stderr.contains("rolled back"), "{}", run.stderr);
+    assert!(run.stderr.contains("ping health check"), "{}", run.stderr);
+    let s = status(&w);
+    assert_eq!(s["endpoints"][0]["config_name"], old_config);
+    assert_eq!(s["endpoints"][0]["status"], "InService");
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout
+            .contains("endpoint.gptj will be updated in place"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn no_wait_then_plan_shows_wait_and_a_later_apply_finishes() {
+    let w = World::new("e2e-nowait");
+    w.pace(40);
+    let run = w.expect(0, &["apply", "--auto-approve", "--no-wait"]);
+    assert!(run.stderr.contains("--no-wait"), "{}", run.stderr);
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout.contains("fine_tune.gptj will be waited for"),
+        "{}",
+        plan.stdout
+    );
+    w.pace(1);
+    w.expect(0, &["apply", "--auto-approve"]);
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_stale_and_a_fresh_one_applies() {
+    let w = World::new("e2e-saved");
+    w.expect(0, &["apply", "--auto-approve"]);
+    w.edit("epoch: 1", "epoch: 2");
+    w.expect(0, &["plan", "--out", "plan.json"]);
+    // Out of band: someone removes the endpoint.
+    w.expect(0, &["destroy", "--auto-approve"]);
+    let run = w.expect(1, &["apply", "--auto-approve", "plan.json"]);
+    assert!(
+        run.stderr.contains("AWS changed since the plan was made"),
+        "{}",
+        run.stderr
+    );
+    w.expect(0, &["plan", "--out", "fresh.json"]);
+    w.expect(0, &["apply", "--auto-approve", "fresh.json"]);
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
+
+#[test]
+fn two_concurrent_applies_one_runs_the_other_names_the_holder() {
+    let w = World::new("e2e-lock");
+    w.pace(25);
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| w.run(&["apply", "--auto-approve"]));
+        let b = s.spawn(|| w.run(&["apply", "--auto-approve"]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let codes = [a.code, b.code];
+    assert!(
+        codes.contains(&0) && codes.contains(&1),
+        "{}\n{}",
+        a.snapshot(),
+        b.snapshot()
+    );
+    let loser = if a.code == 1 { &a } else { &b };
+    assert!(
+        loser.stderr.contains("stack is locked by"),
+        "{}",
+        loser.stderr
+    );
+    assert!(loser.stderr.contains("sagetune apply"), "{}", loser.stderr);
+    assert_eq!(count(&w.requests(), "SageMaker.CreateTrainingJob"), 1);
+}
+
+#[test]
+fn destroy_removes_serving_objects_keeps_jobs_and_honours_protect() {
+    let w = World::with_manifest(
+        "e2e-destroy",
+        &manifest("e2e-destroy").replace(
+            "    instance_type: ml.g5.2xlarge\n",
+            "    instance_type: ml.g5.2xlarge\n    protect: true\n",
+        ),
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    let run = w.expect(1, &["destroy", "--auto-approve"]);
+    assert!(run.stderr.contains("is protected"), "{}", run.stderr);
+    assert_eq!(status(&w)["endpoints"].as_array().unwrap().len(), 1);
+    w.expect(0, &["destroy", "--auto-approve", "--force"]);
+    let s = status(&w);
+    assert!(s["endpoints"].as_array().unwrap().is_empty());
+    assert!(s["endpoint_configs"].as_array().unwrap().is_empty());
+    assert!(s["models"].as_array().unwrap().is_empty());
+    assert_eq!(s["training_jobs"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_object_with_a_clashing_name_and_no_stack_tag_is_never_modified() {
+    // Stack `e2e-clash-x` endpoint `y` and stack `e2e-clash` endpoint `x-y` share the name
+    // `e2e-clash-x-y`.
+    let other = World::with_manifest(
+        "e2e-clash-x",
+        &manifest("e2e-clash-x").replace("endpoints:\n  gptj:", "endpoints:\n  y:"),
+    );
+    other.expect(0, &["apply", "--auto-approve"]);
+    let before = status(&other);
+    let w = World::with_manifest(
+        "e2e-clash",
+        &manifest("e2e-clash").replace("endpoints:\n  gptj:", "endpoints:\n  x-y:"),
+    );
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(
+        run.stderr
+            .contains("endpoint `e2e-clash-x-y` already exists"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("belongs to sagetune stack `e2e-clash-x`"),
+        "{}",
+        run.stderr
+    );
+    let writes: Vec<String> = w
+        .requests()
+        .into_iter()
+        .filter(|o| o.contains("Create") || o.contains("Update") || o.contains("Delete"))
+        .filter(|o| !o.contains(".sagetune/"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(status(&other)["endpoints"], before["endpoints"]);
+}
+
+#[test]
+fn a_managed_role_is_scoped_to_the_artifacts_prefix() {
+    let w = World::with_manifest(
+        "e2e-role",
+        &manifest("e2e-role").replace(
+            "  arn: arn:aws:iam::123456789012:role/SageMakerExecution\n",
+            "  create: true\n",
+        ),
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    let s = status(&w);
+    let role = &s["role"];
+    assert_eq!(role["name"], "e2e-role-sagemaker-execution");
+    let policy = role["inline_policies"]["sagetune-execution"]
+        .as_str()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(policy).unwrap();
+    let resources = doc["Statement"][0]["Resource"].to_string();
+    assert!(
+        resources.contains("arn:aws:s3:::e2e-role/sagetune/*"),
+        "{resources}"
+    );
+    assert!(!policy.contains("arn:aws:s3:::*"), "{policy}");
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
+
+#[test]
+fn bad_manifests_and_bad_data_fail_before_any_aws_request() {
+    let w = World::new("e2e-bad");
+    w.edit("max_runtime: 2h", "max_runtime: forever");
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(run.stderr.contains("sagetune.yaml:"), "{}", run.stderr);
+    w.edit("max_runtime: forever", "max_runtime: 2h");
+    std::fs::write(w.path().join("data/validation.txt"), "  \n").unwrap();
+    let run = w.expect(1, &["plan"]);
+    assert!(run.stderr.contains("validation.txt"), "{}", run.stderr);
+    assert!(w.requests().is_empty(), "{:?}", w.requests());
+}
