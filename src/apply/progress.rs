@@ -130,7 +130,8 @@ impl Progress for Lines {
             let due = last
                 .get(id)
                 .is_none_or(|t| now.duration_since(*t) >= Duration::from_secs(5));
-            if !due && sent < total {
+            // The last figure is said by the step's closing line.
+            if !due || sent >= total {
                 return;
             }
             last.insert(id.clone(), now);

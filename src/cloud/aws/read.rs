@@ -347,7 +347,11 @@ impl CloudRead for AwsCloud {
             final_metrics: j
                 .final_metric_data_list()
                 .iter()
-                .filter_map(|m| Some((m.metric_name()?.to_string(), f64::from(m.value()?))))
+                // SageMaker reports f32; keep its shortest decimal form (4.48, not 4.480000019…).
+                .filter_map(|m| {
+                    let value = m.value()?.to_string().parse().ok()?;
+                    Some((m.metric_name()?.to_string(), value))
+                })
                 .collect(),
             billable_seconds: j.billable_time_in_seconds().map(|s| s.max(0) as u64),
         }))

@@ -329,3 +329,34 @@ fn bad_manifests_and_bad_data_fail_before_any_aws_request() {
     assert!(run.stderr.contains("validation.txt"), "{}", run.stderr);
     assert!(w.requests().is_empty(), "{:?}", w.requests());
 }
+
+#[test]
+fn a_large_dataset_goes_up_in_checksummed_parts_once() {
+    let w = World::new("e2e-big");
+    // 70 MiB of text lines: above the 64 MiB multipart threshold, 9 parts of 8 MiB.
+    let line = "Net interest income rose on higher rates while deposits fell slightly.\n";
+    let big: String = line.repeat((70 << 20) / line.len() + 1);
+    std::fs::write(w.path().join("data/extra.txt"), &big).unwrap();
+    w.edit("    dataset: notes\n", "    dataset: extra\n");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let ops = w.requests();
+    let parts = ops
+        .iter()
+        .filter(|o| o.starts_with("S3 PUT /e2e-big/sagetune/datasets/extra/train/"))
+        .count();
+    assert_eq!(parts, 9, "{ops:?}");
+    assert_eq!(
+        ops.iter()
+            .filter(|o| o.starts_with("S3 POST /e2e-big/sagetune/datasets/extra/train/"))
+            .count(),
+        2,
+        "create and complete: {ops:?}"
+    );
+    let first = ops.len();
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+    let again: Vec<String> = w.requests().split_off(first);
+    assert!(
+        !again.iter().any(|o| o.starts_with("S3 PUT ")),
+        "nothing is uploaded twice: {again:?}"
+    );
+}
