@@ -118,3 +118,18 @@ fn unknown_command_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[test]
+fn apply_and_destroy_refuse_to_run_unapproved_without_a_terminal() {
+    for command in ["apply", "destroy"] {
+        let run = crate::sagetune(&[command, "-f", "examples/quickstart/sagetune.yaml"]);
+        assert_eq!(run.code, 1, "{}", run.snapshot());
+        assert!(
+            run.stderr
+                .contains("needs approval and stdin is not a terminal"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    }
+}
