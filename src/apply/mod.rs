@@ -5,6 +5,7 @@
 
 pub mod lock;
 pub mod progress;
+pub mod repack;
 mod steps;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -343,7 +343,7 @@ fn complete(
     objects.insert(
         (bucket.to_string(), key.to_string()),
         Object {
-            body: b"fake model".to_vec(),
+            body: crate::apply::repack::archive(&[("config.json", b"{\"model_type\": \"fake\"}")]),
             sha256: None,
             etag: format!("\"{etag}\""),
         },
@@ -642,6 +642,19 @@ impl Cloud for FakeCloud {
         let mut s = self.write(format!("DeleteObject s3://{bucket}/{key}"))?;
         s.objects.remove(&(bucket.to_string(), key.to_string()));
         Ok(())
+    }
+
+    fn download(&self, bucket: &str, key: &str, to: &std::path::Path) -> Result<u64, CloudError> {
+        let s = self.read(format!("GetObject s3://{bucket}/{key}"));
+        let o = s
+            .objects
+            .get(&(bucket.to_string(), key.to_string()))
+            .ok_or_else(|| missing("GetObject", &format!("s3://{bucket}/{key}")))?;
+        std::fs::write(to, &o.body).map_err(|e| CloudError::Transport {
+            operation: "GetObject".into(),
+            message: e.to_string(),
+        })?;
+        Ok(o.body.len() as u64)
     }
 
     fn create_role(&self, role: &RoleRequest) -> Result<String, CloudError> {

@@ -84,6 +84,8 @@ pub trait Cloud: CloudRead {
         if_match: Option<&str>,
     ) -> Result<String, CloudError>;
     fn delete_object(&self, bucket: &str, key: &str) -> Result<(), CloudError>;
+    /// Streams an object into a local file; returns its size.
+    fn download(&self, bucket: &str, key: &str, to: &std::path::Path) -> Result<u64, CloudError>;
     /// Creates the role with its inline policy; returns the role's ARN.
     fn create_role(&self, role: &RoleRequest) -> Result<String, CloudError>;
     /// Replaces the role's inline policy.

@@ -135,18 +135,24 @@ pub fn run_locked(
     Ok(applied)
 }
 
-/// Refuses, before anything runs, a plan with a step apply cannot carry out.
+/// Refuses, before anything runs, a plan with a step apply cannot carry out: repacking a
+/// model whose training output is uncompressed (a folder, not `model.tar.gz`).
 pub fn check_supported(plan: &Plan) -> Result<(), Diagnostic> {
-    match plan.changes.iter().find(|c| c.repack.is_some()) {
+    let unsupported = plan.changes.iter().find(|c| {
+        c.repack
+            .as_ref()
+            .is_some_and(|r| r.model_artifact.ends_with('/'))
+    });
+    match unsupported {
         None => Ok(()),
         Some(c) => Err(Diagnostic::new(
             "apply::unsupported",
             format!(
-                "{} uses script-mode hosting: its trained artifact must be repacked with the inference code, which apply cannot do yet",
+                "{} needs its uncompressed training output repacked with inference code, which apply cannot do",
                 c.id
             ),
         )
-        .help("serve this fine-tune with a model whose spec hosts without an inference script (see `sagetune models`), or drop its endpoint; nothing was changed")),
+        .help("nothing was changed; serve this fine-tune with a model whose spec hosts without an inference script, or drop its endpoint")),
     }
 }
 

@@ -91,6 +91,16 @@ def _model_tarball():
     return buf.getvalue()
 
 
+def _code_tarball():
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        body = b"def model_fn(model_dir):\n    return model_dir\n"
+        info = tarfile.TarInfo("inference.py")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    return buf.getvalue()
+
+
 def _write_s3(account_id, uri, body):
     from moto.s3.models import s3_backends
 
@@ -419,7 +429,12 @@ def seed_jumpstart(root, content_bucket, gated_bucket, account="123456789012"):
         for name in files:
             path = os.path.join(folder, name)
             with open(path, "rb") as f:
-                s3.put_object(content_bucket, os.path.relpath(path, specs), f.read())
+                body = f.read()
+            s3.put_object(content_bucket, os.path.relpath(path, specs), body)
+            # Script-mode hosting reads an inference code tarball from the content bucket.
+            script = json.loads(body).get("hosting_script_key")
+            if script:
+                s3.put_object(content_bucket, script, _code_tarball())
 
 
 def _watch_parent(pid):

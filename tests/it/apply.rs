@@ -9,7 +9,7 @@ use sagetune::apply::lock;
 use sagetune::apply::progress::Recorder;
 use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
 use sagetune::cli::ManifestArgs;
-use sagetune::cloud::{AwsOptions, CloudRead, Kind, TrainingStatus};
+use sagetune::cloud::{AwsOptions, Cloud, CloudRead, Kind, TrainingStatus};
 use sagetune::commands::apply::{apply_prepared, Applied, Approval, Session};
 use sagetune::commands::stack::prepare;
 use sagetune::plan::{Options, Plan};
@@ -290,7 +290,6 @@ fn a_saved_plan_is_refused_once_aws_or_the_data_changed() {
             _ => None,
         })
         .unwrap();
-    use sagetune::cloud::Cloud;
     s.cloud.create_endpoint_config(&cfg).unwrap();
     let err = apply_with(
         &s,
@@ -534,7 +533,7 @@ fn status_lists_the_stack_with_metrics_and_failures() {
 }
 
 #[test]
-fn a_plan_with_script_mode_hosting_is_refused_before_anything_runs() {
+fn script_mode_hosting_repacks_the_trained_model_with_its_inference_code() {
     let s = Stack::new(
         r#"stack: fx
 region: us-west-2
@@ -554,13 +553,33 @@ endpoints:
     instance_type: ml.g5.2xlarge
 "#,
     );
-    let err = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()).unwrap_err();
-    assert!(err.contains("script-mode hosting"), "{err}");
-    let writes: Vec<String> = s
+    let code = sagetune::apply::repack::archive(&[("inference.py", b"def model_fn(d): pass\n")]);
+    s.cloud.seed_object(
+        "jumpstart-cache-prod-us-west-2",
+        "source-directory-tarballs/huggingface/inference/textgeneration/v1.1.0/sourcedir.tar.gz",
+        &code,
+        None,
+    );
+    let report = apply(&s);
+    assert!(report.complete(), "{}", report.render());
+    let repacked: Vec<String> = s
         .cloud
-        .writes()
+        .object_keys("fx-bucket")
         .into_iter()
-        .filter(|w| !w.contains(".lock"))
+        .filter(|k| k.ends_with("/repacked/model.tar.gz"))
         .collect();
-    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(repacked.len(), 1);
+    let local = s.dir.path().join("repacked.tar.gz");
+    s.cloud.download("fx-bucket", &repacked[0], &local).unwrap();
+    assert_eq!(
+        sagetune::apply::repack::names(&local).unwrap(),
+        ["config.json", "code/inference.py"]
+    );
+    let model = &s.cloud.names(Kind::Model)[0];
+    let described = s.cloud.describe_model(model).unwrap().unwrap();
+    assert!(described
+        .model_data
+        .unwrap()
+        .ends_with("/repacked/model.tar.gz"));
+    assert!(!s.plan().has_changes());
 }

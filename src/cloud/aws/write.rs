@@ -254,6 +254,36 @@ impl Cloud for AwsCloud {
             .map_err(|e| cloud_error("DeleteObject", key, &e))
     }
 
+    fn download(&self, bucket: &str, key: &str, to: &std::path::Path) -> Result<u64, CloudError> {
+        use std::io::Write;
+        let (s3, _, _) = self.clients()?;
+        self.block_on(async {
+            let mut out = s3
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(|e| cloud_error("GetObject", key, &e))?;
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(to).map_err(|e| io_error("GetObject", e))?,
+            );
+            let mut size = 0u64;
+            while let Some(chunk) = out
+                .body
+                .try_next()
+                .await
+                .map_err(|e| io_error("GetObject", e))?
+            {
+                file.write_all(&chunk)
+                    .map_err(|e| io_error("GetObject", e))?;
+                size += chunk.len() as u64;
+            }
+            file.flush().map_err(|e| io_error("GetObject", e))?;
+            Ok(size)
+        })
+    }
+
     fn create_role(&self, role: &RoleRequest) -> Result<String, CloudError> {
         let (_, _, iam) = self.clients()?;
         let tags = role

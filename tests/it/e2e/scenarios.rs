@@ -360,3 +360,23 @@ fn a_large_dataset_goes_up_in_checksummed_parts_once() {
         "nothing is uploaded twice: {again:?}"
     );
 }
+
+#[test]
+fn script_mode_hosting_is_repacked_and_served() {
+    let w = World::with_manifest(
+        "e2e-bloom",
+        &manifest("e2e-bloom")
+            .replace(
+                "huggingface-textgeneration1-gpt-j-6b",
+                "huggingface-textgeneration1-bloom-3b",
+            )
+            .replace("    model_version: \"3.*\"\n", "")
+            .replace("    instance_type: ml.g5.12xlarge\n", ""),
+    );
+    let run = w.expect(0, &["apply", "--auto-approve"]);
+    assert!(run.stderr.contains("repacking"), "{}", run.stderr);
+    let s = status(&w);
+    let data = s["models"][0]["model_data"].as_str().unwrap();
+    assert!(data.ends_with("/repacked/model.tar.gz"), "{data}");
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
