@@ -67,6 +67,8 @@ struct State {
     endpoint_failures: VecDeque<String>,
     /// Reasons for the next endpoint updates to roll back.
     rollbacks: VecDeque<String>,
+    /// CreateTrainingJob calls still to refuse as IAM does before a new role propagates.
+    unassumable_role: usize,
     /// Writes allowed before every further write fails (a crash).
     writes_left: Option<usize>,
     pace: u32,
@@ -123,6 +125,12 @@ impl FakeCloud {
     /// `reason` as the failure reason.
     pub fn roll_back_next_update(&self, reason: &str) {
         self.lock().rollbacks.push_back(reason.to_string());
+    }
+
+    /// The next `n` CreateTrainingJob calls fail as they do while IAM has not yet propagated a
+    /// new role ("could not assume role").
+    pub fn refuse_role_for(&self, n: usize) {
+        self.lock().unassumable_role = n;
     }
 
     /// After `n` more successful writes, every write fails as if the network were gone.
@@ -702,6 +710,14 @@ impl Cloud for FakeCloud {
         let mut s = self.write(format!("CreateTrainingJob {name}"))?;
         if s.jobs.contains_key(name) {
             return Err(exists("CreateTrainingJob", name));
+        }
+        if s.unassumable_role > 0 {
+            s.unassumable_role -= 1;
+            return Err(CloudError::Service {
+                operation: "CreateTrainingJob".into(),
+                code: "ValidationException".into(),
+                message: format!("Could not assume role {}. Please ensure that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role.", request.role_arn),
+            });
         }
         let fails = s.job_failures.pop_front();
         s.jobs.insert(

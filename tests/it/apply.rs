@@ -583,3 +583,34 @@ endpoints:
         .ends_with("/repacked/model.tar.gz"));
     assert!(!s.plan().has_changes());
 }
+
+#[test]
+fn a_role_iam_has_not_propagated_yet_is_waited_for() {
+    let s = Stack::new(&BASE.replace(
+        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
+        "  create: true\n",
+    ));
+    s.cloud.refuse_role_for(1);
+    let exec = ExecOptions {
+        role_propagation: Duration::from_millis(300),
+        ..fast()
+    };
+    let recorder = Recorder::default();
+    let report = match apply_with(&s, None, exec, &recorder, &Cancel::default()).unwrap() {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert!(report.complete(), "{}", report.render());
+    let events = recorder.events.lock().unwrap().clone();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Note(n) if n.contains("assume the new role"))));
+    // Without time to propagate, the error is reported as it is.
+    let s = Stack::new(&BASE.replace(
+        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
+        "  create: true\n",
+    ));
+    s.cloud.refuse_role_for(5);
+    let report = apply(&s);
+    assert!(report.failed.unwrap().1.contains("Could not assume role"));
+}
