@@ -4,11 +4,13 @@
 
 pub mod cost;
 mod diff;
+mod orphans;
 mod planner;
 
 use serde::{Deserialize, Serialize};
 
-pub use planner::{plan, purge_datasets, runs, Options, Planned, Problem};
+pub use orphans::purge_datasets;
+pub use planner::{plan, runs, Options, Planned, Problem};
 
 use crate::cloud::{RoleRequest, Upload};
 use crate::jumpstart::requests::{

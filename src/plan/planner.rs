@@ -3,12 +3,12 @@
 //! (with problems, not changes) what must never happen: touching objects sagetune does not
 //! own, deleting protected endpoints, planning without the artifacts bucket.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::{diff, Action, Change, FieldDiff, Request, ResourceKind};
 use crate::cloud::{Tags, TrainingJob, TrainingStatus};
 use crate::desired::{managed_role_arn, Desired, FineTuneResources};
-use crate::jumpstart::requests::{TAG_ADDRESS, TAG_PROTECT, TAG_STACK};
+use crate::jumpstart::requests::TAG_STACK;
 use crate::observe::{job_of_artifact, run_number, Observed};
 
 /// Choices the user makes on the command line.
@@ -96,29 +96,6 @@ pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Pr
     })
 }
 
-/// Deletions of every dataset object under the stack's `datasets/` prefix (`destroy
-/// --purge-data`).
-pub fn purge_datasets(objects: &[crate::cloud::StoredObject]) -> Vec<Change> {
-    objects
-        .iter()
-        .map(|o| {
-            let uri = format!("s3://{}/{}", o.bucket, o.key);
-            let mut c = change(
-                &format!("dataset[{}]", o.key),
-                ResourceKind::Dataset,
-                &uri,
-                Action::Delete,
-                "--purge-data".into(),
-            );
-            c.request = Some(Request::DeleteObject {
-                bucket: o.bucket.clone(),
-                key: o.key.clone(),
-            });
-            c
-        })
-        .collect()
-}
-
 /// Dependency phases: uploads → role → training → model → config → endpoint → rotation.
 fn rank(c: &Change) -> u8 {
     let deleting = matches!(c.action, Action::Delete | Action::Stop);
@@ -138,17 +115,23 @@ fn rank(c: &Change) -> u8 {
     }
 }
 
-struct Planner<'a> {
-    d: &'a Desired,
-    o: &'a Observed,
-    changes: Vec<Change>,
-    problems: Vec<Problem>,
-    warnings: Vec<String>,
+pub(super) struct Planner<'a> {
+    pub(super) d: &'a Desired,
+    pub(super) o: &'a Observed,
+    pub(super) changes: Vec<Change>,
+    pub(super) problems: Vec<Problem>,
+    pub(super) warnings: Vec<String>,
     /// Old config or model name → ids of the changes after which nothing serves it.
-    freed: BTreeMap<String, Vec<String>>,
+    pub(super) freed: BTreeMap<String, Vec<String>>,
 }
 
-fn change(id: &str, kind: ResourceKind, name: &str, action: Action, reason: String) -> Change {
+pub(super) fn change(
+    id: &str,
+    kind: ResourceKind,
+    name: &str,
+    action: Action,
+    reason: String,
+) -> Change {
     let address = id.split('[').next().unwrap_or(id).to_string();
     Change {
         id: id.to_string(),
@@ -166,7 +149,7 @@ fn change(id: &str, kind: ResourceKind, name: &str, action: Action, reason: Stri
 }
 
 impl Planner<'_> {
-    fn owned(&self, tags: &Tags) -> bool {
+    pub(super) fn owned(&self, tags: &Tags) -> bool {
         tags.get(TAG_STACK) == Some(&self.d.stack)
     }
 
@@ -632,227 +615,6 @@ impl Planner<'_> {
                     .push(ep_id.clone());
             }
         }
-    }
-
-    /// Stack objects nothing in the manifest wants: deleted after whatever used them, except
-    /// protected endpoints (a problem) and training jobs (history; running ones stopped only
-    /// on request).
-    fn orphans(&mut self, opts: &Options) {
-        let d = self.d;
-        let o = self.o;
-        let wanted_endpoints: BTreeSet<&str> = d
-            .endpoints
-            .iter()
-            .map(|e| e.endpoint.endpoint_name.as_str())
-            .collect();
-        let wanted_configs: BTreeSet<&str> = d
-            .endpoints
-            .iter()
-            .map(|e| e.endpoint_config.endpoint_config_name.as_str())
-            .collect();
-        let wanted_models: BTreeSet<&str> = d
-            .fine_tunes
-            .iter()
-            .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
-            .collect();
-
-        // Endpoints.
-        let mut deleted_endpoints: BTreeMap<&str, String> = BTreeMap::new();
-        for ep in o.endpoints.values() {
-            if wanted_endpoints.contains(ep.name.as_str()) || !self.owned(&ep.tags) {
-                continue;
-            }
-            let id = self.orphan_id(&ep.tags, &ep.name, "endpoint");
-            let protected = ep.tags.get(TAG_PROTECT).map(String::as_str) == Some("true");
-            if protected && !opts.delete_protected {
-                self.problems.push(Problem {
-                    code: "plan::protected",
-                    message: format!("endpoint `{}` ({}) is protected and the manifest no longer has it", ep.name, id),
-                    help: "put the endpoint back in the manifest, or set `protect: false` on it and apply before removing it".into(),
-                });
-                continue;
-            }
-            let reason = if protected {
-                "no longer in the manifest; protected, deleted because of --force"
-            } else {
-                "no longer in the manifest"
-            };
-            let mut c = change(
-                &id,
-                ResourceKind::Endpoint,
-                &ep.name,
-                Action::Delete,
-                reason.into(),
-            );
-            c.request = Some(Request::DeleteEndpoint {
-                endpoint_name: ep.name.clone(),
-            });
-            self.changes.push(c);
-            deleted_endpoints.insert(&ep.name, id.clone());
-            self.freed
-                .entry(ep.config_name.clone())
-                .or_default()
-                .push(id.clone());
-            if let Some(cfg) = o.endpoint_configs.get(&ep.config_name) {
-                for v in &cfg.variants {
-                    self.freed
-                        .entry(v.model_name.clone())
-                        .or_default()
-                        .push(id.clone());
-                }
-            }
-        }
-
-        // Configs still served by an endpoint that stays on them.
-        let updated: BTreeSet<&str> = self
-            .changes
-            .iter()
-            .filter(|c| c.kind == ResourceKind::Endpoint && c.action == Action::Update)
-            .map(|c| c.name.as_str())
-            .collect();
-        let served: BTreeSet<&str> = o
-            .endpoints
-            .values()
-            .filter(|ep| {
-                !deleted_endpoints.contains_key(ep.name.as_str())
-                    && !updated.contains(ep.name.as_str())
-            })
-            .map(|ep| ep.config_name.as_str())
-            .collect();
-        // Nothing is deleted while an endpoint is still changing: a rollback may need it.
-        let in_flight: Vec<String> = self
-            .changes
-            .iter()
-            .filter(|c| {
-                c.kind == ResourceKind::Endpoint
-                    && matches!(c.action, Action::Update | Action::Wait)
-            })
-            .map(|c| c.id.clone())
-            .collect();
-        let after = |freed: Option<&Vec<String>>| {
-            let mut deps: Vec<String> = freed.cloned().unwrap_or_default();
-            deps.extend(in_flight.iter().cloned());
-            deps.sort();
-            deps.dedup();
-            deps
-        };
-        let mut kept_configs: Vec<&str> = Vec::new();
-        for cfg in o.endpoint_configs.values() {
-            let name = cfg.name.as_str();
-            if wanted_configs.contains(name) || served.contains(name) || !self.owned(&cfg.tags) {
-                kept_configs.push(name);
-                continue;
-            }
-            let (id, reason) = self.rotation_id(&cfg.tags, name, "endpoint_config");
-            let mut c = change(
-                &id,
-                ResourceKind::EndpointConfig,
-                name,
-                Action::Delete,
-                reason,
-            );
-            c.depends_on = self.freed.get(name).cloned().unwrap_or_default();
-            c.request = Some(Request::DeleteEndpointConfig {
-                endpoint_config_name: name.to_string(),
-            });
-            self.changes.push(c);
-        }
-
-        // Models no kept config uses.
-        let used: BTreeSet<&str> = kept_configs
-            .iter()
-            .filter_map(|n| o.endpoint_configs.get(*n))
-            .flat_map(|c| c.variants.iter().map(|v| v.model_name.as_str()))
-            .collect();
-        for m in o.models.values() {
-            let name = m.name.as_str();
-            if wanted_models.contains(name) || used.contains(name) || !self.owned(&m.tags) {
-                continue;
-            }
-            let (id, reason) = self.rotation_id(&m.tags, name, "model");
-            let mut c = change(&id, ResourceKind::Model, name, Action::Delete, reason);
-            c.depends_on = after(self.freed.get(name));
-            c.request = Some(Request::DeleteModel {
-                model_name: name.to_string(),
-            });
-            self.changes.push(c);
-        }
-
-        // Running jobs nothing wants.
-        let wanted_jobs: BTreeSet<&str> = d
-            .fine_tunes
-            .iter()
-            .map(|f| f.training_job.training_job_name.as_str())
-            .collect();
-        for (name, status) in &o.job_list {
-            if !status.is_running() || wanted_jobs.contains(name.as_str()) {
-                continue;
-            }
-            let Some(job) = o.jobs.get(name) else {
-                continue;
-            };
-            if !self.owned(&job.tags) || job.status != TrainingStatus::InProgress {
-                continue;
-            }
-            let address = job
-                .tags
-                .get(TAG_ADDRESS)
-                .cloned()
-                .unwrap_or_else(|| "fine_tune".into());
-            if opts.stop_orphaned_jobs {
-                let mut c = change(
-                    &format!("{address}[{name}]"),
-                    ResourceKind::TrainingJob,
-                    name,
-                    Action::Stop,
-                    "still running, and no fine-tune in the manifest wants its result".into(),
-                );
-                c.request = Some(Request::StopTrainingJob {
-                    training_job_name: name.clone(),
-                });
-                self.changes.push(c);
-            } else {
-                self.warnings.push(format!(
-                    "training job {name} ({address}) is still running but no fine-tune wants its result; it keeps running (and billing) unless you pass --stop-orphaned-jobs"
-                ));
-            }
-        }
-    }
-
-    /// The id of an orphan: its address from the tag, with `[name]` when the address is
-    /// one the manifest still uses.
-    fn orphan_id(&self, tags: &Tags, name: &str, kind: &str) -> String {
-        let address = tags
-            .get(TAG_ADDRESS)
-            .cloned()
-            .unwrap_or_else(|| format!("{kind}.{name}"));
-        if self.changes.iter().any(|c| c.id == address) {
-            format!("{address}[{name}]")
-        } else {
-            address
-        }
-    }
-
-    /// Id and reason for deleting a superseded or orphaned config or model.
-    fn rotation_id(&self, tags: &Tags, name: &str, kind: &str) -> (String, String) {
-        let address = tags
-            .get(TAG_ADDRESS)
-            .cloned()
-            .unwrap_or_else(|| format!("{kind}.{name}"));
-        let still_used = self.changes.iter().any(|c| c.address == address);
-        let reason = match self.freed.get(name) {
-            Some(after) if still_used => format!(
-                "superseded; removed after {} no longer uses it",
-                after.join(", ")
-            ),
-            Some(after) => format!(
-                "no longer in the manifest; removed after {}",
-                after.join(", ")
-            ),
-            None if still_used => "superseded and unused".into(),
-            None => "no longer in the manifest".into(),
-        };
-        (format!("{address}[{name}]"), reason)
     }
 }
 
