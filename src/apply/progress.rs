@@ -179,7 +179,10 @@ impl Progress for Bars {
                     bar.finish();
                 }
             }
-            Event::Training { job, .. } | Event::Endpoint { name: job, .. } => {
+            Event::Training { job, status, .. }
+            | Event::Endpoint {
+                name: job, status, ..
+            } => {
                 let bar = bars.entry(job.clone()).or_insert_with(|| {
                     let b = self.multi.add(ProgressBar::new_spinner());
                     b.enable_steady_tick(Duration::from_millis(200));
@@ -188,27 +191,73 @@ impl Progress for Bars {
                 if let Some(l) = line(&e) {
                     bar.set_message(l);
                 }
+                // A final status ends the spinner and leaves its last line on screen.
+                let settled = !matches!(
+                    status.as_str(),
+                    "InProgress"
+                        | "Stopping"
+                        | "Creating"
+                        | "Updating"
+                        | "SystemUpdating"
+                        | "RollingBack"
+                );
+                if settled {
+                    if let Some(b) = bars.remove(job) {
+                        b.finish();
+                    }
+                }
             }
             other => {
                 if let Some(l) = line(other) {
                     let _ = self.multi.println(l);
                 }
-                if let Event::Trained { job, .. } = other {
-                    if let Some(b) = bars.remove(job) {
-                        b.finish_and_clear();
-                    }
-                }
-                if let Event::Finished { id, .. } = other {
-                    let name = id.clone();
-                    bars.retain(|k, b| {
-                        let keep = !name.ends_with(k.as_str());
-                        if !keep {
-                            b.finish_and_clear();
-                        }
-                        keep
-                    });
-                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spinners_end_with_a_final_status_and_lines_read_well() {
+        let bars = Bars {
+            multi: MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden()),
+            bars: Mutex::new(BTreeMap::new()),
+        };
+        let training = |status: &str| Event::Training {
+            job: "j".into(),
+            status: status.into(),
+            secondary: Some("Training".into()),
+            elapsed: Duration::from_secs(125),
+        };
+        bars.event(training("InProgress"));
+        assert_eq!(bars.bars.lock().unwrap().len(), 1);
+        bars.event(training("Completed"));
+        assert!(bars.bars.lock().unwrap().is_empty());
+        bars.event(Event::Endpoint {
+            name: "e".into(),
+            status: "Updating".into(),
+            elapsed: Duration::ZERO,
+        });
+        bars.event(Event::Endpoint {
+            name: "e".into(),
+            status: "InService".into(),
+            elapsed: Duration::ZERO,
+        });
+        assert!(bars.bars.lock().unwrap().is_empty());
+        assert_eq!(
+            line(&training("InProgress")).unwrap(),
+            "training job j: InProgress / Training (2m05s)"
+        );
+        let done = Event::Trained {
+            job: "j".into(),
+            metrics: BTreeMap::from([("train_loss".to_string(), 1.25)]),
+        };
+        assert_eq!(
+            line(&done).unwrap(),
+            "training job j completed: train_loss=1.25"
+        );
     }
 }
