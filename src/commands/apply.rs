@@ -278,6 +278,7 @@ pub fn drive(
         Box::new(Lines::default())
     };
     let auto = flags.auto_approve;
+    let destroying = flags.command == "sagetune destroy";
     let mut approve = |plan: &Plan| {
         if auto {
             let _ = std::io::stdout().write_all(render::human(plan).as_bytes());
@@ -302,7 +303,14 @@ pub fn drive(
     match work(session) {
         Err(d) => Outcome::failed(&d, "nothing was changed"),
         Ok(Applied::NoChanges(plan)) => Outcome {
-            stdout: render::human(&plan),
+            stdout: if destroying {
+                format!(
+                    "Nothing to destroy: stack {} has no endpoint, endpoint config, model or managed role left (training jobs are kept as history).\n",
+                    plan.stack
+                )
+            } else {
+                render::human(&plan)
+            },
             success: true,
             ..Outcome::default()
         },

@@ -252,6 +252,12 @@ fn destroy_removes_serving_objects_keeps_jobs_and_honours_protect() {
     assert!(s["endpoint_configs"].as_array().unwrap().is_empty());
     assert!(s["models"].as_array().unwrap().is_empty());
     assert_eq!(s["training_jobs"].as_array().unwrap().len(), 1);
+    let again = w.expect(0, &["destroy", "--auto-approve"]);
+    assert!(
+        again.stdout.starts_with("Nothing to destroy"),
+        "{}",
+        again.stdout
+    );
 }
 
 #[test]
