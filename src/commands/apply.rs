@@ -1,5 +1,6 @@
 //! `sagetune apply [PLANFILE]` and `sagetune unlock LOCK_ID`: take the stack's lock, plan (or
-//! check that a saved plan is still current), ask for approval, execute, release.
+//! check that a saved plan is still current), ask for approval, execute, release. The locked
+//! ask-and-execute driving (`run_locked`, `drive`) is shared with `destroy`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
