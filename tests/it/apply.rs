@@ -375,10 +375,7 @@ fn a_second_apply_fails_at_once_naming_the_holder() {
 
 #[test]
 fn a_managed_role_is_created_and_its_arn_used_by_the_job() {
-    let s = Stack::new(&BASE.replace(
-        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
-        "  create: true\n",
-    ));
+    let s = Stack::new(&crate::plan::managed());
     assert!(apply(&s).complete());
     let role = s.cloud.get_role("fx-sagemaker-execution").unwrap().unwrap();
     let policy = &role.inline_policies["sagetune-execution"];
@@ -469,13 +466,9 @@ fn destroy(s: &Stack, options: Options, purge: bool) -> Result<Applied, String> 
 
 #[test]
 fn destroy_removes_serving_objects_keeps_jobs_and_data_and_honours_protect() {
-    let protected = BASE.replace(
+    let s = Stack::new(&crate::plan::managed().replace(
         "    instance_type: ml.g5.2xlarge\n",
         "    instance_type: ml.g5.2xlarge\n    protect: true\n",
-    );
-    let s = Stack::new(&protected.replace(
-        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
-        "  create: true\n",
     ));
     assert!(apply(&s).complete());
     let err = destroy(&s, Options::default(), false).unwrap_err();
@@ -586,10 +579,7 @@ endpoints:
 
 #[test]
 fn a_role_iam_has_not_propagated_yet_is_waited_for() {
-    let s = Stack::new(&BASE.replace(
-        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
-        "  create: true\n",
-    ));
+    let s = Stack::new(&crate::plan::managed());
     s.cloud.refuse_role_for(1);
     let exec = ExecOptions {
         role_propagation: Duration::from_millis(300),
@@ -606,10 +596,7 @@ fn a_role_iam_has_not_propagated_yet_is_waited_for() {
         .iter()
         .any(|e| matches!(e, Event::Note(n) if n.contains("assume the new role"))));
     // Without time to propagate, the error is reported as it is.
-    let s = Stack::new(&BASE.replace(
-        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
-        "  create: true\n",
-    ));
+    let s = Stack::new(&crate::plan::managed());
     s.cloud.refuse_role_for(5);
     let report = apply(&s);
     assert!(report.failed.unwrap().1.contains("Could not assume role"));

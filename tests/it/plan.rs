@@ -55,6 +55,14 @@ endpoints:
     instance_type: ml.g5.2xlarge
 "#;
 
+/// [`BASE`] with a role sagetune manages (`role: {create: true}`).
+pub fn managed() -> String {
+    BASE.replace(
+        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
+        "  create: true\n",
+    )
+}
+
 /// A manifest folder and the fake account it plans against.
 pub struct Stack {
     pub dir: tempfile::TempDir,
@@ -563,10 +571,7 @@ fn the_same_inputs_give_the_same_plan_byte_for_byte() {
 
 #[test]
 fn a_managed_role_is_created_first_and_its_arn_is_used_once_it_exists() {
-    let managed = BASE.replace(
-        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
-        "  create: true\n",
-    );
+    let managed = managed();
     let s = Stack::new(&managed);
     let plan = s.plan();
     assert_eq!(actions(&plan)[1], "Create role");
@@ -643,10 +648,7 @@ fn plan_with_aws_unreachable_fails_cleanly_after_checking_everything_offline() {
 
 #[test]
 fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
-    let managed = BASE.replace(
-        "  arn: arn:aws:iam::111122223333:role/SageMakerRole\n",
-        "  create: true\n",
-    );
+    let managed = managed();
     let s = applied(&managed);
     let role = s.cloud.get_role("fx-sagemaker-execution").unwrap().unwrap();
     let wider = role.inline_policies["sagetune-execution"].replace(
