@@ -64,7 +64,8 @@ fn elapsed(d: Duration) -> String {
     format!("{}m{:02}s", s / 60, s % 60)
 }
 
-fn metrics(m: &BTreeMap<String, f64>) -> String {
+/// Final metrics as `name=value, …` (or a note that there are none).
+pub fn metrics(m: &BTreeMap<String, f64>) -> String {
     if m.is_empty() {
         return "no final metrics reported".into();
     }

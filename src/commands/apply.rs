@@ -367,15 +367,10 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
 }
 
 pub fn unlock(args: &ManifestArgs, id: &str, aws: &AwsOptions) -> Outcome {
-    let loaded = match crate::manifest::load(&args.file) {
+    let (loaded, _, cloud) = match super::stack::load_stack(args, aws) {
         Ok(l) => l,
         Err(d) => return Outcome::failed(&d, "no lock was removed"),
     };
-    let ctx = match super::context::require_region(&loaded, aws) {
-        Ok(c) => c,
-        Err(d) => return Outcome::failed(&[d], "no lock was removed"),
-    };
-    let cloud = AwsCloud::new(aws.clone(), &ctx.region);
     let m = &loaded.manifest;
     match lock::unlock(&cloud, m.artifacts.get(), m.stack.get(), id) {
         Ok(info) => Outcome {

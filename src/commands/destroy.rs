@@ -3,7 +3,7 @@
 //! Needs only the manifest's stack, region and artifacts, not its data files.
 
 use crate::cli::DestroyArgs;
-use crate::cloud::{AwsCloud, AwsOptions, CloudRead};
+use crate::cloud::{AwsOptions, CloudRead};
 use crate::desired::{split_s3, Desired};
 use crate::diagnostics::Diagnostic;
 use crate::manifest::LoadedManifest;
@@ -11,8 +11,7 @@ use crate::observe::observe;
 use crate::plan::{self, Options, Plan};
 
 use super::apply::{approval_possible, drive, run_locked, Applied, Flags, Session};
-use super::context::require_region;
-use super::stack::{assemble, cloud_diagnostic, manifest_digest, now};
+use super::stack::{assemble, cloud_diagnostic, load_stack, manifest_digest, now};
 use super::Outcome;
 
 /// The plan that empties the stack.
@@ -75,15 +74,10 @@ pub fn run(args: &DestroyArgs, aws: &AwsOptions) -> Outcome {
     if let Err(d) = approval_possible(args.auto_approve, "sagetune destroy") {
         return Outcome::failed(&[d], "nothing was destroyed");
     }
-    let loaded = match crate::manifest::load(&args.manifest.file) {
+    let (loaded, ctx, cloud) = match load_stack(&args.manifest, aws) {
         Ok(l) => l,
         Err(d) => return Outcome::failed(&d, "nothing was destroyed"),
     };
-    let ctx = match require_region(&loaded, aws) {
-        Ok(c) => c,
-        Err(d) => return Outcome::failed(&[d], "nothing was destroyed"),
-    };
-    let cloud = AwsCloud::new(aws.clone(), &ctx.region);
     let flags = Flags {
         auto_approve: args.auto_approve,
         no_wait: false,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 
 use crate::cli::ManifestArgs;
-use crate::cloud::{AwsOptions, CloudError, CloudRead, S3ContentStore};
+use crate::cloud::{AwsCloud, AwsOptions, CloudError, CloudRead, S3ContentStore};
 use crate::desired::{self, Desired};
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::lock::LOCK_FILE;
@@ -101,6 +101,18 @@ impl Prepared {
             sha256: crate::files::sha256_hex(&bytes),
         })
     }
+}
+
+/// The manifest alone (no data files, no model specs) with its region and an AWS cloud for
+/// it: what `destroy`, `status` and `unlock` need.
+pub fn load_stack(
+    args: &ManifestArgs,
+    aws: &AwsOptions,
+) -> Result<(crate::manifest::LoadedManifest, Context, AwsCloud), Vec<Diagnostic>> {
+    let loaded = crate::manifest::load(&args.file)?;
+    let ctx = require_region(&loaded, aws).map_err(|d| vec![d])?;
+    let cloud = AwsCloud::new(aws.clone(), &ctx.region);
+    Ok((loaded, ctx, cloud))
 }
 
 /// A loaded manifest's path and digest.

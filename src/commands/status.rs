@@ -6,17 +6,17 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::apply::progress::metrics;
 use crate::cli::{ListFormat, ManifestArgs};
 use crate::cloud::{
-    AwsCloud, AwsOptions, CloudRead, Endpoint, EndpointConfig, Model, Role, Tags, TrainingJob,
+    AwsOptions, CloudRead, Endpoint, EndpointConfig, Model, Role, Tags, TrainingJob,
 };
 use crate::desired::Desired;
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::requests::{TAG_ADDRESS, TAG_STACK};
 use crate::observe::{describe_jobs, job_of_artifact, observe};
 
-use super::context::require_region;
-use super::stack::cloud_diagnostic;
+use super::stack::{cloud_diagnostic, load_stack};
 use super::Outcome;
 
 /// The stack's objects (only those carrying its stack tag); jobs by name, later runs first.
@@ -104,12 +104,7 @@ pub fn table(s: &Status) -> String {
             .map(|j| {
                 let detail = match (&j.failure_reason, j.final_metrics.is_empty()) {
                     (Some(r), _) => r.clone(),
-                    (None, false) => j
-                        .final_metrics
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    (None, false) => metrics(&j.final_metrics),
                     (None, true) => j.secondary_status.clone().unwrap_or_default(),
                 };
                 [
@@ -190,15 +185,10 @@ pub fn table(s: &Status) -> String {
 }
 
 pub fn run(args: &ManifestArgs, format: ListFormat, aws: &AwsOptions) -> Outcome {
-    let loaded = match crate::manifest::load(&args.file) {
+    let (loaded, ctx, cloud) = match load_stack(args, aws) {
         Ok(l) => l,
         Err(d) => return Outcome::failed(&d, "no status was read"),
     };
-    let ctx = match require_region(&loaded, aws) {
-        Ok(c) => c,
-        Err(d) => return Outcome::failed(&[d], "no status was read"),
-    };
-    let cloud = AwsCloud::new(aws.clone(), &ctx.region);
     let m = &loaded.manifest;
     let desired = Desired::empty(m.stack.get(), &ctx.region, m.artifacts.get());
     match status(&cloud, &desired) {

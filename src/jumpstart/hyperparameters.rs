@@ -250,6 +250,12 @@ pub fn quote(value: &str) -> String {
     serde_json::to_string(value).expect("strings serialize")
 }
 
+/// The inverse of [`quote`] for display: `"\"3\""` → `3`; a value that is not a JSON string
+/// is returned as it is.
+pub fn unquote(value: &str) -> String {
+    serde_json::from_str::<String>(value).unwrap_or_else(|_| value.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::FieldDiff;
 use crate::cloud::{EndpointConfig, TrainingJob};
+use crate::jumpstart::hyperparameters::unquote;
 use crate::jumpstart::requests::{
     CreateEndpointConfig, CreateTrainingJob, TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION,
 };
@@ -23,11 +24,6 @@ fn push_if(out: &mut Vec<FieldDiff>, name: &str, before: String, after: String) 
     if before != after {
         out.push(field(name, Some(before), Some(after)));
     }
-}
-
-/// A wire hyperparameter value without its JSON quotes (`"\"3\""` → `3`).
-fn unquote(v: &str) -> String {
-    serde_json::from_str::<String>(v).unwrap_or_else(|_| v.to_string())
 }
 
 /// `s3://…/datasets/<d>/<channel>/<sha256>/` → (`dataset.<d>.<channel>`, sha256).

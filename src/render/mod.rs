@@ -8,6 +8,7 @@ mod markdown;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 
+use crate::jumpstart::hyperparameters::unquote;
 use crate::jumpstart::requests::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
 use crate::plan::{cost::Cost, Change, Plan, Request, Summary};
 
@@ -151,10 +152,7 @@ pub fn attributes(c: &Change) -> Vec<(String, String)> {
                 .hyper_parameters
                 .iter()
                 .filter(|(k, _)| !k.starts_with("sagemaker_"))
-                .map(|(k, v)| {
-                    let v = serde_json::from_str::<String>(v).unwrap_or_else(|_| v.clone());
-                    format!("{k}={v}")
-                })
+                .map(|(k, v)| format!("{k}={}", unquote(v)))
                 .collect();
             out.push(("hyperparameters".into(), hp.join(", ")));
         }
