@@ -9,13 +9,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cloud::RoleRequest;
-use crate::commands::validate::DatasetCheck;
 use crate::jumpstart::requests::{
     self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
     Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
 };
 use crate::jumpstart::source::Buckets;
-use crate::resolution::Bound;
+use crate::prepare::{Bound, DatasetCheck, Prepared};
 
 /// One dataset file as an S3 object: `<artifacts>datasets/<d>/<channel>/<sha256>/<file>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,8 +109,35 @@ pub struct Inputs<'a> {
     pub bound: &'a Bound,
 }
 
+/// The desired state of a prepared manifest, with the given run numbers (see
+/// `observe::runs`); deterministic for the same inputs.
+pub fn of(prepared: &Prepared, runs: &BTreeMap<String, u32>) -> Desired {
+    let m = &prepared.validated.loaded.manifest;
+    let role_arn = match &m.role.arn {
+        Some(arn) => arn.get().clone(),
+        None => managed_role_arn(m.stack.get()),
+    };
+    let user_tags: IndexMap<String, String> = m
+        .tags
+        .iter()
+        .map(|(k, v)| (k.get().clone(), v.get().clone()))
+        .collect();
+    build(&Inputs {
+        stack: m.stack.get(),
+        region: &prepared.ctx.region,
+        artifacts: m.artifacts.get(),
+        role_arn: &role_arn,
+        managed_role: m.role.create.is_some(),
+        buckets: &prepared.ctx.buckets,
+        attempts: runs,
+        user_tags: &user_tags,
+        datasets: &prepared.validated.datasets,
+        bound: &prepared.bound,
+    })
+}
+
 /// Builds the desired state; deterministic for the same inputs.
-pub fn build(i: &Inputs) -> Desired {
+pub fn build(i: &Inputs<'_>) -> Desired {
     let (bucket, prefix) = split_s3(i.artifacts);
     let datasets: Vec<DatasetObject> = i
         .datasets
@@ -245,7 +271,7 @@ pub fn managed_role_arn(stack: &str) -> String {
 
 /// The managed role: SageMaker may assume it; it may read and write the artifacts prefix,
 /// read the region's JumpStart content buckets, write its logs and pull images.
-fn managed_role(i: &Inputs) -> RoleRequest {
+fn managed_role(i: &Inputs<'_>) -> RoleRequest {
     let (bucket, prefix) = split_s3(i.artifacts);
     let trust = json!({
         "Version": "2012-10-17",

@@ -1,8 +1,14 @@
 //! sagetune: plan/apply for domain-adaptation fine-tuning on SageMaker JumpStart.
 //!
-//! The crate reads as the pipeline it implements: `manifest` (YAML with spans and semantic
-//! checks) and `data` (dataset discovery, streaming checks and hashing) feed the commands;
-//! `diagnostics` is the single place where problems are described and rendered.
+//! The crate reads as the pipeline it implements, each module importing only from those
+//! before it: the inputs — `manifest` (YAML with spans and semantic checks), `data` (dataset
+//! discovery, streaming checks and hashing) and `jumpstart` (catalog, specs, requests) — then
+//! `prepare` (validated, resolved, bound), `desired` (every AWS object wanted), `observe`
+//! (what AWS holds), `plan` (the pure planner and the plan document), `apply` (the executor
+//! and the state lock), `stages` (one function per command composing those), `render`
+//! (everything printed) and `commands` (the CLI glue). Beside the pipeline: `cloud` (the only
+//! door to AWS), `diagnostics` (problems as data, rendered in one place), `files` and
+//! `model_archive` (local file helpers).
 
 pub mod apply;
 pub mod cli;
@@ -14,7 +20,9 @@ pub mod diagnostics;
 pub mod files;
 pub mod jumpstart;
 pub mod manifest;
+pub mod model_archive;
 pub mod observe;
 pub mod plan;
+pub mod prepare;
 pub mod render;
-pub mod resolution;
+pub mod stages;

@@ -34,11 +34,5 @@ fn main() -> ExitCode {
     // A closed pipe (e.g. `sagetune schema | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
-    if outcome.success && outcome.changes_present {
-        ExitCode::from(2)
-    } else if outcome.success {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(outcome.status.code())
 }

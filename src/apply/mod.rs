@@ -1,11 +1,10 @@
 //! Apply: runs exactly a plan's changes against a [`Cloud`], in dependency order, independent
 //! steps concurrently, every step idempotent; waits for training and endpoints with progress;
-//! stops at the first error with a report of what was done and what was not. Also the state
-//! lock that allows one apply per stack.
+//! stops at the first error with a report of what was done and what was not (as data:
+//! `crate::render` words it). Also the state lock that allows one apply per stack.
 
-pub mod lock;
 pub mod progress;
-pub mod repack;
+pub mod state_lock;
 mod steps;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,11 +57,32 @@ impl Cancel {
     }
 }
 
+/// What a finished step did, as data; `crate::render` words it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Did {
+    /// A data file went up to S3 (this many bytes).
+    Uploaded { bytes: u64 },
+    /// Anything else, already in words (`created`, `adopted`, `in service on …`).
+    Said(String),
+}
+
+impl From<&str> for Did {
+    fn from(text: &str) -> Self {
+        Did::Said(text.to_string())
+    }
+}
+
+impl From<String> for Did {
+    fn from(text: String) -> Self {
+        Did::Said(text)
+    }
+}
+
 /// How one step ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Done (created, adopted, deleted, waited for).
-    Done(String),
+    Done(Did),
     /// Started but not waited for (`--no-wait`); what depends on it is left for later.
     Started(String),
     /// Ctrl-C ended the wait; the object goes on in AWS.
@@ -75,7 +95,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// `(id, what happened)` for finished steps.
-    pub done: Vec<(String, String)>,
+    pub done: Vec<(String, Did)>,
     /// Steps started and left running (`--no-wait`).
     pub started: Vec<(String, String)>,
     /// The step that failed, and why.
@@ -90,33 +110,6 @@ impl Report {
     /// Whether every change of the plan was done.
     pub fn complete(&self) -> bool {
         self.failed.is_none() && !self.interrupted && self.not_done.is_empty()
-    }
-
-    /// The closing text: what happened and how to continue.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        for (id, what) in &self.done {
-            out.push_str(&format!("  ✓ {id}: {what}\n"));
-        }
-        for (id, what) in &self.started {
-            out.push_str(&format!("  … {id}: {what}\n"));
-        }
-        if let Some((id, why)) = &self.failed {
-            out.push_str(&format!("  ✗ {id}: {why}\n"));
-        }
-        for id in &self.not_done {
-            out.push_str(&format!("  · {id}: not done\n"));
-        }
-        if self.complete() {
-            out.push_str("Apply complete.\n");
-        } else if self.failed.is_some() {
-            out.push_str("Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n");
-        } else if self.interrupted {
-            out.push_str("Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n");
-        } else {
-            out.push_str("Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n");
-        }
-        out
     }
 }
 
@@ -168,13 +161,16 @@ pub fn execute(
                         let outcome = run.step(c);
                         results
                             .lock()
-                            .unwrap_or_else(|e| e.into_inner())
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
                             .insert(c.id.clone(), outcome);
                     });
                 }
             });
         }
-        let results_now = results.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let results_now = results
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         for c in &ready {
             match results_now.get(&c.id) {
                 Some(Outcome::Done(_)) => {
@@ -201,7 +197,9 @@ pub fn execute(
             blocked.extend(newly);
         }
     }
-    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut report = Report {
         interrupted: cancel.requested(),
         ..Report::default()
@@ -211,7 +209,7 @@ pub fn execute(
             Some(Outcome::Done(what)) => report.done.push((c.id.clone(), what.clone())),
             Some(Outcome::Started(what)) => report.started.push((c.id.clone(), what.clone())),
             Some(Outcome::Failed(why)) if report.failed.is_none() => {
-                report.failed = Some((c.id.clone(), why.clone()))
+                report.failed = Some((c.id.clone(), why.clone()));
             }
             Some(Outcome::Interrupted(what)) => {
                 report.interrupted = true;

@@ -1,20 +1,19 @@
-//! What apply reports while it works, as events, and the two ways of showing them: an
-//! `indicatif` display on a terminal and plain periodic lines elsewhere (CI logs).
+//! What apply reports while it works, as events (plain data). Showing them is
+//! `crate::render::progress`'s job; this module never prints.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use super::Did;
 
 /// One thing that happened during apply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A step began (`id` is the plan change's id).
     Started { id: String, what: String },
-    /// A step finished.
-    Finished { id: String, what: String },
+    /// A step finished (or was left running, or failed: `what` says).
+    Finished { id: String, what: Did },
     /// Bytes of an upload sent so far.
     Uploaded { id: String, sent: u64, total: u64 },
     /// A training job's status or secondary status changed.
@@ -54,211 +53,7 @@ impl Progress for Recorder {
     fn event(&self, e: Event) {
         self.events
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(e);
-    }
-}
-
-fn elapsed(d: Duration) -> String {
-    let s = d.as_secs();
-    format!("{}m{:02}s", s / 60, s % 60)
-}
-
-/// Final metrics as `name=value, …` (or a note that there are none).
-pub fn metrics(m: &BTreeMap<String, f64>) -> String {
-    if m.is_empty() {
-        return "no final metrics reported".into();
-    }
-    m.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// One line per event to stderr; uploads report at most every few seconds.
-pub struct Lines {
-    last_upload: Mutex<BTreeMap<String, Instant>>,
-}
-
-impl Default for Lines {
-    fn default() -> Self {
-        Self {
-            last_upload: Mutex::new(BTreeMap::new()),
-        }
-    }
-}
-
-/// The text of an event as one line, or `None` for events this view skips.
-pub fn line(e: &Event) -> Option<String> {
-    Some(match e {
-        Event::Started { id, what } => format!("{id}: {what}…"),
-        Event::Finished { id, what } => format!("{id}: {what}"),
-        Event::Uploaded { id, sent, total } => format!(
-            "{id}: uploaded {} of {}",
-            crate::commands::validate::size(*sent),
-            crate::commands::validate::size(*total)
-        ),
-        Event::Training {
-            job,
-            status,
-            secondary,
-            elapsed: t,
-        } => format!(
-            "training job {job}: {status}{} ({})",
-            secondary
-                .as_deref()
-                .map(|s| format!(" / {s}"))
-                .unwrap_or_default(),
-            elapsed(*t)
-        ),
-        Event::Trained { job, metrics: m } => {
-            format!("training job {job} completed: {}", metrics(m))
-        }
-        Event::Endpoint {
-            name,
-            status,
-            elapsed: t,
-        } => format!("endpoint {name}: {status} ({})", elapsed(*t)),
-        Event::Note(n) => n.clone(),
-    })
-}
-
-impl Progress for Lines {
-    fn event(&self, e: Event) {
-        if let Event::Uploaded { id, sent, total } = &e {
-            let mut last = self.last_upload.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            let due = last
-                .get(id)
-                .is_none_or(|t| now.duration_since(*t) >= Duration::from_secs(5));
-            // The last figure is said by the step's closing line.
-            if !due || sent >= total {
-                return;
-            }
-            last.insert(id.clone(), now);
-        }
-        if let Some(l) = line(&e) {
-            let _ = writeln!(std::io::stderr(), "{l}");
-        }
-    }
-}
-
-/// Bars for uploads (bytes, rate, ETA) and spinners for waits, on a terminal.
-pub struct Bars {
-    multi: MultiProgress,
-    bars: Mutex<BTreeMap<String, ProgressBar>>,
-}
-
-impl Default for Bars {
-    fn default() -> Self {
-        Self {
-            multi: MultiProgress::new(),
-            bars: Mutex::new(BTreeMap::new()),
-        }
-    }
-}
-
-impl Progress for Bars {
-    fn event(&self, e: Event) {
-        let mut bars = self.bars.lock().unwrap_or_else(|e| e.into_inner());
-        match &e {
-            Event::Uploaded { id, sent, total } => {
-                let bar = bars.entry(id.clone()).or_insert_with(|| {
-                    let b = self.multi.add(ProgressBar::new(*total));
-                    b.set_style(
-                        ProgressStyle::with_template(
-                            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-                        )
-                        .expect("a valid template")
-                        .progress_chars("=> "),
-                    );
-                    b.set_message(id.clone());
-                    b
-                });
-                bar.set_position(*sent);
-                if sent >= total {
-                    bar.finish();
-                }
-            }
-            Event::Training { job, status, .. }
-            | Event::Endpoint {
-                name: job, status, ..
-            } => {
-                let bar = bars.entry(job.clone()).or_insert_with(|| {
-                    let b = self.multi.add(ProgressBar::new_spinner());
-                    b.enable_steady_tick(Duration::from_millis(200));
-                    b
-                });
-                if let Some(l) = line(&e) {
-                    bar.set_message(l);
-                }
-                // A final status ends the spinner and leaves its last line on screen.
-                let settled = !matches!(
-                    status.as_str(),
-                    "InProgress"
-                        | "Stopping"
-                        | "Creating"
-                        | "Updating"
-                        | "SystemUpdating"
-                        | "RollingBack"
-                );
-                if settled {
-                    if let Some(b) = bars.remove(job) {
-                        b.finish();
-                    }
-                }
-            }
-            other => {
-                if let Some(l) = line(other) {
-                    let _ = self.multi.println(l);
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spinners_end_with_a_final_status_and_lines_read_well() {
-        let bars = Bars {
-            multi: MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden()),
-            bars: Mutex::new(BTreeMap::new()),
-        };
-        let training = |status: &str| Event::Training {
-            job: "j".into(),
-            status: status.into(),
-            secondary: Some("Training".into()),
-            elapsed: Duration::from_secs(125),
-        };
-        bars.event(training("InProgress"));
-        assert_eq!(bars.bars.lock().unwrap().len(), 1);
-        bars.event(training("Completed"));
-        assert!(bars.bars.lock().unwrap().is_empty());
-        bars.event(Event::Endpoint {
-            name: "e".into(),
-            status: "Updating".into(),
-            elapsed: Duration::ZERO,
-        });
-        bars.event(Event::Endpoint {
-            name: "e".into(),
-            status: "InService".into(),
-            elapsed: Duration::ZERO,
-        });
-        assert!(bars.bars.lock().unwrap().is_empty());
-        assert_eq!(
-            line(&training("InProgress")).unwrap(),
-            "training job j: InProgress / Training (2m05s)"
-        );
-        let done = Event::Trained {
-            job: "j".into(),
-            metrics: BTreeMap::from([("train_loss".to_string(), 1.25)]),
-        };
-        assert_eq!(
-            line(&done).unwrap(),
-            "training job j completed: train_loss=1.25"
-        );
     }
 }

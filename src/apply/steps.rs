@@ -5,10 +5,10 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{Cancel, Event, ExecOptions, Outcome, Progress};
-use crate::cloud::{Cloud, CloudError, EndpointStatus, Tags, TrainingStatus, Upload};
+use super::{Cancel, Did, Event, ExecOptions, Outcome, Progress};
+use crate::cloud::{Cloud, CloudError, EndpointStatus, RoleRequest, Tags, TrainingStatus, Upload};
 use crate::desired::{managed_role_arn, managed_role_name};
-use crate::jumpstart::requests::TAG_STACK;
+use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
 pub(super) struct Run<'a> {
@@ -30,11 +30,33 @@ enum Waited {
 impl From<Waited> for Outcome {
     fn from(w: Waited) -> Self {
         match w {
-            Waited::Done(s) => Outcome::Done(s),
+            Waited::Done(s) => done(s),
             Waited::Interrupted(s) => Outcome::Interrupted(s),
             Waited::Failed(s) => Outcome::Failed(s),
         }
     }
+}
+
+/// How a create ended: a new object, ours adopted, or refused (the name is someone else's).
+enum Creation {
+    Created,
+    Adopted,
+    Refused(Outcome),
+}
+
+impl Creation {
+    /// `created` / `adopted`, or the refusal.
+    fn said(self) -> Outcome {
+        match self {
+            Creation::Created => done("created"),
+            Creation::Adopted => done("adopted"),
+            Creation::Refused(outcome) => outcome,
+        }
+    }
+}
+
+fn done(what: impl Into<Did>) -> Outcome {
+    Outcome::Done(what.into())
 }
 
 fn gone(r: Result<(), CloudError>) -> Result<(), CloudError> {
@@ -42,6 +64,11 @@ fn gone(r: Result<(), CloudError>) -> Result<(), CloudError> {
         Err(CloudError::NotFound { .. }) => Ok(()),
         other => other,
     }
+}
+
+/// A delete: done when it went, or was already gone.
+fn deleted(r: Result<(), CloudError>) -> Result<Outcome, CloudError> {
+    gone(r).map(|()| done("deleted"))
 }
 
 impl<'a> Run<'a> {
@@ -66,10 +93,10 @@ impl<'a> Run<'a> {
         tags.get(TAG_STACK) == Some(&self.plan.stack)
     }
 
-    fn note(&self, id: &str, what: &str) {
+    fn note(&self, id: &str, what: Did) {
         self.progress.event(Event::Finished {
             id: id.to_string(),
-            what: what.to_string(),
+            what,
         });
     }
 
@@ -84,9 +111,11 @@ impl<'a> Run<'a> {
             Err(e) => Outcome::Failed(e.to_string()),
         };
         match &outcome {
-            Outcome::Done(what) | Outcome::Started(what) => self.note(&c.id, what),
-            Outcome::Failed(why) => self.note(&c.id, &format!("failed: {why}")),
-            Outcome::Interrupted(what) => self.note(&c.id, what),
+            Outcome::Done(what) => self.note(&c.id, what.clone()),
+            Outcome::Started(what) | Outcome::Interrupted(what) => {
+                self.note(&c.id, what.as_str().into());
+            }
+            Outcome::Failed(why) => self.note(&c.id, format!("failed: {why}").into()),
         }
         outcome
     }
@@ -99,131 +128,142 @@ impl<'a> Run<'a> {
             });
         }
         let Some(request) = &c.request else {
-            return Ok(Outcome::Done("nothing to send".into()));
+            return Ok(done("nothing to send"));
         };
-        Ok(match request {
-            Request::PutObject(u) => self.upload(c, u)?,
-            Request::CreateRole(r) => {
-                let arn = match self.cloud.create_role(r) {
-                    Ok(arn) => arn,
-                    Err(CloudError::AlreadyExists { .. }) => {
-                        let have = self.cloud.get_role(&r.role_name)?;
-                        match have {
-                            Some(role) if self.owned(&role.tags) => {
-                                self.cloud.put_role_policy(r)?;
-                                role.arn
-                            }
-                            _ => return Ok(unowned("IAM role", &r.role_name)),
-                        }
-                    }
-                    Err(e) => return Err(e),
-                };
-                *self.role_arn.lock().unwrap_or_else(|e| e.into_inner()) = Some(arn.clone());
-                Outcome::Done(format!("created {arn}"))
-            }
+        match request {
+            Request::PutObject(u) => self.upload(c, u),
+            Request::CreateRole(r) => self.create_role(r),
             Request::PutRolePolicy(r) => {
                 self.cloud.put_role_policy(r)?;
-                Outcome::Done("policy replaced".into())
+                Ok(done("policy replaced"))
             }
-            Request::DeleteRole { role_name } => {
-                gone(self.cloud.delete_role(role_name))?;
-                Outcome::Done("deleted".into())
-            }
-            Request::CreateTrainingJob(job) => {
-                let mut job = job.clone();
-                job.role_arn = self.role(&job.role_arn)?;
-                match self.create_job_with_role_retry(&job) {
-                    Ok(()) => {}
-                    Err(CloudError::AlreadyExists { .. }) => {
-                        match self.cloud.describe_training_job(&job.training_job_name)? {
-                            Some(j) if self.owned(&j.tags) => {}
-                            _ => return Ok(unowned("training job", &job.training_job_name)),
-                        }
-                    }
-                    Err(e) => return Err(e),
-                }
-                if self.options.wait {
-                    self.wait_training(&job.training_job_name).into()
-                } else {
-                    Outcome::Started("training started".into())
-                }
-            }
+            Request::CreateTrainingJob(job) => self.create_training_job(job),
             Request::StopTrainingJob { training_job_name } => {
                 gone(self.cloud.stop_training_job(training_job_name))?;
-                Outcome::Done("stop requested".into())
+                Ok(done("stop requested"))
             }
-            Request::CreateModel(model) => {
-                if let Some(r) = &c.repack {
-                    if let Some(failed) = self.repack(&c.id, r)? {
-                        return Ok(failed);
-                    }
-                }
-                let mut model = model.clone();
-                model.execution_role_arn = self.role(&model.execution_role_arn)?;
-                match self.cloud.create_model(&model) {
-                    Ok(()) => Outcome::Done("created".into()),
-                    Err(CloudError::AlreadyExists { .. }) => {
-                        match self.cloud.describe_model(&model.model_name)? {
-                            Some(m) if self.owned(&m.tags) => Outcome::Done("adopted".into()),
-                            _ => unowned("model", &model.model_name),
-                        }
-                    }
-                    Err(e) => return Err(e),
-                }
+            Request::CreateModel(model) => self.create_model(c, model),
+            Request::CreateEndpointConfig(cfg) => {
+                let name = &cfg.endpoint_config_name;
+                Ok(self
+                    .create_or_adopt(
+                        "endpoint config",
+                        name,
+                        || self.cloud.create_endpoint_config(cfg),
+                        || Ok(self.cloud.describe_endpoint_config(name)?.map(|x| x.tags)),
+                    )?
+                    .said())
             }
-            Request::DeleteModel { model_name } => {
-                gone(self.cloud.delete_model(model_name))?;
-                Outcome::Done("deleted".into())
-            }
-            Request::CreateEndpointConfig(cfg) => match self.cloud.create_endpoint_config(cfg) {
-                Ok(()) => Outcome::Done("created".into()),
-                Err(CloudError::AlreadyExists { .. }) => {
-                    match self
-                        .cloud
-                        .describe_endpoint_config(&cfg.endpoint_config_name)?
-                    {
-                        Some(have) if self.owned(&have.tags) => Outcome::Done("adopted".into()),
-                        _ => unowned("endpoint config", &cfg.endpoint_config_name),
-                    }
-                }
-                Err(e) => return Err(e),
-            },
-            Request::DeleteEndpointConfig {
-                endpoint_config_name,
-            } => {
-                gone(self.cloud.delete_endpoint_config(endpoint_config_name))?;
-                Outcome::Done("deleted".into())
-            }
-            Request::CreateEndpoint(e) => {
-                match self.cloud.create_endpoint(e) {
-                    Ok(()) => {}
-                    Err(CloudError::AlreadyExists { .. }) => {
-                        match self.cloud.describe_endpoint(&e.endpoint_name)? {
-                            Some(have) if self.owned(&have.tags) => {}
-                            _ => return Ok(unowned("endpoint", &e.endpoint_name)),
-                        }
-                    }
-                    Err(err) => return Err(err),
-                }
-                if self.options.wait {
-                    self.wait_endpoint(&e.endpoint_name, Some(&e.endpoint_config_name))
-                        .into()
-                } else {
-                    Outcome::Started("creation started".into())
-                }
-            }
+            Request::CreateEndpoint(e) => self.create_endpoint(e),
             Request::UpdateEndpoint {
                 endpoint_name,
                 endpoint_config_name,
-            } => self.update_endpoint(endpoint_name, endpoint_config_name)?,
+            } => self.update_endpoint(endpoint_name, endpoint_config_name),
+            Request::DeleteRole { role_name } => deleted(self.cloud.delete_role(role_name)),
+            Request::DeleteModel { model_name } => deleted(self.cloud.delete_model(model_name)),
+            Request::DeleteEndpointConfig {
+                endpoint_config_name,
+            } => deleted(self.cloud.delete_endpoint_config(endpoint_config_name)),
             Request::DeleteEndpoint { endpoint_name } => {
-                gone(self.cloud.delete_endpoint(endpoint_name))?;
-                Outcome::Done("deleted".into())
+                deleted(self.cloud.delete_endpoint(endpoint_name))
             }
-            Request::DeleteObject { bucket, key } => {
-                gone(self.cloud.delete_object(bucket, key))?;
-                Outcome::Done("deleted".into())
+            Request::DeleteObject { bucket, key } => deleted(self.cloud.delete_object(bucket, key)),
+        }
+    }
+
+    /// Sends a create; when the name is taken, adopts the object if it carries this stack's
+    /// tag (names derive from content, so it is the object we meant) and refuses otherwise.
+    fn create_or_adopt(
+        &self,
+        noun: &str,
+        name: &str,
+        create: impl FnOnce() -> Result<(), CloudError>,
+        existing_tags: impl FnOnce() -> Result<Option<Tags>, CloudError>,
+    ) -> Result<Creation, CloudError> {
+        match create() {
+            Ok(()) => Ok(Creation::Created),
+            Err(CloudError::AlreadyExists { .. }) => match existing_tags()? {
+                Some(tags) if self.owned(&tags) => Ok(Creation::Adopted),
+                _ => Ok(Creation::Refused(unowned(noun, name))),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    fn create_role(&self, r: &RoleRequest) -> Result<Outcome, CloudError> {
+        let arn = match self.cloud.create_role(r) {
+            Ok(arn) => arn,
+            Err(CloudError::AlreadyExists { .. }) => match self.cloud.get_role(&r.role_name)? {
+                Some(role) if self.owned(&role.tags) => {
+                    self.cloud.put_role_policy(r)?;
+                    role.arn
+                }
+                _ => return Ok(unowned("IAM role", &r.role_name)),
+            },
+            Err(e) => return Err(e),
+        };
+        *self
+            .role_arn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(arn.clone());
+        Ok(done(format!("created {arn}")))
+    }
+
+    fn create_training_job(&self, job: &CreateTrainingJob) -> Result<Outcome, CloudError> {
+        let mut job = job.clone();
+        job.role_arn = self.role(&job.role_arn)?;
+        let name = &job.training_job_name;
+        let creation = self.create_or_adopt(
+            "training job",
+            name,
+            || self.create_job_with_role_retry(&job),
+            || Ok(self.cloud.describe_training_job(name)?.map(|j| j.tags)),
+        )?;
+        if let Creation::Refused(outcome) = creation {
+            return Ok(outcome);
+        }
+        Ok(if self.options.wait {
+            self.wait_training(name).into()
+        } else {
+            Outcome::Started("training started".into())
+        })
+    }
+
+    fn create_model(&self, c: &Change, model: &CreateModel) -> Result<Outcome, CloudError> {
+        if let Some(r) = &c.repack {
+            if let Some(failed) = self.repack(&c.id, r)? {
+                return Ok(failed);
             }
+        }
+        let mut model = model.clone();
+        model.execution_role_arn = self.role(&model.execution_role_arn)?;
+        let name = &model.model_name;
+        Ok(self
+            .create_or_adopt(
+                "model",
+                name,
+                || self.cloud.create_model(&model),
+                || Ok(self.cloud.describe_model(name)?.map(|m| m.tags)),
+            )?
+            .said())
+    }
+
+    fn create_endpoint(&self, e: &CreateEndpoint) -> Result<Outcome, CloudError> {
+        let name = &e.endpoint_name;
+        let creation = self.create_or_adopt(
+            "endpoint",
+            name,
+            || self.cloud.create_endpoint(e),
+            || Ok(self.cloud.describe_endpoint(name)?.map(|x| x.tags)),
+        )?;
+        if let Creation::Refused(outcome) = creation {
+            return Ok(outcome);
+        }
+        Ok(if self.options.wait {
+            self.wait_endpoint(name, Some(&e.endpoint_config_name))
+                .into()
+        } else {
+            Outcome::Started("creation started".into())
         })
     }
 
@@ -253,7 +293,7 @@ impl<'a> Run<'a> {
             self.cloud.download(mb, mk, &local("model.tar.gz"))?;
             let (cb, ck) = crate::desired::split_s3(&r.inference_code);
             self.cloud.download(cb, ck, &local("sourcedir.tar.gz"))?;
-            super::repack::repack(
+            crate::model_archive::repack(
                 &local("model.tar.gz"),
                 &local("sourcedir.tar.gz"),
                 &local("repacked.tar.gz"),
@@ -286,7 +326,7 @@ impl<'a> Run<'a> {
         if let Some(known) = self
             .role_arn
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
         {
             return Ok(known);
@@ -294,7 +334,10 @@ impl<'a> Run<'a> {
         let name = managed_role_name(&self.plan.stack);
         match self.cloud.get_role(&name)? {
             Some(r) => {
-                *self.role_arn.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.arn.clone());
+                *self
+                    .role_arn
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(r.arn.clone());
                 Ok(r.arn)
             }
             None => Err(CloudError::NotFound {
@@ -305,10 +348,7 @@ impl<'a> Run<'a> {
     }
 
     /// CreateTrainingJob, retried while IAM has not yet propagated a new role.
-    fn create_job_with_role_retry(
-        &self,
-        job: &crate::jumpstart::requests::CreateTrainingJob,
-    ) -> Result<(), CloudError> {
+    fn create_job_with_role_retry(&self, job: &CreateTrainingJob) -> Result<(), CloudError> {
         let start = Instant::now();
         loop {
             match self.cloud.create_training_job(job) {
@@ -345,7 +385,7 @@ impl<'a> Run<'a> {
         }
         if let Some(have) = self.cloud.head_object(&u.bucket, &u.key)? {
             if have.sha256.as_deref() == Some(u.sha256.as_str()) {
-                return Ok(Outcome::Done("already uploaded".into()));
+                return Ok(done("already uploaded"));
             }
         }
         let id = c.id.clone();
@@ -355,12 +395,9 @@ impl<'a> Run<'a> {
                 id: id.clone(),
                 sent,
                 total,
-            })
+            });
         })?;
-        Ok(Outcome::Done(format!(
-            "uploaded {}",
-            crate::commands::validate::size(u.bytes)
-        )))
+        Ok(done(Did::Uploaded { bytes: u.bytes }))
     }
 
     fn update_endpoint(&self, name: &str, config: &str) -> Result<Outcome, CloudError> {
@@ -371,7 +408,7 @@ impl<'a> Run<'a> {
             return Ok(unowned("endpoint", name));
         }
         if now.config_name == config && now.status == EndpointStatus::InService {
-            return Ok(Outcome::Done(format!("already serves {config}")));
+            return Ok(done(format!("already serves {config}")));
         }
         if now.status.is_transitional() {
             if let Waited::Interrupted(w) | Waited::Failed(w) = self.settle_endpoint(name) {
@@ -451,7 +488,7 @@ impl<'a> Run<'a> {
                     return Waited::Failed(format!("training job {name} was stopped"))
                 }
                 TrainingStatus::InProgress | TrainingStatus::Stopping => {
-                    self.pause(self.options.poll)
+                    self.pause(self.options.poll);
                 }
             }
         }

@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn every_shape_aws_uses_is_classified() {
-        let cases: &[Case] = &[
+        let cases: &[Case<'_>] = &[
             (Some("ValidationException"), Some("Could not find training job \"x\""), Some(400), NotFound),
             (Some("ValidationException"), Some("Could not find endpoint \"arn:aws:sagemaker:us-east-1:123456789012:endpoint/x\"."), Some(400), NotFound),
             (Some("ValidationException"), Some("Could not find model \"x\"."), Some(400), NotFound),

@@ -98,7 +98,9 @@ impl FakeCloud {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Creates a bucket.
@@ -351,7 +353,7 @@ fn complete(
     objects.insert(
         (bucket.to_string(), key.to_string()),
         Object {
-            body: crate::apply::repack::archive(&[("config.json", b"{\"model_type\": \"fake\"}")]),
+            body: crate::model_archive::archive(&[("config.json", b"{\"model_type\": \"fake\"}")]),
             sha256: None,
             etag: format!("\"{etag}\""),
         },

@@ -1,9 +1,11 @@
 //! The boundary to AWS: a narrow trait in sagetune's terms ([`Cloud`]), its AWS
 //! implementation (`aws/`, the only code that imports `aws_sdk_*`) and an in-memory fake
-//! with SageMaker's lifecycles for tests. No SDK type crosses this module.
+//! with SageMaker's lifecycles for tests (compiled only for tests: the `fake` feature, which
+//! the test suite turns on, never the release binary). No SDK type crosses this module.
 
 mod aws;
 mod error;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
 mod types;
 

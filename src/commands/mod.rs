@@ -1,36 +1,70 @@
-//! The commands: each takes parsed arguments, does its work and returns what to print and
-//! the exit status. Rendering of diagnostics is delegated to `diagnostics`.
+//! The commands: each parses nothing itself (clap did), calls its stage function and renders
+//! the result into an [`Outcome`]: text for stdout and stderr and an exit status. `terminal`
+//! holds what apply and destroy share with the user's terminal (approval, progress, Ctrl-C).
 
 pub mod apply;
-pub mod context;
 pub mod destroy;
 pub mod lock;
 pub mod models;
 pub mod plan;
 pub mod requests;
 pub mod schema;
-pub mod stack;
 pub mod status;
+mod terminal;
 pub mod validate;
 
-/// What a command produced: text for stdout, text for stderr, and success or failure.
+use std::fmt::Write;
+
+use crate::diagnostics::{self, Diagnostic, Style};
+
+/// How a command ended, as the process exit code says it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Exit 0: done (and, with `--detailed-exitcode`, nothing to change).
+    #[default]
+    Success,
+    /// Exit 2, only with `--detailed-exitcode`: done, and the plan has changes.
+    Changes,
+    /// Exit 1: an error, or the user declined.
+    Failure,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Changes => 2,
+        }
+    }
+}
+
+/// What a command produced: text for stdout, text for stderr, and how it ended.
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
-    pub success: bool,
-    /// Exit 2 instead of 0 (`--detailed-exitcode` with changes present).
-    pub changes_present: bool,
+    pub status: ExitStatus,
 }
 
 impl Outcome {
+    /// A successful command that prints `stdout`.
+    pub fn printed(stdout: String) -> Self {
+        Self {
+            stdout,
+            ..Self::default()
+        }
+    }
+
     /// A failed command: its diagnostics and a closing `error:` line on stderr.
-    pub fn failed(diags: &[crate::diagnostics::Diagnostic], closing: &str) -> Self {
+    pub fn failed(diags: &[Diagnostic], closing: &str) -> Self {
+        let mut stderr = diagnostics::render(diags, Style::for_stderr());
+        let _ = writeln!(stderr, "error: {closing}");
         Self {
             stdout: String::new(),
-            stderr: lock::render_failure(diags, closing),
-            success: false,
-            changes_present: false,
+            stderr,
+            status: ExitStatus::Failure,
         }
     }
 }

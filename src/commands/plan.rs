@@ -6,11 +6,15 @@ use std::path::Path;
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::diagnostics::{self, Diagnostic, Style};
-use crate::plan::{Options, Plan};
+use crate::plan::{file, Options, Plan};
+use crate::prepare::prepare;
 use crate::render;
+use crate::stages;
 
-use super::stack::{make_plan, now, prepare};
-use super::Outcome;
+use super::{ExitStatus, Outcome};
+
+/// Said on stderr when the models were resolved afresh instead of from the pins.
+pub const UNPINNED_NOTE: &str = "note: sagetune.lock is missing or does not match the manifest; models were resolved afresh (run `sagetune lock` to pin them)\n";
 
 /// The plan in the chosen format.
 pub fn rendered(plan: &Plan, format: PlanFormat) -> String {
@@ -22,7 +26,8 @@ pub fn rendered(plan: &Plan, format: PlanFormat) -> String {
 }
 
 pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
-    let prepared = match prepare(&args.manifest, aws, args.locked, None) {
+    let m = &args.manifest;
+    let prepared = match prepare(&m.file, m.allow_outside, aws, args.locked, None) {
         Ok(p) => p,
         Err(d) => return Outcome::failed(&d, "no plan was made"),
     };
@@ -31,13 +36,13 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
         stop_orphaned_jobs: args.stop_orphaned_jobs,
         ..Options::default()
     };
-    let plan = match make_plan(&prepared, &cloud, &options, &now()) {
+    let plan = match stages::plan(&prepared, &cloud, &options, &stages::now()) {
         Ok(p) => p,
         Err(d) => return Outcome::failed(&d, "no plan was made; nothing was changed"),
     };
     let mut notes = diagnostics::render(&prepared.validated.warnings, Style::for_stderr());
-    if !prepared.used_lock && !prepared.validated.loaded.manifest.fine_tunes.is_empty() {
-        notes.push_str("note: sagetune.lock is missing or does not match the manifest; models were resolved afresh (run `sagetune lock` to pin them)\n");
+    if !prepared.used_pins() && !prepared.validated.loaded.manifest.fine_tunes.is_empty() {
+        notes.push_str(UNPINNED_NOTE);
     }
     if let Some(out) = &args.out {
         if let Err(e) = crate::files::write_atomic(out, plan.to_json().as_bytes()) {
@@ -57,28 +62,17 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
     Outcome {
         stdout: rendered(&plan, args.format),
         stderr: notes,
-        success: true,
-        changes_present: args.detailed_exitcode && plan.has_changes(),
+        status: if args.detailed_exitcode && plan.has_changes() {
+            ExitStatus::Changes
+        } else {
+            ExitStatus::Success
+        },
     }
 }
 
-pub fn show(file: &Path, format: PlanFormat) -> Outcome {
-    let fail = |message: String| {
-        let d = Diagnostic::new("show::read", message)
-            .help("pass a file written by `sagetune plan --out FILE`");
-        Outcome::failed(&[d], "nothing to show")
-    };
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
-    };
-    match Plan::from_json(&text) {
-        Ok(plan) => Outcome {
-            stdout: rendered(&plan, format),
-            stderr: String::new(),
-            success: true,
-            changes_present: false,
-        },
-        Err(e) => fail(format!("{}: {e}", file.display())),
+pub fn show(path: &Path, format: PlanFormat) -> Outcome {
+    match file::read(path) {
+        Ok(plan) => Outcome::printed(rendered(&plan, format)),
+        Err(e) => Outcome::failed(&[Diagnostic::from(&e)], "nothing to show"),
     }
 }

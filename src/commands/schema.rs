@@ -11,10 +11,5 @@ pub fn render() -> String {
 }
 
 pub fn run() -> Outcome {
-    Outcome {
-        stdout: render(),
-        stderr: String::new(),
-        success: true,
-        ..Outcome::default()
-    }
+    Outcome::printed(render())
 }

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use crate::files::{sha256_hex, write_atomic};
 use serde::{Deserialize, Serialize};
 
-use super::scan::{scan, FileReport, ScanError};
+use super::report::{FileReport, ScanError};
+use super::scan::scan;
 use super::Format;
 
 const FORMAT_VERSION: u32 = 1;

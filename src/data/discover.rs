@@ -205,7 +205,7 @@ mod tests {
         let t = tree();
         match discover(t.path(), "two", false) {
             Err(DiscoverError::SeveralEntries { found, .. }) => {
-                assert_eq!(found, ["a.csv", "b.csv"])
+                assert_eq!(found, ["a.csv", "b.csv"]);
             }
             other => panic!("{other:?}"),
         }

@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::scan::{ContentError, Counts, ScanError};
+use super::report::{ContentError, Counts, ScanError};
 use super::Format;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -345,7 +345,7 @@ impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
 impl<'de> Visitor<'de> for RowSeed<'_> {
     type Value = Row;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
@@ -354,7 +354,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         let mut wanted: Option<Text> = None;
         let mut keys: Vec<String> = Vec::new();
         let target = self.column.name.as_deref().unwrap_or("text");
-        while let Some(Key(key)) = map.next_key::<Key>()? {
+        while let Some(Key(key)) = map.next_key::<Key<'_>>()? {
             if keys.len() < 20 {
                 keys.push(key.to_string());
             }
@@ -429,13 +429,13 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 
 struct ArrayVisitor<'a> {
     column: &'a mut Column,
-    counts: &'a mut super::scan::Counts,
+    counts: &'a mut Counts,
 }
 
 impl<'de> Visitor<'de> for ArrayVisitor<'_> {
     type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of JSON objects")
     }
 
@@ -458,7 +458,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a field name")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
@@ -487,7 +487,7 @@ impl<'de> de::Deserialize<'de> for Text {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string")
             }
             fn visit_str<E>(self, v: &str) -> Result<Text, E> {
@@ -596,7 +596,7 @@ mod tests {
                 assert_eq!(
                     (column.as_str(), available),
                     ("body", vec!["a".to_string(), "b".into()])
-                )
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -1,10 +1,13 @@
 //! Datasets on disk: finding the one data file of a `train`/`validation` entry (`discover`),
-//! and checking its format while hashing it in one streaming pass (`scan`). Owns no AWS
-//! access and never loads a whole file into memory.
+//! checking its format while hashing it in one streaming pass (`scan`, `formats`, whose
+//! results are `report`), the hash cache (`cache`), and the located diagnostics of a checked
+//! entry (`check`). Owns no AWS access and never loads a whole file into memory.
 
 mod cache;
+mod check;
 mod discover;
 mod formats;
+mod report;
 mod scan;
 
 use std::fmt;
@@ -12,8 +15,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use cache::{scan_cached, Source as ReportSource};
+pub use check::check_entry;
 pub use discover::{discover, DataFile, DiscoverError};
-pub use scan::{hex, scan, ContentError, FileReport, ScanError, CHUNK_SIZE};
+pub use report::{ContentError, FileReport, ScanError};
+pub use scan::{hex, scan, CHUNK_SIZE};
 
 /// The data formats JumpStart's domain-adaptation scripts read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

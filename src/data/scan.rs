@@ -8,73 +8,17 @@ use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use crate::files::hex;
 
 use super::formats;
+use super::report::{ContentError, FileReport, ScanError};
 use super::Format;
 
 /// Size of one read; at most [`POOL`] chunks exist at once, so a scan uses about 8 MiB.
 pub const CHUNK_SIZE: usize = 2 << 20;
 const POOL: usize = 4;
-
-/// What a successful scan learned about a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileReport {
-    pub format: Format,
-    pub bytes: u64,
-    /// Records (CSV rows, JSON objects) or lines (TXT).
-    pub rows: u64,
-    /// Rows whose text is empty after trimming whitespace.
-    pub empty_rows: u64,
-    /// Rough token count (bytes / 4).
-    pub approx_tokens: u64,
-    /// Lowercase hex SHA-256 of the file's bytes.
-    pub sha256: String,
-    /// The CSV column or JSON field the text was read from (None for TXT).
-    pub text_column: Option<String>,
-}
-
-/// A problem inside a data file, at a line and column (both 1-based).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentError {
-    pub line: u64,
-    pub column: u64,
-    /// Byte offset of the start of `line`, when the checker knows it.
-    pub line_offset: Option<u64>,
-    pub message: String,
-    pub help: String,
-}
-
-/// Why a scan failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScanError {
-    /// The file could not be read.
-    Io(String),
-    /// The content breaks a data rule.
-    Content(ContentError),
-    /// `text_column` names a column or field the data does not have.
-    MissingColumn {
-        column: String,
-        available: Vec<String>,
-    },
-}
-
-impl From<io::Error> for ScanError {
-    fn from(e: io::Error) -> Self {
-        ScanError::Io(e.to_string())
-    }
-}
-
-/// Counts a checker reports; the scan adds bytes and the hash.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(super) struct Counts {
-    pub rows: u64,
-    pub empty_rows: u64,
-    pub text_column: Option<String>,
-}
 
 /// What the reader thread learned: size, first invalid UTF-8 byte, read error.
 struct ReadOutcome {
@@ -403,7 +347,7 @@ mod tests {
         std::fs::write(&path, b"ok\nna\xc3\xafve \xe9t\xe9\n").unwrap();
         match scan(&path, Format::Txt, None) {
             Err(ScanError::Content(c)) => {
-                assert_eq!((c.line, c.column, c.line_offset), (2, 7, Some(3)))
+                assert_eq!((c.line, c.column, c.line_offset), (2, 7, Some(3)));
             }
             other => panic!("{other:?}"),
         }

@@ -236,7 +236,7 @@ pub fn script_mode(
     out.insert("sagemaker_submit_directory".into(), quote(&submit));
     out.insert(
         "sagemaker_program".into(),
-        quote(super::resolve::TRAINING_ENTRY_POINT),
+        quote(super::settings::TRAINING_ENTRY_POINT),
     );
     // logging.INFO, an int in the SDK, so json.dumps leaves it unquoted.
     out.insert("sagemaker_container_log_level".into(), "20".into());

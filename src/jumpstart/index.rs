@@ -136,7 +136,7 @@ mod tests {
         }
         match pick("5.*") {
             Err(ResolveError::NoMatchingVersion { available, .. }) => {
-                assert_eq!(available.len(), 4)
+                assert_eq!(available.len(), 4);
             }
             other => panic!("{other:?}"),
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::hyperparameters::{quote, script_mode, Merged};
-use super::resolve::{BaseModel, Hosting, Training};
+use super::settings::{BaseModel, Hosting, Training};
 use super::spec::MetricDefinition;
 
 /// SageMaker's limit on resource names.
@@ -273,8 +273,8 @@ fn s3_channel(name: &str, uri: &str) -> Channel {
 pub fn training_job(
     t: &Training,
     hp: &Merged,
-    inp: &TrainingInputs,
-    owner: &Ownership,
+    inp: &TrainingInputs<'_>,
+    owner: &Ownership<'_>,
 ) -> CreateTrainingJob {
     let mut channels = vec![s3_channel(inp.training_channel, inp.train_uri)];
     if let Some(v) = inp.validation_uri {
@@ -385,7 +385,7 @@ pub fn model(
     job: &CreateTrainingJob,
     h: &Hosting,
     fine_tune: &str,
-    owner: &Ownership,
+    owner: &Ownership<'_>,
 ) -> (CreateModel, Option<Repack>) {
     let artifact = model_artifact(job);
     let uncompressed = artifact.ends_with('/');
@@ -438,7 +438,7 @@ pub fn endpoint_config(
     h: &Hosting,
     endpoint: &str,
     instance_count: u32,
-    owner: &Ownership,
+    owner: &Ownership<'_>,
 ) -> CreateEndpointConfig {
     let mut c = CreateEndpointConfig {
         endpoint_config_name: String::new(),
@@ -466,7 +466,7 @@ pub fn endpoint(
     config: &CreateEndpointConfig,
     endpoint: &str,
     protect: bool,
-    owner: &Ownership,
+    owner: &Ownership<'_>,
 ) -> CreateEndpoint {
     let mut tags = owner.tags(&format!("endpoint.{endpoint}"));
     if protect {

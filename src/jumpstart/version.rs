@@ -195,7 +195,7 @@ mod tests {
             VersionPattern::parse(p)
                 .unwrap()
                 .select(&all)
-                .map(|v| v.to_string())
+                .map(std::string::ToString::to_string)
         };
         assert_eq!(pick("*").as_deref(), Some("4.18.0"));
         assert_eq!(pick("3.*").as_deref(), Some("3.10.0"));

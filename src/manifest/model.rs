@@ -154,7 +154,7 @@ impl<'de> Deserialize<'de> for HyperValue {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = HyperValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a string, number or boolean")
             }
             fn visit_bool<E>(self, v: bool) -> Result<HyperValue, E> {

@@ -266,7 +266,7 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
     c.out
 }
 
-fn check_artifacts(c: &mut Checker, artifacts: &Sp<String>) {
+fn check_artifacts(c: &mut Checker<'_>, artifacts: &Sp<String>) {
     let value = artifacts.get();
     let problem = match value.strip_prefix("s3://") {
         None => Some("does not start with `s3://`".to_string()),
@@ -299,7 +299,7 @@ fn check_artifacts(c: &mut Checker, artifacts: &Sp<String>) {
     }
 }
 
-fn check_role(c: &mut Checker, m: &super::model::Manifest) {
+fn check_role(c: &mut Checker<'_>, m: &super::model::Manifest) {
     let role = m.role.get();
     match (&role.arn, &role.create) {
         (Some(_), Some(_)) | (None, None) => c.error(
@@ -327,7 +327,7 @@ fn check_role(c: &mut Checker, m: &super::model::Manifest) {
     }
 }
 
-fn check_tags(c: &mut Checker, tags: &IndexMap<Sp<String>, Sp<String>>) {
+fn check_tags(c: &mut Checker<'_>, tags: &IndexMap<Sp<String>, Sp<String>>) {
     let limit = 50 - RESERVED_TAG_COUNT;
     if tags.len() > limit {
         let first_extra = tags.keys().nth(limit).expect("more than limit keys");
@@ -377,7 +377,7 @@ fn check_tags(c: &mut Checker, tags: &IndexMap<Sp<String>, Sp<String>>) {
     }
 }
 
-fn check_model(c: &mut Checker, name: &Sp<String>, ft: &super::model::FineTune) {
+fn check_model(c: &mut Checker<'_>, name: &Sp<String>, ft: &super::model::FineTune) {
     let model = match catalog::find(&ft.model) {
         Some(model) => Some(model),
         None => {
@@ -428,7 +428,7 @@ fn check_model(c: &mut Checker, name: &Sp<String>, ft: &super::model::FineTune) 
 }
 
 fn check_hyperparameters(
-    c: &mut Checker,
+    c: &mut Checker<'_>,
     hps: &IndexMap<Sp<String>, Sp<HyperValue>>,
     has_validation: bool,
 ) {
@@ -478,7 +478,12 @@ fn check_hyperparameters(
     }
 }
 
-fn check_split_ratio(c: &mut Checker, k: &Sp<String>, v: &Sp<HyperValue>, has_validation: bool) {
+fn check_split_ratio(
+    c: &mut Checker<'_>,
+    k: &Sp<String>,
+    v: &Sp<HyperValue>,
+    has_validation: bool,
+) {
     let ratio = match v.get() {
         HyperValue::Float(f) => Some(*f),
         HyperValue::Int(i) => Some(*i as f64),

@@ -48,7 +48,7 @@ impl<T: Eq> Eq for Sp<T> {}
 
 impl<T: Hash> Hash for Sp<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.value.hash(state)
+        self.0.value.hash(state);
     }
 }
 

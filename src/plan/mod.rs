@@ -1,16 +1,18 @@
 //! The plan as data: the versioned document `plan` writes and `apply` and `show` read, the
-//! pure planner that derives it from desired and observed state, and cost estimates. No I/O
-//! here except reading and writing the plan file itself.
+//! pure planner that derives it from desired and observed state (`planner`, `orphans`,
+//! `diff`), cost estimates (`cost`), and the plan file (`file`: assembling, reading, and the
+//! checks a saved plan must pass before apply). No I/O here except reading a plan file.
 
 pub mod cost;
 mod diff;
+pub mod file;
 mod orphans;
 mod planner;
 
 use serde::{Deserialize, Serialize};
 
 pub use orphans::purge_datasets;
-pub use planner::{plan, runs, Options, Planned, Problem};
+pub use planner::{plan, Options, Planned, Problem};
 
 use crate::cloud::{RoleRequest, Upload};
 use crate::jumpstart::requests::{
@@ -245,21 +247,5 @@ impl Plan {
         let mut s = serde_json::to_string_pretty(self).expect("plans serialize");
         s.push('\n');
         s
-    }
-
-    /// Reads a plan file's text; refuses other format versions with a clear message.
-    pub fn from_json(text: &str) -> Result<Plan, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not a sagetune plan: {e}"))?;
-        match v.get("format_version").and_then(|f| f.as_u64()) {
-            Some(n) if n == u64::from(FORMAT_VERSION) => {}
-            Some(n) => {
-                return Err(format!(
-                    "plan format version {n} is not supported by this sagetune (it reads version {FORMAT_VERSION})"
-                ))
-            }
-            None => return Err("not a sagetune plan: no `format_version`".into()),
-        }
-        serde_json::from_value(v).map_err(|e| format!("not a valid sagetune plan: {e}"))
     }
 }

@@ -9,7 +9,7 @@ use super::{diff, Action, Change, FieldDiff, Request, ResourceKind};
 use crate::cloud::{Tags, TrainingJob, TrainingStatus};
 use crate::desired::{managed_role_arn, Desired, FineTuneResources};
 use crate::jumpstart::requests::TAG_STACK;
-use crate::observe::{job_of_artifact, run_number, Observed};
+use crate::observe::{job_of_artifact, Observed};
 
 /// Choices the user makes on the command line.
 #[derive(Debug, Clone, Default)]
@@ -33,29 +33,6 @@ pub struct Problem {
 pub struct Planned {
     pub changes: Vec<Change>,
     pub warnings: Vec<String>,
-}
-
-/// The run number each fine-tune's job should have: the latest run of the same inputs if it
-/// is running or completed, the next one if it failed or was stopped, else 1.
-pub fn runs(desired: &Desired, observed: &Observed) -> BTreeMap<String, u32> {
-    desired
-        .fine_tunes
-        .iter()
-        .filter_map(|f| {
-            let latest = observed
-                .job_list
-                .iter()
-                .filter_map(|(name, status)| {
-                    run_number(name, &f.first_job_name).map(|n| (n, *status))
-                })
-                .max_by_key(|(n, _)| *n)?;
-            let next = match latest.1 {
-                TrainingStatus::Failed | TrainingStatus::Stopped => latest.0 + 1,
-                _ => latest.0,
-            };
-            (next > 1).then(|| (f.name.clone(), next))
-        })
-        .collect()
 }
 
 /// Plans the changes that take AWS from `observed` to `desired`.

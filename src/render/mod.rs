@@ -1,12 +1,30 @@
-//! Renderings of a serialized plan: human (Terraform's style), JSON (the plan file itself)
-//! and Markdown (pull-request comments). Each takes only the `Plan` document, so the three
-//! can never disagree.
+//! Everything sagetune prints besides diagnostics. Plans: human (Terraform's style), JSON
+//! (the plan file itself) and Markdown (pull-request comments), each from the `Plan` document
+//! alone so the three can never disagree. Also `validate`'s summary, apply's progress and
+//! closing report, and `status` tables, each from the data its stage returned. Renders only:
+//! no AWS, no decisions.
 
+mod catalog;
 mod human;
 mod markdown;
+mod pins;
+pub mod progress;
+mod report;
+mod requests;
+mod status;
+pub mod units;
+mod validate;
 
+pub use catalog::catalog_table;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
+pub use pins::relocked;
+pub use report::report;
+pub use requests::requests;
+pub use status::status_table;
+pub use validate::validated;
+
+use units::{money, plural, size};
 
 use crate::jumpstart::hyperparameters::unquote;
 use crate::jumpstart::requests::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
@@ -17,22 +35,11 @@ pub fn json(plan: &Plan) -> String {
     plan.to_json()
 }
 
-/// `$1,234.56`, or `unknown`.
-pub fn money(v: Option<f64>) -> String {
-    let Some(v) = v else {
-        return "unknown".into();
-    };
-    let cents = (v * 100.0).round() as u64;
-    let (whole, frac) = (cents / 100, cents % 100);
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("${grouped}.{frac:02}")
+/// Any serializable value as pretty JSON with a final newline (`--format json` outputs).
+pub fn json_value(value: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("sagetune's own data serializes");
+    s.push('\n');
+    s
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to destroy.` plus waits and stops when there are any.
@@ -58,14 +65,11 @@ pub fn work(s: &Summary) -> String {
         parts.push(format!(
             "{} training job{} to run",
             s.jobs_to_run,
-            if s.jobs_to_run == 1 { "" } else { "s" }
+            plural(s.jobs_to_run)
         ));
     }
     if s.upload_bytes > 0 {
-        parts.push(format!(
-            "{} to upload",
-            crate::commands::validate::size(s.upload_bytes)
-        ));
+        parts.push(format!("{} to upload", size(s.upload_bytes)));
     }
     if parts.is_empty() {
         String::new()
@@ -183,12 +187,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_is_grouped_and_rounded() {
-        assert_eq!(money(Some(0.0)), "$0.00");
-        assert_eq!(money(Some(1.515)), "$1.52");
-        assert_eq!(money(Some(1090.8)), "$1,090.80");
-        assert_eq!(money(Some(1234567.891)), "$1,234,567.89");
-        assert_eq!(money(None), "unknown");
+    fn floats_lose_trailing_zeros() {
         assert_eq!(trim_float(10.0), "10");
         assert_eq!(trim_float(2.5), "2.5");
     }

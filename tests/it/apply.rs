@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use sagetune::apply::lock;
 use sagetune::apply::progress::Recorder;
+use sagetune::apply::state_lock as lock;
 use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
-use sagetune::cli::ManifestArgs;
 use sagetune::cloud::{AwsOptions, Cloud, CloudRead, Kind, TrainingStatus};
-use sagetune::commands::apply::{apply_prepared, Applied, Approval, Session};
-use sagetune::commands::stack::prepare;
 use sagetune::plan::{Options, Plan};
+use sagetune::prepare::prepare;
+use sagetune::render::report as rendered;
+use sagetune::stages::{self, Applied, Approval, Session};
 
 use crate::plan::{Stack, BASE};
 
@@ -33,12 +33,9 @@ fn apply_with(
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<Applied, String> {
-    let args = ManifestArgs {
-        file: s.manifest(),
-        allow_outside: false,
-    };
     let prepared = prepare(
-        &args,
+        &s.manifest(),
+        false,
         &AwsOptions::default(),
         false,
         Some(&crate::plan::FixtureStore),
@@ -54,7 +51,7 @@ fn apply_with(
         command: "sagetune apply".into(),
         approve: &mut yes,
     };
-    apply_prepared(&prepared, saved, session).map_err(|d| {
+    stages::apply(&prepared, saved, session).map_err(|d| {
         // One line, without the report's wrapping, so messages can be searched.
         let text = s.redact(&sagetune::diagnostics::render(
             &d,
@@ -91,7 +88,7 @@ fn a_fresh_stack_is_applied_completely_and_then_plans_clean() {
         Applied::Executed(_, r) => r,
         other => panic!("{other:?}"),
     };
-    assert!(report.complete(), "{}", report.render());
+    assert!(report.complete(), "{}", rendered(&report));
     assert_eq!(report.done.len(), 5);
     assert_eq!(counts(&s), [1, 1, 1, 1]);
     let events = recorder.events.lock().unwrap().clone();
@@ -159,7 +156,7 @@ fn a_crash_after_any_step_resumes_without_duplicates() {
                     .unwrap();
             lock::unlock(&s.cloud, "s3://fx-bucket/sagetune/", "fx", &held.id).unwrap();
             match apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()) {
-                Ok(Applied::Executed(_, r)) => assert!(r.complete(), "{}", r.render()),
+                Ok(Applied::Executed(_, r)) => assert!(r.complete(), "{}", rendered(&r)),
                 Ok(Applied::NoChanges(_)) => {}
                 other => panic!("crash after {n}: {other:?}"),
             }
@@ -186,7 +183,7 @@ fn a_failed_training_job_stops_apply_with_its_reason_and_leaves_the_endpoint_alo
         .any(|w| w.starts_with("CreateEndpoint ")));
     // Fixing and re-applying starts run 2.
     let report = apply(&s);
-    assert!(report.complete(), "{}", report.render());
+    assert!(report.complete(), "{}", rendered(&report));
     assert_eq!(counts(&s), [2, 1, 1, 1]);
 }
 
@@ -240,7 +237,7 @@ fn ctrl_c_during_training_stops_waiting_and_the_next_apply_finishes() {
     };
     assert!(report.interrupted);
     assert!(report.failed.is_none());
-    assert!(report.render().contains("running jobs keep running"));
+    assert!(rendered(&report).contains("running jobs keep running"));
     let job = &s.cloud.names(Kind::TrainingJob)[0];
     assert_eq!(
         s.cloud.describe_training_job(job).unwrap().unwrap().status,
@@ -248,7 +245,7 @@ fn ctrl_c_during_training_stops_waiting_and_the_next_apply_finishes() {
     );
     s.cloud.set_pace(1);
     let report = apply(&s);
-    assert!(report.complete(), "{}", report.render());
+    assert!(report.complete(), "{}", rendered(&report));
     assert_eq!(counts(&s), [1, 1, 1, 1]);
 }
 
@@ -424,7 +421,7 @@ proptest! {
             Ok(Applied::NoChanges(_)) => Report::default(),
             other => panic!("{other:?}"),
         };
-        prop_assert!(report.failed.is_none(), "{}", report.render());
+        prop_assert!(report.failed.is_none(), "{}", rendered(&report));
         prop_assert!(!s.plan().has_changes());
         s.cloud.clear_calls();
         let again = apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default());
@@ -455,7 +452,7 @@ fn destroy(s: &Stack, options: Options, purge: bool) -> Result<Applied, String> 
         command: "sagetune destroy".into(),
         approve: &mut yes,
     };
-    sagetune::commands::destroy::destroy_with(&loaded, "us-west-2", purge, session).map_err(|d| {
+    stages::destroy(&loaded, "us-west-2", purge, session).map_err(|d| {
         sagetune::diagnostics::render(&d, sagetune::diagnostics::Style::Plain)
             .split_whitespace()
             .filter(|w| *w != "│")
@@ -482,7 +479,7 @@ fn destroy_removes_serving_objects_keeps_jobs_and_data_and_honours_protect() {
     };
     match destroy(&s, forced.clone(), false).unwrap() {
         Applied::Executed(plan, report) => {
-            assert!(report.complete(), "{}", report.render());
+            assert!(report.complete(), "{}", rendered(&report));
             let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
             assert!(ids.contains(&"role"), "{ids:?}");
         }
@@ -520,9 +517,9 @@ fn status_lists_the_stack_with_metrics_and_failures() {
     apply(&s);
     apply(&s);
     let desired = sagetune::desired::Desired::empty("fx", "us-west-2", "s3://fx-bucket/sagetune/");
-    let status = sagetune::commands::status::status(&s.cloud, &desired).unwrap();
+    let status = sagetune::observe::status(&s.cloud, &desired).unwrap();
     assert_eq!(status.training_jobs.len(), 2);
-    insta::assert_snapshot!("status_table", sagetune::commands::status::table(&status));
+    insta::assert_snapshot!("status_table", sagetune::render::status_table(&status));
 }
 
 #[test]
@@ -546,7 +543,7 @@ endpoints:
     instance_type: ml.g5.2xlarge
 "#,
     );
-    let code = sagetune::apply::repack::archive(&[("inference.py", b"def model_fn(d): pass\n")]);
+    let code = sagetune::model_archive::archive(&[("inference.py", b"def model_fn(d): pass\n")]);
     s.cloud.seed_object(
         "jumpstart-cache-prod-us-west-2",
         "source-directory-tarballs/huggingface/inference/textgeneration/v1.1.0/sourcedir.tar.gz",
@@ -554,7 +551,7 @@ endpoints:
         None,
     );
     let report = apply(&s);
-    assert!(report.complete(), "{}", report.render());
+    assert!(report.complete(), "{}", rendered(&report));
     let repacked: Vec<String> = s
         .cloud
         .object_keys("fx-bucket")
@@ -565,7 +562,7 @@ endpoints:
     let local = s.dir.path().join("repacked.tar.gz");
     s.cloud.download("fx-bucket", &repacked[0], &local).unwrap();
     assert_eq!(
-        sagetune::apply::repack::names(&local).unwrap(),
+        sagetune::model_archive::names(&local).unwrap(),
         ["config.json", "code/inference.py"]
     );
     let model = &s.cloud.names(Kind::Model)[0];
@@ -590,7 +587,7 @@ fn a_role_iam_has_not_propagated_yet_is_waited_for() {
         Applied::Executed(_, r) => r,
         other => panic!("{other:?}"),
     };
-    assert!(report.complete(), "{}", report.render());
+    assert!(report.complete(), "{}", rendered(&report));
     let events = recorder.events.lock().unwrap().clone();
     assert!(events
         .iter()

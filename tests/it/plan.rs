@@ -4,16 +4,16 @@
 
 use std::path::PathBuf;
 
-use sagetune::cli::ManifestArgs;
 use sagetune::cloud::fake::FakeCloud;
 use sagetune::cloud::{
     AwsOptions, Cloud, CloudRead, Endpoint, EndpointStatus, Kind, TrainingStatus,
 };
-use sagetune::commands::stack::{make_plan, prepare};
 use sagetune::diagnostics::{render, Style};
 use sagetune::jumpstart::source::ContentStore;
 use sagetune::plan::{Action, Options, Plan, Request};
+use sagetune::prepare::prepare;
 use sagetune::render;
+use sagetune::stages;
 
 const CREATED_AT: &str = "2026-11-30T12:00:00Z";
 
@@ -100,14 +100,10 @@ impl Stack {
     }
 
     pub fn plan_with(&self, options: &Options) -> Result<Plan, String> {
-        let args = ManifestArgs {
-            file: self.manifest(),
-            allow_outside: false,
-        };
         let aws = AwsOptions::default();
-        let prepared =
-            prepare(&args, &aws, false, Some(&FixtureStore)).map_err(|d| self.rendered(&d))?;
-        make_plan(&prepared, &self.cloud, options, CREATED_AT).map_err(|d| self.rendered(&d))
+        let prepared = prepare(&self.manifest(), false, &aws, false, Some(&FixtureStore))
+            .map_err(|d| self.rendered(&d))?;
+        stages::plan(&prepared, &self.cloud, options, CREATED_AT).map_err(|d| self.rendered(&d))
     }
 
     pub fn plan(&self) -> Plan {
@@ -206,7 +202,7 @@ fn snapshot_all(stack: &Stack, name: &str, plan: &Plan) {
     insta::assert_snapshot!(format!("plan_{name}_markdown"), markdown);
     insta::assert_snapshot!(format!("plan_{name}_json"), json);
     // The JSON round-trips: the renderings of the re-read plan are identical.
-    let back = Plan::from_json(&render::json(plan)).expect("the plan reads back");
+    let back = sagetune::plan::file::parse(&render::json(plan)).expect("the plan reads back");
     assert_eq!(&back, plan);
     assert_eq!(render::human(&back), render::human(plan));
     assert_eq!(render::markdown(&back), render::markdown(plan));

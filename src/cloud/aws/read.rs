@@ -321,11 +321,17 @@ impl CloudRead for AwsCloud {
                 .and_then(|r| r.instance_type())
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_default(),
-            instance_count: rc.and_then(|r| r.instance_count()).unwrap_or(0).max(0) as u32,
-            volume_size_gb: rc.and_then(|r| r.volume_size_in_gb()).unwrap_or(0).max(0) as u32,
+            instance_count: rc
+                .and_then(aws_sdk_sagemaker::types::ResourceConfig::instance_count)
+                .unwrap_or(0)
+                .max(0) as u32,
+            volume_size_gb: rc
+                .and_then(aws_sdk_sagemaker::types::ResourceConfig::volume_size_in_gb)
+                .unwrap_or(0)
+                .max(0) as u32,
             max_runtime_seconds: j
                 .stopping_condition()
-                .and_then(|s| s.max_runtime_in_seconds())
+                .and_then(aws_sdk_sagemaker::types::StoppingCondition::max_runtime_in_seconds)
                 .unwrap_or(0)
                 .max(0) as u64,
             channels: j

@@ -197,7 +197,7 @@ impl AwsCloud {
                     .build(),
             );
         }
-        parts.sort_by_key(|p| p.part_number());
+        parts.sort_by_key(aws_sdk_s3::types::CompletedPart::part_number);
         Ok(parts)
     }
 }

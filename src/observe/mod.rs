@@ -1,6 +1,13 @@
-//! Observation: read-only calls through [`Cloud`] that gather one snapshot of everything the
-//! planner needs about a stack, in plain data, plus a fingerprint of the facts a plan relies
-//! on. Never writes; absent objects are simply missing from the snapshot.
+//! Observation: read-only calls through [`CloudRead`] that gather one snapshot of everything
+//! the planner needs about a stack, in plain data, plus a fingerprint of the facts a plan
+//! relies on; the settle loop for run numbers (`settle`) and the stack's status (`status`).
+//! Never writes; absent objects are simply missing from the snapshot.
+
+mod settle;
+mod status;
+
+pub use settle::{observe_settled, runs};
+pub use status::{status, Status};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -280,13 +287,15 @@ fn run_all(cloud: &dyn CloudRead, reads: Vec<Read>) -> Result<Vec<Got>, CloudErr
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = reads.get(i) else { break };
                 let got = read(cloud, r);
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(got);
+                results
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(got);
             });
         }
     });
     results
         .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .into_iter()
         .map(|r| r.expect("every read ran"))
         .collect()

@@ -8,19 +8,13 @@ use std::time::Duration;
 
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::catalog;
+use crate::jumpstart::fetch::ResolvedModel;
 use crate::jumpstart::hyperparameters::{self, HyperparameterError, Merged, UserValue};
-use crate::jumpstart::resolve::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
-use crate::jumpstart::resolver::ResolvedModel;
-use crate::jumpstart::source::Buckets;
+use crate::jumpstart::settings::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
 use crate::jumpstart::ResolveError;
 use crate::manifest::{self, HyperValue, LoadedManifest};
 
-/// Region and buckets the resolution is for.
-#[derive(Debug, Clone)]
-pub struct Context {
-    pub region: String,
-    pub buckets: Buckets,
-}
+use super::Context;
 
 /// A fine-tune with everything its training job needs from the spec.
 #[derive(Debug, Clone)]
@@ -83,7 +77,7 @@ pub fn bind(
                 .help("read the model's license; if you accept it, add `accept_eula: true` to this fine-tune"),
             );
         }
-        let training = match resolve::training(
+        let training = match settings::training(
             spec,
             &ctx.region,
             &ctx.buckets,
@@ -179,7 +173,7 @@ pub fn bind(
         else {
             continue;
         };
-        match resolve::hosting(
+        match settings::hosting(
             &ft.model.spec,
             &ctx.region,
             &ctx.buckets,

@@ -2,7 +2,9 @@
 //! `<artifacts>.sagetune/<stack>.lock` written with `If-None-Match: *`, refreshed with
 //! `If-Match`, released by its holder. `plan` never takes it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +69,9 @@ pub fn location(artifacts: &str, stack: &str) -> (String, String) {
         format!("{prefix}.sagetune/{stack}.lock"),
     )
 }
+
+/// How often a held lock is rewritten while work runs under it ([`StateLock::hold_while`]).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
 
 /// A held lock; release it with [`StateLock::release`].
 pub struct StateLock<'a> {
@@ -163,7 +168,7 @@ impl StateLock<'_> {
     pub fn id(&self) -> String {
         self.info
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .0
             .id
             .clone()
@@ -171,7 +176,10 @@ impl StateLock<'_> {
 
     /// Rewrites the lock with a new `refreshed_at`, only if it is still ours.
     pub fn refresh(&self, now: &str) -> Result<(), CloudError> {
-        let mut guard = self.info.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self
+            .info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (info, etag) = &mut *guard;
         info.refreshed_at = now.to_string();
         let body = serde_json::to_vec_pretty(info).expect("lock info serializes");
@@ -181,9 +189,46 @@ impl StateLock<'_> {
         Ok(())
     }
 
+    /// Runs `work` while a background thread refreshes the lock every `every` (stamped with
+    /// `now()`); refreshing stops as soon as `work` returns or panics. A failed refresh is not
+    /// fatal: the lock stays held with its older stamp, and `release` still checks it is ours.
+    pub fn hold_while<T>(
+        &self,
+        every: Duration,
+        now: &(dyn Fn() -> String + Sync),
+        work: impl FnOnce() -> T,
+    ) -> T {
+        /// Sets the flag when dropped, so the refresher ends even if `work` panics.
+        struct Done<'f>(&'f AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let done = AtomicBool::new(false);
+        let tick = Duration::from_millis(200).min(every);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut last = Instant::now();
+                while !done.load(Ordering::SeqCst) {
+                    std::thread::sleep(tick);
+                    if last.elapsed() >= every && !done.load(Ordering::SeqCst) {
+                        let _ = self.refresh(&now());
+                        last = Instant::now();
+                    }
+                }
+            });
+            let _done = Done(&done);
+            work()
+        })
+    }
+
     /// Removes the lock if it is still ours.
     pub fn release(self) -> Result<(), LockError> {
-        let (info, _) = self.info.into_inner().unwrap_or_else(|e| e.into_inner());
+        let (info, _) = self
+            .info
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match read(self.cloud, &self.bucket, &self.key)? {
             Some((now, _)) if now.id == info.id => {
                 self.cloud.delete_object(&self.bucket, &self.key)?;
@@ -248,6 +293,40 @@ mod tests {
         let again = acquire(&cloud, "s3://b/p/", "fx", "sagetune apply", "t3").unwrap();
         let info = unlock(&cloud, "s3://b/p/", "fx", &again.id()).unwrap();
         assert_eq!(info.created_at, "t3");
+    }
+
+    #[test]
+    fn a_held_lock_is_refreshed_while_work_runs_and_no_longer_after() {
+        let cloud = FakeCloud::new();
+        cloud.add_bucket("b");
+        let held = acquire(&cloud, "s3://b/p/", "fx", "sagetune apply", "t0").unwrap();
+        let stamps = std::sync::atomic::AtomicUsize::new(0);
+        let now = || format!("t{}", stamps.fetch_add(1, Ordering::SeqCst) + 1);
+        let every = Duration::from_millis(20);
+        let answer = held.hold_while(every, &now, || {
+            std::thread::sleep(Duration::from_millis(300));
+            42
+        });
+        assert_eq!(answer, 42);
+        let refreshed = stamps.load(Ordering::SeqCst);
+        assert!(refreshed >= 2, "refreshed {refreshed} times in 300 ms");
+        let (bucket, key) = location("s3://b/p/", "fx");
+        let info: LockInfo =
+            serde_json::from_slice(&cloud.get_object(&bucket, &key).unwrap().unwrap().body)
+                .unwrap();
+        assert_eq!(info.refreshed_at, format!("t{refreshed}"));
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            stamps.load(Ordering::SeqCst),
+            refreshed,
+            "no refresh after the work"
+        );
+        // A panicking work item still ends the refresher (the scope would hang otherwise).
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            held.hold_while(every, &now, || panic!("boom"));
+        }));
+        assert!(caught.is_err());
+        held.release().unwrap();
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::error::ResolveError;
 use super::index::{self, Header};
-use super::lock::{cache_spec, cached_spec, LockEntry};
+use super::pins::{cache_spec, cached_spec, Pin};
 use super::source::{Source, MANIFEST_KEY};
 use super::spec::ModelSpec;
 use super::version::VersionPattern;
@@ -13,19 +13,19 @@ use super::version::VersionPattern;
 /// A model resolved to one spec, with the lock entry that pins it.
 #[derive(Debug, Clone)]
 pub struct ResolvedModel {
-    pub entry: LockEntry,
+    pub entry: Pin,
     pub spec: ModelSpec,
 }
 
 /// Resolves models against one source, reading `models_manifest.json` at most once.
-pub struct Resolver<'a> {
+pub struct SpecFetcher<'a> {
     source: Source<'a>,
     /// The manifest's folder, where the spec cache lives.
     dir: &'a Path,
     headers: Option<Vec<Header>>,
 }
 
-impl<'a> Resolver<'a> {
+impl<'a> SpecFetcher<'a> {
     pub fn new(source: Source<'a>, dir: &'a Path) -> Self {
         Self {
             source,
@@ -64,7 +64,7 @@ impl<'a> Resolver<'a> {
         check(&spec, &header.model_id, &header.version, &header.spec_key)?;
         cache_spec(self.dir, &sha, &bytes);
         Ok(ResolvedModel {
-            entry: LockEntry {
+            entry: Pin {
                 model_id: header.model_id,
                 requested_version: requested.to_string(),
                 version: header.version,
@@ -77,7 +77,7 @@ impl<'a> Resolver<'a> {
 
     /// Loads the spec a lock entry pins: from the cache, else from the source, refusing a
     /// spec whose digest changed since it was locked.
-    pub fn locked(&mut self, entry: &LockEntry) -> Result<ResolvedModel, ResolveError> {
+    pub fn locked(&mut self, entry: &Pin) -> Result<ResolvedModel, ResolveError> {
         if let Some(found) = offline(self.dir, entry) {
             return found;
         }
@@ -101,7 +101,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// The spec a lock entry pins, from the local cache only; `None` when it is not cached.
-pub fn offline(dir: &Path, entry: &LockEntry) -> Option<Result<ResolvedModel, ResolveError>> {
+pub fn offline(dir: &Path, entry: &Pin) -> Option<Result<ResolvedModel, ResolveError>> {
     let bytes = cached_spec(dir, &entry.spec_sha256)?;
     Some(
         parse_spec(&bytes, &entry.spec_key)

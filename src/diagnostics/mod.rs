@@ -1,5 +1,9 @@
 //! Diagnostics as plain data (what is wrong, where, how to fix it) and the one place they are
-//! rendered; no other module formats an error for the user.
+//! rendered; no other module formats an error for the user. `from_errors` is the one place
+//! where the typed errors of the stages (AWS, state lock, plan file, planner, JumpStart) become
+//! diagnostics with their help; located diagnostics add a span where the manifest is known.
+
+mod from_errors;
 
 use std::fmt;
 use std::ops::Range;

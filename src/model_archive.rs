@@ -1,6 +1,7 @@
-//! Script-mode hosting, as the SageMaker Python SDK's `repack_model` does it: the trained
-//! `model.tar.gz` is rewritten with the model's inference code under `code/`, streaming from
-//! file to file so a multi-GB model never sits in memory.
+//! Model archives (`model.tar.gz`): the script-mode repack, as the SageMaker Python SDK's
+//! `repack_model` does it — the trained archive is rewritten with the model's inference code
+//! under `code/`, streaming from file to file so a multi-GB model never sits in memory. Local
+//! files only; no AWS, no knowledge of plans.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter};
@@ -61,6 +62,7 @@ fn clean(path: &Path) -> io::Result<PathBuf> {
 }
 
 /// A small `.tar.gz` of `(path, content)` files (tests and the fake's trained models).
+#[cfg(any(test, feature = "fake"))]
 pub fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
     for (path, body) in files {
@@ -73,11 +75,12 @@ pub fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
     }
     builder
         .into_inner()
-        .and_then(|gz| gz.finish())
+        .and_then(flate2::write::GzEncoder::finish)
         .expect("writing to memory")
 }
 
-/// The file names in a `.tar.gz`, in order.
+/// The file names in a `.tar.gz`, in order (tests).
+#[cfg(any(test, feature = "fake"))]
 pub fn names(archive: &Path) -> io::Result<Vec<String>> {
     let mut a = tar::Archive::new(GzDecoder::new(BufReader::new(File::open(archive)?)));
     a.entries()?

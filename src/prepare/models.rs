@@ -1,16 +1,18 @@
-//! What several commands share once a manifest is loaded: the region, where JumpStart
-//! content comes from, and the lock (read, matched, and turned into resolved models).
+//! A loaded manifest's region, where its JumpStart content comes from, and its models: the
+//! pins (`sagetune.lock`) read and matched, then each fine-tune's model loaded as pinned or
+//! resolved afresh. Resolution problems are located at the fine-tune's `model` node.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-use crate::cloud::AwsOptions;
+use super::Context;
+use crate::cloud::{AwsOptions, S3ContentStore};
 use crate::diagnostics::Diagnostic;
-use crate::jumpstart::lock::{self, LockFile};
-use crate::jumpstart::resolver::{self, ResolvedModel, Resolver};
+use crate::jumpstart::fetch::{self, ResolvedModel, SpecFetcher};
+use crate::jumpstart::pins::{self, Pins};
 use crate::jumpstart::source::{Buckets, ContentStore, Source};
 use crate::jumpstart::ResolveError;
-use crate::manifest::LoadedManifest;
-use crate::resolution::Context;
+use crate::manifest::{self, LoadedManifest};
 
 /// Reads an environment variable; empty counts as unset.
 pub fn env(key: &str) -> Option<String> {
@@ -62,7 +64,10 @@ pub fn source<'a>(ctx: &Context, store: &'a dyn ContentStore) -> Result<Source<'
             bucket: ctx.buckets.content.clone(),
             store,
         }),
-        Err(e) => Err(Diagnostic::new("jumpstart::override", e.to_string()).help(e.help())),
+        Err(e) => Err(Diagnostic {
+            code: "jumpstart::override",
+            ..Diagnostic::from(&e)
+        }),
     }
 }
 
@@ -84,11 +89,8 @@ pub fn wanted(loaded: &LoadedManifest) -> Vec<(String, String, String)> {
 }
 
 /// The lock next to the manifest, if any; a broken lock is an error.
-pub fn read_lock(loaded: &LoadedManifest) -> Result<Option<LockFile>, Diagnostic> {
-    lock::read(&loaded.dir).map_err(|e| {
-        Diagnostic::new("lock::invalid", e.to_string())
-            .help("delete it and run `sagetune lock` to write a new one")
-    })
+pub fn read_pins(loaded: &LoadedManifest) -> Result<Option<Pins>, Diagnostic> {
+    pins::read(&loaded.dir).map_err(|e| Diagnostic::from(&e))
 }
 
 /// A resolution error located at the fine-tune's `model` (or `model_version`) node.
@@ -97,7 +99,7 @@ pub fn resolve_diagnostic(
     fine_tune: &str,
     e: &ResolveError,
 ) -> Diagnostic {
-    let d = Diagnostic::new("jumpstart::resolve", e.to_string()).help(e.help());
+    let d = Diagnostic::from(e);
     let Some(ft) = loaded.manifest.fine_tunes.get(fine_tune) else {
         return d;
     };
@@ -117,10 +119,10 @@ pub fn resolve_diagnostic(
 /// which requires a matching lock). Returns the models and whether the lock was used.
 pub fn resolve_models(
     loaded: &LoadedManifest,
-    resolver: &mut Resolver,
+    fetcher: &mut SpecFetcher<'_>,
     locked: bool,
 ) -> Result<(BTreeMap<String, ResolvedModel>, bool), Vec<Diagnostic>> {
-    let lock = read_lock(loaded).map_err(|d| vec![d])?;
+    let lock = read_pins(loaded).map_err(|d| vec![d])?;
     let wanted = wanted(loaded);
     if locked {
         let problem = match &lock {
@@ -146,8 +148,8 @@ pub fn resolve_models(
     let mut errors = Vec::new();
     for (name, model, requested) in &wanted {
         let result = match use_lock.and_then(|l| l.fine_tunes.get(name)) {
-            Some(entry) => resolver.locked(entry),
-            None => resolver.resolve(model, requested),
+            Some(entry) => fetcher.locked(entry),
+            None => fetcher.resolve(model, requested),
         };
         match result {
             Ok(m) => {
@@ -166,12 +168,12 @@ pub fn resolve_models(
 /// Models pinned by a matching lock whose specs are in the local cache; no network.
 pub fn offline_models(
     loaded: &LoadedManifest,
-    lock: &LockFile,
+    lock: &Pins,
 ) -> (BTreeMap<String, ResolvedModel>, Vec<Diagnostic>) {
     let mut models = BTreeMap::new();
     let mut errors = Vec::new();
     for (name, entry) in &lock.fine_tunes {
-        match resolver::offline(&loaded.dir, entry) {
+        match fetch::offline(&loaded.dir, entry) {
             Some(Ok(m)) => {
                 models.insert(name.clone(), m);
             }
@@ -180,4 +182,61 @@ pub fn offline_models(
         }
     }
     (models, errors)
+}
+
+/// What `sagetune lock` did: the fresh pins, the ones before, where the specs came from, and
+/// the file written (`None` when the pins were already up to date).
+#[derive(Debug)]
+pub struct Relocked {
+    pub pins: Pins,
+    pub previous: Option<Pins>,
+    /// Where specs came from, e.g. `s3://jumpstart-cache-prod-us-west-2`.
+    pub source: String,
+    pub region: String,
+    pub written: Option<PathBuf>,
+}
+
+/// Resolves every fine-tune's model afresh, as the SDK would, and writes `sagetune.lock`
+/// (and the specs into the local cache) when the result differs from the file.
+pub fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diagnostic>> {
+    let loaded = manifest::load(file)?;
+    let problems = manifest::check(&loaded);
+    if problems.iter().any(Diagnostic::is_error) {
+        return Err(problems);
+    }
+    let ctx = require_region(&loaded, aws).map_err(|d| vec![d])?;
+    let store = S3ContentStore::new(aws.clone(), Some(ctx.region.clone()));
+    let mut fetcher = SpecFetcher::new(source(&ctx, &store).map_err(|d| vec![d])?, &loaded.dir);
+    let previous = read_pins(&loaded).ok().flatten();
+    let mut entries = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (name, model, requested) in wanted(&loaded) {
+        match fetcher.resolve(&model, &requested) {
+            Ok(m) => {
+                entries.insert(name, m.entry);
+            }
+            Err(e) => errors.push(resolve_diagnostic(&loaded, &name, &e)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let new = Pins::new(entries);
+    let written = if previous.as_ref() == Some(&new) {
+        None
+    } else {
+        Some(pins::write(&loaded.dir, &new).map_err(|e| {
+            vec![
+                Diagnostic::new("lock::write", format!("cannot write sagetune.lock: {e}"))
+                    .help("check the folder's permissions"),
+            ]
+        })?)
+    };
+    Ok(Relocked {
+        pins: new,
+        previous,
+        source: fetcher.describe(),
+        region: ctx.region,
+        written,
+    })
 }

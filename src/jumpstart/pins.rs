@@ -1,5 +1,5 @@
-//! `sagetune.lock`: the resolved JumpStart version and spec digest of every fine-tune, and
-//! the local cache of specs (`.sagetune/cache/specs/<sha256>.json`) that lets `validate`
+//! Model pins, the `sagetune.lock` file: the resolved JumpStart version and spec digest of
+//! every fine-tune, and the local cache of specs (`.sagetune/cache/specs/<sha256>.json`) that lets `validate`
 //! check specs offline. Reads and writes files next to the manifest only.
 
 use std::collections::BTreeMap;
@@ -9,25 +9,25 @@ use serde::{Deserialize, Serialize};
 
 use super::version::SDK_COMPAT_VERSION;
 
-/// File name of the lock, next to the manifest.
-pub const LOCK_FILE: &str = "sagetune.lock";
+/// File name of the pins, next to the manifest ("lock" for users, as in Cargo.lock).
+pub const PINS_FILE: &str = "sagetune.lock";
 const FORMAT_VERSION: u32 = 1;
 
-/// The lock file: one entry per fine-tune, sorted by name so diffs stay small.
+/// The pins file: one entry per fine-tune, sorted by name so diffs stay small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LockFile {
+pub struct Pins {
     /// Format version of this file.
     pub version: u32,
     /// The SageMaker SDK version whose JumpStart rules the resolution followed.
     pub sdk_compat: String,
-    pub fine_tunes: BTreeMap<String, LockEntry>,
+    pub fine_tunes: BTreeMap<String, Pin>,
 }
 
 /// What one fine-tune's model resolved to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LockEntry {
+pub struct Pin {
     pub model_id: String,
     /// The manifest's `model_version` when this was resolved (`*` by default).
     pub requested_version: String,
@@ -36,8 +36,8 @@ pub struct LockEntry {
     pub spec_sha256: String,
 }
 
-impl LockFile {
-    pub fn new(fine_tunes: BTreeMap<String, LockEntry>) -> Self {
+impl Pins {
+    pub fn new(fine_tunes: BTreeMap<String, Pin>) -> Self {
         Self {
             version: FORMAT_VERSION,
             sdk_compat: SDK_COMPAT_VERSION.to_string(),
@@ -77,9 +77,9 @@ impl LockFile {
     }
 }
 
-/// Why the lock file cannot be used.
+/// Why the pins file cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub enum PinsError {
     /// The file exists but cannot be read.
     #[error("cannot read {path}: {reason}")]
     Unreadable { path: String, reason: String },
@@ -89,24 +89,24 @@ pub enum LockError {
 }
 
 /// The lock next to the manifest in `dir`; `Ok(None)` when there is none.
-pub fn read(dir: &Path) -> Result<Option<LockFile>, LockError> {
-    let path = dir.join(LOCK_FILE);
+pub fn read(dir: &Path) -> Result<Option<Pins>, PinsError> {
+    let path = dir.join(PINS_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(LockError::Unreadable {
+            return Err(PinsError::Unreadable {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })
         }
     };
-    let lock: LockFile = serde_json::from_str(&text).map_err(|e| LockError::Invalid {
+    let lock: Pins = serde_json::from_str(&text).map_err(|e| PinsError::Invalid {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
     if lock.version != FORMAT_VERSION {
-        return Err(LockError::Invalid {
+        return Err(PinsError::Invalid {
             path: path.display().to_string(),
             reason: format!(
                 "format version {} (this sagetune writes {FORMAT_VERSION})",
@@ -118,8 +118,8 @@ pub fn read(dir: &Path) -> Result<Option<LockFile>, LockError> {
 }
 
 /// Writes the lock atomically (a temporary file renamed over the old one).
-pub fn write(dir: &Path, lock: &LockFile) -> std::io::Result<PathBuf> {
-    let path = dir.join(LOCK_FILE);
+pub fn write(dir: &Path, lock: &Pins) -> std::io::Result<PathBuf> {
+    let path = dir.join(PINS_FILE);
     let mut text = serde_json::to_string_pretty(lock).expect("the lock serializes");
     text.push('\n');
     crate::files::write_atomic(&path, text.as_bytes())?;
@@ -149,8 +149,8 @@ pub fn cached_spec(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    fn entry(model: &str, requested: &str) -> LockEntry {
-        LockEntry {
+    fn entry(model: &str, requested: &str) -> Pin {
+        Pin {
             model_id: model.into(),
             requested_version: requested.into(),
             version: "3.2.13".into(),
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn mismatches_name_what_differs() {
-        let lock = LockFile::new(BTreeMap::from([
+        let lock = Pins::new(BTreeMap::from([
             ("a".to_string(), entry("m", "*")),
             ("gone".to_string(), entry("m", "*")),
         ]));
@@ -185,11 +185,11 @@ mod tests {
     fn write_read_round_trip_and_cache_integrity() {
         let dir = tempfile::tempdir().unwrap();
         assert!(read(dir.path()).unwrap().is_none());
-        let lock = LockFile::new(BTreeMap::from([("a".to_string(), entry("m", "*"))]));
+        let lock = Pins::new(BTreeMap::from([("a".to_string(), entry("m", "*"))]));
         write(dir.path(), &lock).unwrap();
         assert_eq!(read(dir.path()).unwrap(), Some(lock));
-        std::fs::write(dir.path().join(LOCK_FILE), "{").unwrap();
-        assert!(matches!(read(dir.path()), Err(LockError::Invalid { .. })));
+        std::fs::write(dir.path().join(PINS_FILE), "{").unwrap();
+        assert!(matches!(read(dir.path()), Err(PinsError::Invalid { .. })));
 
         let bytes = br#"{"model_id":"m"}"#;
         let sha = crate::files::sha256_hex(bytes);

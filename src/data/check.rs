@@ -1,0 +1,122 @@
+//! One `train`/`validation` entry of the manifest checked end to end: the file found, its
+//! format checked and hashed (through the hash cache), and any problem turned into a
+//! diagnostic located in the manifest or, for content problems, in the data file itself.
+
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diagnostics::{Diagnostic, SourceText};
+use crate::manifest::{LoadedManifest, Sp};
+
+use super::{discover, scan_cached, DataFile, FileReport, ScanError};
+
+/// Finds, checks and hashes the file behind `entry`; a problem is located at `entry` (or at
+/// `text_column`), or at the offending line of the data file.
+pub fn check_entry(
+    loaded: &LoadedManifest,
+    entry: &Sp<String>,
+    text_column: Option<&Sp<String>>,
+    allow_outside: bool,
+) -> Result<(DataFile, FileReport), Diagnostic> {
+    let file = discover(&loaded.dir, entry, allow_outside)
+        .map_err(|e| Diagnostic::from(&e).at(&loaded.source, entry.span(), "this path"))?;
+    let column = text_column.map(|c| c.get().as_str());
+    let cache = loaded.dir.join(".sagetune").join("cache");
+    match scan_cached(&cache, &file.canonical, file.format, column) {
+        Ok((report, _)) => Ok((file, report)),
+        Err(ScanError::Io(e)) => Err(Diagnostic::new(
+            "data::unreadable",
+            format!("cannot read {}: {e}", file.display.display()),
+        )
+        .at(&loaded.source, entry.span(), "this path")
+        .help("check the file's permissions")),
+        Err(ScanError::MissingColumn { column, available }) => {
+            let at = text_column.map(Sp::span).unwrap_or_else(|| entry.span());
+            Err(Diagnostic::new(
+                "data::missing-column",
+                format!("{} has no column `{column}`", file.display.display()),
+            )
+            .at(&loaded.source, at, "not in the data")
+            .help(format!(
+                "columns found: {}; set text_column to one of them",
+                available
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+        Err(ScanError::Content(c)) => {
+            let source = excerpt(
+                &file.canonical,
+                &file.display,
+                c.line,
+                c.line_offset,
+                c.column,
+            );
+            let col_byte = source
+                .text
+                .char_indices()
+                .nth(c.column.saturating_sub(1) as usize)
+                .map(|(b, _)| b)
+                .unwrap_or(source.text.len().saturating_sub(1));
+            let start = source.first_offset + col_byte;
+            Err(Diagnostic::new(
+                "data::content",
+                format!("{} ({} line {})", c.message, file.format, c.line),
+            )
+            .at(&source, start..start + 1, "here")
+            .help(c.help))
+        }
+    }
+}
+
+/// The one line of a data file an error points at, read again (errors only), at most a few
+/// hundred characters past the error column.
+fn excerpt(
+    path: &Path,
+    shown: &Path,
+    line: u64,
+    offset: Option<u64>,
+    column: u64,
+) -> Arc<SourceText> {
+    let name = shown.display().to_string();
+    let read = || -> std::io::Result<(u64, String)> {
+        let mut f = BufReader::new(std::fs::File::open(path)?);
+        let start = match offset {
+            Some(o) => o,
+            None => {
+                let mut pos = 0u64;
+                let mut buf = Vec::new();
+                for _ in 1..line.max(1) {
+                    buf.clear();
+                    let n = f.read_until(b'\n', &mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    pos += n as u64;
+                }
+                pos
+            }
+        };
+        f.seek(SeekFrom::Start(start))?;
+        let limit = (column + 200).min(8000);
+        let mut bytes = Vec::new();
+        f.take(limit * 4).read_until(b'\n', &mut bytes)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let text: String = text
+            .trim_end_matches(['\n', '\r'])
+            .chars()
+            .take(limit as usize)
+            .collect();
+        Ok((start, text))
+    };
+    let (first_offset, text) = read().unwrap_or((0, String::new()));
+    Arc::new(SourceText {
+        name,
+        text: if text.is_empty() { " ".into() } else { text },
+        first_line: line.saturating_sub(1) as usize,
+        first_offset: first_offset as usize,
+    })
+}

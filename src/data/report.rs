@@ -1,0 +1,65 @@
+//! What a scan of a data file reports: its figures on success, or the located content
+//! problem, read error or missing column that stopped it. Plain data shared by the format
+//! checkers (`formats`) and the scan driver (`scan`).
+
+use std::io;
+
+use serde::{Deserialize, Serialize};
+
+use super::Format;
+
+/// What a successful scan learned about a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileReport {
+    pub format: Format,
+    pub bytes: u64,
+    /// Records (CSV rows, JSON objects) or lines (TXT).
+    pub rows: u64,
+    /// Rows whose text is empty after trimming whitespace.
+    pub empty_rows: u64,
+    /// Rough token count (bytes / 4).
+    pub approx_tokens: u64,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The CSV column or JSON field the text was read from (None for TXT).
+    pub text_column: Option<String>,
+}
+
+/// A problem inside a data file, at a line and column (both 1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentError {
+    pub line: u64,
+    pub column: u64,
+    /// Byte offset of the start of `line`, when the checker knows it.
+    pub line_offset: Option<u64>,
+    pub message: String,
+    pub help: String,
+}
+
+/// Why a scan failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanError {
+    /// The file could not be read.
+    Io(String),
+    /// The content breaks a data rule.
+    Content(ContentError),
+    /// `text_column` names a column or field the data does not have.
+    MissingColumn {
+        column: String,
+        available: Vec<String>,
+    },
+}
+
+impl From<io::Error> for ScanError {
+    fn from(e: io::Error) -> Self {
+        ScanError::Io(e.to_string())
+    }
+}
+
+/// Counts a checker reports; the scan adds bytes and the hash.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub rows: u64,
+    pub empty_rows: u64,
+    pub text_column: Option<String>,
+}

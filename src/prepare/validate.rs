@@ -1,0 +1,145 @@
+//! The offline checks `sagetune validate` runs and every later stage starts from: manifest
+//! rules, every data file checked and hashed, and the fine-tunes checked against the specs
+//! the pins name when those are cached. No network, no AWS call; all problems at once.
+
+use std::path::Path;
+
+use crate::cloud::AwsOptions;
+use crate::data::{self, DataFile, FileReport};
+use crate::diagnostics::Diagnostic;
+use crate::manifest::{self, LoadedManifest};
+
+use super::{bind, models};
+
+/// One checked data file of a dataset.
+#[derive(Debug)]
+pub struct FileCheck {
+    /// `train` or `validation`.
+    pub channel: &'static str,
+    pub file: DataFile,
+    pub report: FileReport,
+}
+
+/// The checked files of one dataset.
+#[derive(Debug)]
+pub struct DatasetCheck {
+    pub name: String,
+    pub files: Vec<FileCheck>,
+}
+
+/// How far the model specs could be checked offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecCheck {
+    /// No fine-tunes, nothing to check.
+    NothingToCheck,
+    /// No sagetune.lock yet.
+    NoLock,
+    /// The lock does not match the manifest.
+    LockMismatch(Vec<String>),
+    /// No region is known offline, so images cannot be resolved.
+    NoRegion,
+    /// Checked against cached specs; `missing` lists fine-tunes whose spec is not cached.
+    Checked {
+        versions: Vec<(String, String)>,
+        missing: Vec<String>,
+    },
+}
+
+/// A manifest that passed every rule, its checked data, and the warnings found on the way.
+#[derive(Debug)]
+pub struct Validated {
+    pub loaded: LoadedManifest,
+    pub datasets: Vec<DatasetCheck>,
+    pub warnings: Vec<Diagnostic>,
+    pub specs: SpecCheck,
+}
+
+/// Runs every offline check; on failure returns all diagnostics (errors and warnings).
+pub fn validate(
+    file: &Path,
+    allow_outside: bool,
+    aws: &AwsOptions,
+) -> Result<Validated, Vec<Diagnostic>> {
+    let loaded = manifest::load(file)?;
+    let mut diags = manifest::check(&loaded);
+    let mut datasets = Vec::new();
+    for (name, ds) in &loaded.manifest.datasets {
+        let mut files = Vec::new();
+        let entries = [
+            ("train", Some(&ds.train)),
+            ("validation", ds.validation.as_ref()),
+        ];
+        for (channel, entry) in entries {
+            let Some(entry) = entry else { continue };
+            match data::check_entry(&loaded, entry, ds.text_column.as_ref(), allow_outside) {
+                Ok((file, report)) => files.push(FileCheck {
+                    channel,
+                    file,
+                    report,
+                }),
+                Err(d) => diags.push(d),
+            }
+        }
+        datasets.push(DatasetCheck {
+            name: name.get().clone(),
+            files,
+        });
+    }
+    let specs = if diags.iter().any(Diagnostic::is_error) {
+        SpecCheck::NothingToCheck
+    } else {
+        check_specs(&loaded, aws, &mut diags)
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    Ok(Validated {
+        loaded,
+        datasets,
+        warnings: diags,
+        specs,
+    })
+}
+
+/// Checks fine-tunes against the specs the lock pins, from the local cache only.
+fn check_specs(
+    loaded: &LoadedManifest,
+    aws: &AwsOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> SpecCheck {
+    if loaded.manifest.fine_tunes.is_empty() {
+        return SpecCheck::NothingToCheck;
+    }
+    let lock = match models::read_pins(loaded) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => return SpecCheck::NoLock,
+        Err(d) => {
+            diags.push(d);
+            return SpecCheck::NoLock;
+        }
+    };
+    let mismatches = lock.mismatches(&models::wanted(loaded));
+    if !mismatches.is_empty() {
+        return SpecCheck::LockMismatch(mismatches);
+    }
+    let Ok(ctx) = models::require_region(loaded, aws) else {
+        return SpecCheck::NoRegion;
+    };
+    let (models, errors) = models::offline_models(loaded, &lock);
+    diags.extend(errors);
+    if let Err(errors) = bind::bind(loaded, &models, &ctx) {
+        diags.extend(errors);
+    }
+    SpecCheck::Checked {
+        versions: models
+            .iter()
+            .map(|(n, m)| (n.clone(), m.entry.version.clone()))
+            .collect(),
+        missing: lock
+            .fine_tunes
+            .keys()
+            .filter(|n| !models.contains_key(*n))
+            .cloned()
+            .collect(),
+    }
+}

@@ -1,0 +1,42 @@
+//! What `sagetune lock` prints: each fine-tune's resolved version (and what it was before),
+//! and whether `sagetune.lock` was written.
+
+use std::fmt::Write;
+
+use crate::prepare::models::Relocked;
+
+/// The resolved versions and the file's fate.
+pub fn relocked(r: &Relocked) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Resolved from {} ({}):", r.source, r.region);
+    for (name, e) in &r.pins.fine_tunes {
+        let before = r
+            .previous
+            .as_ref()
+            .and_then(|p| p.fine_tunes.get(name))
+            .filter(|p| p.version != e.version || p.spec_sha256 != e.spec_sha256)
+            .map(|p| format!(" (was {})", p.version))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {name}  {} {} → {}{before}  spec sha256 {}",
+            e.model_id,
+            e.requested_version,
+            e.version,
+            &e.spec_sha256[..12]
+        );
+    }
+    match &r.written {
+        None => {
+            let _ = writeln!(out, "\nsagetune.lock is up to date.");
+        }
+        Some(path) => {
+            let _ = writeln!(
+                out,
+                "\nWrote {}. Commit it with the manifest.",
+                path.display()
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,32 @@
+//! Apply's closing report: each step with what it did, then what to do next.
+
+use crate::apply::Report;
+
+use super::progress::did;
+
+/// The closing text: what happened and how to continue.
+pub fn report(r: &Report) -> String {
+    let mut out = String::new();
+    for (id, what) in &r.done {
+        out.push_str(&format!("  ✓ {id}: {}\n", did(what)));
+    }
+    for (id, what) in &r.started {
+        out.push_str(&format!("  … {id}: {what}\n"));
+    }
+    if let Some((id, why)) = &r.failed {
+        out.push_str(&format!("  ✗ {id}: {why}\n"));
+    }
+    for id in &r.not_done {
+        out.push_str(&format!("  · {id}: not done\n"));
+    }
+    out.push_str(if r.complete() {
+        "Apply complete.\n"
+    } else if r.failed.is_some() {
+        "Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n"
+    } else if r.interrupted {
+        "Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n"
+    } else {
+        "Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n"
+    });
+    out
+}

@@ -1,0 +1,169 @@
+//! The summary `sagetune validate` prints for a valid manifest, from the checked data alone.
+
+use std::fmt::Write;
+
+use crate::data;
+use crate::jumpstart::catalog;
+use crate::prepare::{SpecCheck, Validated};
+
+use super::units::{plural, size, thousands};
+
+/// What `validate` found, for stdout: the stack, each dataset file's figures and hash, the
+/// fine-tunes and endpoints, how far specs were checked, and a closing verdict line.
+pub fn validated(v: &Validated) -> String {
+    let m = &v.loaded.manifest;
+    let mut out = String::new();
+    let region = m
+        .region
+        .as_ref()
+        .map(|r| r.get().as_str())
+        .unwrap_or("from the AWS configuration");
+    let _ = writeln!(out, "Stack {} (region {region})", m.stack.get());
+    let _ = writeln!(out, "  artifacts  {}", m.artifacts.get());
+    let role = match (&m.role.arn, &m.role.create) {
+        (Some(arn), _) => arn.get().clone(),
+        _ => format!(
+            "{}-sagemaker-execution (managed by sagetune)",
+            m.stack.get()
+        ),
+    };
+    let _ = writeln!(out, "  role       {role}");
+
+    let _ = writeln!(out, "\nDatasets");
+    let mut total_bytes = 0u64;
+    let mut total_files = 0usize;
+    for ds in &v.datasets {
+        let _ = writeln!(out, "  {}", ds.name);
+        for f in &ds.files {
+            let r = &f.report;
+            total_bytes += r.bytes;
+            total_files += 1;
+            let unit = if r.format == data::Format::Txt {
+                "lines"
+            } else {
+                "rows"
+            };
+            let column = r
+                .text_column
+                .as_ref()
+                .map(|c| format!(", text in `{c}`"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "    {:<10}  {}", f.channel, f.file.display.display());
+            let _ = writeln!(
+                out,
+                "    {:<10}  {} · {} · {} {unit} ({} empty){column} · ~{} tokens",
+                "",
+                r.format,
+                size(r.bytes),
+                thousands(r.rows),
+                thousands(r.empty_rows),
+                thousands(r.approx_tokens),
+            );
+            let _ = writeln!(out, "    {:<10}  sha256 {}", "", r.sha256);
+        }
+        if !ds.files.iter().any(|f| f.channel == "validation") {
+            let _ = writeln!(
+                out,
+                "    {:<10}  none: the model's validation_split_ratio holds out part of train",
+                "validation"
+            );
+        }
+    }
+
+    if !m.fine_tunes.is_empty() {
+        let _ = writeln!(out, "\nFine-tunes");
+    }
+    for (name, ft) in &m.fine_tunes {
+        let model = catalog::find(&ft.model).expect("validated: the model is in the catalog");
+        let version = ft
+            .model_version
+            .as_ref()
+            .map(|v| v.get().as_str())
+            .unwrap_or("*");
+        let _ = writeln!(
+            out,
+            "  {}  {} ({} @ {version}) on dataset {}",
+            name.get(),
+            model.name,
+            model.id,
+            ft.dataset.get()
+        );
+        let instance = ft
+            .instance_type
+            .as_ref()
+            .map(|i| i.get().clone())
+            .unwrap_or_else(|| format!("{} (model default)", model.default_training_instance));
+        let count = ft.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1);
+        let runtime = ft
+            .max_runtime
+            .as_ref()
+            .map(|r| r.get().as_str())
+            .unwrap_or("model default");
+        let _ = writeln!(
+            out,
+            "    training on {instance} ×{count}, max runtime {runtime}, {} hyperparameter(s) set",
+            ft.hyperparameters.len()
+        );
+    }
+
+    if !m.endpoints.is_empty() {
+        let _ = writeln!(out, "\nEndpoints");
+    }
+    for (name, ep) in &m.endpoints {
+        let model = m
+            .fine_tunes
+            .get(ep.fine_tune.get().as_str())
+            .and_then(|ft| catalog::find(&ft.model));
+        let instance = ep
+            .instance_type
+            .as_ref()
+            .map(|i| i.get().clone())
+            .unwrap_or_else(|| {
+                format!(
+                    "{} (model default)",
+                    model.map(|m| m.default_inference_instance).unwrap_or("?")
+                )
+            });
+        let count = ep.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1);
+        let protect = if ep.protect.as_ref().is_some_and(|p| *p.get()) {
+            ", protected"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {}  serves {} on {instance} ×{count}{protect}",
+            name.get(),
+            ep.fine_tune.get()
+        );
+    }
+
+    let _ = match &v.specs {
+        SpecCheck::NothingToCheck => Ok(()),
+        SpecCheck::NoLock => writeln!(out, "\nModel specs: not checked; run `sagetune lock` to resolve and pin the models, then validate checks hyperparameters and instance types offline."),
+        SpecCheck::LockMismatch(why) => writeln!(out, "\nModel specs: not checked; sagetune.lock does not match the manifest ({}). Run `sagetune lock`.", why.join("; ")),
+        SpecCheck::NoRegion => writeln!(out, "\nModel specs: not checked; no region (set `region` in the manifest, --region or AWS_REGION)."),
+        SpecCheck::Checked { versions, missing } => {
+            let pinned: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
+            let mut line = format!("\nModel specs: checked against sagetune.lock ({})", pinned.join(", "));
+            if !missing.is_empty() {
+                line.push_str(&format!("; not cached, run `sagetune lock`: {}", missing.join(", ")));
+            }
+            writeln!(out, "{line}.")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "\n✓ {} is valid: {} dataset{} ({total_files} file{}, {}), {} fine-tune{}, {} endpoint{}. No AWS call was made.",
+        v.loaded.path.display(),
+        m.datasets.len(),
+        plural(m.datasets.len()),
+        plural(total_files),
+        size(total_bytes),
+        m.fine_tunes.len(),
+        plural(m.fine_tunes.len()),
+        m.endpoints.len(),
+        plural(m.endpoints.len()),
+    );
+    out
+}
