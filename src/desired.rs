@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cloud::RoleRequest;
+use crate::cloud::{split_s3, RoleRequest};
 use crate::jumpstart::requests::{
     self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
     Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
@@ -244,12 +244,6 @@ pub fn build(i: &Inputs<'_>) -> Desired {
         fine_tunes,
         endpoints,
     }
-}
-
-/// `s3://bucket/prefix/` → (`bucket`, `prefix/`).
-pub fn split_s3(uri: &str) -> (&str, &str) {
-    let rest = uri.strip_prefix("s3://").unwrap_or(uri);
-    rest.split_once('/').unwrap_or((rest, ""))
 }
 
 /// The account shown in a managed role's ARN before sagetune has talked to AWS; role ARNs

@@ -5,8 +5,9 @@
 
 use crate::apply::state_lock::{self, REFRESH_EVERY};
 use crate::apply::{execute, Cancel, ExecOptions, Progress, Report};
+use crate::cloud::split_s3;
 use crate::cloud::{Cloud, CloudRead};
-use crate::desired::{split_s3, Desired};
+use crate::desired::Desired;
 use crate::diagnostics::Diagnostic;
 use crate::manifest::LoadedManifest;
 use crate::observe::{observe, observe_settled};

@@ -41,6 +41,21 @@ impl Default for ExecOptions {
     }
 }
 
+impl ExecOptions {
+    /// The defaults, waiting or not, with the poll interval from `SAGETUNE_POLL_INTERVAL`
+    /// (humantime, e.g. `30s`, `200ms`) when it is set and readable.
+    pub fn from_env(wait: bool, env: &impl Fn(&str) -> Option<String>) -> Self {
+        let default = Self::default();
+        Self {
+            wait,
+            poll: env("SAGETUNE_POLL_INTERVAL")
+                .and_then(|v| humantime::parse_duration(&v).ok())
+                .unwrap_or(default.poll),
+            ..default
+        }
+    }
+}
+
 /// Set by Ctrl-C: waits end at their next poll, no new step starts; running jobs go on.
 #[derive(Debug, Default)]
 pub struct Cancel {

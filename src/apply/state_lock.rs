@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::split_s3;
 use crate::cloud::{Cloud, CloudError, CloudRead};
-use crate::desired::split_s3;
 
 /// What the lock object says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -273,7 +273,7 @@ impl<'a> Run<'a> {
         id: &str,
         r: &crate::jumpstart::requests::Repack,
     ) -> Result<Option<Outcome>, CloudError> {
-        let (bucket, key) = crate::desired::split_s3(&r.target);
+        let (bucket, key) = crate::cloud::split_s3(&r.target);
         if self.cloud.head_object(bucket, key)?.is_some() {
             return Ok(None);
         }
@@ -289,9 +289,9 @@ impl<'a> Run<'a> {
                 message: format!("{what}: {e}"),
             };
             std::fs::create_dir_all(&dir).map_err(|e| fail("scratch folder", e))?;
-            let (mb, mk) = crate::desired::split_s3(&r.model_artifact);
+            let (mb, mk) = crate::cloud::split_s3(&r.model_artifact);
             self.cloud.download(mb, mk, &local("model.tar.gz"))?;
-            let (cb, ck) = crate::desired::split_s3(&r.inference_code);
+            let (cb, ck) = crate::cloud::split_s3(&r.inference_code);
             self.cloud.download(cb, ck, &local("sourcedir.tar.gz"))?;
             crate::model_archive::repack(
                 &local("model.tar.gz"),

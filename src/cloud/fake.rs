@@ -348,7 +348,7 @@ fn complete(
     etag: &mut u64,
 ) {
     let artifact = format!("{}{}/output/model.tar.gz", job.output_path, job.name);
-    let (bucket, key) = crate::desired::split_s3(&artifact);
+    let (bucket, key) = crate::cloud::split_s3(&artifact);
     *etag += 1;
     objects.insert(
         (bucket.to_string(), key.to_string()),

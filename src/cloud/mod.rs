@@ -21,6 +21,12 @@ use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
 
+/// `s3://bucket/prefix/` → (`bucket`, `prefix/`).
+pub fn split_s3(uri: &str) -> (&str, &str) {
+    let rest = uri.strip_prefix("s3://").unwrap_or(uri);
+    rest.split_once('/').unwrap_or((rest, ""))
+}
+
 /// AWS settings from the command line; the rest comes from the standard configuration chain
 /// (profiles, environment, `AWS_ENDPOINT_URL` and the per-service endpoint variables).
 #[derive(Debug, Clone, Default)]

@@ -4,15 +4,13 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
-use crate::apply::{Cancel, ExecOptions, Progress};
+use crate::apply::{Cancel, ExecOptions};
 use crate::cloud::Cloud;
 use crate::diagnostics::Diagnostic;
 use crate::plan::{Options, Plan};
 use crate::prepare::models::env;
 use crate::render;
-use crate::render::progress::{Bars, Lines};
 use crate::stages::{Applied, Approval, Session};
 
 use super::{ExitStatus, Outcome};
@@ -39,23 +37,13 @@ pub fn approval_possible(auto_approve: bool, command: &str) -> Result<(), Diagno
     )))
 }
 
-/// `SAGETUNE_POLL_INTERVAL` (humantime, e.g. `30s`, `200ms`): how often waits read the
-/// status; the default is 15 s.
-pub fn poll_interval(env: &impl Fn(&str) -> Option<String>) -> Option<Duration> {
-    env("SAGETUNE_POLL_INTERVAL").and_then(|v| humantime::parse_duration(&v).ok())
-}
-
 /// Shows the plan on stdout and asks on the terminal; anything but `yes` declines.
-#[allow(clippy::print_stdout)]
 fn ask(plan: &Plan) -> Approval {
     let mut out = std::io::stdout();
-    let _ = out.write_all(render::human(plan).as_bytes());
-    let _ = write!(
-        out,
-        "\nDo you want to perform these actions on stack {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
-        plan.stack
-    );
-    let _ = out.flush();
+    let question = render::human(plan) + &render::approval_question(plan);
+    let _ = out
+        .write_all(question.as_bytes())
+        .and_then(|()| out.flush());
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     if answer.trim() == "yes" {
@@ -89,11 +77,7 @@ pub fn drive(
 ) -> Outcome {
     let cancel: &'static Cancel = Box::leak(Box::default());
     install_interrupt(cancel);
-    let progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
-        Box::new(Bars::default())
-    } else {
-        Box::new(Lines::default())
-    };
+    let progress = render::progress::for_stderr();
     let auto = flags.auto_approve;
     let destroying = flags.command == "sagetune destroy";
     let mut approve = |plan: &Plan| {
@@ -108,25 +92,17 @@ pub fn drive(
         cloud,
         progress: progress.as_ref(),
         cancel,
-        exec: ExecOptions {
-            wait: !flags.no_wait,
-            poll: poll_interval(&env).unwrap_or(ExecOptions::default().poll),
-            ..ExecOptions::default()
-        },
+        exec: ExecOptions::from_env(!flags.no_wait, &env),
         options: flags.options,
         command: flags.command.to_string(),
         approve: &mut approve,
     };
     match work(session) {
         Err(d) => Outcome::failed(&d, "nothing was changed"),
-        Ok(Applied::NoChanges(plan)) => Outcome::printed(if destroying {
-            format!(
-                "Nothing to destroy: stack {} has no endpoint, endpoint config, model or managed role left (training jobs are kept as history).\n",
-                plan.stack
-            )
-        } else {
-            render::human(&plan)
-        }),
+        Ok(Applied::NoChanges(plan)) if destroying => {
+            Outcome::printed(render::nothing_to_destroy(&plan))
+        }
+        Ok(Applied::NoChanges(plan)) => Outcome::printed(render::human(&plan)),
         Ok(Applied::Declined) => Outcome {
             stderr: "Cancelled; nothing was changed.\n".into(),
             status: ExitStatus::Failure,
@@ -135,10 +111,9 @@ pub fn drive(
         Ok(Applied::Executed(_, report)) => Outcome {
             stdout: String::new(),
             stderr: render::report(&report),
-            status: if report.failed.is_none() && !report.interrupted {
-                ExitStatus::Success
-            } else {
-                ExitStatus::Failure
+            status: match report.failed.is_none() && !report.interrupted {
+                true => ExitStatus::Success,
+                false => ExitStatus::Failure,
             },
         },
     }

@@ -15,11 +15,12 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::split_s3;
 use crate::cloud::{
     CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, Role, StoredObject, TrainingJob,
     TrainingStatus,
 };
-use crate::desired::{managed_role_name, split_s3, Desired};
+use crate::desired::{managed_role_name, Desired};
 use crate::jumpstart::requests::canonical_json;
 
 /// How many AWS reads run at once.

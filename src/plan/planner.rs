@@ -46,7 +46,7 @@ pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Pr
         freed: BTreeMap::new(),
     };
     if !o.bucket_exists {
-        let (bucket, _) = crate::desired::split_s3(&d.artifacts);
+        let (bucket, _) = crate::cloud::split_s3(&d.artifacts);
         return Err(vec![Problem {
             code: "plan::no-bucket",
             message: format!("the artifacts bucket `{bucket}` does not exist or is not reachable with these credentials"),

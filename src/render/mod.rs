@@ -35,6 +35,22 @@ pub fn json(plan: &Plan) -> String {
     plan.to_json()
 }
 
+/// What apply asks after showing the plan, up to the prompt.
+pub fn approval_question(plan: &Plan) -> String {
+    format!(
+        "\nDo you want to perform these actions on stack {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        plan.stack
+    )
+}
+
+/// What destroy says when the stack holds nothing it would delete.
+pub fn nothing_to_destroy(plan: &Plan) -> String {
+    format!(
+        "Nothing to destroy: stack {} has no endpoint, endpoint config, model or managed role left (training jobs are kept as history).\n",
+        plan.stack
+    )
+}
+
 /// Any serializable value as pretty JSON with a final newline (`--format json` outputs).
 pub fn json_value(value: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).expect("sagetune's own data serializes");

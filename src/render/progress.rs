@@ -12,6 +12,16 @@ use crate::apply::{Did, Event, Progress};
 
 use super::units::size;
 
+/// The view for stderr: bars and spinners on a terminal, plain lines otherwise (CI logs).
+pub fn for_stderr() -> Box<dyn Progress> {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        Box::new(Bars::default())
+    } else {
+        Box::new(Lines::default())
+    }
+}
+
 /// What a step did, in words.
 pub fn did(what: &Did) -> String {
     match what {

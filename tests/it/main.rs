@@ -2,6 +2,7 @@
 //! user sees (exit code, stdout, stderr).
 
 mod apply;
+mod architecture;
 mod cli;
 mod e2e;
 mod fixtures;

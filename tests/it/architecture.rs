@@ -1,0 +1,171 @@
+//! The module layout is the pipeline (README, Development): each module imports only from
+//! the modules before it, `commands/` stays thin, and nothing but `commands/` and the binary
+//! reaches into `commands/`. These tests read the sources, so a violation fails the suite.
+
+use std::path::{Path, PathBuf};
+
+/// Pipeline modules by stage; a module may import from its own stage or an earlier one.
+const PIPELINE: &[(&str, u8)] = &[
+    ("manifest", 0),
+    ("data", 0),
+    ("jumpstart", 0),
+    ("prepare", 1),
+    ("desired", 2),
+    ("observe", 3),
+    ("plan", 4),
+    ("apply", 5),
+    ("stages", 6),
+    ("render", 7),
+    ("commands", 8),
+];
+
+/// Beside the pipeline, usable from any stage; they import only from the inputs (stage 0)
+/// and each other.
+const BESIDE: &[&str] = &["cloud", "diagnostics", "files", "model_archive", "cli"];
+
+/// The one place that knows every stage's error type, to turn each into a diagnostic
+/// (`impl From`, never imported by name).
+const CONVERSIONS: &str = "src/diagnostics/from_errors.rs";
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The top-level module a file belongs to (`src/plan/file.rs` → `plan`).
+fn module_of(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root.join("src")).unwrap();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// `crate::<module>` references in code (comments and unit-test modules left out).
+fn references(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut in_tests = false;
+    let mut depth = 0i64;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("mod tests") && n > 0 {
+            let before = text.lines().nth(n - 1).unwrap_or("");
+            in_tests = before.trim() == "#[cfg(test)]";
+            depth = 0;
+        }
+        if in_tests {
+            depth += line.matches('{').count() as i64 - line.matches('}').count() as i64;
+            if depth <= 0 && line.contains('}') {
+                in_tests = false;
+            }
+            continue;
+        }
+        let line = line.trim_start();
+        if line.starts_with("//") {
+            continue;
+        }
+        for (at, _) in line.match_indices("crate::") {
+            if line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                continue; // `sagetune::crate::` does not occur; `foo_crate::` is not ours
+            }
+            let name: String = line[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            found.push((n + 1, name));
+        }
+    }
+    found
+}
+
+fn stage(module: &str) -> Option<u8> {
+    PIPELINE.iter().find(|(m, _)| *m == module).map(|(_, s)| *s)
+}
+
+#[test]
+fn no_module_imports_from_a_later_stage_of_the_pipeline() {
+    let root = crate::root();
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    files.sort();
+    let mut violations = Vec::new();
+    for path in &files {
+        let rel = path.strip_prefix(root).unwrap().display().to_string();
+        if rel == CONVERSIONS || rel == "src/lib.rs" || rel == "src/main.rs" {
+            continue;
+        }
+        let me = module_of(root, path);
+        let text = std::fs::read_to_string(path).unwrap();
+        for (line, other) in references(&text) {
+            if other == me || other.is_empty() {
+                continue;
+            }
+            let allowed = match (stage(&me), stage(&other)) {
+                (Some(a), Some(b)) => b <= a,
+                // Beside the pipeline: any stage may use it; it uses only stage 0.
+                (Some(_), None) => BESIDE.contains(&other.as_str()),
+                (None, Some(b)) => b == 0,
+                (None, None) => true,
+            };
+            if !allowed {
+                violations.push(format!("{rel}:{line}: {me} → {other}"));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "imports against the pipeline:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn only_the_binary_reaches_into_commands_and_commands_stay_thin() {
+    let root = crate::root();
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    for path in &files {
+        let rel = path.strip_prefix(root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        if rel.starts_with("src/commands/") {
+            let lines = text.lines().count();
+            assert!(
+                lines <= 120,
+                "{rel} has {lines} lines; a command parses, calls one stage and renders"
+            );
+        } else if rel != "src/main.rs" {
+            assert!(
+                !references(&text).iter().any(|(_, m)| m == "commands"),
+                "{rel} reaches into commands/"
+            );
+        }
+    }
+    for test in ["plan.rs", "apply.rs", "jumpstart.rs", "cli.rs"] {
+        let text = std::fs::read_to_string(root.join("tests/it").join(test)).unwrap();
+        assert!(
+            !text.contains("sagetune::commands"),
+            "tests/it/{test} drives command internals instead of the library's stage functions"
+        );
+    }
+}
+
+#[test]
+fn the_reference_scan_sees_code_and_skips_comments() {
+    let text = "use crate::plan::Plan;\n// crate::render is mentioned\nlet x = crate::apply::run();\n#[cfg(test)]\nmod tests {\n    fn f() {\n        crate::commands::x();\n    }\n}\nfn after() { crate::stages::y() }\n";
+    assert_eq!(
+        references(text),
+        [
+            (1, "plan".to_string()),
+            (3, "apply".to_string()),
+            (10, "stages".to_string())
+        ]
+    );
+}
