@@ -15,10 +15,7 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
     let saved = match args.plan_file.as_deref().map(file::read).transpose() {
         Ok(saved) => saved,
         Err(e) => {
-            let d = Diagnostic {
-                code: "apply::plan-file",
-                ..Diagnostic::from(&e)
-            };
+            let d = Diagnostic::from(&e).with_code("apply::plan-file");
             return Outcome::failed(&[d], "nothing was applied");
         }
     };

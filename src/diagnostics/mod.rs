@@ -115,6 +115,12 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic under another code (a conversion's default code, made specific).
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
     /// Turns the diagnostic into a warning, which does not stop the command.
     pub fn warning(mut self) -> Self {
         self.severity = Severity::Warning;

@@ -2,7 +2,7 @@
 //! deleted (protected ones are a problem unless forced), configs and models after whatever
 //! used them, running jobs stopped only on request; training jobs are never deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::planner::{change, Options, Planner, Problem};
 use super::{Action, Change, Request, ResourceKind};
@@ -37,28 +37,24 @@ impl Planner<'_> {
     /// protected endpoints (a problem) and training jobs (history; running ones stopped only
     /// on request).
     pub(super) fn orphans(&mut self, opts: &Options) {
-        let d = self.d;
+        let deleted = self.orphan_endpoints(opts);
+        self.orphan_configs_and_models(&deleted);
+        self.orphan_jobs(opts);
+    }
+
+    /// Deletes endpoints the manifest no longer has (protected ones only with `--force`);
+    /// returns their names, and marks what they served as freed.
+    fn orphan_endpoints(&mut self, opts: &Options) -> BTreeSet<String> {
         let o = self.o;
-        let wanted_endpoints: BTreeSet<&str> = d
+        let wanted: BTreeSet<&str> = self
+            .d
             .endpoints
             .iter()
             .map(|e| e.endpoint.endpoint_name.as_str())
             .collect();
-        let wanted_configs: BTreeSet<&str> = d
-            .endpoints
-            .iter()
-            .map(|e| e.endpoint_config.endpoint_config_name.as_str())
-            .collect();
-        let wanted_models: BTreeSet<&str> = d
-            .fine_tunes
-            .iter()
-            .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
-            .collect();
-
-        // Endpoints.
-        let mut deleted_endpoints: BTreeMap<&str, String> = BTreeMap::new();
+        let mut deleted_endpoints = BTreeSet::new();
         for ep in o.endpoints.values() {
-            if wanted_endpoints.contains(ep.name.as_str()) || !self.owned(&ep.tags) {
+            if wanted.contains(ep.name.as_str()) || !self.owned(&ep.tags) {
                 continue;
             }
             let id = self.orphan_id(&ep.tags, &ep.name, "endpoint");
@@ -87,7 +83,7 @@ impl Planner<'_> {
                 endpoint_name: ep.name.clone(),
             });
             self.changes.push(c);
-            deleted_endpoints.insert(&ep.name, id.clone());
+            deleted_endpoints.insert(ep.name.clone());
             self.freed
                 .entry(ep.config_name.clone())
                 .or_default()
@@ -101,7 +97,23 @@ impl Planner<'_> {
                 }
             }
         }
+        deleted_endpoints
+    }
 
+    /// Deletes configs no endpoint keeps serving and models no kept config uses, each after
+    /// what freed it and after every endpoint still changing (a rollback may need them).
+    fn orphan_configs_and_models(&mut self, deleted_endpoints: &BTreeSet<String>) {
+        let (d, o) = (self.d, self.o);
+        let wanted_configs: BTreeSet<&str> = d
+            .endpoints
+            .iter()
+            .map(|e| e.endpoint_config.endpoint_config_name.as_str())
+            .collect();
+        let wanted_models: BTreeSet<&str> = d
+            .fine_tunes
+            .iter()
+            .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
+            .collect();
         // Configs still served by an endpoint that stays on them.
         let updated: BTreeSet<&str> = self
             .changes
@@ -113,8 +125,7 @@ impl Planner<'_> {
             .endpoints
             .values()
             .filter(|ep| {
-                !deleted_endpoints.contains_key(ep.name.as_str())
-                    && !updated.contains(ep.name.as_str())
+                !deleted_endpoints.contains(&ep.name) && !updated.contains(ep.name.as_str())
             })
             .map(|ep| ep.config_name.as_str())
             .collect();
@@ -176,8 +187,11 @@ impl Planner<'_> {
             });
             self.changes.push(c);
         }
+    }
 
-        // Running jobs nothing wants.
+    /// Running jobs nothing wants: stopped with `--stop-orphaned-jobs`, else a warning.
+    fn orphan_jobs(&mut self, opts: &Options) {
+        let (d, o) = (self.d, self.o);
         let wanted_jobs: BTreeSet<&str> = d
             .fine_tunes
             .iter()

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::{diff, Action, Change, FieldDiff, Request, ResourceKind};
-use crate::cloud::{Tags, TrainingJob, TrainingStatus};
-use crate::desired::{managed_role_arn, Desired, FineTuneResources};
+use crate::cloud::{Endpoint, EndpointConfig, EndpointStatus, Tags, TrainingJob, TrainingStatus};
+use crate::desired::{managed_role_arn, Desired, EndpointResources, FineTuneResources};
 use crate::jumpstart::requests::TAG_STACK;
 use crate::observe::{job_of_artifact, Observed};
 
@@ -276,6 +276,13 @@ impl Planner<'_> {
     }
 
     fn fine_tune(&mut self, f: &FineTuneResources, role_arn: Option<&str>) {
+        if self.training_job(f, role_arn) {
+            self.model(f, role_arn);
+        }
+    }
+
+    /// Plans a fine-tune's training job; `false` when planning stopped at a problem.
+    fn training_job(&mut self, f: &FineTuneResources, role_arn: Option<&str>) -> bool {
         let id = format!("fine_tune.{}", f.name);
         let mut job = f.training_job.clone();
         let placeholder = managed_role_arn(&self.d.stack);
@@ -299,7 +306,7 @@ impl Planner<'_> {
             deps.push("role".into());
         }
         let mut c = match self.o.jobs.get(&name) {
-            Some(have) if !self.check_owner("training job", &name, &have.tags) => return,
+            Some(have) if !self.check_owner("training job", &name, &have.tags) => return false,
             Some(have) => match have.status {
                 TrainingStatus::Completed => change(
                     &id,
@@ -325,7 +332,7 @@ impl Planner<'_> {
                         message: format!("training job `{name}` already ran and is {}", s.as_str()),
                         help: "run `sagetune plan` again: a new run is planned when the listing shows the earlier one".into(),
                     });
-                    return;
+                    return false;
                 }
             },
             None => {
@@ -349,8 +356,15 @@ impl Planner<'_> {
             Vec::new()
         };
         self.changes.push(c);
+        true
+    }
 
+    /// Plans the model that serves a fine-tune's job output, when an endpoint serves it.
+    fn model(&mut self, f: &FineTuneResources, role_arn: Option<&str>) {
         let Some(model) = &f.model else { return };
+        let id = format!("fine_tune.{}", f.name);
+        let name = &f.training_job.training_job_name;
+        let placeholder = managed_role_arn(&self.d.stack);
         let model_id = format!("model.{}", f.name);
         let mut model = model.clone();
         if let Some(arn) = role_arn.filter(|_| model.execution_role_arn == placeholder) {
@@ -447,11 +461,11 @@ impl Planner<'_> {
         (diff::summarize(&diffs), Some(behind.name.clone()), diffs)
     }
 
-    fn endpoint(&mut self, e: &crate::desired::EndpointResources) {
+    /// Plans an endpoint: its config (new or kept), then the endpoint that serves it.
+    fn endpoint(&mut self, e: &EndpointResources) {
         let cfg = &e.endpoint_config;
         let cfg_id = format!("endpoint_config.{}", e.name);
         let model_id = format!("model.{}", e.fine_tune);
-        let ep_id = format!("endpoint.{}", e.name);
         let current = self.o.endpoints.get(&e.endpoint.endpoint_name);
         let served = current.and_then(|ep| self.o.endpoint_configs.get(&ep.config_name));
 
@@ -491,7 +505,20 @@ impl Planner<'_> {
             c.reason = "new endpoint config".into();
         }
         self.changes.push(c);
+        self.serving_endpoint(e, current, served);
+    }
 
+    /// Plans the endpoint itself: create it, wait for it, leave it, or update it to the
+    /// desired config (freeing the config and models it serves now for rotation).
+    fn serving_endpoint(
+        &mut self,
+        e: &EndpointResources,
+        current: Option<&Endpoint>,
+        served: Option<&EndpointConfig>,
+    ) {
+        let cfg = &e.endpoint_config;
+        let cfg_id = format!("endpoint_config.{}", e.name);
+        let ep_id = format!("endpoint.{}", e.name);
         let name = &e.endpoint.endpoint_name;
         let Some(ep) = current else {
             let mut c = change(
@@ -520,7 +547,7 @@ impl Planner<'_> {
                         ep.status.as_str()
                     ),
                 )
-            } else if ep.status == crate::cloud::EndpointStatus::InService {
+            } else if ep.status == EndpointStatus::InService {
                 (Action::Noop, "in service".into())
             } else {
                 self.problems.push(broken(ep));
@@ -532,12 +559,26 @@ impl Planner<'_> {
         }
         if !matches!(
             ep.status,
-            crate::cloud::EndpointStatus::InService | crate::cloud::EndpointStatus::Creating
+            EndpointStatus::InService | EndpointStatus::Creating
         ) && !ep.status.is_transitional()
         {
             self.problems.push(broken(ep));
             return;
         }
+        self.endpoint_update(e, ep, served);
+    }
+
+    /// Plans an update of `ep` to the desired config.
+    fn endpoint_update(
+        &mut self,
+        e: &EndpointResources,
+        ep: &Endpoint,
+        served: Option<&EndpointConfig>,
+    ) {
+        let cfg = &e.endpoint_config;
+        let cfg_id = format!("endpoint_config.{}", e.name);
+        let ep_id = format!("endpoint.{}", e.name);
+        let name = &e.endpoint.endpoint_name;
         let mut c = change(
             &ep_id,
             ResourceKind::Endpoint,
@@ -596,7 +637,7 @@ impl Planner<'_> {
 }
 
 /// An endpoint in a state sagetune cannot update (`Failed`, `OutOfService`, …).
-fn broken(ep: &crate::cloud::Endpoint) -> Problem {
+fn broken(ep: &Endpoint) -> Problem {
     let name = &ep.name;
     Problem {
         code: "plan::endpoint-broken",

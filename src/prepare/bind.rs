@@ -12,7 +12,7 @@ use crate::jumpstart::fetch::ResolvedModel;
 use crate::jumpstart::hyperparameters::{self, HyperparameterError, Merged, UserValue};
 use crate::jumpstart::settings::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
 use crate::jumpstart::ResolveError;
-use crate::manifest::{self, HyperValue, LoadedManifest};
+use crate::manifest::{self, Endpoint, FineTune, HyperValue, LoadedManifest, Sp};
 
 use super::Context;
 
@@ -57,160 +57,21 @@ pub fn bind(
     let m = &loaded.manifest;
     let mut errors = Vec::new();
     let mut bound = Bound::default();
-    let error = |e: &ResolveError, span: Range<usize>, label: &str| {
-        Diagnostic::new("jumpstart::spec", e.to_string())
-            .at(&loaded.source, span, label)
-            .help(e.help())
-    };
     for (name, ft) in &m.fine_tunes {
-        let Some(model) = models.get(name.get().as_str()) else {
-            continue;
-        };
-        let spec = &model.spec;
-        if spec.is_gated() && !ft.accept_eula.as_ref().is_some_and(|a| *a.get()) {
-            errors.push(
-                Diagnostic::new(
-                    "jumpstart::eula-required",
-                    format!("`{}` {} is gated: its license must be accepted", spec.model_id, spec.version),
-                )
-                .at(&loaded.source, ft.model.span(), "gated model")
-                .help("read the model's license; if you accept it, add `accept_eula: true` to this fine-tune"),
-            );
-        }
-        let training = match settings::training(
-            spec,
-            &ctx.region,
-            &ctx.buckets,
-            ft.instance_type.as_ref().map(|i| i.get().as_str()),
-        ) {
-            Ok(t) => t,
-            Err(e) => {
-                let (span, label) = match (&e, &ft.instance_type) {
-                    (
-                        ResolveError::UnsupportedInstance { .. } | ResolveError::NoImage { .. },
-                        Some(it),
-                    ) => (it.span(), "instance type"),
-                    _ => (ft.model.span(), "this model"),
-                };
-                errors.push(error(&e, span, label));
-                continue;
+        if let Some(model) = models.get(name.get().as_str()) {
+            if let Some(b) = fine_tune(loaded, ctx, name, ft, model, &mut errors) {
+                bound.fine_tunes.push(b);
             }
-        };
-        let has_validation = m
-            .datasets
-            .get(ft.dataset.get().as_str())
-            .is_some_and(|d| d.validation.is_some());
-        if has_validation && !training.validation_supported {
-            errors.push(
-                Diagnostic::new(
-                    "jumpstart::no-validation-channel",
-                    format!("`{}` {} takes no validation data, but dataset `{}` has a validation file", spec.model_id, spec.version, ft.dataset.get()),
-                )
-                .at(&loaded.source, ft.dataset.span(), "has validation")
-                .help("remove `validation` from the dataset, or use a dataset without one for this model"),
-            );
         }
-        let user: Vec<(String, UserValue)> = ft
-            .hyperparameters
-            .iter()
-            .filter_map(|(k, v)| {
-                user_value(v.get(), loaded.text_of(v.span())).map(|u| (k.get().clone(), u))
-            })
-            .collect();
-        let merged = match hyperparameters::merge(&training.hyperparameters, &user) {
-            Ok(m) => m,
-            Err(errs) => {
-                for e in errs {
-                    let Some((key, value)) = ft.hyperparameters.get_key_value(e.name()) else {
-                        continue;
-                    };
-                    let (span, label) = match e {
-                        HyperparameterError::Unknown { .. } => {
-                            (key.span(), "unknown hyperparameter")
-                        }
-                        HyperparameterError::Invalid { .. } => (value.span(), "invalid value"),
-                    };
-                    errors.push(
-                        Diagnostic::new(
-                            "jumpstart::hyperparameter",
-                            format!("{e} ({} {})", spec.model_id, spec.version),
-                        )
-                        .at(&loaded.source, span, label)
-                        .help(e.help(&training.hyperparameters)),
-                    );
-                }
-                continue;
-            }
-        };
-        let max_runtime_seconds = ft
-            .max_runtime
-            .as_ref()
-            .and_then(|r| manifest::parse_max_runtime(r).ok())
-            .map(|d: Duration| d.as_secs())
-            .or(training.max_run_seconds)
-            .unwrap_or(DEFAULT_MAX_RUNTIME_SECONDS);
-        bound.fine_tunes.push(BoundFineTune {
-            name: name.get().clone(),
-            model: model.clone(),
-            dataset: ft.dataset.get().clone(),
-            hyperparameters: merged,
-            training_channel: catalog::find(&spec.model_id)
-                .map(|c| c.training_channel)
-                .unwrap_or("training")
-                .to_string(),
-            instance_count: ft.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1),
-            max_runtime_seconds,
-            retrain: ft.retrain.as_ref().map(|r| *r.get()).unwrap_or(0),
-            accept_eula: ft.accept_eula.as_ref().is_some_and(|a| *a.get()),
-            training,
-        });
     }
     for (name, ep) in &m.endpoints {
-        let Some(ft) = bound
+        let served = bound
             .fine_tunes
             .iter()
-            .find(|f| &f.name == ep.fine_tune.get())
-        else {
-            continue;
-        };
-        match settings::hosting(
-            &ft.model.spec,
-            &ctx.region,
-            &ctx.buckets,
-            ep.instance_type.as_ref().map(|i| i.get().as_str()),
-            &ft.training.instance_type,
-        ) {
-            Ok(hosting) => {
-                let clash = bound.endpoints.iter().find(|other| {
-                    other.fine_tune == ft.name
-                        && (other.hosting.image != hosting.image
-                            || other.hosting.environment != hosting.environment)
-                });
-                if let Some(other) = clash {
-                    errors.push(
-                        Diagnostic::new(
-                            "jumpstart::hosting-mismatch",
-                            format!("endpoints `{}` and `{}` serve fine-tune `{}` with different containers", other.name, name.get(), ft.name),
-                        )
-                        .at(&loaded.source, name.span(), "second endpoint")
-                        .help("a fine-tune has one model: host it on instance types of the same family, or add a second fine-tune"),
-                    );
-                    continue;
-                }
-                bound.endpoints.push(BoundEndpoint {
-                    name: name.get().clone(),
-                    fine_tune: ft.name.clone(),
-                    hosting,
-                    instance_count: ep.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1),
-                    protect: ep.protect.as_ref().is_some_and(|p| *p.get()),
-                });
-            }
-            Err(e) => {
-                let (span, label) = match &ep.instance_type {
-                    Some(it) => (it.span(), "instance type"),
-                    None => (ep.fine_tune.span(), "served model"),
-                };
-                errors.push(error(&e, span, label));
+            .find(|f| &f.name == ep.fine_tune.get());
+        if let Some(ft) = served {
+            if let Some(b) = endpoint(loaded, ctx, name, ep, ft, &bound.endpoints, &mut errors) {
+                bound.endpoints.push(b);
             }
         }
     }
@@ -219,6 +80,196 @@ pub fn bind(
     } else {
         Err(errors)
     }
+}
+
+/// A spec problem located at `span`.
+fn spec_error(
+    loaded: &LoadedManifest,
+    e: &ResolveError,
+    span: Range<usize>,
+    label: &str,
+) -> Diagnostic {
+    Diagnostic::from(e)
+        .at(&loaded.source, span, label)
+        .with_code("jumpstart::spec")
+}
+
+/// One fine-tune bound to its model's spec, or `None` with its problems pushed to `errors`.
+fn fine_tune(
+    loaded: &LoadedManifest,
+    ctx: &Context,
+    name: &Sp<String>,
+    ft: &FineTune,
+    model: &ResolvedModel,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<BoundFineTune> {
+    let spec = &model.spec;
+    let accept_eula = ft.accept_eula.as_ref().is_some_and(|a| *a.get());
+    if spec.is_gated() && !accept_eula {
+        errors.push(
+            Diagnostic::new(
+                "jumpstart::eula-required",
+                format!("`{}` {} is gated: its license must be accepted", spec.model_id, spec.version),
+            )
+            .at(&loaded.source, ft.model.span(), "gated model")
+            .help("read the model's license; if you accept it, add `accept_eula: true` to this fine-tune"),
+        );
+    }
+    let instance = ft.instance_type.as_ref().map(|i| i.get().as_str());
+    let training = match settings::training(spec, &ctx.region, &ctx.buckets, instance) {
+        Ok(t) => t,
+        Err(e) => {
+            let (span, label) = match (&e, &ft.instance_type) {
+                (
+                    ResolveError::UnsupportedInstance { .. } | ResolveError::NoImage { .. },
+                    Some(it),
+                ) => (it.span(), "instance type"),
+                _ => (ft.model.span(), "this model"),
+            };
+            errors.push(spec_error(loaded, &e, span, label));
+            return None;
+        }
+    };
+    let has_validation = loaded
+        .manifest
+        .datasets
+        .get(ft.dataset.get().as_str())
+        .is_some_and(|d| d.validation.is_some());
+    if has_validation && !training.validation_supported {
+        errors.push(
+            Diagnostic::new(
+                "jumpstart::no-validation-channel",
+                format!(
+                    "`{}` {} takes no validation data, but dataset `{}` has a validation file",
+                    spec.model_id,
+                    spec.version,
+                    ft.dataset.get()
+                ),
+            )
+            .at(&loaded.source, ft.dataset.span(), "has validation")
+            .help(
+                "remove `validation` from the dataset, or use a dataset without one for this model",
+            ),
+        );
+    }
+    let merged = merged_hyperparameters(loaded, ft, model, &training, errors)?;
+    let max_runtime_seconds = ft
+        .max_runtime
+        .as_ref()
+        .and_then(|r| manifest::parse_max_runtime(r).ok())
+        .map(|d: Duration| d.as_secs())
+        .or(training.max_run_seconds)
+        .unwrap_or(DEFAULT_MAX_RUNTIME_SECONDS);
+    Some(BoundFineTune {
+        name: name.get().clone(),
+        model: model.clone(),
+        dataset: ft.dataset.get().clone(),
+        hyperparameters: merged,
+        training_channel: catalog::find(&spec.model_id)
+            .map(|c| c.training_channel)
+            .unwrap_or("training")
+            .to_string(),
+        instance_count: ft.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1),
+        max_runtime_seconds,
+        retrain: ft.retrain.as_ref().map(|r| *r.get()).unwrap_or(0),
+        accept_eula,
+        training,
+    })
+}
+
+/// The spec's defaults overlaid with the fine-tune's hyperparameters, each problem located at
+/// the key (unknown name) or the value (invalid).
+fn merged_hyperparameters(
+    loaded: &LoadedManifest,
+    ft: &FineTune,
+    model: &ResolvedModel,
+    training: &Training,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Merged> {
+    let user: Vec<(String, UserValue)> = ft
+        .hyperparameters
+        .iter()
+        .filter_map(|(k, v)| {
+            user_value(v.get(), loaded.text_of(v.span())).map(|u| (k.get().clone(), u))
+        })
+        .collect();
+    let problems = match hyperparameters::merge(&training.hyperparameters, &user) {
+        Ok(merged) => return Some(merged),
+        Err(problems) => problems,
+    };
+    for e in problems {
+        let Some((key, value)) = ft.hyperparameters.get_key_value(e.name()) else {
+            continue;
+        };
+        let (span, label) = match e {
+            HyperparameterError::Unknown { .. } => (key.span(), "unknown hyperparameter"),
+            HyperparameterError::Invalid { .. } => (value.span(), "invalid value"),
+        };
+        errors.push(
+            Diagnostic::new(
+                "jumpstart::hyperparameter",
+                format!("{e} ({} {})", model.spec.model_id, model.spec.version),
+            )
+            .at(&loaded.source, span, label)
+            .help(e.help(&training.hyperparameters)),
+        );
+    }
+    None
+}
+
+/// One endpoint bound to the hosting settings of the fine-tune it serves, or `None` with its
+/// problem pushed to `errors` (a fine-tune has one model, so every endpoint of it must agree
+/// on the container).
+fn endpoint(
+    loaded: &LoadedManifest,
+    ctx: &Context,
+    name: &Sp<String>,
+    ep: &Endpoint,
+    ft: &BoundFineTune,
+    earlier: &[BoundEndpoint],
+    errors: &mut Vec<Diagnostic>,
+) -> Option<BoundEndpoint> {
+    let instance = ep.instance_type.as_ref().map(|i| i.get().as_str());
+    let hosting = match settings::hosting(
+        &ft.model.spec,
+        &ctx.region,
+        &ctx.buckets,
+        instance,
+        &ft.training.instance_type,
+    ) {
+        Ok(h) => h,
+        Err(e) => {
+            let (span, label) = match &ep.instance_type {
+                Some(it) => (it.span(), "instance type"),
+                None => (ep.fine_tune.span(), "served model"),
+            };
+            errors.push(spec_error(loaded, &e, span, label));
+            return None;
+        }
+    };
+    let clash = earlier.iter().find(|other| {
+        other.fine_tune == ft.name
+            && (other.hosting.image != hosting.image
+                || other.hosting.environment != hosting.environment)
+    });
+    if let Some(other) = clash {
+        errors.push(
+            Diagnostic::new(
+                "jumpstart::hosting-mismatch",
+                format!("endpoints `{}` and `{}` serve fine-tune `{}` with different containers", other.name, name.get(), ft.name),
+            )
+            .at(&loaded.source, name.span(), "second endpoint")
+            .help("a fine-tune has one model: host it on instance types of the same family, or add a second fine-tune"),
+        );
+        return None;
+    }
+    Some(BoundEndpoint {
+        name: name.get().clone(),
+        fine_tune: ft.name.clone(),
+        hosting,
+        instance_count: ep.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1),
+        protect: ep.protect.as_ref().is_some_and(|p| *p.get()),
+    })
 }
 
 /// A manifest hyperparameter as the SDK would hold it; numbers keep their source text.

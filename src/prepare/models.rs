@@ -64,10 +64,7 @@ pub fn source<'a>(ctx: &Context, store: &'a dyn ContentStore) -> Result<Source<'
             bucket: ctx.buckets.content.clone(),
             store,
         }),
-        Err(e) => Err(Diagnostic {
-            code: "jumpstart::override",
-            ..Diagnostic::from(&e)
-        }),
+        Err(e) => Err(Diagnostic::from(&e).with_code("jumpstart::override")),
     }
 }
 
