@@ -14,7 +14,7 @@ use crate::jumpstart::requests::{
     Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
 };
 use crate::jumpstart::source::Buckets;
-use crate::prepare::{Bound, DatasetCheck, Prepared};
+use crate::prepare::{Bound, BoundFineTune, DatasetCheck, Prepared};
 
 /// One dataset file as an S3 object: `<artifacts>datasets/<d>/<channel>/<sha256>/<file>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -138,9 +138,27 @@ pub fn of(prepared: &Prepared, runs: &BTreeMap<String, u32>) -> Desired {
 
 /// Builds the desired state; deterministic for the same inputs.
 pub fn build(i: &Inputs<'_>) -> Desired {
+    let datasets = dataset_objects(i);
+    let mut fine_tunes = Vec::new();
+    let mut endpoints = Vec::new();
+    for ft in &i.bound.fine_tunes {
+        fine_tunes.push(fine_tune(i, ft, &datasets, &mut endpoints));
+    }
+    Desired {
+        stack: i.stack.to_string(),
+        region: i.region.to_string(),
+        artifacts: i.artifacts.to_string(),
+        role: i.managed_role.then(|| managed_role(i)),
+        datasets,
+        fine_tunes,
+        endpoints,
+    }
+}
+
+/// Every checked data file as its content-addressed S3 object.
+fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
     let (bucket, prefix) = split_s3(i.artifacts);
-    let datasets: Vec<DatasetObject> = i
-        .datasets
+    i.datasets
         .iter()
         .flat_map(|d| {
             d.files.iter().map(move |f| {
@@ -161,88 +179,82 @@ pub fn build(i: &Inputs<'_>) -> Desired {
                 }
             })
         })
-        .collect();
+        .collect()
+}
 
-    let mut fine_tunes = Vec::new();
-    let mut endpoints = Vec::new();
-    for ft in &i.bound.fine_tunes {
-        let owner = Ownership {
-            stack: i.stack,
-            model_id: &ft.model.entry.model_id,
-            model_version: &ft.model.entry.version,
-            user_tags: i.user_tags,
-        };
-        let uri = |channel: &str| {
-            datasets
-                .iter()
-                .find(|d| d.dataset == ft.dataset && d.channel == channel)
-                .map(|d| d.prefix_uri.as_str())
-        };
-        let output_path = format!("{}outputs/{}/", i.artifacts, ft.name);
-        let inputs = TrainingInputs {
-            fine_tune: &ft.name,
-            region: i.region,
-            role_arn: i.role_arn,
-            output_path: &output_path,
-            training_channel: &ft.training_channel,
-            train_uri: uri("train").unwrap_or_default(),
-            validation_uri: uri("validation"),
-            instance_count: ft.instance_count,
-            max_runtime_seconds: ft.max_runtime_seconds,
-            retrain: ft.retrain,
-            attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
-            accept_eula: ft.accept_eula,
-        };
-        let job = requests::training_job(&ft.training, &ft.hyperparameters, &inputs, &owner);
-        let serving: Vec<_> = i
-            .bound
-            .endpoints
+/// A fine-tune's training job and model; the endpoints serving it go to `endpoints`.
+fn fine_tune(
+    i: &Inputs<'_>,
+    ft: &BoundFineTune,
+    datasets: &[DatasetObject],
+    endpoints: &mut Vec<EndpointResources>,
+) -> FineTuneResources {
+    let owner = Ownership {
+        stack: i.stack,
+        model_id: &ft.model.entry.model_id,
+        model_version: &ft.model.entry.version,
+        user_tags: i.user_tags,
+    };
+    let uri = |channel: &str| {
+        datasets
             .iter()
-            .filter(|e| e.fine_tune == ft.name)
-            .collect();
-        let model = serving
-            .first()
-            .map(|e| requests::model(&job, &e.hosting, &ft.name, &owner));
-        for ep in &serving {
-            let (m, _) = model.as_ref().expect("a serving endpoint has a model");
-            let config =
-                requests::endpoint_config(m, &ep.hosting, &ep.name, ep.instance_count, &owner);
-            let endpoint = requests::endpoint(&config, &ep.name, ep.protect, &owner);
-            endpoints.push(EndpointResources {
-                name: ep.name.clone(),
-                fine_tune: ft.name.clone(),
-                protect: ep.protect,
-                endpoint_config: config,
-                endpoint,
-            });
-        }
-        let (model, repack) = match model {
-            Some((m, r)) => (Some(m), r),
-            None => (None, None),
-        };
-        let identity = requests::training_identity(&job, ft.retrain);
-        fine_tunes.push(FineTuneResources {
-            name: ft.name.clone(),
-            first_job_name: requests::resource_name(i.stack, &ft.name, &identity),
-            identity,
-            attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
-            retrain: ft.retrain,
-            model_id: ft.model.entry.model_id.clone(),
-            model_version: ft.model.entry.version.clone(),
-            notes: ft.hyperparameters.notes.clone(),
-            training_job: job,
-            model,
-            repack,
+            .find(|d| d.dataset == ft.dataset && d.channel == channel)
+            .map(|d| d.prefix_uri.as_str())
+    };
+    let output_path = format!("{}outputs/{}/", i.artifacts, ft.name);
+    let inputs = TrainingInputs {
+        fine_tune: &ft.name,
+        region: i.region,
+        role_arn: i.role_arn,
+        output_path: &output_path,
+        training_channel: &ft.training_channel,
+        train_uri: uri("train").unwrap_or_default(),
+        validation_uri: uri("validation"),
+        instance_count: ft.instance_count,
+        max_runtime_seconds: ft.max_runtime_seconds,
+        retrain: ft.retrain,
+        attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
+        accept_eula: ft.accept_eula,
+    };
+    let job = requests::training_job(&ft.training, &ft.hyperparameters, &inputs, &owner);
+    let serving: Vec<_> = i
+        .bound
+        .endpoints
+        .iter()
+        .filter(|e| e.fine_tune == ft.name)
+        .collect();
+    let model = serving
+        .first()
+        .map(|e| requests::model(&job, &e.hosting, &ft.name, &owner));
+    for ep in &serving {
+        let (m, _) = model.as_ref().expect("a serving endpoint has a model");
+        let config = requests::endpoint_config(m, &ep.hosting, &ep.name, ep.instance_count, &owner);
+        let endpoint = requests::endpoint(&config, &ep.name, ep.protect, &owner);
+        endpoints.push(EndpointResources {
+            name: ep.name.clone(),
+            fine_tune: ft.name.clone(),
+            protect: ep.protect,
+            endpoint_config: config,
+            endpoint,
         });
     }
-    Desired {
-        stack: i.stack.to_string(),
-        region: i.region.to_string(),
-        artifacts: i.artifacts.to_string(),
-        role: i.managed_role.then(|| managed_role(i)),
-        datasets,
-        fine_tunes,
-        endpoints,
+    let (model, repack) = match model {
+        Some((m, r)) => (Some(m), r),
+        None => (None, None),
+    };
+    let identity = requests::training_identity(&job, ft.retrain);
+    FineTuneResources {
+        name: ft.name.clone(),
+        first_job_name: requests::resource_name(i.stack, &ft.name, &identity),
+        identity,
+        attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
+        retrain: ft.retrain,
+        model_id: ft.model.entry.model_id.clone(),
+        model_version: ft.model.entry.version.clone(),
+        notes: ft.hyperparameters.notes.clone(),
+        training_job: job,
+        model,
+        repack,
     }
 }
 

@@ -9,7 +9,7 @@ mod steps;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::cloud::Cloud;
@@ -167,24 +167,10 @@ pub fn execute(
         if ready.is_empty() {
             break;
         }
-        for chunk in ready.chunks(options.parallel.max(1)) {
-            std::thread::scope(|scope| {
-                for c in chunk {
-                    let run = &run;
-                    let results = &results;
-                    scope.spawn(move || {
-                        let outcome = run.step(c);
-                        results
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .insert(c.id.clone(), outcome);
-                    });
-                }
-            });
-        }
+        run_wave(&run, &ready, options.parallel, &results);
         let results_now = results
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .clone();
         for c in &ready {
             match results_now.get(&c.id) {
@@ -212,14 +198,39 @@ pub fn execute(
             blocked.extend(newly);
         }
     }
-    let results = results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    report(&todo, &results, cancel)
+}
+
+/// Runs the ready steps, at most `parallel` at once, recording how each ended.
+fn run_wave(
+    run: &steps::Run<'_>,
+    ready: &[&Change],
+    parallel: usize,
+    results: &Mutex<BTreeMap<String, Outcome>>,
+) {
+    for chunk in ready.chunks(parallel.max(1)) {
+        std::thread::scope(|scope| {
+            for c in chunk {
+                scope.spawn(move || {
+                    let outcome = run.step(c);
+                    results
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(c.id.clone(), outcome);
+                });
+            }
+        });
+    }
+}
+
+/// The report of a run: each step to do with how it ended, in plan order.
+fn report(todo: &[&Change], results: &BTreeMap<String, Outcome>, cancel: &Cancel) -> Report {
     let mut report = Report {
         interrupted: cancel.requested(),
         ..Report::default()
     };
-    for c in &todo {
+    for c in todo {
         match results.get(&c.id) {
             Some(Outcome::Done(what)) => report.done.push((c.id.clone(), what.clone())),
             Some(Outcome::Started(what)) => report.started.push((c.id.clone(), what.clone())),

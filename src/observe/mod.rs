@@ -46,32 +46,41 @@ pub struct Observed {
 
 /// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
 pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, CloudError> {
-    let prefix = format!("{}-", desired.stack);
     let (bucket, _) = split_s3(&desired.artifacts);
-    let bucket_exists = cloud.bucket_exists(bucket)?;
+    let mut seen = Observed {
+        bucket_exists: cloud.bucket_exists(bucket)?,
+        ..Observed::default()
+    };
+    let listed = listings(cloud, desired, &mut seen)?;
+    describe_stack_objects(cloud, desired, listed, &mut seen)?;
+    describe_stack_jobs(cloud, desired, &mut seen)?;
+    Ok(seen)
+}
 
-    // Phase 1: listings, dataset objects and the role.
-    let mut first: Vec<Read> = vec![
+/// Phase 1: listings, dataset objects and the role; returns the stack's listed names by kind.
+fn listings(
+    cloud: &dyn CloudRead,
+    desired: &Desired,
+    seen: &mut Observed,
+) -> Result<BTreeMap<Kind, BTreeSet<String>>, CloudError> {
+    let prefix = format!("{}-", desired.stack);
+    let mut reads: Vec<Read> = vec![
         Read::Role(managed_role_name(&desired.stack)),
         Read::Jobs(prefix.clone()),
         Read::List(Kind::Model, prefix.clone()),
         Read::List(Kind::EndpointConfig, prefix.clone()),
         Read::List(Kind::Endpoint, prefix.clone()),
     ];
-    if bucket_exists {
-        first.extend(
+    if seen.bucket_exists {
+        reads.extend(
             desired
                 .datasets
                 .iter()
                 .map(|d| Read::Head(d.bucket.clone(), d.key.clone())),
         );
     }
-    let mut seen = Observed {
-        bucket_exists,
-        ..Observed::default()
-    };
     let mut listed: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
-    for got in run_all(cloud, first)? {
+    for got in run_all(cloud, reads)? {
         match got {
             Got::Object(o) => {
                 seen.objects
@@ -94,10 +103,17 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
             _ => {}
         }
     }
+    Ok(listed)
+}
 
-    // Phase 2: every stack model, config and endpoint, and the desired names even when a
-    // listing missed them.
-    let mut want = listed;
+/// Phase 2: every listed stack model, config and endpoint, and the desired names even when
+/// a listing missed them.
+fn describe_stack_objects(
+    cloud: &dyn CloudRead,
+    desired: &Desired,
+    mut want: BTreeMap<Kind, BTreeSet<String>>,
+    seen: &mut Observed,
+) -> Result<(), CloudError> {
     for f in &desired.fine_tunes {
         if let Some(m) = &f.model {
             want.entry(Kind::Model)
@@ -113,11 +129,11 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
             .or_default()
             .insert(e.endpoint.endpoint_name.clone());
     }
-    let second: Vec<Read> = want
+    let reads: Vec<Read> = want
         .into_iter()
         .flat_map(|(kind, names)| names.into_iter().map(move |n| Read::Describe(kind, n)))
         .collect();
-    for got in run_all(cloud, second)? {
+    for got in run_all(cloud, reads)? {
         match got {
             Got::Model(m) => {
                 seen.models.insert(m.name.clone(), m);
@@ -131,9 +147,16 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
             _ => {}
         }
     }
+    Ok(())
+}
 
-    // Phase 3: training jobs — desired, earlier runs of the desired inputs, running ones,
-    // and those whose output a model serves.
+/// Phase 3: training jobs — desired, earlier runs of the desired inputs, running ones, and
+/// those whose output a model serves.
+fn describe_stack_jobs(
+    cloud: &dyn CloudRead,
+    desired: &Desired,
+    seen: &mut Observed,
+) -> Result<(), CloudError> {
     let mut jobs: BTreeSet<String> = BTreeSet::new();
     for f in &desired.fine_tunes {
         jobs.insert(f.training_job.training_job_name.clone());
@@ -155,16 +178,11 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
             .values()
             .filter_map(|m| m.model_data.as_deref().and_then(job_of_artifact)),
     );
-    let third: Vec<Read> = jobs
-        .into_iter()
-        .map(|n| Read::Describe(Kind::TrainingJob, n))
-        .collect();
-    for got in run_all(cloud, third)? {
-        if let Got::Job(j) = got {
-            seen.jobs.insert(j.name.clone(), *j);
-        }
+    let names: Vec<String> = jobs.into_iter().collect();
+    for j in describe_jobs(cloud, &names)? {
+        seen.jobs.insert(j.name.clone(), j);
     }
-    Ok(seen)
+    Ok(())
 }
 
 /// Describes the named training jobs, [`PARALLEL_READS`] at a time; absent ones are skipped.

@@ -15,112 +15,118 @@ fn address(tags: &Tags) -> &str {
 /// The status as aligned tables.
 pub fn status_table(s: &Status) -> String {
     let mut out = format!("Stack {} in {} ({})\n", s.stack, s.region, s.artifacts);
-    let mut section = |title: &str, rows: Vec<[String; 4]>| {
-        let _ = write!(out, "\n{title}\n");
-        if rows.is_empty() {
-            out.push_str("  (none)\n");
-            return;
-        }
-        let w: Vec<usize> = (0..3)
-            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-            .collect();
-        for r in rows {
-            let _ = writeln!(
-                out,
-                "  {:w0$}  {:w1$}  {:w2$}  {}",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2]
-            );
-        }
-    };
-    section(
-        "Training jobs",
-        s.training_jobs
-            .iter()
-            .map(|j| {
-                let detail = match (&j.failure_reason, j.final_metrics.is_empty()) {
-                    (Some(r), _) => r.clone(),
-                    (None, false) => metrics(&j.final_metrics),
-                    (None, true) => j.secondary_status.clone().unwrap_or_default(),
-                };
-                [
-                    j.name.clone(),
-                    j.status.as_str().to_string(),
-                    address(&j.tags).to_string(),
-                    detail,
-                ]
-            })
-            .collect(),
-    );
-    section(
-        "Models",
-        s.models
-            .iter()
-            .map(|m| {
-                let job = m
-                    .model_data
-                    .as_deref()
-                    .and_then(job_of_artifact)
-                    .map(|j| format!("output of {j}"))
-                    .unwrap_or_default();
-                [
-                    m.name.clone(),
-                    String::new(),
-                    address(&m.tags).to_string(),
-                    job,
-                ]
-            })
-            .collect(),
-    );
-    section(
-        "Endpoint configs",
-        s.endpoint_configs
-            .iter()
-            .map(|c| {
-                let v = c
-                    .variants
-                    .first()
-                    .map(|v| {
-                        format!(
-                            "{} × {}, model {}",
-                            v.instance_type, v.instance_count, v.model_name
-                        )
-                    })
-                    .unwrap_or_default();
-                [
-                    c.name.clone(),
-                    String::new(),
-                    address(&c.tags).to_string(),
-                    v,
-                ]
-            })
-            .collect(),
-    );
-    section(
-        "Endpoints",
-        s.endpoints
-            .iter()
-            .map(|e| {
-                let mut detail = format!("serves {}", e.config_name);
-                if let Some(r) = &e.failure_reason {
-                    detail.push_str(&format!("; last failure: {r}"));
-                }
-                [
-                    e.name.clone(),
-                    e.status.as_str().to_string(),
-                    address(&e.tags).to_string(),
-                    detail,
-                ]
-            })
-            .collect(),
-    );
+    section(&mut out, "Training jobs", job_rows(s));
+    section(&mut out, "Models", model_rows(s));
+    section(&mut out, "Endpoint configs", config_rows(s));
+    section(&mut out, "Endpoints", endpoint_rows(s));
     if let Some(r) = &s.role {
         let _ = write!(out, "\nRole\n  {}  {}\n", r.name, r.arn);
     }
     out
+}
+
+/// A titled table of `[name, status, address, detail]` rows, the first three aligned.
+fn section(out: &mut String, title: &str, rows: Vec<[String; 4]>) {
+    let _ = write!(out, "\n{title}\n");
+    if rows.is_empty() {
+        out.push_str("  (none)\n");
+        return;
+    }
+    let w: Vec<usize> = (0..3)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "  {:w0$}  {:w1$}  {:w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2]
+        );
+    }
+}
+
+fn job_rows(s: &Status) -> Vec<[String; 4]> {
+    s.training_jobs
+        .iter()
+        .map(|j| {
+            let detail = match (&j.failure_reason, j.final_metrics.is_empty()) {
+                (Some(r), _) => r.clone(),
+                (None, false) => metrics(&j.final_metrics),
+                (None, true) => j.secondary_status.clone().unwrap_or_default(),
+            };
+            [
+                j.name.clone(),
+                j.status.as_str().to_string(),
+                address(&j.tags).to_string(),
+                detail,
+            ]
+        })
+        .collect()
+}
+
+fn model_rows(s: &Status) -> Vec<[String; 4]> {
+    s.models
+        .iter()
+        .map(|m| {
+            let job = m
+                .model_data
+                .as_deref()
+                .and_then(job_of_artifact)
+                .map(|j| format!("output of {j}"))
+                .unwrap_or_default();
+            [
+                m.name.clone(),
+                String::new(),
+                address(&m.tags).to_string(),
+                job,
+            ]
+        })
+        .collect()
+}
+
+fn config_rows(s: &Status) -> Vec<[String; 4]> {
+    s.endpoint_configs
+        .iter()
+        .map(|c| {
+            let v = c
+                .variants
+                .first()
+                .map(|v| {
+                    format!(
+                        "{} × {}, model {}",
+                        v.instance_type, v.instance_count, v.model_name
+                    )
+                })
+                .unwrap_or_default();
+            [
+                c.name.clone(),
+                String::new(),
+                address(&c.tags).to_string(),
+                v,
+            ]
+        })
+        .collect()
+}
+
+fn endpoint_rows(s: &Status) -> Vec<[String; 4]> {
+    s.endpoints
+        .iter()
+        .map(|e| {
+            let mut detail = format!("serves {}", e.config_name);
+            if let Some(r) = &e.failure_reason {
+                detail.push_str(&format!("; last failure: {r}"));
+            }
+            [
+                e.name.clone(),
+                e.status.as_str().to_string(),
+                address(&e.tags).to_string(),
+                detail,
+            ]
+        })
+        .collect()
 }

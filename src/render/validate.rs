@@ -28,7 +28,28 @@ pub fn validated(v: &Validated) -> String {
         ),
     };
     let _ = writeln!(out, "  role       {role}");
+    let (total_files, total_bytes) = datasets(&mut out, v);
+    fine_tunes(&mut out, v);
+    endpoints(&mut out, v);
+    specs(&mut out, &v.specs);
+    let _ = writeln!(
+        out,
+        "\n✓ {} is valid: {} dataset{} ({total_files} file{}, {}), {} fine-tune{}, {} endpoint{}. No AWS call was made.",
+        v.loaded.path.display(),
+        m.datasets.len(),
+        plural(m.datasets.len()),
+        plural(total_files),
+        size(total_bytes),
+        m.fine_tunes.len(),
+        plural(m.fine_tunes.len()),
+        m.endpoints.len(),
+        plural(m.endpoints.len()),
+    );
+    out
+}
 
+/// Each dataset file with its figures and hash; returns the file count and total bytes.
+fn datasets(out: &mut String, v: &Validated) -> (usize, u64) {
     let _ = writeln!(out, "\nDatasets");
     let mut total_bytes = 0u64;
     let mut total_files = 0usize;
@@ -70,6 +91,12 @@ pub fn validated(v: &Validated) -> String {
         }
     }
 
+    (total_files, total_bytes)
+}
+
+/// Each fine-tune's model, dataset and training settings.
+fn fine_tunes(out: &mut String, v: &Validated) {
+    let m = &v.loaded.manifest;
     if !m.fine_tunes.is_empty() {
         let _ = writeln!(out, "\nFine-tunes");
     }
@@ -105,7 +132,11 @@ pub fn validated(v: &Validated) -> String {
             ft.hyperparameters.len()
         );
     }
+}
 
+/// Each endpoint with what it serves and on which instances.
+fn endpoints(out: &mut String, v: &Validated) {
+    let m = &v.loaded.manifest;
     if !m.endpoints.is_empty() {
         let _ = writeln!(out, "\nEndpoints");
     }
@@ -137,8 +168,11 @@ pub fn validated(v: &Validated) -> String {
             ep.fine_tune.get()
         );
     }
+}
 
-    let _ = match &v.specs {
+/// How far the model specs were checked offline.
+fn specs(out: &mut String, specs: &SpecCheck) {
+    let _ = match specs {
         SpecCheck::NothingToCheck => Ok(()),
         SpecCheck::NoLock => writeln!(out, "\nModel specs: not checked; run `sagetune lock` to resolve and pin the models, then validate checks hyperparameters and instance types offline."),
         SpecCheck::LockMismatch(why) => writeln!(out, "\nModel specs: not checked; sagetune.lock does not match the manifest ({}). Run `sagetune lock`.", why.join("; ")),
@@ -152,18 +186,4 @@ pub fn validated(v: &Validated) -> String {
             writeln!(out, "{line}.")
         }
     };
-    let _ = writeln!(
-        out,
-        "\n✓ {} is valid: {} dataset{} ({total_files} file{}, {}), {} fine-tune{}, {} endpoint{}. No AWS call was made.",
-        v.loaded.path.display(),
-        m.datasets.len(),
-        plural(m.datasets.len()),
-        plural(total_files),
-        size(total_bytes),
-        m.fine_tunes.len(),
-        plural(m.fine_tunes.len()),
-        m.endpoints.len(),
-        plural(m.endpoints.len()),
-    );
-    out
 }
