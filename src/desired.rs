@@ -278,7 +278,6 @@ pub fn managed_role_arn(stack: &str) -> String {
 /// The managed role: SageMaker may assume it; it may read and write the artifacts prefix,
 /// read the region's JumpStart content buckets, write its logs and pull images.
 fn managed_role(i: &Inputs<'_>) -> RoleRequest {
-    let (bucket, prefix) = split_s3(i.artifacts);
     let trust = json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -287,6 +286,34 @@ fn managed_role(i: &Inputs<'_>) -> RoleRequest {
             "Action": "sts:AssumeRole"
         }]
     });
+    let name = managed_role_name(i.stack);
+    let mut tags = vec![
+        Tag {
+            key: TAG_STACK.into(),
+            value: i.stack.into(),
+        },
+        Tag {
+            key: TAG_ADDRESS.into(),
+            value: "role".into(),
+        },
+    ];
+    tags.extend(i.user_tags.iter().map(|(k, v)| Tag {
+        key: k.clone(),
+        value: v.clone(),
+    }));
+    RoleRequest {
+        role_name: name,
+        trust_policy: trust.to_string(),
+        policy_name: "sagetune-execution".into(),
+        policy_document: execution_policy(i).to_string(),
+        tags,
+    }
+}
+
+/// The managed role's least-privilege policy: read/write under the artifacts prefix, read
+/// the region's JumpStart buckets, write its logs and metrics, pull the images.
+fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
+    let (bucket, prefix) = split_s3(i.artifacts);
     let mut js_buckets = vec![i.buckets.content.as_str(), i.buckets.gated.as_str()];
     js_buckets.dedup();
     let js_objects: Vec<String> = js_buckets
@@ -297,7 +324,7 @@ fn managed_role(i: &Inputs<'_>) -> RoleRequest {
         .iter()
         .map(|b| format!("arn:aws:s3:::{b}"))
         .collect();
-    let policy = json!({
+    json!({
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -349,27 +376,5 @@ fn managed_role(i: &Inputs<'_>) -> RoleRequest {
                 "Resource": ["*"]
             }
         ]
-    });
-    let name = managed_role_name(i.stack);
-    let mut tags = vec![
-        Tag {
-            key: TAG_STACK.into(),
-            value: i.stack.into(),
-        },
-        Tag {
-            key: TAG_ADDRESS.into(),
-            value: "role".into(),
-        },
-    ];
-    tags.extend(i.user_tags.iter().map(|(k, v)| Tag {
-        key: k.clone(),
-        value: v.clone(),
-    }));
-    RoleRequest {
-        role_name: name,
-        trust_policy: trust.to_string(),
-        policy_name: "sagetune-execution".into(),
-        policy_document: policy.to_string(),
-        tags,
-    }
+    })
 }

@@ -12,8 +12,8 @@ use crate::diagnostics::Diagnostic;
 use crate::jumpstart::catalog;
 
 use super::model::{
-    HyperValue, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN, MODEL_VERSION_PATTERN,
-    NAME_PATTERN, STACK_PATTERN,
+    FineTune, HyperValue, Manifest, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN,
+    MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
 };
 use super::parse::LoadedManifest;
 use super::spanned::Sp;
@@ -207,7 +207,20 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
     check_artifacts(&mut c, &m.artifacts);
     check_role(&mut c, m);
     check_tags(&mut c, &m.tags);
+    check_datasets(&mut c, m);
+    for (name, ft) in &m.fine_tunes {
+        check_fine_tune(&mut c, m, name, ft);
+    }
+    for (name, ep) in &m.endpoints {
+        c.name("endpoint", name);
+        c.reference("fine-tune", "fine_tune", &ep.fine_tune, &m.fine_tunes);
+        c.instance("hosting", &ep.instance_type, &ep.instance_count);
+    }
+    c.out
+}
 
+/// Dataset names, non-empty paths and text columns.
+fn check_datasets(c: &mut Checker<'_>, m: &Manifest) {
     for (name, ds) in &m.datasets {
         c.name("dataset", name);
         for path in std::iter::once(&ds.train).chain(ds.validation.as_ref()) {
@@ -234,36 +247,30 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
             }
         }
     }
+}
 
-    for (name, ft) in &m.fine_tunes {
-        c.name("fine-tune", name);
-        check_model(&mut c, name, ft);
-        c.reference("dataset", "dataset", &ft.dataset, &m.datasets);
-        c.instance("training", &ft.instance_type, &ft.instance_count);
-        if let Some(rt) = &ft.max_runtime {
-            if let Err(why) = parse_max_runtime(rt) {
-                c.error(
-                    "manifest::invalid-max-runtime",
-                    format!("max_runtime `{}` {why}", rt.get()),
-                    rt.span(),
-                    "invalid duration",
-                    "write a duration such as `90m`, `10h` or `2days`, at most 28 days".into(),
-                );
-            }
+/// A fine-tune's name, model, dataset, instances, runtime and hyperparameters.
+fn check_fine_tune(c: &mut Checker<'_>, m: &Manifest, name: &Sp<String>, ft: &FineTune) {
+    c.name("fine-tune", name);
+    check_model(c, name, ft);
+    c.reference("dataset", "dataset", &ft.dataset, &m.datasets);
+    c.instance("training", &ft.instance_type, &ft.instance_count);
+    if let Some(rt) = &ft.max_runtime {
+        if let Err(why) = parse_max_runtime(rt) {
+            c.error(
+                "manifest::invalid-max-runtime",
+                format!("max_runtime `{}` {why}", rt.get()),
+                rt.span(),
+                "invalid duration",
+                "write a duration such as `90m`, `10h` or `2days`, at most 28 days".into(),
+            );
         }
-        let has_validation = m
-            .datasets
-            .get(ft.dataset.get().as_str())
-            .is_some_and(|d| d.validation.is_some());
-        check_hyperparameters(&mut c, &ft.hyperparameters, has_validation);
     }
-
-    for (name, ep) in &m.endpoints {
-        c.name("endpoint", name);
-        c.reference("fine-tune", "fine_tune", &ep.fine_tune, &m.fine_tunes);
-        c.instance("hosting", &ep.instance_type, &ep.instance_count);
-    }
-    c.out
+    let has_validation = m
+        .datasets
+        .get(ft.dataset.get().as_str())
+        .is_some_and(|d| d.validation.is_some());
+    check_hyperparameters(c, &ft.hyperparameters, has_validation);
 }
 
 fn check_artifacts(c: &mut Checker<'_>, artifacts: &Sp<String>) {

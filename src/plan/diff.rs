@@ -56,7 +56,14 @@ pub fn training(
         model_version.into(),
     );
 
-    // Data: dataset channels by content hash, other channels by URI.
+    data_channels(&mut out, want, have);
+    hyperparameters(&mut out, want, have);
+    resources(&mut out, want, have);
+    out
+}
+
+/// Data: dataset channels by content hash, other channels by URI.
+fn data_channels(out: &mut Vec<FieldDiff>, want: &CreateTrainingJob, have: &TrainingJob) {
     let want_channels: BTreeMap<String, String> = want
         .input_data_config
         .iter()
@@ -80,7 +87,10 @@ pub fn training(
             .map_or_else(|| format!("channel.{name}"), |(a, _)| a);
         out.push(field(address, h.map(label), w.map(label)));
     }
+}
 
+/// Hyperparameters as the user wrote them (unquoted), the job name left out.
+fn hyperparameters(out: &mut Vec<FieldDiff>, want: &CreateTrainingJob, have: &TrainingJob) {
     let hp_want: BTreeMap<&String, String> = want
         .hyper_parameters
         .iter()
@@ -100,34 +110,37 @@ pub fn training(
             out.push(field(format!("hyperparameter {k}"), h.cloned(), w.cloned()));
         }
     }
+}
 
+/// Instances, volume, runtime, image and environment.
+fn resources(out: &mut Vec<FieldDiff>, want: &CreateTrainingJob, have: &TrainingJob) {
     let r = &want.resource_config;
     push_if(
-        &mut out,
+        out,
         "instance_type",
         have.instance_type.clone(),
         r.instance_type.clone(),
     );
     push_if(
-        &mut out,
+        out,
         "instance_count",
         have.instance_count.to_string(),
         r.instance_count.to_string(),
     );
     push_if(
-        &mut out,
+        out,
         "volume_size_gb",
         have.volume_size_gb.to_string(),
         r.volume_size_in_gb.to_string(),
     );
     push_if(
-        &mut out,
+        out,
         "max_runtime",
         runtime(have.max_runtime_seconds),
         runtime(want.stopping_condition.max_runtime_in_seconds),
     );
     push_if(
-        &mut out,
+        out,
         "training_image",
         have.training_image.clone(),
         want.algorithm_specification.training_image.clone(),
@@ -143,7 +156,6 @@ pub fn training(
             out.push(field(format!("environment {k}"), h.cloned(), w.cloned()));
         }
     }
-    out
 }
 
 fn runtime(seconds: u64) -> String {

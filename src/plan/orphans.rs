@@ -103,16 +103,18 @@ impl Planner<'_> {
     /// Deletes configs no endpoint keeps serving and models no kept config uses, each after
     /// what freed it and after every endpoint still changing (a rollback may need them).
     fn orphan_configs_and_models(&mut self, deleted_endpoints: &BTreeSet<String>) {
-        let (d, o) = (self.d, self.o);
-        let wanted_configs: BTreeSet<&str> = d
+        let kept_configs = self.orphan_configs(deleted_endpoints);
+        self.orphan_models(&kept_configs);
+    }
+
+    /// Deletes configs nothing wants or keeps serving; returns the names of those kept.
+    fn orphan_configs(&mut self, deleted_endpoints: &BTreeSet<String>) -> Vec<String> {
+        let o = self.o;
+        let wanted_configs: BTreeSet<&str> = self
+            .d
             .endpoints
             .iter()
             .map(|e| e.endpoint_config.endpoint_config_name.as_str())
-            .collect();
-        let wanted_models: BTreeSet<&str> = d
-            .fine_tunes
-            .iter()
-            .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
             .collect();
         // Configs still served by an endpoint that stays on them.
         let updated: BTreeSet<&str> = self
@@ -128,6 +130,39 @@ impl Planner<'_> {
                 !deleted_endpoints.contains(&ep.name) && !updated.contains(ep.name.as_str())
             })
             .map(|ep| ep.config_name.as_str())
+            .collect();
+        let mut kept_configs = Vec::new();
+        for cfg in o.endpoint_configs.values() {
+            let name = cfg.name.as_str();
+            if wanted_configs.contains(name) || served.contains(name) || !self.owned(&cfg.tags) {
+                kept_configs.push(name.to_string());
+                continue;
+            }
+            let (id, reason) = self.rotation_id(&cfg.tags, name, "endpoint_config");
+            let mut c = change(
+                &id,
+                ResourceKind::EndpointConfig,
+                name,
+                Action::Delete,
+                reason,
+            );
+            c.depends_on = self.freed.get(name).cloned().unwrap_or_default();
+            c.request = Some(Request::DeleteEndpointConfig {
+                endpoint_config_name: name.to_string(),
+            });
+            self.changes.push(c);
+        }
+        kept_configs
+    }
+
+    /// Deletes models nothing wants and no kept config uses.
+    fn orphan_models(&mut self, kept_configs: &[String]) {
+        let o = self.o;
+        let wanted_models: BTreeSet<&str> = self
+            .d
+            .fine_tunes
+            .iter()
+            .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
             .collect();
         // Nothing is deleted while an endpoint is still changing: a rollback may need it.
         let in_flight: Vec<String> = self
@@ -146,32 +181,9 @@ impl Planner<'_> {
             deps.dedup();
             deps
         };
-        let mut kept_configs: Vec<&str> = Vec::new();
-        for cfg in o.endpoint_configs.values() {
-            let name = cfg.name.as_str();
-            if wanted_configs.contains(name) || served.contains(name) || !self.owned(&cfg.tags) {
-                kept_configs.push(name);
-                continue;
-            }
-            let (id, reason) = self.rotation_id(&cfg.tags, name, "endpoint_config");
-            let mut c = change(
-                &id,
-                ResourceKind::EndpointConfig,
-                name,
-                Action::Delete,
-                reason,
-            );
-            c.depends_on = self.freed.get(name).cloned().unwrap_or_default();
-            c.request = Some(Request::DeleteEndpointConfig {
-                endpoint_config_name: name.to_string(),
-            });
-            self.changes.push(c);
-        }
-
-        // Models no kept config uses.
         let used: BTreeSet<&str> = kept_configs
             .iter()
-            .filter_map(|n| o.endpoint_configs.get(*n))
+            .filter_map(|n| o.endpoint_configs.get(n))
             .flat_map(|c| c.variants.iter().map(|v| v.model_name.as_str()))
             .collect();
         for m in o.models.values() {
