@@ -137,7 +137,7 @@ pub fn of(prepared: &Prepared, runs: &BTreeMap<String, u32>) -> Desired {
 }
 
 /// Builds the desired state; deterministic for the same inputs.
-pub fn build(i: &Inputs<'_>) -> Desired {
+pub(crate) fn build(i: &Inputs<'_>) -> Desired {
     let datasets = dataset_objects(i);
     let mut fine_tunes = Vec::new();
     let mut endpoints = Vec::new();
@@ -263,12 +263,12 @@ fn fine_tune(
 pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
 
 /// `<stack>-sagemaker-execution`.
-pub fn managed_role_name(stack: &str) -> String {
+pub(crate) fn managed_role_name(stack: &str) -> String {
     format!("{stack}-sagemaker-execution")
 }
 
 /// The managed role's ARN with [`ACCOUNT_PLACEHOLDER`] for the account.
-pub fn managed_role_arn(stack: &str) -> String {
+pub(crate) fn managed_role_arn(stack: &str) -> String {
     format!(
         "arn:aws:iam::{ACCOUNT_PLACEHOLDER}:role/{}",
         managed_role_name(stack)

@@ -13,7 +13,7 @@ use flate2::Compression;
 
 /// Writes `out`: every entry of the model archive except an old `code/` folder, then every
 /// entry of the code archive under `code/`. Both inputs are `.tar.gz`.
-pub fn repack(model: &Path, code: &Path, out: &Path) -> io::Result<()> {
+pub(crate) fn repack(model: &Path, code: &Path, out: &Path) -> io::Result<()> {
     let writer = BufWriter::new(File::create(out)?);
     let mut builder = tar::Builder::new(GzEncoder::new(writer, Compression::default()));
     builder.mode(tar::HeaderMode::Deterministic);

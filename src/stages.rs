@@ -108,7 +108,7 @@ pub fn apply(
 
 /// The plan that empties the stack: its endpoints, configs, models and managed role; its
 /// uploaded datasets too with `purge_data`. Training jobs are history and stay.
-pub fn destroy_plan(
+pub(crate) fn destroy_plan(
     loaded: &LoadedManifest,
     region: &str,
     cloud: &dyn CloudRead,

@@ -44,7 +44,7 @@ impl Default for ExecOptions {
 impl ExecOptions {
     /// The defaults, waiting or not, with the poll interval from `SAGETUNE_POLL_INTERVAL`
     /// (humantime, e.g. `30s`, `200ms`) when it is set and readable.
-    pub fn from_env(wait: bool, env: &impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn from_env(wait: bool, env: &impl Fn(&str) -> Option<String>) -> Self {
         let default = Self::default();
         Self {
             wait,
@@ -67,7 +67,7 @@ impl Cancel {
         self.stop.store(true, Ordering::SeqCst);
     }
 
-    pub fn requested(&self) -> bool {
+    pub(crate) fn requested(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
     }
 }

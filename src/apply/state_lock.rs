@@ -28,7 +28,7 @@ pub struct LockInfo {
 
 impl LockInfo {
     /// "alice@build-7 (sagetune apply, since …, CI run …, lock id …)".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut s = format!(
             "{} ({}, since {}, last refreshed {}",
             self.holder, self.command, self.created_at, self.refreshed_at
@@ -109,7 +109,7 @@ fn holder() -> String {
 }
 
 /// The CI run from GitHub Actions or GitLab variables.
-pub fn ci_run(env: &impl Fn(&str) -> Option<String>) -> Option<String> {
+pub(crate) fn ci_run(env: &impl Fn(&str) -> Option<String>) -> Option<String> {
     if let (Some(server), Some(repo), Some(run)) = (
         env("GITHUB_SERVER_URL"),
         env("GITHUB_REPOSITORY"),
@@ -175,7 +175,7 @@ impl StateLock<'_> {
     }
 
     /// Rewrites the lock with a new `refreshed_at`, only if it is still ours.
-    pub fn refresh(&self, now: &str) -> Result<(), CloudError> {
+    pub(crate) fn refresh(&self, now: &str) -> Result<(), CloudError> {
         let mut guard = self
             .info
             .lock()
@@ -192,7 +192,7 @@ impl StateLock<'_> {
     /// Runs `work` while a background thread refreshes the lock every `every` (stamped with
     /// `now()`); refreshing stops as soon as `work` returns or panics. A failed refresh is not
     /// fatal: the lock stays held with its older stamp, and `release` still checks it is ours.
-    pub fn hold_while<T>(
+    pub(crate) fn hold_while<T>(
         &self,
         every: Duration,
         now: &(dyn Fn() -> String + Sync),

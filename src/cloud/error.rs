@@ -118,7 +118,7 @@ pub fn classify(code: Option<&str>, message: Option<&str>, http_status: Option<u
 impl CloudError {
     /// Builds the error for a classified service answer (callers handle `NotFound` first
     /// where absence is an answer).
-    pub fn from_service(
+    pub(crate) fn from_service(
         operation: &str,
         name: &str,
         code: Option<&str>,

@@ -22,7 +22,7 @@ use crate::jumpstart::requests::{
 };
 
 /// `s3://bucket/prefix/` → (`bucket`, `prefix/`).
-pub fn split_s3(uri: &str) -> (&str, &str) {
+pub(crate) fn split_s3(uri: &str) -> (&str, &str) {
     let rest = uri.strip_prefix("s3://").unwrap_or(uri);
     rest.split_once('/').unwrap_or((rest, ""))
 }

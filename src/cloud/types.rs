@@ -19,18 +19,6 @@ pub enum Kind {
     Endpoint,
 }
 
-impl Kind {
-    /// The words a message uses for the kind ("endpoint config").
-    pub fn noun(self) -> &'static str {
-        match self {
-            Kind::TrainingJob => "training job",
-            Kind::Model => "model",
-            Kind::EndpointConfig => "endpoint config",
-            Kind::Endpoint => "endpoint",
-        }
-    }
-}
-
 /// An S3 object as HEAD sees it; `sha256` is the `sagetune-sha256` metadata when present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredObject {
@@ -52,7 +40,7 @@ pub enum TrainingStatus {
 
 impl TrainingStatus {
     /// Whether the job still runs (and bills).
-    pub fn is_running(self) -> bool {
+    pub(crate) fn is_running(self) -> bool {
         matches!(self, Self::InProgress | Self::Stopping)
     }
 
@@ -149,7 +137,7 @@ pub enum EndpointStatus {
 
 impl EndpointStatus {
     /// Whether SageMaker is still changing the endpoint.
-    pub fn is_transitional(self) -> bool {
+    pub(crate) fn is_transitional(self) -> bool {
         matches!(
             self,
             Self::Creating | Self::Updating | Self::SystemUpdating | Self::RollingBack

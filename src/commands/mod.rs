@@ -50,7 +50,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// A successful command that prints `stdout`.
-    pub fn printed(stdout: String) -> Self {
+    pub(crate) fn printed(stdout: String) -> Self {
         Self {
             stdout,
             ..Self::default()

@@ -24,7 +24,7 @@ pub struct Flags {
 }
 
 /// Refuses to run unapproved without a terminal to ask on.
-pub fn approval_possible(auto_approve: bool, command: &str) -> Result<(), Diagnostic> {
+pub(crate) fn approval_possible(auto_approve: bool, command: &str) -> Result<(), Diagnostic> {
     if auto_approve || std::io::stdin().is_terminal() {
         return Ok(());
     }
@@ -70,7 +70,7 @@ fn install_interrupt(cancel: &'static Cancel) {
 
 /// Runs `work` with the terminal's approval, progress display and Ctrl-C handling against
 /// AWS, and turns the result into the command's outcome.
-pub fn drive(
+pub(crate) fn drive(
     cloud: &dyn Cloud,
     flags: Flags,
     work: impl FnOnce(Session<'_>) -> Result<Applied, Vec<Diagnostic>>,

@@ -46,7 +46,7 @@ pub enum DiscoverError {
 
 impl DiscoverError {
     /// How the user fixes it.
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         match self {
             DiscoverError::NotFound(_) => "paths are relative to the manifest's folder; check the spelling".into(),
             DiscoverError::Outside { .. } => "move the data under the manifest's folder, or pass --allow-outside if this is intended".into(),

@@ -33,7 +33,7 @@ pub enum Format {
 
 impl Format {
     /// The format of a file name by its extension, in any case.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "txt" => Some(Format::Txt),

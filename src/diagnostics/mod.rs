@@ -30,7 +30,7 @@ pub struct SourceText {
 
 impl SourceText {
     /// A complete file held in memory.
-    pub fn whole(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+    pub(crate) fn whole(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
             text: text.into(),
@@ -40,7 +40,7 @@ impl SourceText {
     }
 
     /// 1-based line and column (in characters) of a byte offset of the real file.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let local = offset
             .saturating_sub(self.first_offset)
             .min(self.text.len());
@@ -116,24 +116,24 @@ impl Diagnostic {
     }
 
     /// The same diagnostic under another code (a conversion's default code, made specific).
-    pub fn with_code(mut self, code: &'static str) -> Self {
+    pub(crate) fn with_code(mut self, code: &'static str) -> Self {
         self.code = code;
         self
     }
 
     /// Turns the diagnostic into a warning, which does not stop the command.
-    pub fn warning(mut self) -> Self {
+    pub(crate) fn warning(mut self) -> Self {
         self.severity = Severity::Warning;
         self
     }
 
     /// Whether this diagnostic stops the command.
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
     /// Adds the line that tells the user how to fix the problem.
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -156,7 +156,7 @@ pub enum Style {
 
 impl Style {
     /// Colour on a terminal unless `NO_COLOR` is set; plain text otherwise.
-    pub fn for_stderr() -> Self {
+    pub(crate) fn for_stderr() -> Self {
         use std::io::IsTerminal;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         if !no_color && std::io::stderr().is_terminal() {

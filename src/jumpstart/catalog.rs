@@ -166,7 +166,7 @@ pub fn find(id: &str) -> Option<&'static CatalogModel> {
 }
 
 /// Up to three catalog ids closest to `id`, best first, for "did you mean" help.
-pub fn closest(id: &str) -> Vec<&'static str> {
+pub(crate) fn closest(id: &str) -> Vec<&'static str> {
     let needle = id.to_ascii_lowercase();
     let mut scored: Vec<(f64, &'static str)> = MODELS
         .iter()

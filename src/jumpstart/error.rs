@@ -96,7 +96,7 @@ pub enum ResolveError {
 
 impl ResolveError {
     /// How the user fixes it.
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         match self {
             Self::Source { .. } => "check network access to the JumpStart content bucket, or point AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE and AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE at local copies".into(),
             Self::HalfOverride { .. } => "set both AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE and AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE, or neither".into(),

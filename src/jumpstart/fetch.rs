@@ -35,12 +35,12 @@ impl<'a> SpecFetcher<'a> {
     }
 
     /// Where specs come from, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         self.source.describe()
     }
 
     /// Chooses the version the SDK would choose for `requested` and loads its spec.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &mut self,
         model_id: &str,
         requested: &str,

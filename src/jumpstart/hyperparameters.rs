@@ -23,7 +23,7 @@ pub enum UserValue {
 
 impl UserValue {
     /// The string the SDK would hold for this value (`str()` of the Python value).
-    pub fn as_sdk_string(&self) -> String {
+    pub(crate) fn as_sdk_string(&self) -> String {
         match self {
             UserValue::Bool(true) => "True".into(),
             UserValue::Bool(false) => "False".into(),
@@ -56,7 +56,7 @@ impl HyperparameterError {
     }
 
     /// How the user fixes it.
-    pub fn help(&self, specs: &[HyperparameterSpec]) -> String {
+    pub(crate) fn help(&self, specs: &[HyperparameterSpec]) -> String {
         match self {
             Self::Unknown {
                 closest: Some(c), ..
@@ -88,7 +88,7 @@ pub struct Merged {
 }
 
 /// Checks `user` against `specs` and overlays it on the defaults; all errors at once.
-pub fn merge(
+pub(crate) fn merge(
     specs: &[HyperparameterSpec],
     user: &[(String, UserValue)],
 ) -> Result<Merged, Vec<HyperparameterError>> {
@@ -221,7 +221,7 @@ fn closest(name: &str, specs: &[HyperparameterSpec]) -> Option<String> {
 }
 
 /// The script-mode keys the SDK adds, with the code location for `network_isolation`.
-pub fn script_mode(
+pub(crate) fn script_mode(
     script_uri: &str,
     network_isolation: bool,
     job_name: &str,
@@ -246,13 +246,13 @@ pub fn script_mode(
 }
 
 /// `json.dumps` of a string, as the SDK encodes every JumpStart hyperparameter.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     serde_json::to_string(value).expect("strings serialize")
 }
 
 /// The inverse of [`quote`] for display: `"\"3\""` → `3`; a value that is not a JSON string
 /// is returned as it is.
-pub fn unquote(value: &str) -> String {
+pub(crate) fn unquote(value: &str) -> String {
     serde_json::from_str::<String>(value).unwrap_or_else(|_| value.to_string())
 }
 

@@ -25,7 +25,7 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Vec<Header>, ResolveError> {
 }
 
 /// The header the SDK would choose for `model_id` and `pattern`.
-pub fn select<'a>(
+pub(crate) fn select<'a>(
     headers: &'a [Header],
     model_id: &str,
     pattern: &VersionPattern,

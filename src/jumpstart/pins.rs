@@ -47,7 +47,7 @@ impl Pins {
 
     /// Reasons the lock does not fit the manifest's fine-tunes `(name, model id, requested version)`;
     /// empty when it fits.
-    pub fn mismatches(&self, wanted: &[(String, String, String)]) -> Vec<String> {
+    pub(crate) fn mismatches(&self, wanted: &[(String, String, String)]) -> Vec<String> {
         let mut out = Vec::new();
         for (name, model, requested) in wanted {
             match self.fine_tunes.get(name) {
@@ -127,12 +127,12 @@ pub fn write(dir: &Path, lock: &Pins) -> std::io::Result<PathBuf> {
 }
 
 /// The folder of cached specs for a manifest in `dir`.
-pub fn spec_cache_dir(dir: &Path) -> PathBuf {
+pub(crate) fn spec_cache_dir(dir: &Path) -> PathBuf {
     dir.join(".sagetune").join("cache").join("specs")
 }
 
 /// Stores spec bytes under their digest; a failure only costs a later download.
-pub fn cache_spec(dir: &Path, sha256: &str, bytes: &[u8]) {
+pub(crate) fn cache_spec(dir: &Path, sha256: &str, bytes: &[u8]) {
     let folder = spec_cache_dir(dir);
     if std::fs::create_dir_all(&folder).is_ok() {
         let _ = crate::files::write_atomic(&folder.join(format!("{sha256}.json")), bytes);
@@ -140,7 +140,7 @@ pub fn cache_spec(dir: &Path, sha256: &str, bytes: &[u8]) {
 }
 
 /// Cached spec bytes whose digest is `sha256`; a corrupt entry is ignored.
-pub fn cached_spec(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
+pub(crate) fn cached_spec(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
     let bytes = std::fs::read(spec_cache_dir(dir).join(format!("{sha256}.json"))).ok()?;
     (crate::files::sha256_hex(&bytes) == sha256).then_some(bytes)
 }

@@ -270,7 +270,7 @@ fn s3_channel(name: &str, uri: &str) -> Channel {
 }
 
 /// The CreateTrainingJob request, named `<stack>-<fine_tune>-<hash10>` after its own content.
-pub fn training_job(
+pub(crate) fn training_job(
     t: &Training,
     hp: &Merged,
     inp: &TrainingInputs<'_>,
@@ -358,7 +358,7 @@ pub fn training_job(
 
 /// The identity of a training job: the hash of its canonical request without the name,
 /// role and tags (which do not change what is trained), plus the `retrain` counter.
-pub fn training_identity(job: &CreateTrainingJob, retrain: u32) -> String {
+pub(crate) fn training_identity(job: &CreateTrainingJob, retrain: u32) -> String {
     let mut j = job.clone();
     j.training_job_name.clear();
     j.role_arn.clear();
@@ -368,7 +368,7 @@ pub fn training_identity(job: &CreateTrainingJob, retrain: u32) -> String {
 }
 
 /// Where the trained model lands, given the job's output settings.
-pub fn model_artifact(job: &CreateTrainingJob) -> String {
+pub(crate) fn model_artifact(job: &CreateTrainingJob) -> String {
     let base = format!(
         "{}{}/output/",
         job.output_data_config.s3_output_path, job.training_job_name
@@ -486,13 +486,13 @@ pub fn endpoint(
 }
 
 /// `<stack>-<key>-<hash10>`, with `key` shortened (never the hash) to fit 63 characters.
-pub fn resource_name(stack: &str, key: &str, identity: &str) -> String {
+pub(crate) fn resource_name(stack: &str, key: &str, identity: &str) -> String {
     name_with_tail(stack, key, &identity[..10.min(identity.len())])
 }
 
 /// The name of a training job's `attempt`-th run: the first is [`resource_name`], later
 /// ones end `-<attempt>` (a failed job's name cannot be reused).
-pub fn job_name(stack: &str, key: &str, identity: &str, attempt: u32) -> String {
+pub(crate) fn job_name(stack: &str, key: &str, identity: &str, attempt: u32) -> String {
     if attempt <= 1 {
         return resource_name(stack, key, identity);
     }
@@ -512,7 +512,7 @@ fn name_with_tail(stack: &str, key: &str, hash: &str) -> String {
 }
 
 /// SHA-256 (hex) of a value's canonical JSON (object keys sorted) and an extra string.
-pub fn hash_of<T: Serialize>(value: &T, extra: &str) -> String {
+pub(crate) fn hash_of<T: Serialize>(value: &T, extra: &str) -> String {
     let v = serde_json::to_value(value).expect("requests serialize");
     let mut h = Sha256::new();
     h.update(canonical_json(&v).as_bytes());
@@ -522,7 +522,7 @@ pub fn hash_of<T: Serialize>(value: &T, extra: &str) -> String {
 }
 
 /// JSON with object keys sorted at every level, no whitespace: the input of identity hashes.
-pub fn canonical_json(v: &serde_json::Value) -> String {
+pub(crate) fn canonical_json(v: &serde_json::Value) -> String {
     use serde_json::Value;
     match v {
         Value::Object(map) => {

@@ -68,7 +68,7 @@ pub struct Hosting {
 }
 
 /// The SDK's `volume_size_supported`: false for instance families with local NVMe storage.
-pub fn volume_size_supported(instance_type: &str) -> bool {
+pub(crate) fn volume_size_supported(instance_type: &str) -> bool {
     match instance_family(instance_type) {
         Some(f) => {
             !(f.contains('d') || ["g5", "g6", "p5", "trn1"].iter().any(|p| f.starts_with(p)))
@@ -266,7 +266,7 @@ fn base_model(
 
 /// Resolves the hosting side of `spec`; `training_instance` lets newer specs map a
 /// training instance to its default inference instance.
-pub fn hosting(
+pub(crate) fn hosting(
     spec: &ModelSpec,
     region: &str,
     buckets: &Buckets,

@@ -24,7 +24,7 @@ pub struct Buckets {
 impl Buckets {
     /// `jumpstart-cache-prod-<region>` / `jumpstart-private-cache-prod-<region>` unless
     /// `AWS_JUMPSTART_CONTENT_BUCKET_OVERRIDE` / `AWS_JUMPSTART_GATED_CONTENT_BUCKET_OVERRIDE` say otherwise.
-    pub fn for_region(region: &str, env: &impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn for_region(region: &str, env: &impl Fn(&str) -> Option<String>) -> Self {
         Self {
             content: env("AWS_JUMPSTART_CONTENT_BUCKET_OVERRIDE")
                 .unwrap_or_else(|| format!("jumpstart-cache-prod-{region}")),
@@ -51,7 +51,7 @@ pub enum Source<'a> {
 
 impl<'a> Source<'a> {
     /// The local override when both variables are set; `None` when neither is.
-    pub fn local_from_env(
+    pub(crate) fn local_from_env(
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Source<'a>>, ResolveError> {
         const M: &str = "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE";
@@ -68,7 +68,7 @@ impl<'a> Source<'a> {
     }
 
     /// Human name of the source, for messages and the lock file.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Source::Local { manifest_root, .. } => {
                 format!("local override {}", manifest_root.display())

@@ -82,29 +82,29 @@ pub struct ModelSpec {
 impl ModelSpec {
     /// Parses spec JSON, first merging the top-ranked inference config over the base fields
     /// as the SDK does for newer specs.
-    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         let mut value: Value = serde_json::from_slice(bytes)?;
         merge_top_inference_config(&mut value);
         serde_json::from_value(value)
     }
 
     /// `gated_bucket` or a hosting EULA: the model's license must be accepted.
-    pub fn is_gated(&self) -> bool {
+    pub(crate) fn is_gated(&self) -> bool {
         self.gated_bucket || self.hosting_eula_key.is_some()
     }
 
     /// A numeric `estimator_kwargs` entry, e.g. `max_run`.
-    pub fn estimator_u64(&self, key: &str) -> Option<u64> {
+    pub(crate) fn estimator_u64(&self, key: &str) -> Option<u64> {
         self.estimator_kwargs.get(key).and_then(Value::as_u64)
     }
 
     /// A boolean `estimator_kwargs` entry, e.g. `encrypt_inter_container_traffic`.
-    pub fn estimator_bool(&self, key: &str) -> Option<bool> {
+    pub(crate) fn estimator_bool(&self, key: &str) -> Option<bool> {
         self.estimator_kwargs.get(key).and_then(Value::as_bool)
     }
 
     /// A numeric `deploy_kwargs` entry, e.g. `model_data_download_timeout`.
-    pub fn deploy_u64(&self, key: &str) -> Option<u64> {
+    pub(crate) fn deploy_u64(&self, key: &str) -> Option<u64> {
         self.deploy_kwargs.get(key).and_then(Value::as_u64)
     }
 }
@@ -177,7 +177,7 @@ fn algorithm_scope() -> String {
 impl HyperparameterSpec {
     /// Only algorithm-scope hyperparameters are sent from the spec; container-scope ones are
     /// the script-mode keys the SDK regenerates.
-    pub fn is_algorithm(&self) -> bool {
+    pub(crate) fn is_algorithm(&self) -> bool {
         self.scope == "algorithm"
     }
 }
@@ -232,7 +232,7 @@ pub struct Variant {
 
 /// The instance family of an instance type (`ml.g5.12xlarge` → `g5`), as the SDK's
 /// `get_instance_type_family` computes it.
-pub fn instance_family(instance_type: &str) -> Option<&str> {
+pub(crate) fn instance_family(instance_type: &str) -> Option<&str> {
     let rest = instance_type
         .strip_prefix("ml.")
         .or_else(|| instance_type.strip_prefix("ml_"))?;
@@ -256,7 +256,12 @@ impl InstanceTypeVariants {
 
     /// A regional property such as `image_uri`: `$alias` resolved through the region's
     /// aliases; `None` when no variant has it or the region has no alias.
-    pub fn regional(&self, instance_type: &str, region: &str, property: &str) -> Option<String> {
+    pub(crate) fn regional(
+        &self,
+        instance_type: &str,
+        region: &str,
+        property: &str,
+    ) -> Option<String> {
         let value = self
             .applicable(instance_type)
             .into_iter()
@@ -274,7 +279,7 @@ impl InstanceTypeVariants {
 
     /// A map property such as `environment_variables`: the family's values overlaid by the
     /// instance's.
-    pub fn merged_map(&self, instance_type: &str, property: &str) -> Map<String, Value> {
+    pub(crate) fn merged_map(&self, instance_type: &str, property: &str) -> Map<String, Value> {
         let mut out = Map::new();
         for v in self.applicable(instance_type).into_iter().rev() {
             if let Some(Value::Object(m)) = v.properties.get(property) {
@@ -288,7 +293,7 @@ impl InstanceTypeVariants {
 
     /// A list property such as `hyperparameters` or `metrics`: the family's entries overlaid
     /// by the instance's, by their key.
-    pub fn merged_list<T: for<'de> Deserialize<'de>>(
+    pub(crate) fn merged_list<T: for<'de> Deserialize<'de>>(
         &self,
         instance_type: &str,
         property: &str,
@@ -312,7 +317,7 @@ impl InstanceTypeVariants {
     }
 
     /// Every distinct value of a plain property across the variants of `instance_types`.
-    pub fn values_for(&self, instance_types: &[String], property: &str) -> Vec<String> {
+    pub(crate) fn values_for(&self, instance_types: &[String], property: &str) -> Vec<String> {
         let mut out: Vec<String> = instance_types
             .iter()
             .filter_map(|it| {
@@ -328,7 +333,7 @@ impl InstanceTypeVariants {
 }
 
 /// A spec default as the SDK renders it with Python's `str()`: `5`, `0.0001`, `1e-05`, `True`.
-pub fn python_str(value: &Value) -> String {
+pub(crate) fn python_str(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Bool(true) => "True".into(),
@@ -341,7 +346,7 @@ pub fn python_str(value: &Value) -> String {
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 or from 1e16.
-pub fn python_float(f: f64) -> String {
+pub(crate) fn python_float(f: f64) -> String {
     if f.is_nan() {
         return "nan".into();
     }

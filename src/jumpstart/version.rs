@@ -63,7 +63,7 @@ impl Version {
     }
 
     /// Whether this is a pre-release (or dev release), which `*` and prefixes skip.
-    pub fn is_prerelease(&self) -> bool {
+    pub(crate) fn is_prerelease(&self) -> bool {
         self.suffix.0 < 0
     }
 
@@ -148,7 +148,7 @@ impl VersionPattern {
     }
 
     /// The highest of `versions` that matches, if any.
-    pub fn select<'a>(
+    pub(crate) fn select<'a>(
         &self,
         versions: impl IntoIterator<Item = &'a Version>,
     ) -> Option<&'a Version> {

@@ -15,7 +15,7 @@ pub use rules::{check, parse_max_runtime, MAX_RUNTIME_LIMIT};
 pub use spanned::Sp;
 
 /// The JSON Schema (draft-07) of the manifest, as committed in `schemas/sagetune.schema.json`.
-pub fn json_schema() -> serde_json::Value {
+pub(crate) fn json_schema() -> serde_json::Value {
     let settings = schemars::gen::SchemaSettings::draft07();
     let schema = settings.into_generator().into_root_schema_for::<Manifest>();
     serde_json::to_value(schema).expect("a schema is always serializable")

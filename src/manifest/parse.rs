@@ -21,7 +21,7 @@ pub struct LoadedManifest {
 
 impl LoadedManifest {
     /// The exact text of a node, e.g. `1.10` for a number the parser read as a float.
-    pub fn text_of(&self, span: std::ops::Range<usize>) -> &str {
+    pub(crate) fn text_of(&self, span: std::ops::Range<usize>) -> &str {
         self.source.text.get(span).unwrap_or("")
     }
 }

@@ -23,7 +23,7 @@ impl<T> Sp<T> {
     }
 
     /// Byte range of the node where the value is written (at least one byte when known).
-    pub fn span(&self) -> Range<usize> {
+    pub(crate) fn span(&self) -> Range<usize> {
         let s = self.0.referenced.span();
         let start = s.byte_offset().unwrap_or(0) as usize;
         let len = s.byte_len().unwrap_or(0) as usize;

@@ -186,7 +186,7 @@ fn describe_stack_jobs(
 }
 
 /// Describes the named training jobs, [`PARALLEL_READS`] at a time; absent ones are skipped.
-pub fn describe_jobs(
+pub(crate) fn describe_jobs(
     cloud: &dyn CloudRead,
     names: &[String],
 ) -> Result<Vec<TrainingJob>, CloudError> {
@@ -204,12 +204,12 @@ pub fn describe_jobs(
 }
 
 /// Whether `name` is a run of the job first named `first` (`first` or `first-<n>`).
-pub fn is_run_of(name: &str, first: &str) -> bool {
+pub(crate) fn is_run_of(name: &str, first: &str) -> bool {
     run_number(name, first).is_some()
 }
 
 /// The run number of `name` among the runs of `first`: 1 for `first`, n for `first-<n>`.
-pub fn run_number(name: &str, first: &str) -> Option<u32> {
+pub(crate) fn run_number(name: &str, first: &str) -> Option<u32> {
     if name == first {
         return Some(1);
     }
@@ -222,7 +222,7 @@ pub fn run_number(name: &str, first: &str) -> Option<u32> {
 
 /// The training job whose output an artifact URI is (`…/<job>/output/…`, or
 /// `…/<job>/repacked/…` for a repacked model).
-pub fn job_of_artifact(uri: &str) -> Option<String> {
+pub(crate) fn job_of_artifact(uri: &str) -> Option<String> {
     let parts: Vec<&str> = uri.split('/').collect();
     parts
         .windows(2)
@@ -235,7 +235,7 @@ pub fn job_of_artifact(uri: &str) -> Option<String> {
 /// SHA-256 of the observed facts a plan depends on: existence, ownership tags, statuses,
 /// configs served and content hashes. Progress details (secondary status, metrics) are left
 /// out so a running job does not make a plan stale.
-pub fn fingerprint(o: &Observed) -> String {
+pub(crate) fn fingerprint(o: &Observed) -> String {
     let jobs: BTreeMap<&String, (&str, &crate::cloud::Tags)> = o
         .jobs
         .iter()

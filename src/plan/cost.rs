@@ -10,7 +10,7 @@ use crate::desired::Desired;
 const TABLE: &str = include_str!("prices.csv");
 
 /// The date the embedded prices were last checked.
-pub fn prices_as_of() -> &'static str {
+pub(crate) fn prices_as_of() -> &'static str {
     TABLE
         .lines()
         .find_map(|l| l.strip_prefix("# prices_as_of: "))
@@ -19,7 +19,7 @@ pub fn prices_as_of() -> &'static str {
 }
 
 /// USD per instance-hour of `instance_type` in `region`, when the table has it.
-pub fn price(region: &str, instance_type: &str) -> Option<f64> {
+pub(crate) fn price(region: &str, instance_type: &str) -> Option<f64> {
     TABLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
@@ -84,7 +84,7 @@ fn sum(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 }
 
 /// The cost of the jobs `changes` start and of the desired endpoints.
-pub fn estimate(desired: &Desired, changes: &[Change]) -> Cost {
+pub(crate) fn estimate(desired: &Desired, changes: &[Change]) -> Cost {
     let region = desired.region.as_str();
     let mut unknown = Vec::new();
     let mut lookup = |t: &str| {

@@ -190,7 +190,7 @@ pub fn endpoint_config(want: &CreateEndpointConfig, have: &EndpointConfig) -> Ve
 }
 
 /// One line for a change's reason: the first differences, then how many more.
-pub fn summarize(diffs: &[FieldDiff]) -> String {
+pub(crate) fn summarize(diffs: &[FieldDiff]) -> String {
     let shown: Vec<String> = diffs
         .iter()
         .take(3)
@@ -211,7 +211,7 @@ pub fn summarize(diffs: &[FieldDiff]) -> String {
 }
 
 /// A value short enough for a one-line reason: hashes to 12 characters, long text cut.
-pub fn short(v: Option<&str>) -> String {
+pub(crate) fn short(v: Option<&str>) -> String {
     match v {
         None => "(none)".into(),
         Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => s[..12].to_string(),

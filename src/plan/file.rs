@@ -37,22 +37,9 @@ pub enum PlanFileError {
     Unsupported { id: String },
 }
 
-impl PlanFileError {
-    /// Whether the error says the saved plan is stale (re-planning fixes it).
-    pub fn is_stale(&self) -> bool {
-        matches!(
-            self,
-            Self::OtherManifest { .. }
-                | Self::PinsChanged
-                | Self::DataChanged { .. }
-                | Self::AwsChanged
-        )
-    }
-}
-
 /// Puts a plan document together from its parts; `created_at` is the only field that differs
 /// between two plans of the same inputs.
-pub fn assemble(
+pub(crate) fn assemble(
     manifest: Digest,
     lock: Option<Digest>,
     desired: &Desired,
@@ -89,7 +76,7 @@ pub fn assemble(
 }
 
 /// A file's digest as the plan records it.
-pub fn digest(path: &Path, bytes: &[u8]) -> Digest {
+pub(crate) fn digest(path: &Path, bytes: &[u8]) -> Digest {
     Digest {
         path: path.display().to_string(),
         sha256: crate::files::sha256_hex(bytes),
@@ -121,7 +108,7 @@ pub fn read(path: &Path) -> Result<Plan, PlanFileError> {
 
 /// Refuses a saved plan that no longer describes the situation: another manifest or lock,
 /// changed data, or AWS changed since planning.
-pub fn check_saved(saved: &Plan, fresh: &Plan) -> Result<(), PlanFileError> {
+pub(crate) fn check_saved(saved: &Plan, fresh: &Plan) -> Result<(), PlanFileError> {
     if saved.stack != fresh.stack || saved.manifest.sha256 != fresh.manifest.sha256 {
         return Err(PlanFileError::OtherManifest {
             stack: saved.stack.clone(),
@@ -150,7 +137,7 @@ pub fn check_saved(saved: &Plan, fresh: &Plan) -> Result<(), PlanFileError> {
 
 /// Refuses, before anything runs, a plan with a step apply cannot carry out: repacking a
 /// model whose training output is uncompressed (a folder, not `model.tar.gz`).
-pub fn check_supported(plan: &Plan) -> Result<(), PlanFileError> {
+pub(crate) fn check_supported(plan: &Plan) -> Result<(), PlanFileError> {
     let unsupported = |c: &&Change| {
         c.repack
             .as_ref()

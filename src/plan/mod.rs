@@ -79,7 +79,7 @@ pub enum Action {
 
 impl Action {
     /// The symbol of the human and Markdown renderings.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Action::Create => "+",
             Action::Update => "~",
@@ -90,7 +90,7 @@ impl Action {
         }
     }
 
-    pub fn verb(self) -> &'static str {
+    pub(crate) fn verb(self) -> &'static str {
         match self {
             Action::Create => "created",
             Action::Update => "updated in place",
@@ -243,7 +243,7 @@ impl Plan {
     }
 
     /// The plan file's text: pretty JSON with a final newline.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("plans serialize");
         s.push('\n');
         s

@@ -49,7 +49,7 @@ pub struct Bound {
 }
 
 /// Binds the manifest to `models` (by fine-tune name); all problems at once.
-pub fn bind(
+pub(crate) fn bind(
     loaded: &LoadedManifest,
     models: &BTreeMap<String, ResolvedModel>,
     ctx: &Context,

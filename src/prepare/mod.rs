@@ -39,12 +39,12 @@ pub struct Prepared {
 
 impl Prepared {
     /// Whether `sagetune.lock` pinned the models.
-    pub fn used_pins(&self) -> bool {
+    pub(crate) fn used_pins(&self) -> bool {
         self.pins_sha256.is_some()
     }
 
     /// The pins file next to the manifest.
-    pub fn pins_path(&self) -> std::path::PathBuf {
+    pub(crate) fn pins_path(&self) -> std::path::PathBuf {
         self.validated.loaded.dir.join(PINS_FILE)
     }
 }
@@ -89,7 +89,7 @@ pub fn prepare(
 
 /// The manifest alone (no data files, no model specs) and its region: what `destroy`,
 /// `status` and `unlock` need.
-pub fn stack_only(
+pub(crate) fn stack_only(
     file: &Path,
     aws: &AwsOptions,
 ) -> Result<(LoadedManifest, Context), Vec<Diagnostic>> {

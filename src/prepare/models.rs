@@ -32,7 +32,10 @@ pub fn region(loaded: &LoadedManifest, aws: &AwsOptions) -> Option<String> {
 }
 
 /// The region, or a diagnostic saying how to give one; `--region` may not contradict the manifest.
-pub fn require_region(loaded: &LoadedManifest, aws: &AwsOptions) -> Result<Context, Diagnostic> {
+pub(crate) fn require_region(
+    loaded: &LoadedManifest,
+    aws: &AwsOptions,
+) -> Result<Context, Diagnostic> {
     if let (Some(m), Some(cli)) = (&loaded.manifest.region, &aws.region) {
         if m.get() != cli {
             return Err(Diagnostic::new(
@@ -69,7 +72,7 @@ pub fn source<'a>(ctx: &Context, store: &'a dyn ContentStore) -> Result<Source<'
 }
 
 /// `(fine-tune, model id, requested version)` for every fine-tune, as the lock records them.
-pub fn wanted(loaded: &LoadedManifest) -> Vec<(String, String, String)> {
+pub(crate) fn wanted(loaded: &LoadedManifest) -> Vec<(String, String, String)> {
     loaded
         .manifest
         .fine_tunes
@@ -86,12 +89,12 @@ pub fn wanted(loaded: &LoadedManifest) -> Vec<(String, String, String)> {
 }
 
 /// The lock next to the manifest, if any; a broken lock is an error.
-pub fn read_pins(loaded: &LoadedManifest) -> Result<Option<Pins>, Diagnostic> {
+pub(crate) fn read_pins(loaded: &LoadedManifest) -> Result<Option<Pins>, Diagnostic> {
     pins::read(&loaded.dir).map_err(|e| Diagnostic::from(&e))
 }
 
 /// A resolution error located at the fine-tune's `model` (or `model_version`) node.
-pub fn resolve_diagnostic(
+pub(crate) fn resolve_diagnostic(
     loaded: &LoadedManifest,
     fine_tune: &str,
     e: &ResolveError,
@@ -114,7 +117,7 @@ pub fn resolve_diagnostic(
 
 /// Every fine-tune's model: pinned by a matching lock, else resolved fresh (unless `locked`,
 /// which requires a matching lock). Returns the models and whether the lock was used.
-pub fn resolve_models(
+pub(crate) fn resolve_models(
     loaded: &LoadedManifest,
     fetcher: &mut SpecFetcher<'_>,
     locked: bool,
@@ -163,7 +166,7 @@ pub fn resolve_models(
 }
 
 /// Models pinned by a matching lock whose specs are in the local cache; no network.
-pub fn offline_models(
+pub(crate) fn offline_models(
     loaded: &LoadedManifest,
     lock: &Pins,
 ) -> (BTreeMap<String, ResolvedModel>, Vec<Diagnostic>) {

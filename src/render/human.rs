@@ -73,7 +73,7 @@ fn legend_word(a: Action) -> &'static str {
 }
 
 /// The noun of a resource kind in a block header.
-pub fn noun(k: ResourceKind) -> &'static str {
+pub(crate) fn noun(k: ResourceKind) -> &'static str {
     match k {
         ResourceKind::Dataset => "s3_object",
         ResourceKind::Role => "iam_role",

@@ -36,7 +36,7 @@ pub fn json(plan: &Plan) -> String {
 }
 
 /// What apply asks after showing the plan, up to the prompt.
-pub fn approval_question(plan: &Plan) -> String {
+pub(crate) fn approval_question(plan: &Plan) -> String {
     format!(
         "\nDo you want to perform these actions on stack {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
         plan.stack
@@ -44,7 +44,7 @@ pub fn approval_question(plan: &Plan) -> String {
 }
 
 /// What destroy says when the stack holds nothing it would delete.
-pub fn nothing_to_destroy(plan: &Plan) -> String {
+pub(crate) fn nothing_to_destroy(plan: &Plan) -> String {
     format!(
         "Nothing to destroy: stack {} has no endpoint, endpoint config, model or managed role left (training jobs are kept as history).\n",
         plan.stack
@@ -52,14 +52,14 @@ pub fn nothing_to_destroy(plan: &Plan) -> String {
 }
 
 /// Any serializable value as pretty JSON with a final newline (`--format json` outputs).
-pub fn json_value(value: &impl serde::Serialize) -> String {
+pub(crate) fn json_value(value: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).expect("sagetune's own data serializes");
     s.push('\n');
     s
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to destroy.` plus waits and stops when there are any.
-pub fn totals(s: &Summary) -> String {
+pub(crate) fn totals(s: &Summary) -> String {
     let mut line = format!(
         "Plan: {} to add, {} to change, {} to destroy",
         s.add, s.change, s.destroy
@@ -75,7 +75,7 @@ pub fn totals(s: &Summary) -> String {
 }
 
 /// `1 training job to run, 415 KiB to upload.`, or empty.
-pub fn work(s: &Summary) -> String {
+pub(crate) fn work(s: &Summary) -> String {
     let mut parts = Vec::new();
     if s.jobs_to_run > 0 {
         parts.push(format!(
@@ -95,7 +95,7 @@ pub fn work(s: &Summary) -> String {
 }
 
 /// The cost lines: training upper bound and endpoint run rate, with the table's date.
-pub fn cost_lines(c: &Cost) -> Vec<String> {
+pub(crate) fn cost_lines(c: &Cost) -> Vec<String> {
     let mut lines = Vec::new();
     if !c.training.is_empty() {
         let parts: Vec<String> = c
@@ -141,7 +141,7 @@ pub fn cost_lines(c: &Cost) -> Vec<String> {
 /// The attributes worth reading in a new object's request: model, instances, runtime and
 /// hyperparameters of a training job; instances and model of an endpoint config; the image
 /// of a model.
-pub fn attributes(c: &Change) -> Vec<(String, String)> {
+pub(crate) fn attributes(c: &Change) -> Vec<(String, String)> {
     let mut out = Vec::new();
     match &c.request {
         Some(Request::CreateTrainingJob(j)) => {

@@ -13,7 +13,7 @@ use crate::apply::{Did, Event, Progress};
 use super::units::size;
 
 /// The view for stderr: bars and spinners on a terminal, plain lines otherwise (CI logs).
-pub fn for_stderr() -> Box<dyn Progress> {
+pub(crate) fn for_stderr() -> Box<dyn Progress> {
     use std::io::IsTerminal;
     if std::io::stderr().is_terminal() {
         Box::new(Bars::default())

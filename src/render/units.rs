@@ -1,7 +1,7 @@
 //! Numbers as people read them: byte sizes, grouped counts, plurals and money. Pure.
 
 /// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -14,7 +14,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// A byte count in binary units with one decimal (`412.3 KiB`); plain bytes below 1 KiB.
-pub fn size(bytes: u64) -> String {
+pub(crate) fn size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -30,7 +30,7 @@ pub fn size(bytes: u64) -> String {
 }
 
 /// The plural `s` for a count: empty for exactly one.
-pub fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -39,7 +39,7 @@ pub fn plural(n: usize) -> &'static str {
 }
 
 /// Dollars rounded to the cent and grouped (`$1,234.56`), or `unknown`.
-pub fn money(v: Option<f64>) -> String {
+pub(crate) fn money(v: Option<f64>) -> String {
     let Some(v) = v else {
         return "unknown".into();
     };

@@ -157,6 +157,68 @@ fn only_the_binary_reaches_into_commands_and_commands_stay_thin() {
     }
 }
 
+/// Functions longer than this are split into named steps (request builders with one field
+/// a line are the longest, at about 85).
+const MAX_FUNCTION_LINES: usize = 90;
+
+/// `(first line, line count, name)` of every `fn` with a body, by brace matching.
+fn functions(text: &str) -> Vec<(usize, usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let t = t
+            .strip_prefix("pub(crate) ")
+            .or_else(|| t.strip_prefix("pub(super) "))
+            .unwrap_or(t);
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let Some(rest) = t.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut opened) = (0i64, false);
+        for (j, l) in lines.iter().enumerate().skip(i) {
+            if !opened && l.trim_end().ends_with(';') {
+                break; // a trait method without a body
+            }
+            depth += l.matches('{').count() as i64 - l.matches('}').count() as i64;
+            opened |= l.contains('{');
+            if opened && depth <= 0 {
+                found.push((i + 1, j - i + 1, name.clone()));
+                break;
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_function_runs_longer_than_a_screen_or_two() {
+    let root = crate::root();
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    let mut long = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (line, count, name) in functions(&text) {
+            if count > MAX_FUNCTION_LINES {
+                let rel = path.strip_prefix(root).unwrap().display();
+                long.push(format!("{rel}:{line} {name}: {count} lines"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these into named steps:\n{}",
+        long.join("\n")
+    );
+    let sample = "fn a() {\n    if x {\n        y();\n    }\n}\ntrait T {\n    fn b(&self);\n}\n";
+    assert_eq!(functions(sample), [(1, 5, "a".to_string())]);
+}
+
 #[test]
 fn the_reference_scan_sees_code_and_skips_comments() {
     let text = "use crate::plan::Plan;\n// crate::render is mentioned\nlet x = crate::apply::run();\n#[cfg(test)]\nmod tests {\n    fn f() {\n        crate::commands::x();\n    }\n}\nfn after() { crate::stages::y() }\n";

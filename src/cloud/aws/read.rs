@@ -73,7 +73,7 @@ fn sorted(map: Option<&std::collections::HashMap<String, String>>) -> BTreeMap<S
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986; `+` stays `+`).
-pub fn url_decode(s: &str) -> String {
+pub(crate) fn url_decode(s: &str) -> String {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -28,14 +28,14 @@ const MIN_PART: u64 = 8 << 20;
 const PARALLEL_PARTS: usize = 4;
 
 /// Part size for a file: at least [`MIN_PART`], whole MiB, at most 9,000 parts.
-pub fn part_size(bytes: u64) -> u64 {
+pub(crate) fn part_size(bytes: u64) -> u64 {
     let mib = 1 << 20;
     let needed = bytes.div_ceil(9_000).div_ceil(mib) * mib;
     needed.max(MIN_PART)
 }
 
 /// Standard base64 (S3 checksums are base64 of the raw digest).
-pub fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
