@@ -1,5 +1,5 @@
 //! Fetching and checking a model's spec: fresh (manifest → version → spec) or as pinned in
-//! the lock (cache first, then the source, digest verified).
+//! `sagetune.lock` (`pins`: cache first, then the source, digest verified).
 
 use std::path::Path;
 
