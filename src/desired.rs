@@ -23,6 +23,7 @@ pub struct DatasetObject {
     pub address: String,
     pub dataset: String,
     pub channel: String,
+    /// The file uploaded: the dataset file itself, or the file derived from it.
     pub local_path: String,
     pub sha256: String,
     pub bytes: u64,
@@ -30,6 +31,9 @@ pub struct DatasetObject {
     pub key: String,
     /// The S3 prefix that holds only this file; the training channel reads it.
     pub prefix_uri: String,
+    /// For a derived file, what it holds: `data/x.csv, column `body``.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
 }
 
 /// The training job of a fine-tune and, when an endpoint serves it, its model.
@@ -162,20 +166,31 @@ fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
         .iter()
         .flat_map(|d| {
             d.files.iter().map(move |f| {
-                let folder = format!(
-                    "{prefix}datasets/{}/{}/{}/",
-                    d.name, f.channel, f.report.sha256
-                );
+                // What goes up: the file itself, or the file derived from it.
+                let (path, sha256, bytes, name) = match &f.derived {
+                    Some(x) => (x.path.as_path(), &x.sha256, x.bytes, &x.file_name),
+                    None => (
+                        f.file.display.as_path(),
+                        &f.report.sha256,
+                        f.report.bytes,
+                        &f.file.file_name,
+                    ),
+                };
+                let folder = format!("{prefix}datasets/{}/{}/{sha256}/", d.name, f.channel);
                 DatasetObject {
                     address: format!("dataset.{}.{}", d.name, f.channel),
                     dataset: d.name.clone(),
                     channel: f.channel.to_string(),
-                    local_path: f.file.display.display().to_string(),
-                    sha256: f.report.sha256.clone(),
-                    bytes: f.report.bytes,
+                    local_path: path.display().to_string(),
+                    sha256: sha256.clone(),
+                    bytes,
                     bucket: bucket.to_string(),
-                    key: format!("{folder}{}", f.file.file_name),
+                    key: format!("{folder}{name}"),
                     prefix_uri: format!("s3://{bucket}/{folder}"),
+                    derived_from: f
+                        .derived
+                        .as_ref()
+                        .map(|x| format!("{}, column `{}`", f.file.display.display(), x.column)),
                 }
             })
         })

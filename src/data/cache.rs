@@ -14,7 +14,8 @@ use super::report::{FileReport, ScanError};
 use super::scan::scan;
 use super::Format;
 
-const FORMAT_VERSION: u32 = 1;
+/// Version 2 added `script_column` to the report.
+const FORMAT_VERSION: u32 = 2;
 
 /// A file modified this recently may change again within the clock's resolution without its
 /// mtime moving, so its result is not cached (as git treats "racily clean" files).

@@ -1,5 +1,6 @@
 //! One `train`/`validation` entry of the manifest checked end to end: the file found, its
-//! format checked and hashed (through the hash cache), and any problem turned into a
+//! format checked and hashed (through the hash cache), the text column made the one the
+//! training script reads (a derived file when it is not), and any problem turned into a
 //! diagnostic located in the manifest or, for content problems, in the data file itself.
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -9,11 +10,88 @@ use std::sync::Arc;
 use crate::diagnostics::{Diagnostic, SourceText};
 use crate::manifest::{LoadedManifest, Sp};
 
-use super::{discover, scan_cached, DataFile, FileReport, ScanError};
+use super::{derive, discover, scan_cached, DataFile, Derived, FileReport, ScanError};
 
-/// Finds, checks and hashes the file behind `entry`; a problem is located at `entry` (or at
-/// `text_column`), or at the offending line of the data file.
+/// A checked entry: the file, its report, the derived file that goes up in its place (when
+/// the chosen text column is not the one the training script reads), and a note worth
+/// showing (which column trains when the data has no `text` column).
+#[derive(Debug)]
+pub struct CheckedEntry {
+    pub file: DataFile,
+    pub report: FileReport,
+    pub derived: Option<Derived>,
+    pub note: Option<Diagnostic>,
+}
+
+/// Finds, checks and hashes the file behind `entry` and derives the upload when needed; a
+/// problem is located at `entry` (or at `text_column`), or at the offending line of the data
+/// file.
 pub fn check_entry(
+    loaded: &LoadedManifest,
+    entry: &Sp<String>,
+    text_column: Option<&Sp<String>>,
+    allow_outside: bool,
+) -> Result<CheckedEntry, Diagnostic> {
+    let (file, report) = check_file(loaded, entry, text_column, allow_outside)?;
+    let cache = loaded.dir.join(".sagetune").join("cache");
+    let mut checked = CheckedEntry {
+        file,
+        report,
+        derived: None,
+        note: None,
+    };
+    let (Some(chosen), Some(script)) = (
+        checked.report.text_column.clone(),
+        checked.report.script_column.clone(),
+    ) else {
+        return Ok(checked);
+    };
+    if chosen != script {
+        let f = &checked.file;
+        let derived = derive(
+            &cache,
+            &f.canonical,
+            &f.file_name,
+            &checked.report.sha256,
+            f.format,
+            &chosen,
+        )
+        .map_err(|e| {
+            Diagnostic::new(
+                "data::derive",
+                format!(
+                    "cannot write the `{chosen}` column of {} as its own file: {}",
+                    f.display.display(),
+                    match e {
+                        ScanError::Io(m) => m,
+                        other => format!("{other:?}"),
+                    }
+                ),
+            )
+            .at(&loaded.source, entry.span(), "this data")
+            .help("check that .sagetune/cache/ next to the manifest is writable and the disk has room")
+        })?;
+        checked.derived = Some(derived);
+    } else if text_column.is_none() && script != "text" {
+        checked.note = Some(
+            Diagnostic::new(
+                "data::first-column",
+                format!(
+                    "{} has no `text` column: training reads its first column, `{script}`",
+                    checked.file.display.display()
+                ),
+            )
+            .at(&loaded.source, entry.span(), "trains on the first column")
+            .help(format!(
+                "if `{script}` holds the text, nothing to do (or name it `text`); otherwise set `text_column` and sagetune uploads that column as `text`"
+            ))
+            .warning(),
+        );
+    }
+    Ok(checked)
+}
+
+fn check_file(
     loaded: &LoadedManifest,
     entry: &Sp<String>,
     text_column: Option<&Sp<String>>,

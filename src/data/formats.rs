@@ -164,8 +164,10 @@ fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanEr
         }
         None => names.iter().position(|n| n == "text").unwrap_or(0),
     };
+    let script = names.iter().position(|n| n == "text").unwrap_or(0);
     let mut counts = Counts {
         text_column: Some(names[index].clone()),
+        script_column: Some(names[script].clone()),
         ..Counts::default()
     };
     let mut record = csv::ByteRecord::new();
@@ -222,12 +224,15 @@ fn csv_error(e: csv::Error) -> ScanError {
 struct Column {
     name: Option<String>,
     explicit: bool,
+    /// What JumpStart's script reads, from the first record: `text`, else its first field.
+    script: Option<String>,
 }
 
 fn json_lines(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
     let mut column = Column {
         name: text_column.map(str::to_string),
         explicit: text_column.is_some(),
+        script: None,
     };
     let mut counts = Counts::default();
     for_each_line(r, |line, no, offset| {
@@ -253,6 +258,7 @@ fn json_array(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts,
     let mut column = Column {
         name: text_column.map(str::to_string),
         explicit: text_column.is_some(),
+        script: None,
     };
     let mut counts = Counts::default();
     let mut de = serde_json::Deserializer::from_reader(r);
@@ -284,6 +290,7 @@ fn finish_json(mut counts: Counts, column: Column) -> Result<Counts, ScanError> 
         ));
     }
     counts.text_column = column.name;
+    counts.script_column = column.script;
     Ok(counts)
 }
 
@@ -353,11 +360,13 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         let mut first: Option<(String, Text)> = None;
         let mut wanted: Option<Text> = None;
         let mut keys: Vec<String> = Vec::new();
+        let mut has_text = false;
         let target = self.column.name.as_deref().unwrap_or("text");
         while let Some(Key(key)) = map.next_key::<Key<'_>>()? {
             if keys.len() < 20 {
                 keys.push(key.to_string());
             }
+            has_text |= key == "text";
             if key == target {
                 wanted = Some(map.next_value::<Text>()?);
             } else if first.is_none() && self.column.name.is_none() {
@@ -365,6 +374,13 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
+        }
+        if self.column.script.is_none() {
+            self.column.script = if has_text {
+                Some("text".to_string())
+            } else {
+                keys.first().cloned()
+            };
         }
         let decided = self.column.name.is_some();
         let text = match (wanted, first) {
@@ -531,6 +547,34 @@ mod tests {
 
     fn run(format: Format, input: &str, col: Option<&str>) -> Result<Counts, ScanError> {
         check(format, &mut input.as_bytes(), col)
+    }
+
+    #[test]
+    fn the_script_column_is_text_else_the_first_whatever_was_chosen() {
+        let script = |f, input: &str, col| run(f, input, col).unwrap().script_column;
+        assert_eq!(
+            script(Format::Csv, "id,body\n1,a\n", Some("body")).as_deref(),
+            Some("id")
+        );
+        assert_eq!(
+            script(Format::Csv, "id,text\n1,a\n", Some("id")).as_deref(),
+            Some("text")
+        );
+        assert_eq!(
+            script(Format::Csv, "body,id\na,1\n", None).as_deref(),
+            Some("body")
+        );
+        let jsonl = "{\"id\": \"1\", \"body\": \"a\"}\n";
+        assert_eq!(
+            script(Format::Jsonl, jsonl, Some("body")).as_deref(),
+            Some("id")
+        );
+        let with_text = "[{\"id\": \"1\", \"text\": \"a\", \"body\": \"b\"}]";
+        assert_eq!(
+            script(Format::Json, with_text, Some("body")).as_deref(),
+            Some("text")
+        );
+        assert_eq!(script(Format::Txt, "a\n", None), None);
     }
 
     fn err_at(r: Result<Counts, ScanError>) -> (u64, u64, String) {

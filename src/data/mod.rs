@@ -5,6 +5,7 @@
 
 mod cache;
 mod check;
+mod derive;
 mod discover;
 mod formats;
 mod report;
@@ -15,7 +16,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use cache::{scan_cached, Source as ReportSource};
-pub use check::check_entry;
+pub use check::{check_entry, CheckedEntry};
+pub use derive::{derive, Derived};
 pub use discover::{discover, DataFile, DiscoverError};
 pub use report::{ContentError, FileReport, ScanError};
 pub use scan::{hex, scan, CHUNK_SIZE};

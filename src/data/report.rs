@@ -23,6 +23,10 @@ pub struct FileReport {
     pub sha256: String,
     /// The CSV column or JSON field the text was read from (None for TXT).
     pub text_column: Option<String>,
+    /// The column JumpStart's training script reads: `text` when the data has one, else the
+    /// first column (None for TXT). When it differs from `text_column`, what is uploaded is a
+    /// file derived from this one with just the text column (see `derive`).
+    pub script_column: Option<String>,
 }
 
 /// A problem inside a data file, at a line and column (both 1-based).
@@ -62,4 +66,5 @@ pub(super) struct Counts {
     pub rows: u64,
     pub empty_rows: u64,
     pub text_column: Option<String>,
+    pub script_column: Option<String>,
 }

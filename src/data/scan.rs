@@ -84,6 +84,7 @@ pub fn scan(
             approx_tokens: read.bytes / 4,
             sha256: hex(&digest),
             text_column: counts.text_column,
+            script_column: counts.script_column,
         })
     })
 }

@@ -227,9 +227,14 @@ impl Planner<'_> {
         for ds in &self.d.datasets {
             let uri = format!("s3://{}/{}", ds.bucket, ds.key);
             let short = &ds.sha256[..12];
+            let derived = ds
+                .derived_from
+                .as_ref()
+                .map(|from| format!("derived from {from}; "))
+                .unwrap_or_default();
             let (action, reason) = match self.o.objects.get(&uri) {
                 Some(obj) if obj.sha256.as_deref() == Some(ds.sha256.as_str()) => {
-                    (Action::Noop, format!("uploaded (sha256 {short})"))
+                    (Action::Noop, format!("uploaded ({derived}sha256 {short})"))
                 }
                 Some(obj) => (
                     Action::Update,
@@ -241,7 +246,7 @@ impl Planner<'_> {
                 None => (
                     Action::Create,
                     format!(
-                        "upload {} ({} bytes, sha256 {short})",
+                        "upload {} ({derived}{} bytes, sha256 {short})",
                         ds.local_path, ds.bytes
                     ),
                 ),

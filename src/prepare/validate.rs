@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::cloud::AwsOptions;
-use crate::data::{self, DataFile, FileReport};
+use crate::data::{self, DataFile, Derived, FileReport};
 use crate::diagnostics::Diagnostic;
 use crate::manifest::{self, LoadedManifest};
 
@@ -18,6 +18,9 @@ pub struct FileCheck {
     pub channel: &'static str,
     pub file: DataFile,
     pub report: FileReport,
+    /// What is uploaded instead of `file` when its text column is not the one the training
+    /// script reads.
+    pub derived: Option<Derived>,
 }
 
 /// The checked files of one dataset.
@@ -72,11 +75,15 @@ pub fn validate(
         for (channel, entry) in entries {
             let Some(entry) = entry else { continue };
             match data::check_entry(&loaded, entry, ds.text_column.as_ref(), allow_outside) {
-                Ok((file, report)) => files.push(FileCheck {
-                    channel,
-                    file,
-                    report,
-                }),
+                Ok(checked) => {
+                    diags.extend(checked.note);
+                    files.push(FileCheck {
+                        channel,
+                        file: checked.file,
+                        report: checked.report,
+                        derived: checked.derived,
+                    });
+                }
                 Err(d) => diags.push(d),
             }
         }

@@ -81,6 +81,17 @@ fn datasets(out: &mut String, v: &Validated) -> (usize, u64) {
                 thousands(r.approx_tokens),
             );
             let _ = writeln!(out, "    {:<10}  sha256 {}", "", r.sha256);
+            if let Some(d) = &f.derived {
+                let _ = writeln!(
+                    out,
+                    "    {:<10}  uploads its `{}` column as `text` (the training script reads `{}`): {} · sha256 {}",
+                    "",
+                    d.column,
+                    r.script_column.as_deref().unwrap_or("text"),
+                    size(d.bytes),
+                    d.sha256
+                );
+            }
         }
         if !ds.files.iter().any(|f| f.channel == "validation") {
             let _ = writeln!(

@@ -10,6 +10,8 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
                                         "SageMaker.CreateTrainingJob", "IAM.CreateRole", ...)
   DELETE /_sagetune/requests            forget them
   POST   /_sagetune/bucket              {"name": "b"}: create a bucket (test setup)
+  POST   /_sagetune/object              {"bucket": "b", "key": "k"}: an object's content, as
+                                        {"text": utf-8 (lossy), "sha256": hex of the bytes}
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
   POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
                                         created with that name prefix fails
@@ -31,6 +33,7 @@ exits when stopped by PID (SIGTERM) or when --parent-pid is gone.
 """
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -363,6 +366,18 @@ def _control(environ, start_response):
                 args["name"], args.get("region", "us-east-1")
             )
             return _json(start_response, "200 OK", {})
+        if path == "/_sagetune/object" and method == "POST":
+            from moto.s3.models import s3_backends
+
+            obj = s3_backends[args.get("account", "123456789012")]["aws"].get_object(
+                args["bucket"], args["key"]
+            )
+            body = obj.value
+            return _json(
+                start_response,
+                "200 OK",
+                {"text": body.decode("utf-8", "replace"), "sha256": hashlib.sha256(body).hexdigest()},
+            )
         if path == "/_sagetune/pace" and method == "POST":
             _pace[args["prefix"]] = int(args["describes_per_step"])
             return _json(start_response, "200 OK", {})

@@ -133,3 +133,66 @@ fn apply_and_destroy_refuse_to_run_unapproved_without_a_terminal() {
         assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
     }
 }
+
+/// A manifest over one CSV in a fresh folder; returns the folder and the run of `validate`.
+fn validate_csv(csv: &str, text_column: Option<&str>) -> (tempfile::TempDir, crate::Run) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/train.csv"), csv).unwrap();
+    let column = text_column
+        .map(|c| format!("    text_column: {c}\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        dir.path().join("sagetune.yaml"),
+        format!("stack: cols\nartifacts: s3://bucket-x/p/\nrole: {{create: true}}\ndatasets:\n  d:\n    train: data/train.csv\n{column}"),
+    )
+    .unwrap();
+    let run = crate::sagetune_in(dir.path(), &[], &["validate"]);
+    (dir, run)
+}
+
+#[test]
+fn a_chosen_column_the_script_would_not_read_goes_up_as_its_own_text_file() {
+    let (dir, run) = validate_csv(
+        "id,body\n1,\"Revenue grew, slowly.\"\n2,\"Costs\nfell.\"\n3,\n",
+        Some("body"),
+    );
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    insta::assert_snapshot!(run.snapshot());
+    let derived: Vec<_> = std::fs::read_dir(dir.path().join(".sagetune/cache/derived"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    assert_eq!(derived.len(), 1, "{derived:?}");
+    assert_eq!(
+        std::fs::read_to_string(&derived[0]).unwrap(),
+        "text\n\"Revenue grew, slowly.\"\n\"Costs\nfell.\"\n\"\"\n"
+    );
+    // A second run reuses the derived file.
+    let again = crate::sagetune_in(dir.path(), &[], &["validate"]);
+    assert_eq!(again.stdout, run.stdout);
+}
+
+#[test]
+fn the_text_column_or_the_first_one_needs_no_derived_file() {
+    for (csv, column) in [
+        ("id,text\n1,Revenue grew.\n", Some("text")),
+        ("body,id\nRevenue grew.,1\n", Some("body")),
+        ("id,text\n1,Revenue grew.\n", None),
+    ] {
+        let (dir, run) = validate_csv(csv, column);
+        assert_eq!(run.code, 0, "{}", run.snapshot());
+        assert!(!run.stdout.contains("uploads its"), "{}", run.stdout);
+        assert!(run.stderr.is_empty(), "{}", run.stderr);
+        assert!(!dir.path().join(".sagetune/cache/derived").exists());
+    }
+}
+
+#[test]
+fn without_a_text_column_validate_says_which_column_trains() {
+    let (_dir, run) = validate_csv("body,id\nRevenue grew.,1\n", None);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    insta::assert_snapshot!(run.stderr);
+}

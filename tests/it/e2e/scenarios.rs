@@ -386,3 +386,91 @@ fn script_mode_hosting_is_repacked_and_served() {
     assert!(data.ends_with("/repacked/model.tar.gz"), "{data}");
     w.expect(0, &["plan", "--detailed-exitcode"]);
 }
+
+/// The keys of an S3 ListObjectsV2 answer.
+fn listed_keys(xml: &str) -> Vec<String> {
+    xml.split("<Key>")
+        .skip(1)
+        .filter_map(|s| s.split_once("</Key>").map(|(k, _)| k.to_string()))
+        .collect()
+}
+
+/// The one dataset object of `channel` and its content, read back from the emulator's S3.
+fn stored_dataset(w: &World, dataset: &str) -> (String, String) {
+    let listing = super::control(
+        "GET",
+        &format!(
+            "/{}?list-type=2&prefix=sagetune/datasets/{dataset}/train/",
+            w.name
+        ),
+        "",
+    );
+    let keys = listed_keys(&listing);
+    assert_eq!(keys.len(), 1, "{listing}");
+    let object: serde_json::Value = serde_json::from_str(&super::control(
+        "POST",
+        "/_sagetune/object",
+        &serde_json::json!({"bucket": w.name, "key": keys[0]}).to_string(),
+    ))
+    .unwrap();
+    let text = object["text"].as_str().unwrap().to_string();
+    let sha = keys[0].rsplit('/').nth(1).unwrap();
+    assert_eq!(object["sha256"], sha, "the key names the content's hash");
+    (keys[0].clone(), text)
+}
+
+#[test]
+fn the_chosen_text_column_is_what_training_reads() {
+    let text = manifest("e2e-column").replace(
+        "    train: data/train.txt\n    validation: data/validation.txt\n",
+        "    train: data/train.csv\n    text_column: body\n",
+    );
+    let w = World::with_manifest("e2e-column", &text);
+    std::fs::write(
+        w.path().join("data/train.csv"),
+        "id,body\n1,Revenue grew.\n2,\"Costs fell, again.\"\n",
+    )
+    .unwrap();
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout
+            .contains("derived from ./data/train.csv, column `body`"),
+        "{}",
+        plan.stdout
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    let (key, body) = stored_dataset(&w, "notes");
+    assert!(key.ends_with("/train.csv"), "{key}");
+    assert_eq!(body, "text\nRevenue grew.\n\"Costs fell, again.\"\n");
+    let s = status(&w);
+    let job = &s["training_jobs"][0];
+    let prefix = &key[..key.rfind('/').unwrap() + 1];
+    assert_eq!(
+        job["channels"]["train"],
+        format!("s3://e2e-column/{prefix}"),
+        "the job reads the derived file's prefix: {job}"
+    );
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
+
+#[test]
+fn a_text_column_the_script_reads_anyway_goes_up_as_it_is() {
+    let text = manifest("e2e-firstcol").replace(
+        "    train: data/train.txt\n    validation: data/validation.txt\n",
+        "    train: data/train.csv\n    text_column: body\n",
+    );
+    let w = World::with_manifest("e2e-firstcol", &text);
+    let csv = "body,id\nRevenue grew.,1\n";
+    std::fs::write(w.path().join("data/train.csv"), csv).unwrap();
+    w.expect(0, &["apply", "--auto-approve"]);
+    let (key, body) = stored_dataset(&w, "notes");
+    assert!(key.ends_with("/train.csv"), "{key}");
+    assert_eq!(body, csv, "no derived file: the file itself");
+    let puts = w
+        .requests()
+        .iter()
+        .filter(|o| o.starts_with("S3 PUT /e2e-firstcol/sagetune/datasets/"))
+        .count();
+    assert_eq!(puts, 2, "one upload per dataset file, nothing extra");
+    assert!(!w.path().join(".sagetune/cache/derived").exists());
+}
