@@ -23,7 +23,11 @@ pub const MAX_RUNTIME_LIMIT: Duration = Duration::from_secs(28 * 24 * 3600);
 
 /// Tags sagetune adds itself (stack, address, and the two JumpStart tags), counted against
 /// SageMaker's limit of 50 tags per resource.
-const RESERVED_TAG_COUNT: usize = 4;
+/// Tags sagetune adds to every SageMaker object: its stack and address, and the SDK's two
+/// JumpStart tags.
+const SAGETUNE_TAGS: usize = 4;
+/// SageMaker's (and IAM's) limit of tags on one resource.
+const MAX_TAGS: usize = 50;
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("patterns are tested"))
@@ -206,7 +210,11 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
     }
     check_artifacts(&mut c, &m.artifacts);
     check_role(&mut c, m);
-    check_tags(&mut c, &m.tags);
+    let protected = m
+        .endpoints
+        .values()
+        .any(|e| e.protect.as_ref().is_some_and(|p| *p.get()));
+    check_tags(&mut c, &m.tags, protected);
     check_datasets(&mut c, m);
     for (name, ft) in &m.fine_tunes {
         check_fine_tune(&mut c, m, name, ft);
@@ -334,20 +342,27 @@ fn check_role(c: &mut Checker<'_>, m: &super::model::Manifest) {
     }
 }
 
-fn check_tags(c: &mut Checker<'_>, tags: &IndexMap<Sp<String>, Sp<String>>) {
-    let limit = 50 - RESERVED_TAG_COUNT;
+/// The user's tags: valid keys and values, none reserved, and few enough that the busiest
+/// resource stays within 50 (a protected endpoint carries one more sagetune tag).
+fn check_tags(c: &mut Checker<'_>, tags: &IndexMap<Sp<String>, Sp<String>>, protected: bool) {
+    let ours = SAGETUNE_TAGS + usize::from(protected);
+    let limit = MAX_TAGS - ours;
     if tags.len() > limit {
         let first_extra = tags.keys().nth(limit).expect("more than limit keys");
+        let busiest = if protected {
+            "a protected endpoint carries 5 of sagetune's (stack, address, the two JumpStart tags, protect)"
+        } else {
+            "every SageMaker object carries 4 of sagetune's (stack, address, the two JumpStart tags)"
+        };
         c.error(
             "manifest::too-many-tags",
             format!(
-                "{} tags given; at most {limit} fit beside the ones sagetune adds",
+                "{} tags given; at most {limit} fit beside the {ours} sagetune adds",
                 tags.len()
             ),
             first_extra.span(),
             "one tag too many",
-            "SageMaker allows 50 tags per resource and sagetune uses 4 of them; remove some tags"
-                .into(),
+            format!("SageMaker allows {MAX_TAGS} tags per resource and {busiest}; remove some tags"),
         );
     }
     for (k, v) in tags {
