@@ -146,7 +146,10 @@ fn write_derived(
         Format::Txt => return Err(ScanError::Io("a TXT file has no columns".into())),
     };
     w.flush()?;
-    let file = w.inner.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+    let file = w
+        .inner
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
     file.sync_all()?;
     Ok((hex(&w.sha.finalize()), w.bytes, rows))
 }

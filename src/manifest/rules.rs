@@ -362,7 +362,9 @@ fn check_tags(c: &mut Checker<'_>, tags: &IndexMap<Sp<String>, Sp<String>>, prot
             ),
             first_extra.span(),
             "one tag too many",
-            format!("SageMaker allows {MAX_TAGS} tags per resource and {busiest}; remove some tags"),
+            format!(
+                "SageMaker allows {MAX_TAGS} tags per resource and {busiest}; remove some tags"
+            ),
         );
     }
     for (k, v) in tags {

@@ -9,6 +9,9 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
                                         (key = the caller's access key id, op = "S3 PUT /b/k",
                                         "SageMaker.CreateTrainingJob", "IAM.CreateRole", ...)
   DELETE /_sagetune/requests            forget them
+  GET    /_sagetune/violations          every SageMaker/IAM request botocore's service model
+                                        rejects (contract.py), refused with HTTP 400 as AWS
+                                        would: {key, service, op, errors}
   POST   /_sagetune/bucket              {"name": "b"}: create a bucket (test setup)
   POST   /_sagetune/object              {"bucket": "b", "key": "k"}: an object's content, as
                                         {"text": utf-8 (lossy), "sha256": hex of the bytes}
@@ -55,11 +58,15 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+import contract
+
 MOTO_VERSION = "5.2.5"
 JOB_STEPS = ["Starting", "Downloading", "Training", "Uploading"]
 
 _lock = threading.RLock()
 _requests = []
+# Requests botocore's service model rejects (see contract.py): {key, service, op, errors}.
+_violations = []
 _pace = {}  # name prefix -> describes per step
 _fail_jobs = []  # (prefix, reason)
 _fail_endpoints = []
@@ -342,6 +349,38 @@ def _operation(environ, body):
     return f"S3 {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
 
 
+def _contract_check(environ, body, key):
+    """A request botocore's service model rejects is recorded and refused as AWS would."""
+    request = contract.request_of(environ, body)
+    if request is None:
+        return None
+    service, op, params = request
+    errors = contract.violations(service, op, params)
+    if not errors:
+        return None
+    with _lock:
+        _violations.append({"key": key, "service": service, "op": op, "errors": errors})
+    message = f"{len(errors)} validation error(s) detected: " + "; ".join(errors)
+    if service == "sagemaker":
+        return lambda start_response: _json(
+            start_response, "400 Bad Request", {"__type": "ValidationException", "message": message}
+        )
+    xml = (
+        "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+        f"<Message>{_xml_escape(message)}</Message></Error><RequestId>contract</RequestId></ErrorResponse>"
+    ).encode()
+
+    def refuse(start_response):
+        start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
+        return [xml]
+
+    return refuse
+
+
+def _xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _json(start_response, status, value):
     body = json.dumps(value).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -356,6 +395,8 @@ def _control(environ, start_response):
     with _lock:
         if path == "/_sagetune/requests" and method == "GET":
             return _json(start_response, "200 OK", list(_requests))
+        if path == "/_sagetune/violations" and method == "GET":
+            return _json(start_response, "200 OK", list(_violations))
         if path == "/_sagetune/requests" and method == "DELETE":
             _requests.clear()
             return _json(start_response, "200 OK", {})
@@ -403,14 +444,12 @@ def make_app():
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
             key = _ACCESS_KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
+            key = key.group(1) if key else None
             with _lock:
-                _requests.append(
-                    {
-                        "seq": len(_requests) + 1,
-                        "key": key.group(1) if key else None,
-                        "op": _operation(environ, body),
-                    }
-                )
+                _requests.append({"seq": len(_requests) + 1, "key": key, "op": _operation(environ, body)})
+            refused = _contract_check(environ, body, key)
+            if refused:
+                return refused(start_response)
         return moto_app(environ, start_response)
 
     return app

@@ -128,6 +128,23 @@ endpoints:
     )
 }
 
+/// Every scenario ends with the API contract check: no request it sent broke botocore's
+/// service model for SageMaker or IAM (lengths, patterns, enums, ranges, list sizes).
+impl Drop for World {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let violations = self.violations();
+        assert!(
+            violations.is_empty(),
+            "{} sent requests AWS would reject:\n{}",
+            self.name,
+            serde_json::to_string_pretty(&violations).unwrap()
+        );
+    }
+}
+
 impl World {
     /// A fresh stack `name` (lowercase, unique per scenario) with its bucket.
     pub fn new(name: &str) -> Self {
@@ -207,6 +224,19 @@ impl World {
             .iter()
             .filter(|r| r["key"] == self.name.as_str())
             .map(|r| r["op"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The requests of this scenario that botocore's service model rejects (the emulator
+    /// refused them with HTTP 400, as AWS would).
+    pub fn violations(&self) -> Vec<serde_json::Value> {
+        let all: serde_json::Value =
+            serde_json::from_str(&control("GET", "/_sagetune/violations", "")).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["key"] == self.name.as_str())
+            .cloned()
             .collect()
     }
 

@@ -474,3 +474,41 @@ fn a_text_column_the_script_reads_anyway_goes_up_as_it_is() {
     assert_eq!(puts, 2, "one upload per dataset file, nothing extra");
     assert!(!w.path().join(".sagetune/cache/derived").exists());
 }
+
+#[test]
+fn requests_at_the_limits_aws_allows_are_accepted() {
+    // 24-character stack, 38-character names: `<stack>-<endpoint>` is 63 characters; 45 tags
+    // of the user's plus sagetune's 5 on the protected endpoint make 50; a 128-character key,
+    // a 256-character value and Unicode tags; a managed role with its policies.
+    let stack = "e2e-limits-abcdefghijklm";
+    let long = "l".repeat(38);
+    let mut tags = String::from("tags:\n");
+    tags.push_str(&format!("  {}: {}\n", "k".repeat(128), "v".repeat(256)));
+    tags.push_str("  équipe: données 日本 +-=._:/@\n");
+    for i in 0..43 {
+        tags.push_str(&format!("  team-{i:02}: research\n"));
+    }
+    let text = manifest(stack)
+        .replace(
+            "role:\n  arn: arn:aws:iam::123456789012:role/SageMakerExecution\n",
+            &format!("role:\n  create: true\n{tags}"),
+        )
+        .replace("fine_tunes:\n  gptj:", &format!("fine_tunes:\n  {long}:"))
+        .replace(
+            "endpoints:\n  gptj:\n    fine_tune: gptj\n",
+            &format!("endpoints:\n  {long}:\n    fine_tune: {long}\n    protect: true\n"),
+        );
+    let w = World::with_manifest(stack, &text);
+    w.expect(0, &["validate"]);
+    w.expect(0, &["apply", "--auto-approve"]);
+    let s = status(&w);
+    let endpoint = &s["endpoints"][0];
+    assert_eq!(endpoint["name"].as_str().unwrap().len(), 63, "{endpoint}");
+    assert_eq!(
+        endpoint["tags"].as_object().unwrap().len(),
+        50,
+        "{endpoint}"
+    );
+    assert!(w.violations().is_empty());
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
