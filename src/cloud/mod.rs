@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use aws::{AwsCloud, S3ContentStore};
+pub use aws::{hosting_instance_types, training_instance_types, AwsCloud, S3ContentStore};
 pub use error::{classify, CloudError, ErrorClass};
 pub use types::*;
 

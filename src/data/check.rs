@@ -126,13 +126,8 @@ fn check_file(
             )))
         }
         Err(ScanError::Content(c)) => {
-            let source = excerpt(
-                &file.canonical,
-                &file.display,
-                c.line,
-                c.line_offset,
-                c.column,
-            );
+            let (line, line_offset) = after_crlf(&file.canonical, c.line, c.line_offset);
+            let source = excerpt(&file.canonical, &file.display, line, line_offset, c.column);
             let col_byte = source
                 .text
                 .char_indices()
@@ -142,11 +137,30 @@ fn check_file(
             let start = source.first_offset + col_byte;
             Err(Diagnostic::new(
                 "data::content",
-                format!("{} ({} line {})", c.message, file.format, c.line),
+                format!("{} ({} line {line})", c.message, file.format),
             )
             .at(&source, start..start + 1, "here")
             .help(c.help))
         }
+    }
+}
+
+/// A record position that points at the `\n` of a CRLF pair (the CSV reader ends a record at
+/// its `\r`) moved to the start of the line it belongs to.
+fn after_crlf(path: &Path, line: u64, offset: Option<u64>) -> (u64, Option<u64>) {
+    let Some(at) = offset else {
+        return (line, offset);
+    };
+    let first = (|| -> std::io::Result<u8> {
+        let mut f = std::fs::File::open(path)?;
+        f.seek(SeekFrom::Start(at))?;
+        let mut byte = [0u8];
+        f.read_exact(&mut byte)?;
+        Ok(byte[0])
+    })();
+    match first {
+        Ok(b'\n') => (line + 1, Some(at + 1)),
+        _ => (line, offset),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod hyperparameters;
 pub mod index;
 pub mod pins;
+pub mod regions;
 pub mod requests;
 pub mod settings;
 pub mod source;

@@ -8,8 +8,9 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use regex::Regex;
 
+use crate::cloud::{hosting_instance_types, training_instance_types};
 use crate::diagnostics::Diagnostic;
-use crate::jumpstart::catalog;
+use crate::jumpstart::{catalog, regions};
 
 use super::model::{
     FineTune, HyperValue, Manifest, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN,
@@ -115,6 +116,22 @@ impl Checker<'_> {
 
     fn instance(&mut self, what: &str, it: &Option<Sp<String>>, count: &Option<Sp<u32>>) {
         if let Some(it) = it {
+            let known = match what {
+                "training" => training_instance_types(),
+                _ => hosting_instance_types(),
+            };
+            if instance_re().is_match(it) && !known.contains(&it.as_str()) {
+                let hint = regions::closest(it, known)
+                    .map(|k| format!("did you mean `{k}`? "))
+                    .unwrap_or_default();
+                self.error(
+                    "manifest::unknown-instance-type",
+                    format!("`{}` is not a SageMaker {what} instance type", it.get()),
+                    it.span(),
+                    "unknown instance type",
+                    format!("{hint}the SageMaker API lists {} {what} instance types; `sagetune models` shows each model's defaults", known.len()),
+                );
+            }
             if !instance_re().is_match(it) {
                 let fixed = if it.starts_with("ml.") {
                     it.to_string()
@@ -206,6 +223,23 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
                 "not a region",
                 "write a region code such as `us-east-1`, or remove `region` to use the AWS configuration".into(),
             );
+        } else if !regions::is_known(region) {
+            let hint = regions::closest(region, regions::REGIONS)
+                .map(|r| format!("did you mean `{r}`? "))
+                .unwrap_or_default();
+            c.error(
+                "manifest::unknown-region",
+                format!(
+                    "region `{}` does not exist or has no SageMaker JumpStart",
+                    region.get()
+                ),
+                region.span(),
+                "unknown region",
+                format!(
+                    "{hint}JumpStart serves {} regions, e.g. `us-east-1`, `us-west-2`, `eu-west-1`",
+                    regions::REGIONS.len()
+                ),
+            );
         }
     }
     check_artifacts(&mut c, &m.artifacts);
@@ -282,36 +316,97 @@ fn check_fine_tune(c: &mut Checker<'_>, m: &Manifest, name: &Sp<String>, ft: &Fi
 }
 
 fn check_artifacts(c: &mut Checker<'_>, artifacts: &Sp<String>) {
-    let value = artifacts.get();
-    let problem = match value.strip_prefix("s3://") {
-        None => Some("does not start with `s3://`".to_string()),
-        Some(rest) => {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if !bucket_re().is_match(bucket) || bucket.contains("..") {
-                Some(format!("has an invalid bucket name `{bucket}`"))
-            } else if !rest.contains('/') || (!prefix.is_empty() && !prefix.ends_with('/')) {
-                Some("does not end with `/`".to_string())
-            } else if prefix.split('/').rev().skip(1).any(str::is_empty) {
-                Some("has an empty path segment (`//`)".to_string())
-            } else {
-                None
-            }
-        }
-    };
-    if let Some(problem) = problem {
-        let help = if value.starts_with("s3://") && !value.ends_with('/') {
-            format!("artifacts is a folder: write `{value}/`")
-        } else {
-            "write an S3 folder URI such as `s3://my-ml-bucket/sagetune/`; the bucket must already exist".into()
-        };
+    if let Some((problem, help)) = artifacts_problem(artifacts.get()) {
         c.error(
             "manifest::invalid-artifacts",
-            format!("artifacts `{value}` {problem}"),
+            format!("artifacts `{}` {problem}", artifacts.get()),
             artifacts.span(),
             "not an s3://bucket/prefix/ URI",
             help,
         );
     }
+}
+
+/// What is wrong with an `artifacts` URI and how to write it; every URI a help suggests is
+/// itself valid.
+fn artifacts_problem(value: &str) -> Option<(String, String)> {
+    let example = "write an S3 folder URI such as `s3://my-ml-bucket/sagetune/`; the bucket must already exist";
+    let Some(rest) = value.strip_prefix("s3://") else {
+        return Some(("does not start with `s3://`".into(), example.into()));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if !bucket_re().is_match(bucket) || bucket.contains("..") {
+        let folder = if prefix.is_empty() {
+            "sagetune/"
+        } else {
+            prefix
+        };
+        let folder = if folder.ends_with('/') {
+            folder.to_string()
+        } else {
+            format!("{folder}/")
+        };
+        let fixed = format!("s3://{}/{folder}", suggest_bucket(bucket));
+        let help = match artifacts_problem(&fixed) {
+            None => format!("bucket names have 3 to 63 lowercase letters, digits, dots and hyphens, and start and end with a letter or digit (for example `{fixed}`); the bucket must already exist"),
+            Some(_) => example.into(),
+        };
+        return Some((format!("has an invalid bucket name `{bucket}`"), help));
+    }
+    let segments: Vec<&str> = prefix.split('/').collect();
+    if segments.iter().any(|s| *s == "." || *s == "..") {
+        return Some((
+            "has a `.` or `..` path segment".into(),
+            "name the folder directly, without `.` or `..`: S3 keys are not paths and would not be resolved".into(),
+        ));
+    }
+    if !rest.contains('/') || (!prefix.is_empty() && !prefix.ends_with('/')) {
+        return Some((
+            "does not end with `/`".into(),
+            format!("artifacts is a folder: write `{value}/`"),
+        ));
+    }
+    if segments.iter().rev().skip(1).any(|s| s.is_empty()) {
+        let collapsed: Vec<&str> = segments.iter().copied().filter(|s| !s.is_empty()).collect();
+        let fixed = format!(
+            "s3://{bucket}/{}",
+            collapsed
+                .iter()
+                .map(|s| format!("{s}/"))
+                .collect::<String>()
+        );
+        return Some((
+            "has an empty path segment (`//`)".into(),
+            format!("write `{fixed}`"),
+        ));
+    }
+    None
+}
+
+/// A bucket name in S3's rules made from `name`: lowercase, other characters as hyphens.
+fn suggest_bucket(name: &str) -> String {
+    let mut out: String = name
+        .to_lowercase()
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                ch
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while out.contains("..") {
+        out = out.replace("..", ".");
+    }
+    let out = out.trim_matches(|ch: char| !ch.is_ascii_alphanumeric());
+    let mut out: String = out.chars().take(63).collect();
+    while out.len() < 3 {
+        out.push_str("-ml");
+        out = out.trim_start_matches('-').to_string();
+    }
+    out.trim_end_matches(|ch: char| !ch.is_ascii_alphanumeric())
+        .to_string()
 }
 
 fn check_role(c: &mut Checker<'_>, m: &super::model::Manifest) {
@@ -591,6 +686,40 @@ fn list(items: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_artifacts_uri_a_help_suggests_is_valid() {
+        for bad in [
+            "s3://My_Bucket/sagetune/",
+            "s3://My_Bucket/sagetune",
+            "s3://My_Bucket",
+            "s3://x/data/",
+            "s3://-a..b-/p/",
+            "s3://bucket/a//b/",
+            "s3://bucket/p",
+            "s3://bucket/../../",
+            "s3://bucket/a/./b/",
+        ] {
+            let (problem, help) = artifacts_problem(bad).expect(bad);
+            for suggested in help.split('`').filter(|t| t.starts_with("s3://")) {
+                assert_eq!(
+                    artifacts_problem(suggested),
+                    None,
+                    "{bad}: {problem}; suggests {suggested}"
+                );
+            }
+        }
+        assert!(artifacts_problem("s3://My_Bucket/sagetune")
+            .unwrap()
+            .1
+            .contains("s3://my-bucket/sagetune/"));
+        assert!(artifacts_problem("s3://bucket/../../")
+            .unwrap()
+            .0
+            .contains("`..`"));
+        assert_eq!(artifacts_problem("s3://my-ml-bucket/sagetune/"), None);
+        assert_eq!(artifacts_problem("s3://my-ml-bucket/"), None);
+    }
 
     #[test]
     fn max_runtime_bounds() {

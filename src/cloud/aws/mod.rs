@@ -10,6 +10,16 @@ use std::sync::OnceLock;
 
 pub use s3_content::S3ContentStore;
 
+/// SageMaker's training instance types, as the SageMaker API model of the SDK build lists them.
+pub fn training_instance_types() -> &'static [&'static str] {
+    aws_sdk_sagemaker::types::TrainingInstanceType::values()
+}
+
+/// SageMaker's hosting (production variant) instance types, as the API model lists them.
+pub fn hosting_instance_types() -> &'static [&'static str] {
+    aws_sdk_sagemaker::types::ProductionVariantInstanceType::values()
+}
+
 use super::{AwsOptions, CloudError};
 
 struct Clients {
