@@ -35,6 +35,30 @@ pub enum CloudError {
     /// The request never got an answer (network, DNS, endpoint down).
     #[error("{operation}: {message}")]
     Transport { operation: String, message: String },
+    /// No credentials were found (nothing in the environment, the profile, SSO, web identity,
+    /// ECS or instance metadata), or AWS rejected them as unknown or expired.
+    #[error("{operation}: {message}")]
+    Credentials { operation: String, message: String },
+}
+
+impl CloudError {
+    /// The error for a request that never left because no credentials could be loaded, when
+    /// `chain` (the SDK's whole error text) says so; `None` for any other transport failure.
+    pub(crate) fn missing_credentials(operation: &str, chain: &str) -> Option<Self> {
+        let lower = chain.to_ascii_lowercase();
+        let missing = lower.contains("no credentials")
+            || lower.contains("credentials provider")
+            || lower.contains("credential provider")
+            || (lower.contains("sso") && lower.contains("token"));
+        missing.then(|| Self::Credentials {
+            operation: operation.to_string(),
+            message: if lower.contains("sso") && lower.contains("token") {
+                "the AWS SSO session has no valid token (it expired or was never started)".into()
+            } else {
+                "no AWS credentials were found: not in the environment, a profile, SSO, web identity, ECS or instance metadata".into()
+            },
+        })
+    }
 }
 
 fn suffix(message: &str) -> String {
@@ -115,6 +139,21 @@ pub fn classify(code: Option<&str>, message: Option<&str>, http_status: Option<u
     }
 }
 
+/// Codes that mean "who you are" failed, not "what you may do".
+fn rejected_credentials(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "InvalidAccessKeyId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "InvalidClientTokenId"
+                | "UnrecognizedClientException"
+        )
+    )
+}
+
 impl CloudError {
     /// Builds the error for a classified service answer (callers handle `NotFound` first
     /// where absence is an answer).
@@ -145,6 +184,13 @@ impl CloudError {
                 operation,
                 message: text,
             },
+            ErrorClass::Denied if rejected_credentials(code) => Self::Credentials {
+                operation,
+                message: format!(
+                    "AWS rejected the credentials ({}): {text}",
+                    code.unwrap_or("denied")
+                ),
+            },
             ErrorClass::Denied => Self::Denied {
                 operation,
                 message: text,
@@ -168,6 +214,39 @@ impl CloudError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_missing_or_rejected_are_their_own_error() {
+        let chain = "DispatchFailure { source: ConnectorError { kind: Other(None), source: NoCredentials(NoCredentials { source: \"no credentials found in chain\" }) } }";
+        assert!(matches!(
+            CloudError::missing_credentials("HeadBucket", chain),
+            Some(CloudError::Credentials { .. })
+        ));
+        assert_eq!(
+            CloudError::missing_credentials("HeadBucket", "Connection refused"),
+            None
+        );
+        let expired = CloudError::from_service(
+            "ListModels",
+            "m",
+            Some("ExpiredTokenException"),
+            Some("The security token included in the request is expired"),
+            Some(400),
+        );
+        assert!(
+            matches!(expired, CloudError::Credentials { .. }),
+            "{expired:?}"
+        );
+        let denied = CloudError::from_service(
+            "ListModels",
+            "m",
+            Some("AccessDeniedException"),
+            Some("not authorized"),
+            Some(400),
+        );
+        assert!(matches!(denied, CloudError::Denied { .. }), "{denied:?}");
+    }
+
     use ErrorClass::*;
 
     type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<u16>, ErrorClass);

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::error::ResolveError;
 use super::index::{self, Header};
-use super::pins::{cache_spec, cached_spec, Pin};
+use super::pins::{cache_spec, cached_spec, spec_cache_dir, Pin};
 use super::source::{Source, MANIFEST_KEY};
 use super::spec::ModelSpec;
-use super::version::VersionPattern;
+use super::version::{Version, VersionPattern};
 
 /// A model resolved to one spec, with the lock entry that pins it.
 #[derive(Debug, Clone)]
@@ -113,6 +113,46 @@ pub fn offline(dir: &Path, entry: &Pin) -> Option<Result<ResolvedModel, ResolveE
                 spec,
             }),
     )
+}
+
+/// The newest cached spec of `model_id` whose version `requested` matches, from the spec cache
+/// in `dir` only (specs an earlier `lock`, `plan` or `requests` fetched there); `None` when
+/// none is cached. Lets `validate` check a manifest without `sagetune.lock`, offline.
+pub fn cached_for(dir: &Path, model_id: &str, requested: &str) -> Option<ResolvedModel> {
+    let pattern = VersionPattern::parse(requested)?;
+    let entries = std::fs::read_dir(spec_cache_dir(dir)).ok()?;
+    let mut best: Option<(Version, ResolvedModel)> = None;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(sha) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let Some(bytes) = cached_spec(dir, sha) else {
+            continue;
+        };
+        let Ok(spec) = ModelSpec::from_json(&bytes) else {
+            continue;
+        };
+        let Some(version) = Version::parse(&spec.version) else {
+            continue;
+        };
+        let newer = best.as_ref().is_none_or(|(v, _)| version > *v);
+        if spec.model_id != model_id || !pattern.matches(&version) || !newer {
+            continue;
+        }
+        if check(&spec, model_id, &spec.version, "cached spec").is_err() {
+            continue;
+        }
+        let entry = Pin {
+            model_id: model_id.to_string(),
+            requested_version: requested.to_string(),
+            version: spec.version.clone(),
+            spec_key: format!("(cached {name})"),
+            spec_sha256: sha.to_string(),
+        };
+        best = Some((version, ResolvedModel { entry, spec }));
+    }
+    best.map(|(_, m)| m)
 }
 
 fn parse_spec(bytes: &[u8], key: &str) -> Result<ModelSpec, ResolveError> {

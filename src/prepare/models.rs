@@ -11,7 +11,7 @@ use crate::diagnostics::Diagnostic;
 use crate::jumpstart::fetch::{self, ResolvedModel, SpecFetcher};
 use crate::jumpstart::pins::{self, Pins};
 use crate::jumpstart::source::{Buckets, ContentStore, Source};
-use crate::jumpstart::ResolveError;
+use crate::jumpstart::{regions, ResolveError};
 use crate::manifest::{self, LoadedManifest};
 
 /// Reads an environment variable; empty counts as unset.
@@ -53,6 +53,16 @@ pub(crate) fn require_region(
         Diagnostic::new("config::no-region", "no AWS region: the manifest has no `region` and AWS_REGION is not set")
             .help("add `region: us-east-1` (for example) to the manifest, pass --region, or set AWS_REGION")
     })?;
+    if !regions::is_known(&region) {
+        let hint = regions::closest(&region, regions::REGIONS)
+            .map(|r| format!("did you mean `{r}`? "))
+            .unwrap_or_default();
+        return Err(Diagnostic::new(
+            "config::unknown-region",
+            format!("region `{region}` (from --region or AWS_REGION) does not exist or has no SageMaker JumpStart"),
+        )
+        .help(format!("{hint}pass a region JumpStart serves, e.g. `--region us-east-1`, or set `region` in the manifest")));
+    }
     Ok(Context {
         buckets: Buckets::for_region(&region, &env),
         region,

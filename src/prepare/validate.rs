@@ -2,11 +2,13 @@
 //! rules, every data file checked and hashed, and the fine-tunes checked against the specs
 //! the pins name when those are cached. No network, no AWS call; all problems at once.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cloud::AwsOptions;
 use crate::data::{self, DataFile, Derived, FileReport};
 use crate::diagnostics::Diagnostic;
+use crate::jumpstart::fetch;
 use crate::manifest::{self, LoadedManifest};
 
 use super::{bind, models};
@@ -41,6 +43,12 @@ pub enum SpecCheck {
     LockMismatch(Vec<String>),
     /// No region is known offline, so images cannot be resolved.
     NoRegion,
+    /// No lock, but checked against the newest matching specs in the local cache; `missing`
+    /// lists fine-tunes with no cached spec.
+    Cached {
+        versions: Vec<(String, String)>,
+        missing: Vec<String>,
+    },
     /// Checked against cached specs; `missing` lists fine-tunes whose spec is not cached.
     Checked {
         versions: Vec<(String, String)>,
@@ -108,6 +116,41 @@ pub fn validate(
     })
 }
 
+/// Without `sagetune.lock`: checks the fine-tunes whose model has a matching spec in the local
+/// cache (an earlier `lock`, `plan` or `requests` here fetched it) against that spec.
+fn check_cached_specs(
+    loaded: &LoadedManifest,
+    aws: &AwsOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> SpecCheck {
+    let mut found = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (name, model, requested) in models::wanted(loaded) {
+        match fetch::cached_for(&loaded.dir, &model, &requested) {
+            Some(m) => {
+                found.insert(name, m);
+            }
+            None => missing.push(name),
+        }
+    }
+    if found.is_empty() {
+        return SpecCheck::NoLock;
+    }
+    let Ok(ctx) = models::require_region(loaded, aws) else {
+        return SpecCheck::NoRegion;
+    };
+    if let Err(errors) = bind::bind(loaded, &found, &ctx) {
+        diags.extend(errors);
+    }
+    SpecCheck::Cached {
+        versions: found
+            .iter()
+            .map(|(n, m)| (n.clone(), m.entry.version.clone()))
+            .collect(),
+        missing,
+    }
+}
+
 /// Checks fine-tunes against the specs the lock pins, from the local cache only.
 fn check_specs(
     loaded: &LoadedManifest,
@@ -119,7 +162,7 @@ fn check_specs(
     }
     let lock = match models::read_pins(loaded) {
         Ok(Some(lock)) => lock,
-        Ok(None) => return SpecCheck::NoLock,
+        Ok(None) => return check_cached_specs(loaded, aws, diags),
         Err(d) => {
             diags.push(d);
             return SpecCheck::NoLock;

@@ -188,6 +188,14 @@ fn specs(out: &mut String, specs: &SpecCheck) {
         SpecCheck::NoLock => writeln!(out, "\nModel specs: not checked; run `sagetune lock` to resolve and pin the models, then validate checks hyperparameters and instance types offline."),
         SpecCheck::LockMismatch(why) => writeln!(out, "\nModel specs: not checked; sagetune.lock does not match the manifest ({}). Run `sagetune lock`.", why.join("; ")),
         SpecCheck::NoRegion => writeln!(out, "\nModel specs: not checked; no region (set `region` in the manifest, --region or AWS_REGION)."),
+        SpecCheck::Cached { versions, missing } => {
+            let seen: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
+            let mut line = format!("\nModel specs: no sagetune.lock; checked against the newest cached specs ({})", seen.join(", "));
+            if !missing.is_empty() {
+                line.push_str(&format!("; none cached for {}", missing.join(", ")));
+            }
+            writeln!(out, "{line}. Run `sagetune lock` to pin the versions.")
+        }
         SpecCheck::Checked { versions, missing } => {
             let pinned: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
             let mut line = format!("\nModel specs: checked against sagetune.lock ({})", pinned.join(", "));

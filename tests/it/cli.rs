@@ -196,3 +196,25 @@ fn without_a_text_column_validate_says_which_column_trains() {
     assert_eq!(run.code, 0, "{}", run.snapshot());
     insta::assert_snapshot!(run.stderr);
 }
+
+#[test]
+fn missing_credentials_say_how_to_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Revenue grew.\n").unwrap();
+    std::fs::write(
+        dir.path().join("sagetune.yaml"),
+        "stack: creds\nregion: us-east-1\nartifacts: s3://bucket-x/p/\nrole: {create: true}\ndatasets:\n  d:\n    train: a.txt\n",
+    )
+    .unwrap();
+    // No credentials anywhere; a refusing endpoint in case anything tried to leave anyway.
+    let run = crate::sagetune_in(
+        dir.path(),
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("HOME", "/nonexistent"),
+        ],
+        &["plan"],
+    );
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    insta::assert_snapshot!(run.snapshot());
+}

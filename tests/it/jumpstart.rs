@@ -192,3 +192,33 @@ fn validate_checks_hyperparameters_offline_once_the_spec_is_cached() {
     );
     assert!(run.stderr.contains("sagetune.yaml:17:14"), "{}", run.stderr);
 }
+
+#[test]
+fn without_a_lock_validate_checks_instance_types_against_cached_specs() {
+    let ws = workspace("requests/gpt-j-public-model-channel");
+    // An earlier `lock` cached the spec; then the lock is gone (not yet committed, say).
+    assert_eq!(offline(ws.path(), &["lock"]).code, 0);
+    std::fs::remove_file(ws.path().join("sagetune.lock")).unwrap();
+    let ok = sagetune_in(ws.path(), &[], &["validate"]);
+    assert_eq!(ok.code, 0, "{}", ok.snapshot());
+    assert!(
+        ok.stdout
+            .contains("checked against the newest cached specs (gptj 3.2.13)"),
+        "{}",
+        ok.stdout
+    );
+    let manifest: PathBuf = ws.path().join("sagetune.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "instance_type: ml.p3.16xlarge",
+            "instance_type: ml.c5.xlarge",
+        ),
+    )
+    .unwrap();
+    // No overrides and no AWS: the cached spec alone says the model does not train there.
+    let run = sagetune_in(ws.path(), &[], &["validate"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    insta::assert_snapshot!(run.snapshot());
+}

@@ -31,10 +31,14 @@ where
         SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
             CloudError::from_service(operation, name, err.code(), err.message(), status)
         }
-        _ => CloudError::Transport {
-            operation: operation.to_string(),
-            message: super::describe_error(err),
-        },
+        _ => {
+            let message = super::describe_error(err);
+            CloudError::missing_credentials(operation, &format!("{err:?} {message}"))
+                .unwrap_or_else(|| CloudError::Transport {
+                    operation: operation.to_string(),
+                    message,
+                })
+        }
     }
 }
 

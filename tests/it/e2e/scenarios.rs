@@ -333,6 +333,22 @@ fn bad_manifests_and_bad_data_fail_before_any_aws_request() {
     std::fs::write(w.path().join("data/validation.txt"), "  \n").unwrap();
     let run = w.expect(1, &["plan"]);
     assert!(run.stderr.contains("validation.txt"), "{}", run.stderr);
+    std::fs::write(w.path().join("data/validation.txt"), "Deposits fell.\n").unwrap();
+    for (from, to, says) in [
+        ("region: us-east-1", "region: us-east-9", "did you mean `us-east-1`?"),
+        ("instance_type: ml.g5.2xlarge", "instance_type: ml.g5.2xlage", "did you mean `ml.g5.2xlarge`?"),
+        ("artifacts: s3://e2e-bad/sagetune/", "artifacts: s3://e2e-bad/../", "`..` path segment"),
+    ] {
+        w.edit(from, to);
+        let run = w.expect(1, &["apply", "--auto-approve"]);
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        assert!(run.stderr.contains("sagetune.yaml:"), "located: {}", run.stderr);
+        w.edit(to, from);
+    }
+    w.edit("region: us-east-1\n", "");
+    let run = w.expect(1, &["--region", "us-east-9", "status"]);
+    assert!(run.stderr.contains("region `us-east-9`"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `us-east-1`?"), "{}", run.stderr);
     assert!(w.requests().is_empty(), "{:?}", w.requests());
 }
 
