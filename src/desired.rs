@@ -16,7 +16,8 @@ use crate::jumpstart::requests::{
 use crate::jumpstart::source::Buckets;
 use crate::prepare::{Bound, BoundFineTune, DatasetCheck, Prepared};
 
-/// One dataset file as an S3 object: `<artifacts>datasets/<d>/<channel>/<sha256>/<file>`.
+/// One dataset file as an S3 object: `<artifacts>datasets/<stack>/<d>/<channel>/<sha256>/<file>`;
+/// the stack in the key keeps stacks that share an artifacts prefix out of each other's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DatasetObject {
     /// `dataset.<d>.<channel>`.
@@ -176,7 +177,10 @@ fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
                         &f.file.file_name,
                     ),
                 };
-                let folder = format!("{prefix}datasets/{}/{}/{sha256}/", d.name, f.channel);
+                let folder = format!(
+                    "{prefix}datasets/{}/{}/{}/{sha256}/",
+                    i.stack, d.name, f.channel
+                );
                 DatasetObject {
                     address: format!("dataset.{}.{}", d.name, f.channel),
                     dataset: d.name.clone(),

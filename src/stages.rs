@@ -135,7 +135,7 @@ pub(crate) fn destroy_plan(
     if purge_data && seen.bucket_exists {
         let (bucket, prefix) = split_s3(&desired.artifacts);
         let objects = cloud
-            .list_objects(bucket, &format!("{prefix}datasets/"))
+            .list_objects(bucket, &format!("{prefix}datasets/{}/", desired.stack))
             .map_err(|e| vec![Diagnostic::from(&e)])?;
         planned.changes.extend(plan::purge_datasets(&objects));
     }

@@ -26,12 +26,13 @@ fn push_if(out: &mut Vec<FieldDiff>, name: &str, before: String, after: String) 
     }
 }
 
-/// `s3://…/datasets/<d>/<channel>/<sha256>/` → (`dataset.<d>.<channel>`, sha256).
+/// `s3://…/datasets/<stack>/<d>/<channel>/<sha256>/` (or the layout before the stack was in
+/// the key, `…/datasets/<d>/<channel>/<sha256>/`) → (`dataset.<d>.<channel>`, sha256).
 fn dataset_of(uri: &str) -> Option<(String, String)> {
     let parts: Vec<&str> = uri.trim_end_matches('/').split('/').collect();
     let at = parts.iter().rposition(|p| *p == "datasets")?;
     match &parts[at + 1..] {
-        [d, channel, sha] if sha.len() == 64 => {
+        [_, d, channel, sha] | [d, channel, sha] if sha.len() == 64 => {
             Some((format!("dataset.{d}.{channel}"), sha.to_string()))
         }
         _ => None,
@@ -230,7 +231,7 @@ mod tests {
     #[test]
     fn dataset_uris_become_addresses_and_hashes() {
         let sha = "a".repeat(64);
-        let uri = format!("s3://b/p/datasets/sec/train/{sha}/");
+        let uri = format!("s3://b/p/datasets/fx/sec/train/{sha}/");
         assert_eq!(
             dataset_of(&uri),
             Some(("dataset.sec.train".to_string(), sha))

@@ -9,7 +9,7 @@ use super::{Action, Change, Request, ResourceKind};
 use crate::cloud::{Tags, TrainingStatus};
 use crate::jumpstart::requests::{TAG_ADDRESS, TAG_PROTECT};
 
-/// Deletions of every dataset object under the stack's `datasets/` prefix (`destroy
+/// Deletions of every dataset object under the stack's `datasets/<stack>/` prefix (`destroy
 /// --purge-data`).
 pub fn purge_datasets(objects: &[crate::cloud::StoredObject]) -> Vec<Change> {
     objects

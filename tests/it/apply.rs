@@ -499,15 +499,29 @@ fn destroy_removes_serving_objects_keeps_jobs_and_data_and_honours_protect() {
             .count()
     };
     assert_eq!(data(&s), 1, "datasets are kept");
+    // Another stack sharing the artifacts prefix, with a dataset of the same name.
+    let other = "sagetune/datasets/fx2/sec/train/0000000000000000000000000000000000000000000000000000000000000000/train.txt";
+    s.cloud.put_if("fx-bucket", other, b"theirs", None).unwrap();
     match destroy(&s, forced, true).unwrap() {
         Applied::Executed(_, report) => assert!(report.complete()),
         other => panic!("{other:?}"),
     }
-    assert_eq!(data(&s), 0, "--purge-data deletes them");
+    let left: Vec<String> = s
+        .cloud
+        .object_keys("fx-bucket")
+        .into_iter()
+        .filter(|k| k.contains("/datasets/"))
+        .collect();
+    assert_eq!(
+        left,
+        [other],
+        "--purge-data deletes this stack's datasets and nothing of another stack's"
+    );
     assert!(matches!(
         destroy(&s, Options::default(), true).unwrap(),
         Applied::NoChanges(_)
     ));
+    assert_eq!(data(&s), 1);
 }
 
 #[test]

@@ -104,10 +104,10 @@ fn a_dataset_edit_reuploads_only_that_file_and_retrains() {
     let ops: Vec<String> = w.requests().split_off(first);
     let puts: Vec<&String> = ops
         .iter()
-        .filter(|o| o.starts_with("S3 PUT /e2e-data/sagetune/datasets/"))
+        .filter(|o| o.starts_with("S3 PUT /e2e-data/sagetune/datasets/e2e-data/"))
         .collect();
     assert_eq!(puts.len(), 1, "{puts:?}");
-    assert!(puts[0].contains("/datasets/notes/validation/"), "{puts:?}");
+    assert!(puts[0].contains("/datasets/e2e-data/notes/validation/"), "{puts:?}");
     assert_eq!(count(&ops, "SageMaker.CreateTrainingJob"), 1);
 }
 
@@ -364,12 +364,12 @@ fn a_large_dataset_goes_up_in_checksummed_parts_once() {
     let ops = w.requests();
     let parts = ops
         .iter()
-        .filter(|o| o.starts_with("S3 PUT /e2e-big/sagetune/datasets/extra/train/"))
+        .filter(|o| o.starts_with("S3 PUT /e2e-big/sagetune/datasets/e2e-big/extra/train/"))
         .count();
     assert_eq!(parts, 9, "{ops:?}");
     assert_eq!(
         ops.iter()
-            .filter(|o| o.starts_with("S3 POST /e2e-big/sagetune/datasets/extra/train/"))
+            .filter(|o| o.starts_with("S3 POST /e2e-big/sagetune/datasets/e2e-big/extra/train/"))
             .count(),
         2,
         "create and complete: {ops:?}"
@@ -416,8 +416,8 @@ fn stored_dataset(w: &World, dataset: &str) -> (String, String) {
     let listing = super::control(
         "GET",
         &format!(
-            "/{}?list-type=2&prefix=sagetune/datasets/{dataset}/train/",
-            w.name
+            "/{}?list-type=2&prefix=sagetune/datasets/{}/{dataset}/train/",
+            w.name, w.name
         ),
         "",
     );
@@ -485,7 +485,7 @@ fn a_text_column_the_script_reads_anyway_goes_up_as_it_is() {
     let puts = w
         .requests()
         .iter()
-        .filter(|o| o.starts_with("S3 PUT /e2e-firstcol/sagetune/datasets/"))
+        .filter(|o| o.starts_with("S3 PUT /e2e-firstcol/sagetune/datasets/e2e-firstcol/"))
         .count();
     assert_eq!(puts, 2, "one upload per dataset file, nothing extra");
     assert!(!w.path().join(".sagetune/cache/derived").exists());
