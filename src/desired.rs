@@ -329,10 +329,14 @@ fn managed_role(i: &Inputs<'_>) -> RoleRequest {
     }
 }
 
-/// The managed role's least-privilege policy: read/write under the artifacts prefix, read
-/// the region's JumpStart buckets, write its logs and metrics, pull the images.
+/// The managed role's least-privilege policy: read the stack's datasets (never write them),
+/// write its jobs' outputs (`outputs/<fine-tune>/<stack>-…`, nothing else under the prefix:
+/// not the state locks, not another stack's data), read the region's JumpStart buckets, write
+/// its logs and metrics, pull the images.
 fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
     let (bucket, prefix) = split_s3(i.artifacts);
+    let datasets = format!("{prefix}datasets/{}/", i.stack);
+    let outputs = format!("{prefix}outputs/*/{}-*", i.stack);
     let mut js_buckets = vec![i.buckets.content.as_str(), i.buckets.gated.as_str()];
     js_buckets.dedup();
     let js_objects: Vec<String> = js_buckets
@@ -347,17 +351,23 @@ fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "ArtifactsReadWrite",
+                "Sid": "DatasetsRead",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [format!("arn:aws:s3:::{bucket}/{datasets}*")]
+            },
+            {
+                "Sid": "OutputsReadWrite",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                "Resource": [format!("arn:aws:s3:::{bucket}/{prefix}*")]
+                "Resource": [format!("arn:aws:s3:::{bucket}/{outputs}")]
             },
             {
                 "Sid": "ArtifactsList",
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket"],
                 "Resource": [format!("arn:aws:s3:::{bucket}")],
-                "Condition": {"StringLike": {"s3:prefix": [format!("{prefix}*")]}}
+                "Condition": {"StringLike": {"s3:prefix": [format!("{datasets}*"), format!("{prefix}outputs/*")]}}
             },
             {
                 "Sid": "JumpStartContentRead",

@@ -648,7 +648,7 @@ fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
     let s = applied(&managed);
     let role = s.cloud.get_role("fx-sagemaker-execution").unwrap().unwrap();
     let wider = role.inline_policies["sagetune-execution"].replace(
-        "arn:aws:s3:::fx-bucket/sagetune/*",
+        "arn:aws:s3:::fx-bucket/sagetune/outputs/*/fx-*",
         "arn:aws:s3:::fx-bucket/*",
     );
     s.cloud
@@ -672,7 +672,7 @@ fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
     };
     assert!(has('-', r#""arn:aws:s3:::fx-bucket/*""#), "{human}");
     assert!(
-        has('+', r#""arn:aws:s3:::fx-bucket/sagetune/*""#),
+        has('+', r#""arn:aws:s3:::fx-bucket/sagetune/outputs/*/fx-*""#),
         "{human}"
     );
     assert!(

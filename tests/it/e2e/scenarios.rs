@@ -314,12 +314,30 @@ fn a_managed_role_is_scoped_to_the_artifacts_prefix() {
         .as_str()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_str(policy).unwrap();
-    let resources = doc["Statement"][0]["Resource"].to_string();
-    assert!(
-        resources.contains("arn:aws:s3:::e2e-role/sagetune/*"),
-        "{resources}"
+    let statement = |sid: &str| {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {sid} in {policy}"))
+    };
+    assert_eq!(
+        statement("DatasetsRead")["Resource"][0],
+        "arn:aws:s3:::e2e-role/sagetune/datasets/e2e-role/*"
+    );
+    assert_eq!(statement("DatasetsRead")["Action"], serde_json::json!(["s3:GetObject"]));
+    assert_eq!(
+        statement("OutputsReadWrite")["Resource"][0],
+        "arn:aws:s3:::e2e-role/sagetune/outputs/*/e2e-role-*"
     );
     assert!(!policy.contains("arn:aws:s3:::*"), "{policy}");
+    assert!(!policy.contains(".sagetune"), "the role cannot touch state locks: {policy}");
+    assert!(!policy.contains("sagetune/*\""), "nothing on the whole prefix: {policy}");
+    // The training job wrote its output where the role may write.
+    let output = s["training_jobs"][0]["model_artifacts"].as_str().unwrap_or_default();
+    assert!(output.starts_with("s3://e2e-role/sagetune/outputs/gptj/e2e-role-"), "{output}");
     w.expect(0, &["plan", "--detailed-exitcode"]);
 }
 
