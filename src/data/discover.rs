@@ -39,9 +39,39 @@ pub enum DiscoverError {
     /// The file (or the folder's only entry) is not a .csv/.json/.jsonl/.txt file.
     #[error("{0} is not a .csv, .json, .jsonl or .txt file")]
     NotDataFile(String),
+    /// The path is a FIFO, device or socket: reading it could block or never end.
+    #[error("{path} is a {kind}, not a regular file")]
+    NotRegular { path: String, kind: &'static str },
+    /// Symbolic links on the path point at each other.
+    #[error("{0} is a loop of symbolic links")]
+    SymlinkLoop(String),
     /// Reading the folder or the file's metadata failed.
     #[error("cannot read {path}: {reason}")]
     Io { path: String, reason: String },
+}
+
+/// What a non-regular file is, for messages; `None` for a regular file or a folder.
+pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        None
+    } else if t.is_fifo() {
+        Some("named pipe (FIFO)")
+    } else if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_socket() {
+        Some("socket")
+    } else {
+        Some("special file")
+    }
+}
+
+/// Whether an I/O error is the kernel's "too many levels of symbolic links".
+pub(crate) fn is_symlink_loop(e: &std::io::Error) -> bool {
+    e.to_string().contains("levels of symbolic links")
 }
 
 impl DiscoverError {
@@ -56,6 +86,8 @@ impl DiscoverError {
                 found.join(", ")
             ),
             DiscoverError::NotDataFile(_) => "domain adaptation reads CSV, JSON, JSON Lines or plain text; convert the data or rename the file with the right extension".into(),
+            DiscoverError::NotRegular { .. } => "point at a regular .csv, .json, .jsonl or .txt file (sagetune reads it twice: to check and to upload)".into(),
+            DiscoverError::SymlinkLoop(_) => "fix the symbolic links so that they end at the data file".into(),
             DiscoverError::Io { .. } => "check the permissions of the path".into(),
         }
     }
@@ -75,6 +107,7 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(DiscoverError::NotFound(shown));
         }
+        Err(e) if is_symlink_loop(&e) => return Err(DiscoverError::SymlinkLoop(shown)),
         Err(e) => return Err(io(e)),
     };
     let check_inside = |target: &Path, path: &Path| {
@@ -89,14 +122,33 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
     };
     check_inside(&canonical, &display)?;
     let meta = std::fs::metadata(&canonical).map_err(io)?;
+    if let Some(kind) = special_kind(&meta) {
+        return Err(DiscoverError::NotRegular { path: shown, kind });
+    }
     let (display, canonical) = if meta.is_dir() {
         let only = only_entry(&display)?;
         let file_display = display.join(&only);
-        let file_canonical = file_display.canonicalize().map_err(|e| DiscoverError::Io {
-            path: file_display.display().to_string(),
-            reason: e.to_string(),
+        let file_canonical = file_display.canonicalize().map_err(|e| {
+            if is_symlink_loop(&e) {
+                DiscoverError::SymlinkLoop(file_display.display().to_string())
+            } else {
+                DiscoverError::Io {
+                    path: file_display.display().to_string(),
+                    reason: e.to_string(),
+                }
+            }
         })?;
         check_inside(&file_canonical, &file_display)?;
+        if let Some(kind) = std::fs::metadata(&file_canonical)
+            .ok()
+            .as_ref()
+            .and_then(special_kind)
+        {
+            return Err(DiscoverError::NotRegular {
+                path: file_display.display().to_string(),
+                kind,
+            });
+        }
         if !file_canonical.is_file() {
             return Err(DiscoverError::NotDataFile(
                 file_display.display().to_string(),

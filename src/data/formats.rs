@@ -114,13 +114,31 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// TXT: lines and blank lines, streamed chunk by chunk without holding a line, so memory
+/// stays flat whatever the longest line.
 fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
     let mut counts = Counts::default();
-    for_each_line(r, |line, _, _| {
+    let mut line = LineText::default();
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let len = buf.len();
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', buf) {
+            line.see(&buf[start..nl]);
+            counts.rows += 1;
+            counts.empty_rows += u64::from(!line.end());
+            start = nl + 1;
+        }
+        line.see(&buf[start..]);
+        r.consume(len);
+    }
+    if line.open {
         counts.rows += 1;
-        counts.empty_rows += u64::from(is_blank(line));
-        Ok(())
-    })?;
+        counts.empty_rows += u64::from(!line.end());
+    }
     if counts.rows == counts.empty_rows {
         return Err(content(
             1,
@@ -131,6 +149,51 @@ fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
         ));
     }
     Ok(counts)
+}
+
+/// Whether the line being read has text yet, from its pieces; keeps at most the 3 bytes of a
+/// character split between two chunks.
+#[derive(Default)]
+struct LineText {
+    open: bool,
+    has_text: bool,
+    split_char: Vec<u8>,
+}
+
+impl LineText {
+    fn see(&mut self, piece: &[u8]) {
+        if piece.is_empty() {
+            return;
+        }
+        self.open = true;
+        if self.has_text {
+            return;
+        }
+        let joined;
+        let piece = if self.split_char.is_empty() {
+            piece
+        } else {
+            self.split_char.extend_from_slice(piece);
+            joined = std::mem::take(&mut self.split_char);
+            &joined[..]
+        };
+        // A character cut at the chunk's end waits for its other bytes.
+        let whole = match std::str::from_utf8(piece) {
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            _ => piece.len(),
+        };
+        self.has_text = !is_blank(&piece[..whole]);
+        if !self.has_text {
+            self.split_char = piece[whole..].to_vec();
+        }
+    }
+
+    /// Ends the line: whether it had text.
+    fn end(&mut self) -> bool {
+        let had = self.has_text;
+        *self = Self::default();
+        had
+    }
 }
 
 fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
@@ -547,6 +610,20 @@ mod tests {
 
     fn run(format: Format, input: &str, col: Option<&str>) -> Result<Counts, ScanError> {
         check(format, &mut input.as_bytes(), col)
+    }
+
+    #[test]
+    fn txt_lines_are_counted_across_chunks_without_holding_them() {
+        // Tiny chunks split lines and the three bytes of U+3000 (ideographic space).
+        let text = "a\n\u{3000}\u{3000}\n   \r\nb b b b b b b b b b\n\u{3000}x";
+        for capacity in [1, 2, 3, 5, 7, 64] {
+            let mut r = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+            let c = check(Format::Txt, &mut r, None).unwrap();
+            assert_eq!((c.rows, c.empty_rows), (5, 2), "chunks of {capacity}");
+        }
+        let blank = "  \n\u{3000}\n";
+        let mut r = std::io::BufReader::with_capacity(2, blank.as_bytes());
+        assert!(check(Format::Txt, &mut r, None).is_err(), "no text at all");
     }
 
     #[test]

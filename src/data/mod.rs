@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use cache::{scan_cached, Source as ReportSource};
 pub use check::{check_entry, CheckedEntry};
 pub use derive::{derive, Derived};
-pub use discover::{discover, DataFile, DiscoverError};
+pub use discover::{discover, special_kind, DataFile, DiscoverError};
 pub use report::{ContentError, FileReport, ScanError};
 pub use scan::{hex, scan, CHUNK_SIZE};
 

@@ -27,8 +27,50 @@ impl LoadedManifest {
 }
 
 /// Reads and parses `path`; every failure is a diagnostic naming the file.
+/// The largest manifest read; anything bigger is not a manifest someone wrote.
+const MAX_MANIFEST_BYTES: u64 = 4 << 20;
+
+/// A folder, a FIFO, a device or a huge file is refused before it is read (reading a FIFO or
+/// `/dev/zero` would block or never end).
+fn refuse_unreadable_kinds(path: &Path, name: &str) -> Result<(), Vec<Diagnostic>> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(()); // the read below reports it
+    };
+    let problem = if meta.is_dir() {
+        Some((
+            format!("{name} is a folder, not a manifest file"),
+            format!(
+                "pass the manifest itself: -f {}",
+                path.join("sagetune.yaml").display()
+            ),
+        ))
+    } else if let Some(kind) = crate::data::special_kind(&meta) {
+        Some((
+            format!("{name} is a {kind}, not a manifest file"),
+            "pass a regular YAML file with -f PATH".to_string(),
+        ))
+    } else if meta.len() > MAX_MANIFEST_BYTES {
+        Some((
+            format!(
+                "{name} is {} bytes; a manifest is at most 4 MiB",
+                meta.len()
+            ),
+            "pass the sagetune.yaml manifest with -f PATH".to_string(),
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some((message, help)) => Err(vec![
+            Diagnostic::new("manifest::unreadable", message).help(help)
+        ]),
+        None => Ok(()),
+    }
+}
+
 pub fn load(path: &Path) -> Result<LoadedManifest, Vec<Diagnostic>> {
     let name = path.display().to_string();
+    refuse_unreadable_kinds(path, &name)?;
     let text = std::fs::read(path).map_err(|e| {
         let help = if e.kind() == std::io::ErrorKind::NotFound {
             "run sagetune in the folder of your sagetune.yaml, or pass its path with -f PATH"

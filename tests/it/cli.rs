@@ -218,3 +218,37 @@ fn missing_credentials_say_how_to_sign_in() {
     assert_eq!(run.code, 1, "{}", run.snapshot());
     insta::assert_snapshot!(run.snapshot());
 }
+
+#[test]
+fn fifos_devices_symlink_loops_and_folders_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let made = std::process::Command::new("mkfifo")
+        .arg(p.join("pipe.txt"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", p.join("zero.txt")).unwrap();
+    std::os::unix::fs::symlink("b.txt", p.join("a.txt")).unwrap();
+    std::os::unix::fs::symlink("a.txt", p.join("b.txt")).unwrap();
+    std::fs::write(
+        p.join("sagetune.yaml"),
+        "stack: special\nartifacts: s3://bucket-x/p/\nrole: {create: true}\ndatasets:\n  pipe:\n    train: pipe.txt\n  zero:\n    train: zero.txt\n  loop:\n    train: a.txt\n",
+    )
+    .unwrap();
+    let run = crate::sagetune_in(p, &[], &["validate", "--allow-outside"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    for says in [
+        "pipe.txt is a named pipe (FIFO), not a regular file",
+        "zero.txt is a character device, not a regular file",
+        "a.txt is a loop of symbolic links",
+        "sagetune.yaml:6:12",
+    ] {
+        assert!(run.stderr.contains(says), "{says}: {}", run.stderr);
+    }
+    for manifest in ["pipe.txt", "/dev/zero", "."] {
+        let run = crate::sagetune_in(p, &[], &["validate", "-f", manifest]);
+        assert_eq!(run.code, 1, "{}", run.snapshot());
+        assert!(run.stderr.contains("not a manifest file"), "{}", run.stderr);
+    }
+}

@@ -107,7 +107,10 @@ fn a_dataset_edit_reuploads_only_that_file_and_retrains() {
         .filter(|o| o.starts_with("S3 PUT /e2e-data/sagetune/datasets/e2e-data/"))
         .collect();
     assert_eq!(puts.len(), 1, "{puts:?}");
-    assert!(puts[0].contains("/datasets/e2e-data/notes/validation/"), "{puts:?}");
+    assert!(
+        puts[0].contains("/datasets/e2e-data/notes/validation/"),
+        "{puts:?}"
+    );
     assert_eq!(count(&ops, "SageMaker.CreateTrainingJob"), 1);
 }
 
@@ -327,17 +330,31 @@ fn a_managed_role_is_scoped_to_the_artifacts_prefix() {
         statement("DatasetsRead")["Resource"][0],
         "arn:aws:s3:::e2e-role/sagetune/datasets/e2e-role/*"
     );
-    assert_eq!(statement("DatasetsRead")["Action"], serde_json::json!(["s3:GetObject"]));
+    assert_eq!(
+        statement("DatasetsRead")["Action"],
+        serde_json::json!(["s3:GetObject"])
+    );
     assert_eq!(
         statement("OutputsReadWrite")["Resource"][0],
         "arn:aws:s3:::e2e-role/sagetune/outputs/*/e2e-role-*"
     );
     assert!(!policy.contains("arn:aws:s3:::*"), "{policy}");
-    assert!(!policy.contains(".sagetune"), "the role cannot touch state locks: {policy}");
-    assert!(!policy.contains("sagetune/*\""), "nothing on the whole prefix: {policy}");
+    assert!(
+        !policy.contains(".sagetune"),
+        "the role cannot touch state locks: {policy}"
+    );
+    assert!(
+        !policy.contains("sagetune/*\""),
+        "nothing on the whole prefix: {policy}"
+    );
     // The training job wrote its output where the role may write.
-    let output = s["training_jobs"][0]["model_artifacts"].as_str().unwrap_or_default();
-    assert!(output.starts_with("s3://e2e-role/sagetune/outputs/gptj/e2e-role-"), "{output}");
+    let output = s["training_jobs"][0]["model_artifacts"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        output.starts_with("s3://e2e-role/sagetune/outputs/gptj/e2e-role-"),
+        "{output}"
+    );
     w.expect(0, &["plan", "--detailed-exitcode"]);
 }
 
@@ -353,20 +370,40 @@ fn bad_manifests_and_bad_data_fail_before_any_aws_request() {
     assert!(run.stderr.contains("validation.txt"), "{}", run.stderr);
     std::fs::write(w.path().join("data/validation.txt"), "Deposits fell.\n").unwrap();
     for (from, to, says) in [
-        ("region: us-east-1", "region: us-east-9", "did you mean `us-east-1`?"),
-        ("instance_type: ml.g5.2xlarge", "instance_type: ml.g5.2xlage", "did you mean `ml.g5.2xlarge`?"),
-        ("artifacts: s3://e2e-bad/sagetune/", "artifacts: s3://e2e-bad/../", "`..` path segment"),
+        (
+            "region: us-east-1",
+            "region: us-east-9",
+            "did you mean `us-east-1`?",
+        ),
+        (
+            "instance_type: ml.g5.2xlarge",
+            "instance_type: ml.g5.2xlage",
+            "did you mean `ml.g5.2xlarge`?",
+        ),
+        (
+            "artifacts: s3://e2e-bad/sagetune/",
+            "artifacts: s3://e2e-bad/../",
+            "`..` path segment",
+        ),
     ] {
         w.edit(from, to);
         let run = w.expect(1, &["apply", "--auto-approve"]);
         assert!(run.stderr.contains(says), "{}", run.stderr);
-        assert!(run.stderr.contains("sagetune.yaml:"), "located: {}", run.stderr);
+        assert!(
+            run.stderr.contains("sagetune.yaml:"),
+            "located: {}",
+            run.stderr
+        );
         w.edit(to, from);
     }
     w.edit("region: us-east-1\n", "");
     let run = w.expect(1, &["--region", "us-east-9", "status"]);
     assert!(run.stderr.contains("region `us-east-9`"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean `us-east-1`?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `us-east-1`?"),
+        "{}",
+        run.stderr
+    );
     assert!(w.requests().is_empty(), "{:?}", w.requests());
 }
 
