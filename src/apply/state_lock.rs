@@ -153,6 +153,13 @@ pub fn acquire<'a>(
             info: Mutex::new((info, etag)),
         }),
         Err(CloudError::PreconditionFailed { .. }) => match read(cloud, &bucket, &key)? {
+            // Our own write, whose answer was lost (the SDK's retry then met it): ours.
+            Some((found, etag)) if found.id == info.id => Ok(StateLock {
+                cloud,
+                bucket,
+                key,
+                info: Mutex::new((found, etag)),
+            }),
             Some((other, _)) => Err(LockError::Held(Box::new(other))),
             // Released between our write and our read: the caller may simply try again.
             None => Err(LockError::Cloud(CloudError::PreconditionFailed {
@@ -293,6 +300,24 @@ mod tests {
         let again = acquire(&cloud, "s3://b/p/", "fx", "sagetune apply", "t3").unwrap();
         let info = unlock(&cloud, "s3://b/p/", "fx", &again.id()).unwrap();
         assert_eq!(info.created_at, "t3");
+    }
+
+    #[test]
+    fn a_lock_whose_write_answer_was_lost_is_adopted_not_reported_as_held() {
+        let cloud = FakeCloud::new();
+        cloud.add_bucket("b");
+        cloud.lose_next_put_answer();
+        let held = acquire(&cloud, "s3://b/p/", "fx", "sagetune apply", "t0")
+            .expect("our own lock, written before the answer was lost");
+        let other = acquire(&cloud, "s3://b/p/", "fx", "sagetune apply", "t1");
+        assert!(
+            matches!(other, Err(LockError::Held(_))),
+            "{:?}",
+            other.err()
+        );
+        held.refresh("t2").expect("the adopted etag is current");
+        held.release().unwrap();
+        assert!(cloud.object_keys("b").is_empty());
     }
 
     #[test]

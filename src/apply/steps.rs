@@ -446,6 +446,34 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// A status read during a wait, retried through transient failures (network, throttling,
+    /// 5xx that outlasted the SDK's own retries) with growing pauses; fails after
+    /// [`TRANSIENT_READS`] in a row, or at once on any other error.
+    fn status<T>(&self, read: impl Fn() -> Result<T, CloudError>) -> Result<T, String> {
+        let mut failures = 0u32;
+        loop {
+            match read() {
+                Ok(v) => return Ok(v),
+                Err(e) if is_transient(&e) && failures + 1 < TRANSIENT_READS => {
+                    failures += 1;
+                    self.progress.event(Event::Note(format!(
+                        "{e}; reading again ({failures} of {} tries)",
+                        TRANSIENT_READS - 1
+                    )));
+                    let backoff = self.options.poll * 2u32.pow(failures.min(6));
+                    self.pause(backoff.min(Duration::from_secs(60)));
+                    if self.cancel.requested() {
+                        return Err(format!("stopped while retrying: {e}"));
+                    }
+                }
+                Err(e) if is_transient(&e) => {
+                    return Err(format!("{e} (failed {TRANSIENT_READS} times in a row)"))
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+
     fn wait_training(&self, name: &str) -> Waited {
         let start = Instant::now();
         let mut last: Option<(TrainingStatus, Option<String>)> = None;
@@ -455,10 +483,10 @@ impl<'a> Run<'a> {
                     "stopped waiting; training job {name} keeps running"
                 ));
             }
-            let job = match self.cloud.describe_training_job(name) {
+            let job = match self.status(|| self.cloud.describe_training_job(name)) {
                 Ok(Some(j)) => j,
                 Ok(None) => return Waited::Failed(format!("training job {name} does not exist")),
-                Err(e) => return Waited::Failed(e.to_string()),
+                Err(e) => return Waited::Failed(e),
             };
             let now = (job.status, job.secondary_status.clone());
             if last.as_ref() != Some(&now) {
@@ -505,10 +533,10 @@ impl<'a> Run<'a> {
                     "stopped waiting; endpoint {name} keeps changing in AWS"
                 ));
             }
-            let e = match self.cloud.describe_endpoint(name) {
+            let e = match self.status(|| self.cloud.describe_endpoint(name)) {
                 Ok(Some(e)) => e,
                 Ok(None) => return Waited::Failed(format!("endpoint {name} does not exist")),
-                Err(err) => return Waited::Failed(err.to_string()),
+                Err(err) => return Waited::Failed(err),
             };
             if last != Some(e.status) {
                 self.progress.event(Event::Endpoint {
@@ -551,6 +579,22 @@ fn scratch_dir(id: &str) -> std::path::PathBuf {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     std::env::temp_dir().join(format!("sagetune-{}-{safe}", std::process::id()))
+}
+
+/// Status reads that may fail in a row, transiently, before a wait gives up.
+const TRANSIENT_READS: u32 = 8;
+
+/// Errors a later identical read may not meet: the network, throttling, a server error.
+fn is_transient(e: &CloudError) -> bool {
+    match e {
+        CloudError::Transport { .. } | CloudError::Throttled { .. } => true,
+        CloudError::Service { code, .. } => {
+            code.contains("InternalFailure")
+                || code.contains("ServiceUnavailable")
+                || code.starts_with('5')
+        }
+        _ => false,
+    }
 }
 
 fn unowned(noun: &str, name: &str) -> Outcome {

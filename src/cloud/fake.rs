@@ -71,6 +71,11 @@ struct State {
     unassumable_role: usize,
     /// Writes allowed before every further write fails (a crash).
     writes_left: Option<usize>,
+    /// Status reads (DescribeTrainingJob, DescribeEndpoint) still to fail as a flaky network.
+    failing_reads: usize,
+    /// The next conditional PUT is stored, but its answer is lost: the caller sees what the
+    /// SDK's retry of the same request sees (412).
+    lose_next_put_answer: bool,
     pace: u32,
 }
 
@@ -138,6 +143,18 @@ impl FakeCloud {
     /// After `n` more successful writes, every write fails as if the network were gone.
     pub fn crash_after_writes(&self, n: usize) {
         self.lock().writes_left = Some(n);
+    }
+
+    /// The next `n` status reads of a running job or a changing endpoint (a wait's polls)
+    /// fail as a flaky network does.
+    pub fn fail_next_reads(&self, n: usize) {
+        self.lock().failing_reads = n;
+    }
+
+    /// The next conditional PUT is stored but its answer is lost; the caller gets the answer
+    /// the SDK's automatic retry of the same request would get (412 Precondition Failed).
+    pub fn lose_next_put_answer(&self) {
+        self.lock().lose_next_put_answer = true;
     }
 
     /// Writes succeed again.
@@ -286,6 +303,25 @@ impl FakeCloud {
         let mut s = self.lock();
         s.calls.push(call);
         s
+    }
+
+    /// A status read that may fail as injected by [`FakeCloud::fail_next_reads`]: only reads
+    /// of something still changing (a wait's polls), never plan-time reads.
+    fn status_read(
+        &self,
+        call: String,
+        changing: impl Fn(&State) -> bool,
+    ) -> Result<std::sync::MutexGuard<'_, State>, CloudError> {
+        let op = call.split(' ').next().unwrap_or("").to_string();
+        let mut s = self.read(call);
+        if s.failing_reads > 0 && changing(&s) {
+            s.failing_reads -= 1;
+            return Err(CloudError::Transport {
+                operation: op,
+                message: "connection reset by peer (injected)".into(),
+            });
+        }
+        Ok(s)
     }
 }
 
@@ -532,7 +568,9 @@ impl CloudRead for FakeCloud {
     }
 
     fn describe_training_job(&self, name: &str) -> Result<Option<TrainingJob>, CloudError> {
-        let mut s = self.read(format!("DescribeTrainingJob {name}"));
+        let mut s = self.status_read(format!("DescribeTrainingJob {name}"), |s| {
+            s.jobs.get(name).is_some_and(|j| j.job.status.is_running())
+        })?;
         let pace = s.pace;
         let State {
             jobs,
@@ -564,7 +602,11 @@ impl CloudRead for FakeCloud {
     }
 
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
-        let mut s = self.read(format!("DescribeEndpoint {name}"));
+        let mut s = self.status_read(format!("DescribeEndpoint {name}"), |s| {
+            s.endpoints
+                .get(name)
+                .is_some_and(|e| e.endpoint.status.is_transitional())
+        })?;
         let pace = s.pace;
         Ok(s.endpoints.get_mut(name).map(|e| {
             let seen = e.endpoint.clone();
@@ -645,6 +687,11 @@ impl Cloud for FakeCloud {
                 etag: etag.clone(),
             },
         );
+        if std::mem::take(&mut s.lose_next_put_answer) {
+            return Err(CloudError::PreconditionFailed {
+                operation: "PutObject".into(),
+            });
+        }
         Ok(etag)
     }
 

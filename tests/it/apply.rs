@@ -612,3 +612,42 @@ fn a_role_iam_has_not_propagated_yet_is_waited_for() {
     let report = apply(&s);
     assert!(report.failed.unwrap().1.contains("Could not assume role"));
 }
+
+#[test]
+fn waits_read_again_through_transient_errors_and_give_up_only_on_persistent_ones() {
+    let s = Stack::new(BASE);
+    // A few failed status reads in the middle of training: apply carries on.
+    s.cloud.fail_next_reads(3);
+    let recorder = Recorder::default();
+    let report = match apply_with(&s, None, fast(), &recorder, &Cancel::default()) {
+        Ok(Applied::Executed(_, r)) => r,
+        other => panic!("{other:?}"),
+    };
+    assert!(report.complete(), "{}", rendered(&report));
+    let notes = recorder
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e, Event::Note(n) if n.contains("reading again")))
+        .count();
+    assert_eq!(notes, 3, "each transient failure is said");
+
+    // A read that keeps failing ends the wait with the error, after a bounded number of tries.
+    let s = Stack::new(BASE);
+    s.cloud.fail_next_reads(1000);
+    let report = match apply_with(&s, None, fast(), &Recorder::default(), &Cancel::default()) {
+        Ok(Applied::Executed(_, r)) => r,
+        other => panic!("{other:?}"),
+    };
+    let (id, why) = report.failed.clone().expect("the wait fails");
+    assert_eq!(id, "fine_tune.llama");
+    assert!(why.contains("failed 8 times in a row"), "{why}");
+    let reads = s
+        .cloud
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("DescribeTrainingJob"))
+        .count();
+    assert!(reads <= 9, "bounded: {reads} reads");
+}
