@@ -180,11 +180,99 @@ pub fn render(diagnostics: &[Diagnostic], style: Style) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for d in diagnostics {
+        let d = &displayable(d);
         let report = Report(d);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
         if d.location.is_none() {
             out.push('\n');
+        }
+    }
+    out
+}
+
+/// Longest message, help or label shown; hostile input (a 50 MB tag value) stays bounded.
+const MAX_TEXT: usize = 1000;
+/// Longest source line shown as a snippet; a longer one is named by position instead.
+const MAX_SNIPPET_LINE: usize = 400;
+
+/// A diagnostic as it is safe to print: control characters in its texts escaped (a YAML
+/// `"\e[2J"` must not reach the terminal), long texts cut, control characters in the snippet
+/// replaced, and a snippet whose line is huge replaced by the position.
+fn displayable(d: &Diagnostic) -> Diagnostic {
+    let mut d = d.clone();
+    d.message = clean(&d.message);
+    d.help = d.help.as_deref().map(clean);
+    let Some(loc) = d.location.take() else {
+        return d;
+    };
+    let src = &loc.source;
+    let local = loc
+        .span
+        .start
+        .saturating_sub(src.first_offset)
+        .min(src.text.len());
+    let local = floor_char_boundary(&src.text, local);
+    let line_start = src.text[..local].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src.text[local..]
+        .find('\n')
+        .map_or(src.text.len(), |i| local + i);
+    if line_end - line_start > MAX_SNIPPET_LINE {
+        let (line, col) = src.line_col(loc.span.start);
+        d.message = format!(
+            "{} ({}:{line}:{col}; the line is too long to show)",
+            d.message,
+            clean(&src.name)
+        );
+        return d;
+    }
+    let source = if src.text.chars().any(is_hostile) {
+        Arc::new(SourceText {
+            name: clean(&src.name),
+            // Same byte length per character, so spans still point where they did.
+            text: src
+                .text
+                .chars()
+                .map(|c| {
+                    if is_hostile(c) {
+                        "?".repeat(c.len_utf8())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+            first_line: src.first_line,
+            first_offset: src.first_offset,
+        })
+    } else {
+        loc.source.clone()
+    };
+    d.location = Some(Location {
+        source,
+        span: loc.span,
+        label: clean(&loc.label),
+    });
+    d
+}
+
+/// Control characters other than line breaks and tabs.
+fn is_hostile(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// `text` with control characters escaped (`\u{1b}`) and cut to [`MAX_TEXT`] characters.
+fn clean(text: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == MAX_TEXT {
+            let more = text.chars().count() - n;
+            out.push_str(&format!("… ({more} more characters)"));
+            break;
+        }
+        if is_hostile(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
         }
     }
     out
@@ -278,6 +366,29 @@ impl SourceCode for SourceText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_text_is_escaped_and_bounded() {
+        let src = SourceText::whole("m.yaml", "stack: \"\u{1b}[2J\"\nx: y\n");
+        let d = Diagnostic::new("manifest::x", "stack `\u{1b}[2J` is not allowed")
+            .at(&src, 7..13, "bad \u{7}")
+            .help("use \u{1b}]0;title\u{7} never");
+        let out = render(&[d], Style::Plain);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(out.contains("\\u{1b}[2J"), "{out}");
+        let huge = "v".repeat(50_000);
+        let long = SourceText::whole("m.yaml", format!("tags:\n  k: {huge}\n"));
+        let d = Diagnostic::new("manifest::invalid-tag", format!("value `{huge}` is bad")).at(
+            &long,
+            12..50_012,
+            "invalid value",
+        );
+        let out = render(&[d], Style::Plain);
+        assert!(out.len() < 3_000, "{} bytes", out.len());
+        assert!(out.contains("the line is too long to show"), "{out}");
+        assert!(out.contains("(m.yaml:2:7;"), "{out}");
+        assert!(out.contains("more characters"), "{out}");
+    }
 
     #[test]
     fn line_col_counts_characters_from_one() {

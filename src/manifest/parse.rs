@@ -122,12 +122,65 @@ fn parse(source: &Arc<SourceText>) -> Result<Manifest, Vec<Diagnostic>> {
         .at(source, 0..source.text.len().max(1), "no YAML document here")
         .help("start from examples/quickstart/sagetune.yaml; `stack`, `artifacts` and `role` are required")]);
     }
+    if let Some(d) = text_problem(source) {
+        return Err(vec![d]);
+    }
     let options = serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
     };
     serde_saphyr::from_str_with_options::<Manifest>(&source.text, options)
         .map_err(|e| vec![parse_error(source, &e)])
+}
+
+/// What the YAML parser would report confusingly, found in the text first: control
+/// characters, tabs used for indentation, and a second YAML document.
+fn text_problem(source: &Arc<SourceText>) -> Option<Diagnostic> {
+    let text = &source.text;
+    if let Some((at, ch)) = text
+        .char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Some(
+            Diagnostic::new(
+                "manifest::syntax",
+                format!(
+                    "the manifest contains the control character U+{:04X}",
+                    ch as u32
+                ),
+            )
+            .at(source, at..at + ch.len_utf8(), "control character")
+            .help("a manifest is plain text: remove the character (save the file as UTF-8 text)"),
+        );
+    }
+    let mut offset = 0;
+    let mut seen_content = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let indent = bare.len() - bare.trim_start_matches([' ', '\t']).len();
+        if let Some(tab) = bare[..indent].find('\t') {
+            return Some(
+                Diagnostic::new("manifest::syntax", "a tab in the indentation")
+                    .at(source, offset + tab..offset + tab + 1, "tab")
+                    .help("YAML indents with spaces only: replace the tab with spaces"),
+            );
+        }
+        let t = bare.trim();
+        let marker = t == "---" || t.starts_with("--- ") || t == "...";
+        if marker && seen_content {
+            return Some(
+                Diagnostic::new(
+                    "manifest::syntax",
+                    "a second YAML document starts here; a manifest is one document",
+                )
+                .at(source, offset..offset + bare.len().max(1), "second document")
+                .help("put every key in one document: remove this `---` (or `...`) line, or split the stacks into separate manifest files"),
+            );
+        }
+        seen_content |= !t.is_empty() && !t.starts_with('#') && !marker;
+        offset += line.len();
+    }
+    None
 }
 
 /// One located diagnostic for a YAML syntax or shape error.
@@ -190,10 +243,19 @@ fn classify(message: &str) -> (&'static str, String, String) {
             "add the required key; examples/quickstart/sagetune.yaml shows a complete manifest"
                 .into(),
         )
+    } else if m.contains("budget") || m.contains("recursion") || m.contains("depth") {
+        (
+            "manifest::too-complex",
+            "the manifest is too large or nests (or repeats aliases) too deeply to be a manifest"
+                .into(),
+            "write the manifest out plainly: no deeply nested values and no YAML aliases (`*name`)"
+                .into(),
+        )
     } else if m.starts_with("while ")
         || m.contains("did not find")
         || m.contains("unclosed")
         || m.contains("scanning")
+        || m.contains("unexpected character")
     {
         (
             "manifest::syntax",
