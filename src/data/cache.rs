@@ -54,6 +54,18 @@ pub fn scan_cached(
     format: Format,
     text_column: Option<&str>,
 ) -> Result<(FileReport, Source), ScanError> {
+    scan_watched(cache_dir, path, format, text_column, || {})
+}
+
+/// [`scan_cached`], with `meanwhile` run between the read and the second look at the file
+/// (tests edit the file there).
+fn scan_watched(
+    cache_dir: &Path,
+    path: &Path,
+    format: Format,
+    text_column: Option<&str>,
+    meanwhile: impl FnOnce(),
+) -> Result<(FileReport, Source), ScanError> {
     let key = key(path, format, text_column)?;
     let entry_path = cache_dir.join("files").join(format!(
         "{}.json",
@@ -63,13 +75,18 @@ pub fn scan_cached(
         return Ok((report, Source::Cache));
     }
     let report = scan(path, format, text_column)?;
-    // The file must not have changed while it was read, and must have settled.
+    meanwhile();
+    // The file must not have changed while it was read (its hash and figures would describe
+    // no version of it), and must have settled before it is cached.
     let after = self::key(path, format, text_column)?;
+    if after != key {
+        return Err(ScanError::Changed);
+    }
     let settled = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|now| now.as_nanos() as i128 - after.mtime_ns > SETTLE.as_nanos() as i128)
         .unwrap_or(false);
-    if after == key && settled {
+    if settled {
         write(&entry_path, key, &report);
     }
     Ok((report, Source::Scan))
@@ -117,6 +134,20 @@ fn write(entry_path: &Path, key: Key, report: &FileReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_changes_while_it_is_read_is_an_error_not_a_stale_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.txt");
+        std::fs::write(&file, "Revenue grew.\n").unwrap();
+        let cache = dir.path().join("cache");
+        let edit = || std::fs::write(&file, "Revenue grew, then fell sharply.\n").unwrap();
+        let got = scan_watched(&cache, &file, Format::Txt, None, edit);
+        assert_eq!(got, Err(ScanError::Changed));
+        assert!(!cache.join("files").exists(), "nothing cached");
+        let (report, _) = scan_cached(&cache, &file, Format::Txt, None).unwrap();
+        assert_eq!(report.bytes, 33);
+    }
     use std::fs::File;
 
     fn settle(path: &Path) {

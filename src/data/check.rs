@@ -109,6 +109,12 @@ fn check_file(
         )
         .at(&loaded.source, entry.span(), "this path")
         .help("check the file's permissions")),
+        Err(ScanError::Changed) => Err(Diagnostic::new(
+            "data::changed",
+            format!("{} changed while sagetune was reading it", file.display.display()),
+        )
+        .at(&loaded.source, entry.span(), "this data")
+        .help("its check and hash would describe no version of it: run again once nothing is writing the file")),
         Err(ScanError::MissingColumn { column, available }) => {
             let at = text_column.map(Sp::span).unwrap_or_else(|| entry.span());
             Err(Diagnostic::new(

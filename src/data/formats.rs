@@ -196,11 +196,30 @@ impl LineText {
     }
 }
 
+/// A reader that counts the `"` bytes passing through: in RFC 4180 they come in pairs, so an
+/// odd count at the end means a quoted field that is never closed (which the CSV reader
+/// would otherwise take, to the end of the file, as one field).
+struct QuoteCount<R> {
+    inner: R,
+    quotes: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for QuoteCount<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
+        Ok(n)
+    }
+}
+
 fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(r);
+        .from_reader(QuoteCount {
+            inner: r,
+            quotes: 0,
+        });
     let headers = reader.byte_headers().map_err(csv_error)?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(content(
@@ -234,9 +253,22 @@ fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanEr
         ..Counts::default()
     };
     let mut record = csv::ByteRecord::new();
+    let mut last_start = (1, 0);
     while reader.read_byte_record(&mut record).map_err(csv_error)? {
         counts.rows += 1;
         counts.empty_rows += u64::from(is_blank(&record[index]));
+        if let Some(p) = record.position() {
+            last_start = (p.line(), p.byte());
+        }
+    }
+    if reader.get_ref().quotes % 2 == 1 {
+        return Err(content(
+            last_start.0,
+            1,
+            Some(last_start.1),
+            "a quoted field opened in this row is never closed; the rest of the file would be one field".into(),
+            "close the quote (write a `\"` inside a quoted field as `\"\"`), or remove the stray `\"`",
+        ));
     }
     if counts.rows == counts.empty_rows {
         let what = if counts.rows == 0 {
@@ -610,6 +642,19 @@ mod tests {
 
     fn run(format: Format, input: &str, col: Option<&str>) -> Result<Counts, ScanError> {
         check(format, &mut input.as_bytes(), col)
+    }
+
+    #[test]
+    fn an_unterminated_csv_quote_is_an_error_at_its_row() {
+        let (line, _, message) = err_at(run(
+            Format::Csv,
+            "id,text\n1,fine\n2,\"never closed\n3,more\n4,text\n",
+            None,
+        ));
+        assert_eq!(line, 3);
+        assert!(message.contains("never closed"), "{message}");
+        let ok = run(Format::Csv, "id,text\n1,\"a \"\"quoted\"\" word\"\n", None).unwrap();
+        assert_eq!(ok.rows, 1);
     }
 
     #[test]

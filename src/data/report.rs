@@ -47,6 +47,8 @@ pub enum ScanError {
     Io(String),
     /// The content breaks a data rule.
     Content(ContentError),
+    /// The file changed (size, time or identity) while it was being read.
+    Changed,
     /// `text_column` names a column or field the data does not have.
     MissingColumn {
         column: String,

@@ -142,7 +142,12 @@ impl Planner<'_> {
         self.problems.push(Problem {
             code: "plan::name-clash",
             message: format!("{noun} `{name}` already exists and {whose}; sagetune will not touch it"),
-            help: "rename the stack, fine-tune or endpoint in the manifest, or remove that object yourself".into(),
+            help: if noun == "training job" {
+                // SageMaker never deletes or renames a training job: only a new name helps.
+                "training jobs can never be deleted: bump `retrain` on this fine-tune (a new run gets a new name), or rename the stack or fine-tune".into()
+            } else {
+                format!("rename the stack, fine-tune or endpoint in the manifest, or delete the {noun} `{name}` if nothing needs it")
+            },
         });
         false
     }

@@ -198,10 +198,11 @@ fn specs(out: &mut String, specs: &SpecCheck) {
         }
         SpecCheck::Checked { versions, missing } => {
             let pinned: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
-            let mut line = format!("\nModel specs: checked against sagetune.lock ({})", pinned.join(", "));
-            if !missing.is_empty() {
-                line.push_str(&format!("; not cached, run `sagetune lock`: {}", missing.join(", ")));
-            }
+            let line = match (pinned.is_empty(), missing.is_empty()) {
+                (true, _) => format!("\nModel specs: not checked; sagetune.lock pins {}, but their specs are not in the local cache (.sagetune/cache/specs/). Run `sagetune lock` to fetch them", missing.join(", ")),
+                (false, true) => format!("\nModel specs: checked against sagetune.lock ({})", pinned.join(", ")),
+                (false, false) => format!("\nModel specs: checked against sagetune.lock ({}); not cached, run `sagetune lock`: {}", pinned.join(", "), missing.join(", ")),
+            };
             writeln!(out, "{line}.")
         }
     };

@@ -222,3 +222,18 @@ fn without_a_lock_validate_checks_instance_types_against_cached_specs() {
     assert_eq!(run.code, 1, "{}", run.snapshot());
     insta::assert_snapshot!(run.snapshot());
 }
+
+#[test]
+fn a_lock_whose_specs_are_not_cached_says_so_instead_of_an_empty_list() {
+    let ws = workspace("requests/gpt-j-public-model-channel");
+    assert_eq!(offline(ws.path(), &["lock"]).code, 0);
+    std::fs::remove_dir_all(ws.path().join(".sagetune/cache/specs")).unwrap();
+    let run = sagetune_in(ws.path(), &[], &["validate"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert!(!run.stdout.contains("sagetune.lock ()"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Model specs: not checked; sagetune.lock pins gptj, but their specs are not in the local cache"),
+        "{}",
+        run.stdout
+    );
+}

@@ -680,3 +680,30 @@ fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
         "only the changed lines and their context: {human}"
     );
 }
+
+#[test]
+fn a_squatted_training_job_name_says_what_helps_since_jobs_cannot_be_deleted() {
+    let s = Stack::new(BASE);
+    let plan = s.plan();
+    let job = plan
+        .changes
+        .iter()
+        .find_map(|c| match &c.request {
+            Some(Request::CreateTrainingJob(j)) => Some(j.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let mut squatter = job.clone();
+    squatter.tags.clear();
+    s.cloud.seed_job(&squatter, TrainingStatus::Completed, None);
+    let err = s.plan_error();
+    assert!(
+        err.contains(&format!(
+            "training job `{}` already exists",
+            job.training_job_name
+        )),
+        "{err}"
+    );
+    assert!(err.contains("bump `retrain`"), "{err}");
+    assert!(!err.contains("remove that object yourself"), "{err}");
+}
