@@ -4,7 +4,7 @@
 //! request types.
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -26,6 +26,41 @@ const MULTIPART_THRESHOLD: u64 = 64 << 20;
 const MIN_PART: u64 = 8 << 20;
 /// Parts in flight at once (memory is at most this many parts).
 const PARALLEL_PARTS: usize = 4;
+
+/// Reads a file's parts in order from one handle, hashing every byte read, so the whole of
+/// what was sent can be checked against the planned hash before the upload is completed.
+struct PartReader {
+    file: std::fs::File,
+    left: u64,
+    size: u64,
+    whole: Sha256,
+}
+
+impl PartReader {
+    fn open(path: &std::path::Path, bytes: u64, size: u64) -> std::io::Result<Self> {
+        Ok(Self {
+            file: std::fs::File::open(path)?,
+            left: bytes,
+            size,
+            whole: Sha256::new(),
+        })
+    }
+
+    /// The next part (empty once `bytes` were read); a file now shorter is an error.
+    fn next_part(&mut self) -> std::io::Result<Vec<u8>> {
+        let len = self.size.min(self.left);
+        let mut body = vec![0u8; len as usize];
+        self.file.read_exact(&mut body)?;
+        self.whole.update(&body);
+        self.left -= len;
+        Ok(body)
+    }
+
+    /// Lowercase hex SHA-256 of everything read.
+    fn finish(self) -> String {
+        crate::files::hex(&self.whole.finalize())
+    }
+}
 
 /// Part size for a file: at least [`MIN_PART`], whole MiB, at most 9,000 parts.
 pub(crate) fn part_size(bytes: u64) -> u64 {
@@ -144,6 +179,8 @@ impl AwsCloud {
         let size = part_size(upload.bytes);
         let count = upload.bytes.div_ceil(size).max(1);
         let sent = Arc::new(AtomicU64::new(0));
+        let mut reader = PartReader::open(&upload.path, upload.bytes, size)
+            .map_err(|e| io_error("UploadPart", e))?;
         let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL_PARTS));
         let mut tasks = tokio::task::JoinSet::new();
         let mut parts: Vec<CompletedPart> = Vec::with_capacity(count as usize);
@@ -155,14 +192,8 @@ impl AwsCloud {
                     .acquire_owned()
                     .await
                     .map_err(|e| io_error("UploadPart", e))?;
-                let offset = next * size;
-                let len = size.min(upload.bytes - offset);
-                let mut body = vec![0u8; len as usize];
-                let mut file =
-                    std::fs::File::open(&upload.path).map_err(|e| io_error("UploadPart", e))?;
-                file.seek(SeekFrom::Start(offset))
-                    .and_then(|_| file.read_exact(&mut body))
-                    .map_err(|e| io_error("UploadPart", e))?;
+                let body = reader.next_part().map_err(|e| io_error("UploadPart", e))?;
+                let len = body.len() as u64;
                 let checksum = base64(&Sha256::digest(&body));
                 let number = (next + 1) as i32;
                 let request = s3
@@ -198,6 +229,20 @@ impl AwsCloud {
             );
         }
         parts.sort_by_key(aws_sdk_s3::types::CompletedPart::part_number);
+        // What went up must be what was planned: a file edited mid-upload is never completed
+        // under a hash that is not its content's (the caller aborts the upload).
+        let sent_sha256 = reader.finish();
+        if sent_sha256 != upload.sha256 {
+            return Err(CloudError::Conflict {
+                operation: "UploadPart".into(),
+                message: format!(
+                    "{} changed during the upload: the bytes sent hash to {}, not the planned {}; nothing was stored; run `sagetune plan` again",
+                    upload.path.display(),
+                    &sent_sha256[..12],
+                    &upload.sha256[..upload.sha256.len().min(12)]
+                ),
+            });
+        }
         Ok(parts)
     }
 }
@@ -584,6 +629,33 @@ impl Cloud for AwsCloud {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_hash_what_was_read_so_an_edit_mid_upload_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train.txt");
+        let original = vec![b'a'; 10_000];
+        std::fs::write(&path, &original).unwrap();
+        let planned = crate::files::sha256_hex(&original);
+        let mut reader = PartReader::open(&path, 10_000, 4_000).unwrap();
+        assert_eq!(reader.next_part().unwrap().len(), 4_000);
+        // Bytes in a later part change after the first part went up.
+        let mut edited = original.clone();
+        edited[9_000] = b'b';
+        std::fs::write(&path, &edited).unwrap();
+        assert_eq!(reader.next_part().unwrap().len(), 4_000);
+        assert_eq!(reader.next_part().unwrap().len(), 2_000);
+        assert_ne!(
+            reader.finish(),
+            planned,
+            "what was sent is not what was planned"
+        );
+        let mut unchanged = PartReader::open(&path, 10_000, 4_000).unwrap();
+        for _ in 0..3 {
+            unchanged.next_part().unwrap();
+        }
+        assert_eq!(unchanged.finish(), crate::files::sha256_hex(&edited));
+    }
 
     #[test]
     fn checksums_are_base64_of_the_raw_digest() {
