@@ -401,23 +401,36 @@ impl<'a> Run<'a> {
     }
 
     fn update_endpoint(&self, name: &str, config: &str) -> Result<Outcome, CloudError> {
-        let Some(now) = self.cloud.describe_endpoint(name)? else {
+        let Some(mut now) = self.cloud.describe_endpoint(name)? else {
             return Ok(Outcome::Failed(format!("endpoint {name} no longer exists")));
         };
         if !self.owned(&now.tags) {
             return Ok(unowned("endpoint", name));
         }
-        if now.config_name == config && now.status == EndpointStatus::InService {
-            return Ok(done(format!("already serves {config}")));
+        if now.status.is_transitional() && now.pending_config.as_deref() == Some(config) {
+            // The update to this config is already under way (an earlier run sent it and was
+            // interrupted, or its answer was lost): wait for it rather than send it again.
+            self.progress.event(Event::Note(format!(
+                "endpoint {name} is already updating to {config}; waiting for that update"
+            )));
+            if !self.options.wait {
+                return Ok(Outcome::Started(format!("update to {config} under way")));
+            }
+            return Ok(self.wait_endpoint(name, Some(config)).into());
         }
         if now.status.is_transitional() {
             if let Waited::Interrupted(w) | Waited::Failed(w) = self.settle_endpoint(name) {
                 return Ok(Outcome::Failed(w));
             }
+            match self.cloud.describe_endpoint(name)? {
+                Some(settled) => now = settled,
+                None => return Ok(Outcome::Failed(format!("endpoint {name} no longer exists"))),
+            }
         }
-        if now.config_name != config {
-            self.cloud.update_endpoint(name, config)?;
+        if now.config_name == config && now.status == EndpointStatus::InService {
+            return Ok(done(format!("already serves {config}")));
         }
+        self.cloud.update_endpoint(name, config)?;
         if !self.options.wait {
             return Ok(Outcome::Started(format!("update to {config} started")));
         }

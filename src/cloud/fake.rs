@@ -464,6 +464,7 @@ fn advance_endpoint(e: &mut Ep, pace: u32) {
         return;
     }
     let p = e.pending.take().expect("pending");
+    e.endpoint.pending_config = None;
     match (p.fails, p.previous) {
         (None, _) => {
             e.endpoint.status = EndpointStatus::InService;
@@ -885,6 +886,7 @@ impl Cloud for FakeCloud {
                     status: EndpointStatus::Creating,
                     config_name: request.endpoint_config_name.clone(),
                     failure_reason: None,
+                    pending_config: None,
                 },
                 pending: Some(Pending {
                     target: request.endpoint_config_name.clone(),
@@ -920,6 +922,7 @@ impl Cloud for FakeCloud {
             });
         }
         e.endpoint.status = EndpointStatus::Updating;
+        e.endpoint.pending_config = Some(config_name.to_string());
         e.pending = Some(Pending {
             target: config_name.to_string(),
             previous: Some(e.endpoint.config_name.clone()),

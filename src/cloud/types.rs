@@ -184,6 +184,10 @@ pub struct Endpoint {
     pub status: EndpointStatus,
     pub config_name: String,
     pub failure_reason: Option<String>,
+    /// The config an update in progress is deploying (DescribeEndpoint's
+    /// `PendingDeploymentSummary`); `None` when no update is under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_config: Option<String>,
 }
 
 /// An IAM role with its inline policies (name → document, as JSON text).

@@ -23,6 +23,9 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
   POST   /_sagetune/rollback-update     {"prefix": ..., "reason": ...}: the next update of an
                                         endpoint with that prefix rolls back silently
 
+While an update deploys, DescribeEndpoint carries PendingDeploymentSummary.EndpointConfigName
+(the target config), as real SageMaker does.
+
 Lifecycle: a job moves Starting -> Downloading -> Training -> Uploading -> Completed, one step
 per `describes_per_step` DescribeTrainingJob calls, and writes a small model.tar.gz to its output
 path on completion. StopTrainingJob: Stopping, then Stopped. Endpoints: Creating -> InService
@@ -284,9 +287,24 @@ def _advance_endpoint(backend, name):
 
 
 def describe_endpoint(self):
+    backend = self.sagemaker_backend
+    name = self._get_param("EndpointName")
     with _lock:
         result = _orig_describe_endpoint(self)
-        _advance_endpoint(self.sagemaker_backend, self._get_param("EndpointName"))
+        update = _endpoints.get((backend.account_id, backend.region_name, name))
+        endpoint = backend.endpoints.get(name)
+        if update and endpoint is not None and endpoint.endpoint_status == "Updating":
+            # What real SageMaker reports while an update deploys: its target config.
+            result = sm_responses.ActionResult(
+                {
+                    **backend.describe_endpoint(name),
+                    "PendingDeploymentSummary": {
+                        "EndpointConfigName": update["target"],
+                        "StartTime": time.time(),
+                    },
+                }
+            )
+        _advance_endpoint(backend, name)
         return result
 
 

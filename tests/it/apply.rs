@@ -651,3 +651,49 @@ fn waits_read_again_through_transient_errors_and_give_up_only_on_persistent_ones
         .count();
     assert!(reads <= 9, "bounded: {reads} reads");
 }
+
+#[test]
+fn an_endpoint_update_already_under_way_is_waited_for_not_sent_again() {
+    let s = Stack::new(BASE);
+    assert!(apply(&s).complete());
+    s.edit(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
+    );
+    // The first run sends UpdateEndpoint and stops (interrupted, or --no-wait).
+    s.cloud.set_pace(1000);
+    let exec = ExecOptions {
+        wait: false,
+        ..fast()
+    };
+    let first = match apply_with(&s, None, exec, &Recorder::default(), &Cancel::default()).unwrap()
+    {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(first.started.len(), 1, "{}", rendered(&first));
+    let updates = |s: &Stack| {
+        s.cloud
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("UpdateEndpoint"))
+            .count()
+    };
+    assert_eq!(updates(&s), 1);
+    // The next run finds the endpoint Updating to the wanted config and waits for it.
+    s.cloud.set_pace(3);
+    let recorder = Recorder::default();
+    let second = match apply_with(&s, None, fast(), &recorder, &Cancel::default()).unwrap() {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert!(second.complete(), "{}", rendered(&second));
+    assert_eq!(updates(&s), 1, "UpdateEndpoint is not sent a second time");
+    assert!(recorder
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| { matches!(e, Event::Note(n) if n.contains("already updating to")) }));
+    assert!(!s.plan().has_changes());
+}

@@ -498,6 +498,7 @@ fn a_name_clash_with_an_object_sagetune_does_not_own_is_an_error() {
         status: EndpointStatus::InService,
         config_name: "someone-elses-config".into(),
         failure_reason: None,
+        pending_config: None,
     });
     let err = s.plan_error();
     assert!(

@@ -437,6 +437,9 @@ impl CloudRead for AwsCloud {
             status,
             config_name: e.endpoint_config_name().unwrap_or_default().to_string(),
             failure_reason: some(e.failure_reason()),
+            pending_config: e
+                .pending_deployment_summary()
+                .and_then(|p| some(p.endpoint_config_name())),
         }))
     }
 

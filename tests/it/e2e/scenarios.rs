@@ -583,3 +583,24 @@ fn requests_at_the_limits_aws_allows_are_accepted() {
     assert!(w.violations().is_empty());
     w.expect(0, &["plan", "--detailed-exitcode"]);
 }
+
+#[test]
+fn an_update_left_running_is_adopted_by_the_next_apply_not_sent_again() {
+    let w = World::new("e2e-adopt");
+    w.expect(0, &["apply", "--auto-approve"]);
+    w.edit(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
+    );
+    w.pace(4);
+    w.expect(0, &["apply", "--auto-approve", "--no-wait"]);
+    let run = w.expect(0, &["apply", "--auto-approve"]);
+    assert!(run.stderr.contains("already updating to"), "{}", run.stderr);
+    let updates = w
+        .requests()
+        .iter()
+        .filter(|o| o.as_str() == "SageMaker.UpdateEndpoint")
+        .count();
+    assert_eq!(updates, 1, "UpdateEndpoint is sent once");
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+}
