@@ -168,6 +168,11 @@ impl<'a> Run<'a> {
                 deleted(self.cloud.delete_endpoint(endpoint_name))
             }
             Request::DeleteObject { bucket, key } => deleted(self.cloud.delete_object(bucket, key)),
+            Request::AbortMultipartUpload {
+                bucket,
+                key,
+                upload_id,
+            } => gone(self.cloud.abort_upload(bucket, key, upload_id)).map(|()| done("aborted")),
         }
     }
 

@@ -8,7 +8,8 @@ use std::sync::Mutex;
 
 use super::{
     Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind,
-    Model, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
+    Model, PendingUpload, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus,
+    Upload, Variant,
 };
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
@@ -71,6 +72,8 @@ struct State {
     unassumable_role: usize,
     /// Writes allowed before every further write fails (a crash).
     writes_left: Option<usize>,
+    /// Multipart uploads started and never completed or aborted: (bucket, key, upload id).
+    pending_uploads: BTreeSet<(String, String, String)>,
     /// Status reads (DescribeTrainingJob, DescribeEndpoint) still to fail as a flaky network.
     failing_reads: usize,
     /// The next conditional PUT is stored, but its answer is lost: the caller sees what the
@@ -155,6 +158,17 @@ impl FakeCloud {
     /// the SDK's automatic retry of the same request would get (412 Precondition Failed).
     pub fn lose_next_put_answer(&self) {
         self.lock().lose_next_put_answer = true;
+    }
+
+    /// Leaves a multipart upload behind, as a crash after CreateMultipartUpload does; returns
+    /// its upload id.
+    pub fn seed_pending_upload(&self, bucket: &str, key: &str) -> String {
+        let mut s = self.lock();
+        s.next_etag += 1;
+        let id = format!("upload-{}", s.next_etag);
+        s.pending_uploads
+            .insert((bucket.to_string(), key.to_string(), id.clone()));
+        id
     }
 
     /// Writes succeed again.
@@ -517,6 +531,24 @@ impl CloudRead for FakeCloud {
             }))
     }
 
+    fn list_pending_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<PendingUpload>, CloudError> {
+        let s = self.read(format!("ListMultipartUploads s3://{bucket}/{prefix}"));
+        Ok(s.pending_uploads
+            .iter()
+            .filter(|(b, k, _)| b == bucket && k.starts_with(prefix))
+            .map(|(b, k, id)| PendingUpload {
+                bucket: b.clone(),
+                key: k.clone(),
+                upload_id: id.clone(),
+                initiated: None,
+            })
+            .collect())
+    }
+
     fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError> {
         let s = self.read(format!("ListObjectsV2 s3://{bucket}/{prefix}"));
         Ok(s.objects
@@ -694,6 +726,18 @@ impl Cloud for FakeCloud {
             });
         }
         Ok(etag)
+    }
+
+    fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!(
+            "AbortMultipartUpload s3://{bucket}/{key} {upload_id}"
+        ))?;
+        let id = (bucket.to_string(), key.to_string(), upload_id.to_string());
+        if s.pending_uploads.remove(&id) {
+            Ok(())
+        } else {
+            Err(missing("AbortMultipartUpload", upload_id))
+        }
     }
 
     fn delete_object(&self, bucket: &str, key: &str) -> Result<(), CloudError> {

@@ -64,6 +64,12 @@ pub trait CloudRead: Send + Sync {
     fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError>;
     /// Every object under a prefix (no hash: listings do not carry metadata).
     fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError>;
+    /// Multipart uploads under a prefix that were neither completed nor aborted.
+    fn list_pending_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<PendingUpload>, CloudError>;
     /// A small object read whole (the state lock).
     fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Blob>, CloudError>;
     /// Training jobs whose name contains `fragment`, with their status.
@@ -92,6 +98,8 @@ pub trait Cloud: CloudRead {
         if_match: Option<&str>,
     ) -> Result<String, CloudError>;
     fn delete_object(&self, bucket: &str, key: &str) -> Result<(), CloudError>;
+    /// Aborts a multipart upload, freeing its parts; `NotFound` when it is already gone.
+    fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<(), CloudError>;
     /// Streams an object into a local file; returns its size.
     fn download(&self, bucket: &str, key: &str, to: &std::path::Path) -> Result<u64, CloudError>;
     /// Creates the role with its inline policy; returns the role's ARN.

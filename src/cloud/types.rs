@@ -28,6 +28,18 @@ pub struct StoredObject {
     pub sha256: Option<String>,
 }
 
+/// A multipart upload that was started and neither completed nor aborted: its parts are
+/// stored (and billed) but form no object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingUpload {
+    pub bucket: String,
+    pub key: String,
+    pub upload_id: String,
+    /// When it was started (RFC 3339), when S3 says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiated: Option<String>,
+}
+
 /// A training job's status (DescribeTrainingJob's `TrainingJobStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TrainingStatus {

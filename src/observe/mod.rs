@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::split_s3;
 use crate::cloud::{
-    CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, Role, StoredObject, TrainingJob,
-    TrainingStatus,
+    CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, PendingUpload, Role,
+    StoredObject, TrainingJob, TrainingStatus,
 };
 use crate::desired::{managed_role_name, Desired};
 use crate::jumpstart::requests::canonical_json;
@@ -42,6 +42,9 @@ pub struct Observed {
     pub models: BTreeMap<String, Model>,
     pub endpoint_configs: BTreeMap<String, EndpointConfig>,
     pub endpoints: BTreeMap<String, Endpoint>,
+    /// Multipart uploads under the stack's dataset prefix left by an interrupted run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_uploads: Vec<PendingUpload>,
 }
 
 /// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
@@ -51,6 +54,11 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
         bucket_exists: cloud.bucket_exists(bucket)?,
         ..Observed::default()
     };
+    if seen.bucket_exists {
+        let (_, prefix) = split_s3(&desired.artifacts);
+        let datasets = format!("{prefix}datasets/{}/", desired.stack);
+        seen.pending_uploads = cloud.list_pending_uploads(bucket, &datasets)?;
+    }
     let listed = listings(cloud, desired, &mut seen)?;
     describe_stack_objects(cloud, desired, listed, &mut seen)?;
     describe_stack_jobs(cloud, desired, &mut seen)?;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::cloud::{
-    CloudError, CloudRead, Endpoint, EndpointConfig, Model, Role, Tags, TrainingJob,
+    CloudError, CloudRead, Endpoint, EndpointConfig, Model, PendingUpload, Role, Tags, TrainingJob,
 };
 use crate::desired::Desired;
 use crate::jumpstart::requests::TAG_STACK;
@@ -23,6 +23,9 @@ pub struct Status {
     pub endpoint_configs: Vec<EndpointConfig>,
     pub endpoints: Vec<Endpoint>,
     pub role: Option<Role>,
+    /// Uploads an interrupted run left under the stack's datasets (apply aborts them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interrupted_uploads: Vec<PendingUpload>,
 }
 
 /// Reads the stack's objects.
@@ -56,5 +59,6 @@ pub fn status(cloud: &dyn CloudRead, desired: &Desired) -> Result<Status, CloudE
             .filter(|e| owned(&e.tags))
             .collect(),
         role: seen.role.filter(|r| owned(&r.tags)),
+        interrupted_uploads: seen.pending_uploads,
     })
 }

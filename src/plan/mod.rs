@@ -196,6 +196,14 @@ pub enum Request {
         #[serde(rename = "Key")]
         key: String,
     },
+    AbortMultipartUpload {
+        #[serde(rename = "Bucket")]
+        bucket: String,
+        #[serde(rename = "Key")]
+        key: String,
+        #[serde(rename = "UploadId")]
+        upload_id: String,
+    },
 }
 
 /// Counts for the closing line.

@@ -54,6 +54,7 @@ pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Pr
         }]);
     }
     let role_arn = p.role();
+    p.interrupted_uploads();
     p.datasets();
     for f in &d.fine_tunes {
         p.fine_tune(f, role_arn.as_deref());
@@ -226,6 +227,33 @@ impl Planner<'_> {
             self.changes.push(c);
         }
         Some(have.arn.clone())
+    }
+
+    /// Multipart uploads an interrupted run left under the stack's datasets: their parts are
+    /// stored and billed but form no object. Only one apply per stack runs at a time (the
+    /// state lock), so none of them is still being written.
+    fn interrupted_uploads(&mut self) {
+        for u in &self.o.pending_uploads {
+            let mut c = change(
+                &format!("upload[{}]", u.upload_id),
+                ResourceKind::Dataset,
+                &format!("s3://{}/{}", u.bucket, u.key),
+                Action::Delete,
+                format!(
+                    "an upload interrupted before it completed{}: its parts are stored and billed but form no object",
+                    u.initiated
+                        .as_deref()
+                        .map(|t| format!(" (started {t})"))
+                        .unwrap_or_default()
+                ),
+            );
+            c.request = Some(Request::AbortMultipartUpload {
+                bucket: u.bucket.clone(),
+                key: u.key.clone(),
+                upload_id: u.upload_id.clone(),
+            });
+            self.changes.push(c);
+        }
     }
 
     fn datasets(&mut self) {

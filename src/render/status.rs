@@ -22,6 +22,15 @@ pub fn status_table(s: &Status) -> String {
     if let Some(r) = &s.role {
         let _ = write!(out, "\nRole\n  {}  {}\n", r.name, r.arn);
     }
+    if !s.interrupted_uploads.is_empty() {
+        let _ = write!(
+            out,
+            "\nInterrupted uploads (parts billed, no object; the next apply aborts them)\n"
+        );
+        for u in &s.interrupted_uploads {
+            let _ = writeln!(out, "  s3://{}/{}  upload {}", u.bucket, u.key, u.upload_id);
+        }
+    }
     out
 }
 

@@ -15,6 +15,9 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
   POST   /_sagetune/bucket              {"name": "b"}: create a bucket (test setup)
   POST   /_sagetune/object              {"bucket": "b", "key": "k"}: an object's content, as
                                         {"text": utf-8 (lossy), "sha256": hex of the bytes}
+  POST   /_sagetune/multipart           {"bucket": "b", "key": "k"}: leave a multipart upload
+                                        behind, as a crash after CreateMultipartUpload does
+  GET    /_sagetune/multipart           every multipart upload not completed or aborted
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
   POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
                                         created with that name prefix fails
@@ -437,6 +440,25 @@ def _control(environ, start_response):
                 "200 OK",
                 {"text": body.decode("utf-8", "replace"), "sha256": hashlib.sha256(body).hexdigest()},
             )
+        if path == "/_sagetune/multipart" and method == "POST":
+            from moto.s3.models import CaseInsensitiveDict
+            from moto.s3.models import s3_backends
+
+            backend = s3_backends[args.get("account", "123456789012")]["aws"]
+            upload = backend.create_multipart_upload(
+                args["bucket"], args["key"], CaseInsensitiveDict(), "STANDARD", {}, None, None, None
+            )
+            return _json(start_response, "200 OK", {"upload_id": upload.id})
+        if path == "/_sagetune/multipart" and method == "GET":
+            from moto.s3.models import s3_backends
+
+            backend = s3_backends[args.get("account", "123456789012")]["aws"]
+            found = [
+                {"bucket": b, "key": u.key_name, "upload_id": u.id}
+                for b in list(backend.buckets)
+                for u in backend.list_multipart_uploads(b).values()
+            ]
+            return _json(start_response, "200 OK", found)
         if path == "/_sagetune/pace" and method == "POST":
             _pace[args["prefix"]] = int(args["describes_per_step"])
             return _json(start_response, "200 OK", {})

@@ -697,3 +697,32 @@ fn an_endpoint_update_already_under_way_is_waited_for_not_sent_again() {
         .any(|e| { matches!(e, Event::Note(n) if n.contains("already updating to")) }));
     assert!(!s.plan().has_changes());
 }
+
+#[test]
+fn uploads_a_crash_left_behind_are_reported_then_aborted_by_apply() {
+    let s = Stack::new(BASE);
+    assert!(apply(&s).complete());
+    let key = "sagetune/datasets/fx/sec/train/abc/train.txt";
+    let id = s.cloud.seed_pending_upload("fx-bucket", key);
+    // Another stack's upload under the same prefix is none of this stack's business.
+    s.cloud
+        .seed_pending_upload("fx-bucket", "sagetune/datasets/fx2/sec/train/abc/train.txt");
+    let desired = sagetune::desired::Desired::empty("fx", "us-west-2", "s3://fx-bucket/sagetune/");
+    let status = sagetune::observe::status(&s.cloud, &desired).unwrap();
+    assert_eq!(status.interrupted_uploads.len(), 1);
+    assert!(sagetune::render::status_table(&status).contains(&format!("upload {id}")));
+    let plan = s.plan();
+    let abort = plan
+        .changes
+        .iter()
+        .find(|c| c.id == format!("upload[{id}]"))
+        .expect("the plan aborts it");
+    assert!(abort.reason.contains("interrupted"), "{}", abort.reason);
+    assert!(apply(&s).complete());
+    let left = s
+        .cloud
+        .list_pending_uploads("fx-bucket", "sagetune/datasets/")
+        .unwrap();
+    assert_eq!(left.len(), 1, "only the other stack's remains: {left:?}");
+    assert!(!s.plan().has_changes());
+}

@@ -165,6 +165,11 @@ pub fn execute(cloud: &FakeCloud, plan: &Plan) {
             }
             Request::DeleteEndpoint { endpoint_name } => cloud.delete_endpoint(endpoint_name),
             Request::DeleteObject { bucket, key } => cloud.delete_object(bucket, key),
+            Request::AbortMultipartUpload {
+                bucket,
+                key,
+                upload_id,
+            } => cloud.abort_upload(bucket, key, upload_id),
         };
         if let Err(e) = result {
             panic!("{}: {e}", c.id);

@@ -10,7 +10,8 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use super::AwsCloud;
 use crate::cloud::{
     classify, Blob, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, ErrorClass,
-    JobSummary, Kind, Model, Role, StoredObject, Tags, TrainingJob, TrainingStatus, Variant,
+    JobSummary, Kind, Model, PendingUpload, Role, StoredObject, Tags, TrainingJob, TrainingStatus,
+    Variant,
 };
 
 /// The metadata key that carries a dataset object's SHA-256 (S3 lower-cases keys).
@@ -173,6 +174,44 @@ impl CloudRead for AwsCloud {
             }));
             token = some(out.next_continuation_token());
             if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    fn list_pending_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<PendingUpload>, CloudError> {
+        let (s3, _, _) = self.clients()?;
+        let mut all = Vec::new();
+        let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let out = self
+                .block_on(
+                    s3.list_multipart_uploads()
+                        .bucket(bucket)
+                        .prefix(prefix)
+                        .set_key_marker(key_marker.clone())
+                        .set_upload_id_marker(id_marker.clone())
+                        .send(),
+                )
+                .map_err(|e| cloud_error("ListMultipartUploads", prefix, &e))?;
+            all.extend(out.uploads().iter().filter_map(|u| {
+                Some(PendingUpload {
+                    bucket: bucket.to_string(),
+                    key: u.key()?.to_string(),
+                    upload_id: u.upload_id()?.to_string(),
+                    initiated: u.initiated().map(ToString::to_string),
+                })
+            }));
+            if !out.is_truncated().unwrap_or(false) {
+                return Ok(all);
+            }
+            key_marker = some(out.next_key_marker());
+            id_marker = some(out.next_upload_id_marker());
+            if key_marker.is_none() && id_marker.is_none() {
                 return Ok(all);
             }
         }

@@ -299,6 +299,19 @@ impl Cloud for AwsCloud {
             .map_err(|e| cloud_error("DeleteObject", key, &e))
     }
 
+    fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<(), CloudError> {
+        let (s3, _, _) = self.clients()?;
+        self.block_on(
+            s3.abort_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| cloud_error("AbortMultipartUpload", key, &e))
+    }
+
     fn download(&self, bucket: &str, key: &str, to: &std::path::Path) -> Result<u64, CloudError> {
         use std::io::Write;
         let (s3, _, _) = self.clients()?;

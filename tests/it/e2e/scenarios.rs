@@ -604,3 +604,47 @@ fn an_update_left_running_is_adopted_by_the_next_apply_not_sent_again() {
     assert_eq!(updates, 1, "UpdateEndpoint is sent once");
     w.expect(0, &["plan", "--detailed-exitcode"]);
 }
+
+#[test]
+fn a_multipart_upload_a_crash_left_is_aborted_by_the_next_apply_and_purged_by_destroy() {
+    let w = World::new("e2e-parts");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let leftover = |w: &World| -> Vec<serde_json::Value> {
+        let all: serde_json::Value =
+            serde_json::from_str(&super::control("GET", "/_sagetune/multipart", "")).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["bucket"] == w.name.as_str())
+            .cloned()
+            .collect()
+    };
+    let start = |key: &str| {
+        super::control(
+            "POST",
+            "/_sagetune/multipart",
+            &serde_json::json!({"bucket": "e2e-parts", "key": key}).to_string(),
+        )
+    };
+    start("sagetune/datasets/e2e-parts/notes/train/0123/train.txt");
+    let status = w.expect(0, &["status"]);
+    assert!(
+        status.stdout.contains("Interrupted uploads"),
+        "{}",
+        status.stdout
+    );
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout
+            .contains("an upload interrupted before it completed"),
+        "{}",
+        plan.stdout
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    assert!(leftover(&w).is_empty(), "{:?}", leftover(&w));
+    w.expect(0, &["plan", "--detailed-exitcode"]);
+    // destroy leaves nothing behind either.
+    start("sagetune/datasets/e2e-parts/extra/train/4567/extra.txt");
+    w.expect(0, &["destroy", "--auto-approve", "--purge-data"]);
+    assert!(leftover(&w).is_empty(), "{:?}", leftover(&w));
+}
