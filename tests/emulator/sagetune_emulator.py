@@ -18,6 +18,11 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
   POST   /_sagetune/multipart           {"bucket": "b", "key": "k"}: leave a multipart upload
                                         behind, as a crash after CreateMultipartUpload does
   GET    /_sagetune/multipart           every multipart upload not completed or aborted
+  POST   /_sagetune/faults              {"key": access key, "rate": 0.25, "seed": 7}: that
+                                        fraction of the key's requests fail; half are refused
+                                        unprocessed (503), half processed with the answer lost
+                                        (500); rate 0 ends it
+  GET    /_sagetune/faults              {key: {"refused": n, "lost": n}} injected so far
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
   POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
                                         created with that name prefix fails
@@ -46,6 +51,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import re
 import signal
 import sys
@@ -74,6 +80,10 @@ _requests = []
 # Requests botocore's service model rejects (see contract.py): {key, service, op, errors}.
 _violations = []
 _pace = {}  # name prefix -> describes per step
+# Fault injection per access key: {"rate": r, "rng": random.Random(seed), "refused": n, "lost": n}.
+# Half the faults refuse a request unprocessed (503); half process it and lose the answer
+# (500), as a network that drops responses does: the client's retry then meets the result.
+_faults = {}
 _fail_jobs = []  # (prefix, reason)
 _fail_endpoints = []
 _rollbacks = []
@@ -398,6 +408,36 @@ def _contract_check(environ, body, key):
     return refuse
 
 
+def _draw_fault(key):
+    """None, "refused" or "lost" for one request of `key`, as configured by /_sagetune/faults."""
+    with _lock:
+        f = _faults.get(key)
+        if not f or f["rate"] <= 0:
+            return None
+        r = f["rng"].random()
+        if r >= f["rate"]:
+            return None
+        kind = "refused" if r < f["rate"] / 2 else "lost"
+        f[kind] += 1
+        return kind
+
+
+def _fault_answer(environ, start_response, status, code):
+    """An injected error in the protocol of the service the request was for."""
+    message = "injected fault"
+    if environ.get("HTTP_X_AMZ_TARGET", "").startswith("SageMaker."):
+        return _json(start_response, status, {"__type": code, "message": message})
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        body = (
+            f"<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message>"
+            "</Error><RequestId>fault</RequestId></ErrorResponse>"
+        ).encode()
+    else:
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId></Error>".encode()
+    start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _xml_escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -459,6 +499,20 @@ def _control(environ, start_response):
                 for u in backend.list_multipart_uploads(b).values()
             ]
             return _json(start_response, "200 OK", found)
+        if path == "/_sagetune/faults" and method == "POST":
+            _faults[args["key"]] = {
+                "rate": float(args.get("rate", 0)),
+                "rng": random.Random(args.get("seed", 0)),
+                "refused": 0,
+                "lost": 0,
+            }
+            return _json(start_response, "200 OK", {})
+        if path == "/_sagetune/faults" and method == "GET":
+            return _json(
+                start_response,
+                "200 OK",
+                {k: {"refused": f["refused"], "lost": f["lost"]} for k, f in _faults.items()},
+            )
         if path == "/_sagetune/pace" and method == "POST":
             _pace[args["prefix"]] = int(args["describes_per_step"])
             return _json(start_response, "200 OK", {})
@@ -490,6 +544,16 @@ def make_app():
             refused = _contract_check(environ, body, key)
             if refused:
                 return refused(start_response)
+            fault = _draw_fault(key)
+            if fault == "refused":
+                return _fault_answer(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")
+            if fault == "lost":
+                result = moto_app(environ, lambda *a, **k: (lambda data: None))
+                for _ in result:  # let the request complete; its answer is lost
+                    pass
+                if hasattr(result, "close"):
+                    result.close()
+                return _fault_answer(environ, start_response, "500 Internal Server Error", "InternalError")
         return moto_app(environ, start_response)
 
     return app

@@ -147,6 +147,32 @@ class Emulator(unittest.TestCase):
         self.sm.describe_endpoint(EndpointName="ep-bad")
         self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-bad")["EndpointStatus"], "Failed")
 
+    def test_faults_refuse_or_lose_answers_of_one_key_only(self):
+        from botocore.config import Config
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=URL,
+            region_name="us-east-1",
+            aws_access_key_id="faulty",
+            aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        control("/_sagetune/bucket", {"name": "faults-bucket"})
+        control("/_sagetune/faults", {"key": "faulty", "rate": 1.0, "seed": 3})
+        for i in range(12):
+            with self.assertRaises(ClientError):
+                s3.put_object(Bucket="faults-bucket", Key=f"k{i}", Body=b"x")
+        counts = control("/_sagetune/faults", method="GET")["faulty"]
+        control("/_sagetune/faults", {"key": "faulty", "rate": 0.0})
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="faults-bucket").get("Contents", [])]
+        # Lost answers were processed (the objects exist); refused requests were not.
+        self.assertEqual(counts["refused"] + counts["lost"], 12)
+        self.assertEqual(len(keys), counts["lost"])
+        self.assertTrue(0 < counts["lost"] < 12, counts)
+        # Another key is never touched by the faults of "faulty".
+        client("s3").head_bucket(Bucket="faults-bucket")
+
     def test_requests_are_logged_by_access_key(self):
         client("s3", key="logger").list_buckets()
         log = control("/_sagetune/requests", method="GET")

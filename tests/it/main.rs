@@ -43,6 +43,18 @@ pub fn root() -> &'static Path {
 /// Runs `sagetune args…` in `dir` with extra environment variables (and no AWS configuration
 /// of the developer's).
 pub fn sagetune_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let out = command_in(dir, env, args)
+        .output()
+        .expect("the sagetune binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// The command `sagetune_in` runs, for tests that start it and stop it themselves.
+pub fn command_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagetune"));
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
     for (key, _) in std::env::vars_os() {
@@ -54,10 +66,5 @@ pub fn sagetune_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/sagetune-tests")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied());
-    let out = cmd.output().expect("the sagetune binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    cmd
 }

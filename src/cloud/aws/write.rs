@@ -140,7 +140,7 @@ impl AwsCloud {
             .map_err(|e| cloud_error("CreateMultipartUpload", &upload.key, &e))?;
         let upload_id = created.upload_id().unwrap_or_default().to_string();
         let result = self.send_parts(upload, &upload_id, progress).await;
-        match result {
+        let completed = match result {
             Ok(parts) => s3
                 .complete_multipart_upload()
                 .bucket(&upload.bucket)
@@ -165,6 +165,39 @@ impl AwsCloud {
                     .send()
                     .await;
                 Err(e)
+            }
+        };
+        if completed.is_ok() {
+            self.abort_siblings(upload, &upload_id).await;
+        }
+        completed
+    }
+
+    /// Best effort: aborts other uploads of the same key, which only this apply can have
+    /// started (the state lock), e.g. when the answer to a CreateMultipartUpload was lost and
+    /// the SDK's retry started a second one. What this misses, the next plan aborts.
+    async fn abort_siblings(&self, upload: &Upload, kept: &str) {
+        let Ok((s3, _, _)) = self.clients() else {
+            return;
+        };
+        let Ok(out) = s3
+            .list_multipart_uploads()
+            .bucket(&upload.bucket)
+            .prefix(&upload.key)
+            .send()
+            .await
+        else {
+            return;
+        };
+        for u in out.uploads() {
+            if u.key() == Some(upload.key.as_str()) && u.upload_id() != Some(kept) {
+                let _ = s3
+                    .abort_multipart_upload()
+                    .bucket(&upload.bucket)
+                    .key(&upload.key)
+                    .set_upload_id(u.upload_id().map(str::to_string))
+                    .send()
+                    .await;
             }
         }
     }

@@ -3,6 +3,7 @@
 //! test binary and exits with it; each scenario has its own stack, bucket and access key (so
 //! its requests can be told apart in the emulator's log). A missing emulator fails the tests.
 
+mod faults;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
@@ -183,16 +184,25 @@ impl World {
     /// Runs `sagetune args…` in the manifest's folder against the emulator.
     pub fn run(&self, args: &[&str]) -> Run {
         let url = emulator().url.clone();
-        let env = [
-            ("AWS_ENDPOINT_URL", url.as_str()),
+        sagetune_in(self.path(), &self.env(&url), args)
+    }
+
+    /// `sagetune args…` against the emulator, to start and stop by hand (kill -9 tests).
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let url = emulator().url.clone();
+        crate::command_in(self.path(), &self.env(&url), args)
+    }
+
+    fn env<'a>(&'a self, url: &'a str) -> [(&'a str, &'a str); 7] {
+        [
+            ("AWS_ENDPOINT_URL", url),
             ("AWS_ACCESS_KEY_ID", self.name.as_str()),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("AWS_REGION", "us-east-1"),
             ("AWS_JUMPSTART_CONTENT_BUCKET_OVERRIDE", CONTENT_BUCKET),
             ("AWS_JUMPSTART_GATED_CONTENT_BUCKET_OVERRIDE", GATED_BUCKET),
             ("SAGETUNE_POLL_INTERVAL", "20ms"),
-        ];
-        sagetune_in(self.path(), &env, args)
+        ]
     }
 
     /// Runs and asserts the exit code, showing the output when it differs.

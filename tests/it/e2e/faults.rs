@@ -1,0 +1,230 @@
+//! The fault suite: a full apply killed with SIGKILL at steps all through it (including
+//! mid-multipart-upload and mid-endpoint-update), and full applies with a quarter of all AWS
+//! requests refused or answered into the void. Each must converge, by re-running apply (and
+//! `sagetune unlock` after a kill, as the message says), to exactly one training job, model,
+//! endpoint config and endpoint, no multipart upload left behind, and every stored dataset
+//! object holding the content its key names.
+
+use std::time::{Duration, Instant};
+
+use super::{control, World};
+
+/// The lock id a failed apply names ("stack is locked by …, lock id ID)").
+fn lock_id(stderr: &str) -> Option<String> {
+    let (_, rest) = stderr.split_once("lock id ")?;
+    let id: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    (!id.is_empty()).then_some(id)
+}
+
+/// Re-runs apply until AWS matches the manifest (plan exit 0), releasing a lock a killed run
+/// left; at most `tries` rounds.
+fn converge(w: &World, tries: usize) {
+    let mut last = String::new();
+    for _ in 0..tries {
+        let run = w.run(&["apply", "--auto-approve"]);
+        if run.code != 0 {
+            if let Some(id) = lock_id(&run.stderr) {
+                w.run(&["unlock", &id]);
+            }
+            last = run.snapshot();
+            continue;
+        }
+        let plan = w.run(&["plan", "--detailed-exitcode"]);
+        if plan.code == 0 {
+            return;
+        }
+        last = plan.snapshot();
+    }
+    panic!(
+        "{} did not converge in {tries} rounds; last:\n{last}",
+        w.name
+    );
+}
+
+/// The stack's objects, read without faults.
+fn status(w: &World) -> serde_json::Value {
+    let run = w.expect(0, &["status", "--format", "json"]);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn faults(w: &World, rate: f64, seed: u64) {
+    control(
+        "POST",
+        "/_sagetune/faults",
+        &serde_json::json!({"key": w.name, "rate": rate, "seed": seed}).to_string(),
+    );
+}
+
+/// Exactly one of each object, nothing half-uploaded, every dataset object's content hash
+/// equal to the hash in its key.
+fn assert_converged(w: &World) {
+    let s = status(w);
+    for (kind, n) in [
+        ("training_jobs", 1),
+        ("models", 1),
+        ("endpoint_configs", 1),
+        ("endpoints", 1),
+    ] {
+        assert_eq!(s[kind].as_array().unwrap().len(), n, "{kind}: {s}");
+    }
+    assert_eq!(s["endpoints"][0]["status"], "InService", "{s}");
+    let uploads: serde_json::Value =
+        serde_json::from_str(&control("GET", "/_sagetune/multipart", "")).unwrap();
+    let mine: Vec<&serde_json::Value> = uploads
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["bucket"] == w.name.as_str())
+        .collect();
+    assert!(mine.is_empty(), "uploads left behind: {mine:?}");
+    let listing = control(
+        "GET",
+        &format!("/{}?list-type=2&prefix=sagetune/datasets/", w.name),
+        "",
+    );
+    let keys: Vec<&str> = listing
+        .split("<Key>")
+        .skip(1)
+        .filter_map(|s| s.split_once("</Key>").map(|(k, _)| k))
+        .collect();
+    assert!(!keys.is_empty(), "{listing}");
+    for key in keys {
+        let object: serde_json::Value = serde_json::from_str(&control(
+            "POST",
+            "/_sagetune/object",
+            &serde_json::json!({"bucket": w.name, "key": key}).to_string(),
+        ))
+        .unwrap();
+        let named = key.rsplit('/').nth(1).unwrap();
+        assert_eq!(
+            object["sha256"], named,
+            "{key} holds other bytes than its key names"
+        );
+    }
+}
+
+/// A dataset above the multipart threshold (64 MiB), so uploads go up in parts.
+fn with_large_dataset(w: &World) {
+    let line = "Net interest income rose on higher rates while deposits fell slightly.\n";
+    let big: String = line.repeat((70 << 20) / line.len() + 1);
+    std::fs::write(w.path().join("data/extra.txt"), big).unwrap();
+    w.edit("    dataset: notes\n", "    dataset: extra\n");
+}
+
+#[test]
+fn a_quarter_of_requests_failing_or_losing_their_answer_still_converges() {
+    for seed in [11u64, 29] {
+        let name = format!("e2e-faults-{seed}");
+        let w = World::new(&name);
+        if seed == 11 {
+            with_large_dataset(&w);
+        }
+        faults(&w, 0.25, seed);
+        converge(&w, 12);
+        let injected: serde_json::Value =
+            serde_json::from_str(&control("GET", "/_sagetune/faults", "")).unwrap();
+        let mine = &injected[name.as_str()];
+        assert!(
+            mine["refused"].as_u64().unwrap() >= 5 && mine["lost"].as_u64().unwrap() >= 5,
+            "faults were injected: {mine}"
+        );
+        faults(&w, 0.0, 0);
+        assert_converged(&w);
+        // Then an endpoint update through the same faults.
+        w.edit(
+            "    instance_type: ml.g5.2xlarge\n",
+            "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
+        );
+        faults(&w, 0.25, seed + 1);
+        converge(&w, 12);
+        faults(&w, 0.0, 0);
+        assert_converged(&w);
+    }
+}
+
+/// Starts `apply`, kills it with SIGKILL once `until` says so (given the requests it sent),
+/// and returns how many requests it had sent then (`None`: it finished first).
+fn kill_during_apply(w: &World, until: impl Fn(&[String]) -> bool) -> Option<usize> {
+    let before = w.requests().len();
+    let mut child = w
+        .command(&["apply", "--auto-approve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let killed = loop {
+        if child.try_wait().unwrap().is_some() {
+            break None;
+        }
+        let sent: Vec<String> = w.requests().split_off(before);
+        if until(&sent) {
+            child.kill().unwrap();
+            break Some(sent.len());
+        }
+        assert!(Instant::now() < deadline, "apply hung");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    child.wait().unwrap();
+    killed
+}
+
+#[test]
+fn a_full_apply_killed_at_any_step_recovers_with_unlock_and_apply() {
+    // How many requests a whole apply sends, measured on a twin stack.
+    let twin = World::new("e2e-kill-twin");
+    with_large_dataset(&twin);
+    twin.expect(0, &["apply", "--auto-approve"]);
+    let total = twin.requests().len();
+    assert!(total > 20, "{total}");
+    let parts = |sent: &[String]| {
+        sent.iter()
+            .filter(|o| o.starts_with("S3 PUT") && o.contains("/datasets/"))
+            .count()
+    };
+    let mut killed_at = Vec::new();
+    for point in 0..8 {
+        let w = World::new(&format!("e2e-kill-{point}"));
+        with_large_dataset(&w);
+        let killed = if point == 0 {
+            // Mid-multipart: after some parts, before the upload completes.
+            kill_during_apply(&w, |sent| parts(sent) >= 3)
+        } else {
+            let step = point * total / 8;
+            kill_during_apply(&w, |sent| sent.len() >= step)
+        };
+        killed_at.extend(killed);
+        converge(&w, 6);
+        assert_converged(&w);
+        if point == 7 {
+            // Mid-update: killed right after UpdateEndpoint was sent.
+            w.edit(
+                "    instance_type: ml.g5.2xlarge\n",
+                "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
+            );
+            w.pace(3);
+            let at = kill_during_apply(&w, |sent| {
+                sent.iter().any(|o| o == "SageMaker.UpdateEndpoint")
+            });
+            assert!(at.is_some(), "the update apply was killed");
+            converge(&w, 6);
+            assert_converged(&w);
+            let updates = w
+                .requests()
+                .iter()
+                .filter(|o| o.as_str() == "SageMaker.UpdateEndpoint")
+                .count();
+            assert_eq!(
+                updates, 1,
+                "the update is adopted after the kill, not sent twice"
+            );
+        }
+    }
+    assert!(
+        killed_at.len() >= 6,
+        "kill points reached: {killed_at:?} of {total}"
+    );
+}
