@@ -1,6 +1,7 @@
-//! The fault suite: a full apply killed with SIGKILL at steps all through it (including
-//! mid-multipart-upload and mid-endpoint-update), and full applies with a quarter of all AWS
-//! requests refused or answered into the void. Each must converge, by re-running apply (and
+//! The fault suite: a full apply killed with SIGKILL at every step (each AWS request), and
+//! mid-multipart-upload and mid-endpoint-update; and full applies with a quarter of all AWS
+//! requests (S3, SageMaker, IAM) refused or answered into the void by the emulator's fault
+//! injection. Each must converge, by re-running apply (and
 //! `sagetune unlock` after a kill, as the message says), to exactly one training job, model,
 //! endpoint config and endpoint, no multipart upload left behind, and every stored dataset
 //! object holding the content its key names.
@@ -118,7 +119,18 @@ fn with_large_dataset(w: &World) {
 fn a_quarter_of_requests_failing_or_losing_their_answer_still_converges() {
     for seed in [11u64, 29] {
         let name = format!("e2e-faults-{seed}");
-        let w = World::new(&name);
+        let w = if seed == 11 {
+            World::new(&name)
+        } else {
+            // A managed role, so IAM's calls meet the faults too.
+            World::with_manifest(
+                &name,
+                &super::manifest(&name).replace(
+                    "  arn: arn:aws:iam::123456789012:role/SageMakerExecution\n",
+                    "  create: true\n",
+                ),
+            )
+        };
         if seed == 11 {
             with_large_dataset(&w);
         }
@@ -172,59 +184,85 @@ fn kill_during_apply(w: &World, until: impl Fn(&[String]) -> bool) -> Option<usi
     killed
 }
 
+/// Kills an apply of a fresh stack when `until` holds, then recovers and checks the result.
+fn kill_and_recover(name: &str, large: bool, until: impl Fn(&[String]) -> bool) -> Option<usize> {
+    let w = World::new(name);
+    if large {
+        with_large_dataset(&w);
+    }
+    let killed = kill_during_apply(&w, until);
+    converge(&w, 6);
+    assert_converged(&w);
+    killed
+}
+
 #[test]
-fn a_full_apply_killed_at_any_step_recovers_with_unlock_and_apply() {
+fn a_full_apply_killed_at_every_step_recovers_with_unlock_and_apply() {
     // How many requests a whole apply sends, measured on a twin stack.
     let twin = World::new("e2e-kill-twin");
-    with_large_dataset(&twin);
     twin.expect(0, &["apply", "--auto-approve"]);
     let total = twin.requests().len();
     assert!(total > 20, "{total}");
-    let parts = |sent: &[String]| {
-        sent.iter()
-            .filter(|o| o.starts_with("S3 PUT") && o.contains("/datasets/"))
-            .count()
-    };
-    let mut killed_at = Vec::new();
-    for point in 0..8 {
-        let w = World::new(&format!("e2e-kill-{point}"));
-        with_large_dataset(&w);
-        let killed = if point == 0 {
-            // Mid-multipart: after some parts, before the upload completes.
-            kill_during_apply(&w, |sent| parts(sent) >= 3)
-        } else {
-            let step = point * total / 8;
-            kill_during_apply(&w, |sent| sent.len() >= step)
-        };
-        killed_at.extend(killed);
-        converge(&w, 6);
-        assert_converged(&w);
-        if point == 7 {
-            // Mid-update: killed right after UpdateEndpoint was sent.
-            w.edit(
-                "    instance_type: ml.g5.2xlarge\n",
-                "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
-            );
-            w.pace(3);
-            let at = kill_during_apply(&w, |sent| {
-                sent.iter().any(|o| o == "SageMaker.UpdateEndpoint")
-            });
-            assert!(at.is_some(), "the update apply was killed");
-            converge(&w, 6);
-            assert_converged(&w);
-            let updates = w
-                .requests()
-                .iter()
-                .filter(|o| o.as_str() == "SageMaker.UpdateEndpoint")
-                .count();
-            assert_eq!(
-                updates, 1,
-                "the update is adopted after the kill, not sent twice"
-            );
+    let mut reached = 0;
+    for step in 1..total {
+        if kill_and_recover(&format!("e2e-kill-{step}"), false, |sent| {
+            sent.len() >= step
+        })
+        .is_some()
+        {
+            reached += 1;
         }
     }
-    assert!(
-        killed_at.len() >= 6,
-        "kill points reached: {killed_at:?} of {total}"
+    assert!(reached + 3 >= total, "killed at {reached} of {total} steps");
+}
+
+#[test]
+fn killed_mid_multipart_upload_or_mid_update_it_recovers_too() {
+    let part = |o: &String| o.starts_with("S3 PUT") && o.contains("/datasets/");
+    let points: [(&str, Box<dyn Fn(&[String]) -> bool>); 3] = [
+        (
+            "e2e-kill-mpu-created",
+            Box::new(|sent: &[String]| {
+                sent.iter()
+                    .any(|o| o.starts_with("S3 POST") && o.contains("/datasets/"))
+            }),
+        ),
+        (
+            "e2e-kill-mpu-parts",
+            Box::new(move |sent: &[String]| sent.iter().filter(|o| part(o)).count() >= 3),
+        ),
+        (
+            "e2e-kill-mpu-last",
+            Box::new(move |sent: &[String]| sent.iter().filter(|o| part(o)).count() >= 9),
+        ),
+    ];
+    for (name, until) in points {
+        assert!(
+            kill_and_recover(name, true, until).is_some(),
+            "{name}: killed"
+        );
+    }
+    // Mid-update: killed right after UpdateEndpoint was sent.
+    let w = World::new("e2e-kill-update");
+    w.expect(0, &["apply", "--auto-approve"]);
+    w.edit(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    instance_count: 2\n",
+    );
+    w.pace(3);
+    let at = kill_during_apply(&w, |sent| {
+        sent.iter().any(|o| o == "SageMaker.UpdateEndpoint")
+    });
+    assert!(at.is_some(), "the update apply was killed");
+    converge(&w, 6);
+    assert_converged(&w);
+    let updates = w
+        .requests()
+        .iter()
+        .filter(|o| o.as_str() == "SageMaker.UpdateEndpoint")
+        .count();
+    assert_eq!(
+        updates, 1,
+        "the update is adopted after the kill, not sent twice"
     );
 }
