@@ -71,6 +71,31 @@ fn is_blank(text: &[u8]) -> bool {
     }
 }
 
+/// Walks a stream chunk by chunk: `f(piece, ends_line)` for every run of bytes up to a `\n`
+/// (not included; `ends_line` true) or to the end of a chunk (`ends_line` false). Holds
+/// nothing itself.
+fn for_each_piece(
+    r: &mut impl BufRead,
+    mut f: impl FnMut(&[u8], bool) -> Result<(), ScanError>,
+) -> Result<(), ScanError> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let len = buf.len();
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', buf) {
+            f(&buf[start..nl], true)?;
+            start = nl + 1;
+        }
+        if start < len {
+            f(&buf[start..], false)?;
+        }
+        r.consume(len);
+    }
+}
+
 /// Calls `f(line, line_number, line_offset)` for every line (without `\n`/`\r\n`), copying
 /// only lines that straddle two chunks.
 fn for_each_line(
@@ -81,29 +106,23 @@ fn for_each_line(
     let mut no = 0u64;
     let mut offset = 0u64;
     let mut line_start = 0u64;
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            break;
+    for_each_piece(r, |piece, ends_line| {
+        offset += piece.len() as u64 + u64::from(ends_line);
+        if !ends_line {
+            carry.extend_from_slice(piece);
+            return Ok(());
         }
-        let len = buf.len();
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', buf) {
-            no += 1;
-            if carry.is_empty() {
-                f(trim_cr(&buf[start..nl]), no, line_start)?;
-            } else {
-                carry.extend_from_slice(&buf[start..nl]);
-                f(trim_cr(&carry), no, line_start)?;
-                carry.clear();
-            }
-            start = nl + 1;
-            line_start = offset + start as u64;
+        no += 1;
+        if carry.is_empty() {
+            f(trim_cr(piece), no, line_start)?;
+        } else {
+            carry.extend_from_slice(piece);
+            f(trim_cr(&carry), no, line_start)?;
+            carry.clear();
         }
-        carry.extend_from_slice(&buf[start..]);
-        offset += len as u64;
-        r.consume(len);
-    }
+        line_start = offset;
+        Ok(())
+    })?;
     if !carry.is_empty() {
         f(trim_cr(&carry), no + 1, line_start)?;
     }
@@ -119,22 +138,14 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
     let mut counts = Counts::default();
     let mut line = LineText::default();
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let len = buf.len();
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', buf) {
-            line.see(&buf[start..nl]);
+    for_each_piece(r, |piece, ends_line| {
+        line.see(piece);
+        if ends_line {
             counts.rows += 1;
             counts.empty_rows += u64::from(!line.end());
-            start = nl + 1;
         }
-        line.see(&buf[start..]);
-        r.consume(len);
-    }
+        Ok(())
+    })?;
     if line.open {
         counts.rows += 1;
         counts.empty_rows += u64::from(!line.end());

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::cloud::AwsOptions;
 use crate::data::{self, DataFile, Derived, FileReport};
 use crate::diagnostics::Diagnostic;
-use crate::jumpstart::fetch;
+use crate::jumpstart::fetch::{self, ResolvedModel};
 use crate::manifest::{self, LoadedManifest};
 
 use super::{bind, models};
@@ -116,6 +116,26 @@ pub fn validate(
     })
 }
 
+/// Binds the manifest to specs found offline, adding the problems to `diags`; the version of
+/// each fine-tune's spec, or `None` when no region is known (images cannot be resolved).
+fn bind_offline(
+    loaded: &LoadedManifest,
+    aws: &AwsOptions,
+    models: &BTreeMap<String, ResolvedModel>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<(String, String)>> {
+    let ctx = models::require_region(loaded, aws).ok()?;
+    if let Err(errors) = bind::bind(loaded, models, &ctx) {
+        diags.extend(errors);
+    }
+    Some(
+        models
+            .iter()
+            .map(|(n, m)| (n.clone(), m.entry.version.clone()))
+            .collect(),
+    )
+}
+
 /// Without `sagetune.lock`: checks the fine-tunes whose model has a matching spec in the local
 /// cache (an earlier `lock`, `plan` or `requests` here fetched it) against that spec.
 fn check_cached_specs(
@@ -136,19 +156,10 @@ fn check_cached_specs(
     if found.is_empty() {
         return SpecCheck::NoLock;
     }
-    let Ok(ctx) = models::require_region(loaded, aws) else {
+    let Some(versions) = bind_offline(loaded, aws, &found, diags) else {
         return SpecCheck::NoRegion;
     };
-    if let Err(errors) = bind::bind(loaded, &found, &ctx) {
-        diags.extend(errors);
-    }
-    SpecCheck::Cached {
-        versions: found
-            .iter()
-            .map(|(n, m)| (n.clone(), m.entry.version.clone()))
-            .collect(),
-        missing,
-    }
+    SpecCheck::Cached { versions, missing }
 }
 
 /// Checks fine-tunes against the specs the lock pins, from the local cache only.
@@ -172,19 +183,13 @@ fn check_specs(
     if !mismatches.is_empty() {
         return SpecCheck::LockMismatch(mismatches);
     }
-    let Ok(ctx) = models::require_region(loaded, aws) else {
-        return SpecCheck::NoRegion;
-    };
     let (models, errors) = models::offline_models(loaded, &lock);
     diags.extend(errors);
-    if let Err(errors) = bind::bind(loaded, &models, &ctx) {
-        diags.extend(errors);
-    }
+    let Some(versions) = bind_offline(loaded, aws, &models, diags) else {
+        return SpecCheck::NoRegion;
+    };
     SpecCheck::Checked {
-        versions: models
-            .iter()
-            .map(|(n, m)| (n.clone(), m.entry.version.clone()))
-            .collect(),
+        versions,
         missing: lock
             .fine_tunes
             .keys()

@@ -131,19 +131,20 @@ def _check(shape, value, path, errors):
 
 
 def _size(shape, n, path, what, errors):
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and n < low:
-        errors.append(f"{path}: {n} {what}, at least {low} allowed")
-    if high is not None and n > high:
-        errors.append(f"{path}: {n} {what}, at most {high} allowed")
+    _bounds(shape, n, errors, lambda bound, low: f"{path}: {n} {what}, at {'least' if low else 'most'} {bound} allowed")
 
 
 def _range(shape, v, path, errors):
+    _bounds(shape, v, errors, lambda bound, low: f"{path}: {v} is {'below the minimum' if low else 'above the maximum'} {bound}")
+
+
+def _bounds(shape, v, errors, say):
+    """The shape's `min`/`max` applied to `v` (a size or a number); `say(bound, low)` words it."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and v < low:
-        errors.append(f"{path}: {v} is below the minimum {low}")
+        errors.append(say(low, True))
     if high is not None and v > high:
-        errors.append(f"{path}: {v} is above the maximum {high}")
+        errors.append(say(high, False))
 
 
 _COMPILED = {}

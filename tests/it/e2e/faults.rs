@@ -219,7 +219,8 @@ fn a_full_apply_killed_at_every_step_recovers_with_unlock_and_apply() {
 #[test]
 fn killed_mid_multipart_upload_or_mid_update_it_recovers_too() {
     let part = |o: &String| o.starts_with("S3 PUT") && o.contains("/datasets/");
-    let points: [(&str, Box<dyn Fn(&[String]) -> bool>); 3] = [
+    type Until = Box<dyn Fn(&[String]) -> bool>;
+    let points: [(&str, Until); 3] = [
         (
             "e2e-kill-mpu-created",
             Box::new(|sent: &[String]| {
