@@ -8,7 +8,7 @@
 //! and the state lock), `stages` (one function per command composing those), `render`
 //! (everything printed) and `commands` (the CLI glue). Beside the pipeline: `cloud` (the only
 //! door to AWS), `diagnostics` (problems as data, rendered in one place), `files` and
-//! `model_archive` (local file helpers).
+//! `model_archive` (local file helpers), `prices` (the dated price table).
 
 pub mod apply;
 pub mod cli;
@@ -24,5 +24,6 @@ pub mod model_archive;
 pub mod observe;
 pub mod plan;
 pub mod prepare;
+pub mod prices;
 pub mod render;
 pub mod stages;

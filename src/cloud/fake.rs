@@ -388,8 +388,13 @@ fn job_from_request(r: &CreateTrainingJob) -> TrainingJob {
         model_artifacts: None,
         final_metrics: BTreeMap::new(),
         billable_seconds: None,
+        started_at: Some(FAKE_START.to_string()),
+        ended_at: None,
     }
 }
+
+/// When every fake job starts; it ends 600 s later (deterministic for snapshots).
+const FAKE_START: &str = "2026-11-30T12:00:00Z";
 
 /// Completes a job: writes a small `model.tar.gz` and final metrics.
 fn complete(
@@ -415,6 +420,7 @@ fn complete(
         ("eval_perplexity".to_string(), 4.48),
     ]);
     job.billable_seconds = Some(600);
+    job.ended_at = Some("2026-11-30T12:10:00Z".to_string());
 }
 
 fn advance_all(s: &mut State) {

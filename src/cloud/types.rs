@@ -102,8 +102,13 @@ pub struct TrainingJob {
     pub model_artifacts: Option<String>,
     /// Final metric values reported by the job.
     pub final_metrics: BTreeMap<String, f64>,
-    /// Billable seconds, once known.
+    /// Billable seconds, once known (wall-clock; SageMaker bills them per instance).
     pub billable_seconds: Option<u64>,
+    /// When training started and ended (RFC 3339), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
 }
 
 /// A SageMaker model.

@@ -7,7 +7,7 @@ mod settle;
 mod status;
 
 pub use settle::{observe_settled, runs};
-pub use status::{status, Status};
+pub use status::{status, JobCost, Status};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

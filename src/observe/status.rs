@@ -9,6 +9,7 @@ use crate::cloud::{
 };
 use crate::desired::Desired;
 use crate::jumpstart::requests::TAG_STACK;
+use crate::prices::{price, prices_as_of};
 
 use super::{describe_jobs, observe};
 
@@ -26,6 +27,58 @@ pub struct Status {
     /// Uploads an interrupted run left under the stack's datasets (apply aborts them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interrupted_uploads: Vec<PendingUpload>,
+    /// What each finished training job cost, from its billable seconds and the price table.
+    pub training_costs: Vec<JobCost>,
+    /// The sum in USD of the costs that are known.
+    pub training_total_usd: f64,
+    /// Jobs without a known cost (still running, or a type the price table lacks).
+    pub unpriced_jobs: usize,
+    /// The date of the prices used.
+    pub prices_as_of: String,
+}
+
+/// The actual cost of one training job: billable seconds × instances × the hourly price.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobCost {
+    pub job: String,
+    pub instance_type: String,
+    pub instance_count: u32,
+    /// Training time, from start to end, in seconds (`None` while running or unknown).
+    pub duration_seconds: Option<u64>,
+    pub billable_seconds: Option<u64>,
+    /// USD per instance-hour; `None` when the price table does not have the type.
+    pub hourly_usd: Option<f64>,
+    pub usd: Option<f64>,
+}
+
+impl JobCost {
+    /// The cost of `job` in `region`.
+    pub fn of(job: &TrainingJob, region: &str) -> Self {
+        let hourly_usd = price(region, &job.instance_type);
+        let duration_seconds = match (&job.started_at, &job.ended_at) {
+            (Some(a), Some(b)) => {
+                let parse = |t: &str| humantime::parse_rfc3339_weak(t).ok();
+                match (parse(a), parse(b)) {
+                    (Some(a), Some(b)) => b.duration_since(a).ok().map(|d| d.as_secs()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let usd = match (job.billable_seconds, hourly_usd) {
+            (Some(s), Some(p)) => Some(s as f64 / 3600.0 * f64::from(job.instance_count) * p),
+            _ => None,
+        };
+        Self {
+            job: job.name.clone(),
+            instance_type: job.instance_type.clone(),
+            instance_count: job.instance_count,
+            duration_seconds,
+            billable_seconds: job.billable_seconds,
+            hourly_usd,
+            usd,
+        }
+    }
 }
 
 /// Reads the stack's objects.
@@ -38,6 +91,12 @@ pub fn status(cloud: &dyn CloudRead, desired: &Desired) -> Result<Status, CloudE
         .filter(|j| owned(&j.tags))
         .collect();
     jobs.reverse();
+    let costs: Vec<JobCost> = jobs
+        .iter()
+        .map(|j| JobCost::of(j, &desired.region))
+        .collect();
+    let total: f64 = costs.iter().filter_map(|c| c.usd).sum();
+    let unpriced = costs.iter().filter(|c| c.usd.is_none()).count();
     Ok(Status {
         stack: desired.stack.clone(),
         region: desired.region.clone(),
@@ -60,5 +119,9 @@ pub fn status(cloud: &dyn CloudRead, desired: &Desired) -> Result<Status, CloudE
             .collect(),
         role: seen.role.filter(|r| owned(&r.tags)),
         interrupted_uploads: seen.pending_uploads,
+        training_costs: costs,
+        training_total_usd: total,
+        unpriced_jobs: unpriced,
+        prices_as_of: prices_as_of().to_string(),
     })
 }

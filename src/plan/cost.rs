@@ -6,31 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Action, Change, Request};
 use crate::desired::Desired;
-
-const TABLE: &str = include_str!("prices.csv");
-
-/// The date the embedded prices were last checked.
-pub(crate) fn prices_as_of() -> &'static str {
-    TABLE
-        .lines()
-        .find_map(|l| l.strip_prefix("# prices_as_of: "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or("unknown")
-}
-
-/// USD per instance-hour of `instance_type` in `region`, when the table has it.
-pub(crate) fn price(region: &str, instance_type: &str) -> Option<f64> {
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))
-        .find_map(|l| {
-            let mut cols = l.split(',');
-            let (r, t, p) = (cols.next()?, cols.next()?, cols.next()?);
-            (r == region && t == instance_type)
-                .then(|| p.parse().ok())
-                .flatten()
-        })
-}
+use crate::prices::{price, prices_as_of};
 
 /// Hours in the 30-day month the plan quotes.
 pub const HOURS_PER_30_DAYS: f64 = 720.0;

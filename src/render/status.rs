@@ -4,9 +4,10 @@ use std::fmt::Write;
 
 use crate::cloud::Tags;
 use crate::jumpstart::requests::TAG_ADDRESS;
-use crate::observe::{job_of_artifact, Status};
+use crate::observe::{job_of_artifact, JobCost, Status};
 
 use super::progress::metrics;
+use super::units::{money, plural};
 
 fn address(tags: &Tags) -> &str {
     tags.get(TAG_ADDRESS).map(String::as_str).unwrap_or("-")
@@ -16,6 +17,21 @@ fn address(tags: &Tags) -> &str {
 pub fn status_table(s: &Status) -> String {
     let mut out = format!("Stack {} in {} ({})\n", s.stack, s.region, s.artifacts);
     section(&mut out, "Training jobs", job_rows(s));
+    if !s.training_costs.is_empty() {
+        let mut line = format!(
+            "  spent on training: {} ({} job{})",
+            money(Some(s.training_total_usd)),
+            s.training_costs.len() - s.unpriced_jobs,
+            plural(s.training_costs.len() - s.unpriced_jobs)
+        );
+        if s.unpriced_jobs > 0 {
+            line.push_str(&format!(
+                "; {} not priced (running, failed before billing, or a type the price table lacks)",
+                s.unpriced_jobs
+            ));
+        }
+        let _ = writeln!(out, "{line}; prices as of {}", s.prices_as_of);
+    }
     section(&mut out, "Models", model_rows(s));
     section(&mut out, "Endpoint configs", config_rows(s));
     section(&mut out, "Endpoints", endpoint_rows(s));
@@ -32,6 +48,21 @@ pub fn status_table(s: &Status) -> String {
         }
     }
     out
+}
+
+/// ` · 10m00s · billable 600 s × 1 · $1.21` for a finished job; what is unknown is left out.
+fn cost_detail(c: &JobCost) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = c.duration_seconds {
+        parts.push(format!("{}m{:02}s", d / 60, d % 60));
+    }
+    if let Some(b) = c.billable_seconds {
+        parts.push(format!("billable {b} s × {}", c.instance_count));
+    }
+    if c.billable_seconds.is_some() {
+        parts.push(money(c.usd));
+    }
+    parts.iter().map(|p| format!(" · {p}")).collect()
 }
 
 /// A titled table of `[name, status, address, detail]` rows, the first three aligned.
@@ -63,11 +94,14 @@ fn job_rows(s: &Status) -> Vec<[String; 4]> {
     s.training_jobs
         .iter()
         .map(|j| {
-            let detail = match (&j.failure_reason, j.final_metrics.is_empty()) {
+            let mut detail = match (&j.failure_reason, j.final_metrics.is_empty()) {
                 (Some(r), _) => r.clone(),
                 (None, false) => metrics(&j.final_metrics),
                 (None, true) => j.secondary_status.clone().unwrap_or_default(),
             };
+            if let Some(c) = s.training_costs.iter().find(|c| c.job == j.name) {
+                detail.push_str(&cost_detail(c));
+            }
             [
                 j.name.clone(),
                 j.status.as_str().to_string(),

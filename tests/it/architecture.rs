@@ -21,7 +21,14 @@ const PIPELINE: &[(&str, u8)] = &[
 
 /// Beside the pipeline, usable from any stage; they import only from the inputs (stage 0)
 /// and each other.
-const BESIDE: &[&str] = &["cloud", "diagnostics", "files", "model_archive", "cli"];
+const BESIDE: &[&str] = &[
+    "cloud",
+    "diagnostics",
+    "files",
+    "model_archive",
+    "cli",
+    "prices",
+];
 
 /// The one place that knows every stage's error type, to turn each into a diagnostic
 /// (`impl From`, never imported by name).

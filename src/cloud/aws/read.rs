@@ -43,6 +43,12 @@ where
     }
 }
 
+/// An SDK timestamp as RFC 3339 (UTC).
+fn rfc3339(t: &aws_sdk_sagemaker::primitives::DateTime) -> Option<String> {
+    t.fmt(aws_sdk_sagemaker::primitives::DateTimeFormat::DateTime)
+        .ok()
+}
+
 /// `Ok(None)` for "not found", the error otherwise.
 fn absent<T, E>(
     operation: &str,
@@ -403,6 +409,8 @@ impl CloudRead for AwsCloud {
                 })
                 .collect(),
             billable_seconds: j.billable_time_in_seconds().map(|s| s.max(0) as u64),
+            started_at: j.training_start_time().and_then(rfc3339),
+            ended_at: j.training_end_time().and_then(rfc3339),
         }))
     }
 

@@ -59,6 +59,14 @@ fn quickstart_validate_plan_apply_plan_status() {
     let s = status(&w);
     assert_eq!(s["training_jobs"][0]["status"], "Completed");
     assert_eq!(s["endpoints"][0]["status"], "InService");
+    // The emulator bills 600 s on ml.g5.12xlarge ($7.09/h in us-east-1): $1.18.
+    let cost = &s["training_costs"][0];
+    assert_eq!(cost["billable_seconds"], 600, "{cost}");
+    assert!(
+        (cost["usd"].as_f64().unwrap() - 1.1817).abs() < 0.001,
+        "{cost}"
+    );
+    assert!(s["training_jobs"][0]["started_at"].is_string(), "{s}");
     assert_eq!(s["models"].as_array().unwrap().len(), 1);
     let table = w.expect(0, &["status"]);
     assert!(table.stdout.contains("InService"), "{}", table.stdout);
