@@ -36,7 +36,10 @@ While an update deploys, DescribeEndpoint carries PendingDeploymentSummary.Endpo
 
 Lifecycle: a job moves Starting -> Downloading -> Training -> Uploading -> Completed, one step
 per `describes_per_step` DescribeTrainingJob calls, and writes a small model.tar.gz to its output
-path on completion. StopTrainingJob: Stopping, then Stopped. Endpoints: Creating -> InService
+path on completion. Each job logs to CloudWatch Logs as SageMaker does (group
+/aws/sagemaker/TrainingJobs, stream <job>/algo-1-<time>): progress lines per step and, while
+training, per-epoch metric lines that JumpStart's MetricDefinitions regexes match; a failed
+job's lines end with the error and stay. StopTrainingJob: Stopping, then Stopped. Endpoints: Creating -> InService
 (or Failed), Updating -> InService on the new config (or back on the old one with a
 FailureReason). Usage:
 
@@ -165,7 +168,64 @@ def create_training_job(self):
             "fail": _pop(_fail_jobs, name),
             "stopping": False,
         }
+        _job_log(backend, name, ["Starting the training job", f"Training job {name} is starting"])
     return result
+
+
+# --- CloudWatch Logs of training jobs ------------------------------------------------------------
+# As SageMaker does, each job writes to /aws/sagemaker/TrainingJobs, stream <job>/algo-1-<epoch s>:
+# progress lines at each step and, while training, metric lines in the two formats JumpStart's
+# scripts print (Hugging Face: "{'loss': 1.25, …}"; Llama 2: "train_epoch_loss=1.25",
+# "eval_epoch_loss=tensor(1.5, …)", "eval_ppl=tensor(4.48, …)"), which the jobs' MetricDefinitions
+# regexes match. Lines stay after a job fails.
+
+LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+# (epoch, train loss, eval loss, eval perplexity): losses fall, the last epoch ends on the final metrics.
+EPOCHS = [(1, 2.1, 2.4, 11.02), (2, 1.6, 1.8, 6.05), (3, 1.25, 1.5, 4.48)]
+
+
+def _metric_lines(epoch, train_loss, eval_loss, ppl):
+    return [
+        f"{{'loss': {train_loss}, 'learning_rate': 6e-06, 'epoch': {epoch}.0}}",
+        f"{{'eval_loss': {eval_loss}, 'eval_runtime': 12.5, 'epoch': {epoch}.0}}",
+        f"Epoch {epoch}: train_perplexity=tensor({ppl + 1.0:.4f}, device='cuda:0'), train_epoch_loss={train_loss}, epoch time 61.2s",
+        f"Epoch {epoch}: eval_ppl=tensor({ppl}, device='cuda:0') eval_epoch_loss=tensor({eval_loss}, device='cuda:0')",
+    ]
+
+
+def _job_log(backend, name, lines):
+    """Appends `lines` to the job's log stream, creating the group and stream on first use."""
+    from moto.logs.models import logs_backends
+
+    logs = logs_backends[backend.account_id][backend.region_name]
+    state = _jobs[(backend.account_id, backend.region_name, name)]
+    if "stream" not in state:
+        state["stream"] = f"{name}/algo-1-{int(time.time())}"
+        if LOG_GROUP not in logs.groups:
+            logs.create_log_group(LOG_GROUP, {})
+        logs.create_log_stream(LOG_GROUP, state["stream"])
+    now = int(time.time() * 1000)
+    events = [{"timestamp": now + i, "message": line} for i, line in enumerate(lines)]
+    if events:
+        logs.put_log_events(LOG_GROUP, state["stream"], events)
+
+
+def _step_lines(name, step, fail):
+    """What a job prints entering `step`."""
+    if step == "Downloading":
+        return ["Downloading input data", "Downloaded 2 files from the training channel"]
+    if step == "Training":
+        lines = ["Invoking script with the following command: python transfer_learning.py"]
+        for epoch in EPOCHS[: 1 if fail else len(EPOCHS)]:
+            lines.extend(_metric_lines(*epoch))
+        if fail:
+            lines.append(f"ERROR: {fail}")
+        return lines
+    if step == "Uploading":
+        return ["Training complete. Saving the model", "Uploading generated training model"]
+    if step == "Completed":
+        return ["Training job completed"]
+    return []
 
 
 def _advance_job(backend, name):
@@ -187,7 +247,9 @@ def _advance_job(backend, name):
             job.failure_reason = state["fail"]
             return
         job.secondary_status = JOB_STEPS[state["step"]]
+        _job_log(backend, name, _step_lines(name, job.secondary_status, state["fail"]))
         return
+    _job_log(backend, name, _step_lines(name, "Completed", None))
     artifact = job.output_data_config["S3OutputPath"].rstrip("/") + f"/{name}/output/model.tar.gz"
     _write_s3(backend.account_id, artifact, _model_tarball())
     job.model_artifacts = {"S3ModelArtifacts": artifact}

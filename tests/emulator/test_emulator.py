@@ -173,6 +173,48 @@ class Emulator(unittest.TestCase):
         # Another key is never touched by the faults of "faulty".
         client("s3").head_bucket(Bucket="faults-bucket")
 
+    def test_jobs_log_progress_and_metric_lines_the_spec_regexes_match(self):
+        import re
+
+        logs = client("logs")
+
+        def lines(name):
+            streams = logs.describe_log_streams(
+                logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix=name
+            )["logStreams"]
+            self.assertEqual(len(streams), 1, streams)
+            self.assertTrue(streams[0]["logStreamName"].startswith(f"{name}/algo-1-"))
+            events = logs.get_log_events(
+                logGroupName="/aws/sagemaker/TrainingJobs",
+                logStreamName=streams[0]["logStreamName"],
+                startFromHead=True,
+            )["events"]
+            return [e["message"] for e in events]
+
+        job(self.sm, "logs-ok")
+        for _ in range(6):
+            self.sm.describe_training_job(TrainingJobName="logs-ok")
+        text = lines("logs-ok")
+        self.assertEqual(text[-1], "Training job completed")
+        # The regexes of the fixture specs (GPT-J / Hugging Face family and Llama 2).
+        regexes = {
+            "'loss': ([0-9]+\\.[0-9]+)": "1.25",
+            "'eval_loss': ([0-9]+\\.[0-9]+)": "1.5",
+            "train_epoch_loss=([0-9\\.]+)": "1.25",
+            "eval_epoch_loss=tensor\\(([0-9\\.]+)": "1.5",
+            "eval_ppl=tensor\\(([0-9\\.]+)": "4.48",
+        }
+        for regex, last in regexes.items():
+            found = [m.group(1) for line in text for m in [re.search(regex, line)] if m]
+            self.assertEqual(len(found), 3, f"{regex}: one per epoch in {text}")
+            self.assertEqual(found[-1], last, regex)
+        control("/_sagetune/fail-job", {"prefix": "logs-bad", "reason": "AlgorithmError: CUDA out of memory"})
+        job(self.sm, "logs-bad")
+        for _ in range(6):
+            self.sm.describe_training_job(TrainingJobName="logs-bad")
+        self.assertEqual(self.sm.describe_training_job(TrainingJobName="logs-bad")["TrainingJobStatus"], "Failed")
+        self.assertEqual(lines("logs-bad")[-1], "ERROR: AlgorithmError: CUDA out of memory")
+
     def test_requests_are_logged_by_access_key(self):
         client("s3", key="logger").list_buckets()
         log = control("/_sagetune/requests", method="GET")
