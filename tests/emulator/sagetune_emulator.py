@@ -204,8 +204,11 @@ def _job_log(backend, name, lines):
         if LOG_GROUP not in logs.groups:
             logs.create_log_group(LOG_GROUP, {})
         logs.create_log_stream(LOG_GROUP, state["stream"])
-    now = int(time.time() * 1000)
-    events = [{"timestamp": now + i, "message": line} for i, line in enumerate(lines)]
+    # Strictly increasing timestamps, so readers get the lines in the order they were written.
+    events = []
+    for line in lines:
+        state["last_ms"] = max(int(time.time() * 1000), state.get("last_ms", 0) + 1)
+        events.append({"timestamp": state["last_ms"], "message": line})
     if events:
         logs.put_log_events(LOG_GROUP, state["stream"], events)
 
