@@ -45,12 +45,6 @@ fn converge(w: &World, tries: usize) {
     );
 }
 
-/// The stack's objects, read without faults.
-fn status(w: &World) -> serde_json::Value {
-    let run = w.expect(0, &["status", "--format", "json"]);
-    serde_json::from_str(&run.stdout).unwrap()
-}
-
 fn faults(w: &World, rate: f64, seed: u64) {
     control(
         "POST",
@@ -62,7 +56,7 @@ fn faults(w: &World, rate: f64, seed: u64) {
 /// Exactly one of each object, nothing half-uploaded, every dataset object's content hash
 /// equal to the hash in its key.
 fn assert_converged(w: &World) {
-    let s = status(w);
+    let s = w.status();
     for (kind, n) in [
         ("training_jobs", 1),
         ("models", 1),
@@ -72,38 +66,12 @@ fn assert_converged(w: &World) {
         assert_eq!(s[kind].as_array().unwrap().len(), n, "{kind}: {s}");
     }
     assert_eq!(s["endpoints"][0]["status"], "InService", "{s}");
-    let uploads: serde_json::Value =
-        serde_json::from_str(&control("GET", "/_sagetune/multipart", "")).unwrap();
-    let mine: Vec<&serde_json::Value> = uploads
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["bucket"] == w.name.as_str())
-        .collect();
-    assert!(mine.is_empty(), "uploads left behind: {mine:?}");
-    let listing = control(
-        "GET",
-        &format!("/{}?list-type=2&prefix=sagetune/datasets/", w.name),
-        "",
-    );
-    let keys: Vec<&str> = listing
-        .split("<Key>")
-        .skip(1)
-        .filter_map(|s| s.split_once("</Key>").map(|(k, _)| k))
-        .collect();
-    assert!(!keys.is_empty(), "{listing}");
+    let left = w.pending_uploads();
+    assert!(left.is_empty(), "uploads left behind: {left:?}");
+    let keys = w.keys("sagetune/datasets/");
+    assert!(!keys.is_empty(), "no dataset objects");
     for key in keys {
-        let object: serde_json::Value = serde_json::from_str(&control(
-            "POST",
-            "/_sagetune/object",
-            &serde_json::json!({"bucket": w.name, "key": key}).to_string(),
-        ))
-        .unwrap();
-        let named = key.rsplit('/').nth(1).unwrap();
-        assert_eq!(
-            object["sha256"], named,
-            "{key} holds other bytes than its key names"
-        );
+        w.dataset_object(&key); // asserts the content's SHA-256 is the one the key names
     }
 }
 

@@ -250,6 +250,55 @@ impl World {
             .collect()
     }
 
+    /// `sagetune status --format json`, which must succeed.
+    pub fn status(&self) -> serde_json::Value {
+        let run = self.expect(0, &["status", "--format", "json"]);
+        serde_json::from_str(&run.stdout).unwrap()
+    }
+
+    /// The keys under `prefix` in this stack's bucket (S3 ListObjectsV2).
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        let listing = control(
+            "GET",
+            &format!("/{}?list-type=2&prefix={prefix}", self.name),
+            "",
+        );
+        listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|s| s.split_once("</Key>").map(|(k, _)| k.to_string()))
+            .collect()
+    }
+
+    /// An object of this stack's bucket read back: its text (UTF-8, lossy) and SHA-256;
+    /// asserts the SHA-256 is the one its dataset key names.
+    pub fn dataset_object(&self, key: &str) -> String {
+        let object: serde_json::Value = serde_json::from_str(&control(
+            "POST",
+            "/_sagetune/object",
+            &serde_json::json!({"bucket": self.name, "key": key}).to_string(),
+        ))
+        .unwrap();
+        let named = key.rsplit('/').nth(1).unwrap();
+        assert_eq!(
+            object["sha256"], named,
+            "{key} holds other bytes than its key names"
+        );
+        object["text"].as_str().unwrap().to_string()
+    }
+
+    /// Multipart uploads in this stack's bucket neither completed nor aborted.
+    pub fn pending_uploads(&self) -> Vec<serde_json::Value> {
+        let all: serde_json::Value =
+            serde_json::from_str(&control("GET", "/_sagetune/multipart", "")).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["bucket"] == self.name.as_str())
+            .cloned()
+            .collect()
+    }
+
     /// Injects a control (`fail-job`, `rollback-update`, `fail-endpoint`) for this stack.
     pub fn inject(&self, what: &str, reason: &str) {
         control(

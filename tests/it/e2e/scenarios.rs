@@ -6,11 +6,6 @@ fn count(ops: &[String], needle: &str) -> usize {
     ops.iter().filter(|o| o.contains(needle)).count()
 }
 
-fn status(w: &World) -> serde_json::Value {
-    let run = w.expect(0, &["status", "--format", "json"]);
-    serde_json::from_str(&run.stdout).unwrap()
-}
-
 #[test]
 fn quickstart_validate_plan_apply_plan_status() {
     let w = World::new("e2e-quick");
@@ -56,7 +51,7 @@ fn quickstart_validate_plan_apply_plan_status() {
     assert!(apply.stderr.contains("train_loss=1.25"), "{}", apply.stderr);
     assert!(apply.stderr.contains("Apply complete."), "{}", apply.stderr);
     w.expect(0, &["plan", "--detailed-exitcode"]);
-    let s = status(&w);
+    let s = w.status();
     assert_eq!(s["training_jobs"][0]["status"], "Completed");
     assert_eq!(s["endpoints"][0]["status"], "InService");
     // The emulator bills 600 s on ml.g5.12xlarge ($7.09/h in us-east-1): $1.18.
@@ -76,7 +71,7 @@ fn quickstart_validate_plan_apply_plan_status() {
 fn a_hyperparameter_change_retrains_updates_the_endpoint_and_rotates() {
     let w = World::new("e2e-hyper");
     w.expect(0, &["apply", "--auto-approve"]);
-    let before = status(&w);
+    let before = w.status();
     let old_config = before["endpoints"][0]["config_name"].clone();
     let old_model = before["models"][0]["name"].clone();
     w.edit("epoch: 1", "epoch: 2");
@@ -87,7 +82,7 @@ fn a_hyperparameter_change_retrains_updates_the_endpoint_and_rotates() {
         plan.stdout
     );
     w.expect(0, &["apply", "--auto-approve"]);
-    let after = status(&w);
+    let after = w.status();
     assert_eq!(
         after["training_jobs"].as_array().unwrap().len(),
         2,
@@ -137,7 +132,7 @@ fn an_endpoint_instance_change_only_makes_a_new_config() {
     assert_eq!(count(&ops, "SageMaker.CreateModel"), 0, "{ops:?}");
     assert_eq!(count(&ops, "SageMaker.CreateEndpointConfig"), 1, "{ops:?}");
     assert_eq!(count(&ops, "SageMaker.UpdateEndpoint"), 1, "{ops:?}");
-    let s = status(&w);
+    let s = w.status();
     assert_eq!(s["endpoint_configs"][0]["variants"][0]["instance_count"], 2);
 }
 
@@ -154,14 +149,14 @@ fn a_failed_training_job_fails_apply_and_leaves_the_endpoint_untouched() {
     let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
     assert!(plan.stdout.contains("starting run 2"), "{}", plan.stdout);
     w.expect(0, &["apply", "--auto-approve"]);
-    assert_eq!(status(&w)["endpoints"][0]["status"], "InService");
+    assert_eq!(w.status()["endpoints"][0]["status"], "InService");
 }
 
 #[test]
 fn an_endpoint_rollback_fails_apply_and_the_old_config_keeps_serving() {
     let w = World::new("e2e-rollback");
     w.expect(0, &["apply", "--auto-approve"]);
-    let old_config = status(&w)["endpoints"][0]["config_name"].clone();
+    let old_config = w.status()["endpoints"][0]["config_name"].clone();
     w.edit("epoch: 1", "epoch: 3");
     w.inject(
         "rollback-update",
@@ -170,7 +165,7 @@ fn an_endpoint_rollback_fails_apply_and_the_old_config_keeps_serving() {
     let run = w.expect(1, &["apply", "--auto-approve"]);
     assert!(run.stderr.contains("rolled back"), "{}", run.stderr);
     assert!(run.stderr.contains("ping health check"), "{}", run.stderr);
-    let s = status(&w);
+    let s = w.status();
     assert_eq!(s["endpoints"][0]["config_name"], old_config);
     assert_eq!(s["endpoints"][0]["status"], "InService");
     let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
@@ -256,9 +251,9 @@ fn destroy_removes_serving_objects_keeps_jobs_and_honours_protect() {
     w.expect(0, &["apply", "--auto-approve"]);
     let run = w.expect(1, &["destroy", "--auto-approve"]);
     assert!(run.stderr.contains("is protected"), "{}", run.stderr);
-    assert_eq!(status(&w)["endpoints"].as_array().unwrap().len(), 1);
+    assert_eq!(w.status()["endpoints"].as_array().unwrap().len(), 1);
     w.expect(0, &["destroy", "--auto-approve", "--force"]);
-    let s = status(&w);
+    let s = w.status();
     assert!(s["endpoints"].as_array().unwrap().is_empty());
     assert!(s["endpoint_configs"].as_array().unwrap().is_empty());
     assert!(s["models"].as_array().unwrap().is_empty());
@@ -280,7 +275,7 @@ fn an_object_with_a_clashing_name_and_no_stack_tag_is_never_modified() {
         &manifest("e2e-clash-x").replace("endpoints:\n  gptj:", "endpoints:\n  y:"),
     );
     other.expect(0, &["apply", "--auto-approve"]);
-    let before = status(&other);
+    let before = other.status();
     let w = World::with_manifest(
         "e2e-clash",
         &manifest("e2e-clash").replace("endpoints:\n  gptj:", "endpoints:\n  x-y:"),
@@ -305,7 +300,7 @@ fn an_object_with_a_clashing_name_and_no_stack_tag_is_never_modified() {
         .filter(|o| !o.contains(".sagetune/"))
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
-    assert_eq!(status(&other)["endpoints"], before["endpoints"]);
+    assert_eq!(other.status()["endpoints"], before["endpoints"]);
 }
 
 #[test]
@@ -318,7 +313,7 @@ fn a_managed_role_is_scoped_to_the_artifacts_prefix() {
         ),
     );
     w.expect(0, &["apply", "--auto-approve"]);
-    let s = status(&w);
+    let s = w.status();
     let role = &s["role"];
     assert_eq!(role["name"], "e2e-role-sagemaker-execution");
     let policy = role["inline_policies"]["sagetune-execution"]
@@ -460,41 +455,17 @@ fn script_mode_hosting_is_repacked_and_served() {
     );
     let run = w.expect(0, &["apply", "--auto-approve"]);
     assert!(run.stderr.contains("repacking"), "{}", run.stderr);
-    let s = status(&w);
+    let s = w.status();
     let data = s["models"][0]["model_data"].as_str().unwrap();
     assert!(data.ends_with("/repacked/model.tar.gz"), "{data}");
     w.expect(0, &["plan", "--detailed-exitcode"]);
 }
 
-/// The keys of an S3 ListObjectsV2 answer.
-fn listed_keys(xml: &str) -> Vec<String> {
-    xml.split("<Key>")
-        .skip(1)
-        .filter_map(|s| s.split_once("</Key>").map(|(k, _)| k.to_string()))
-        .collect()
-}
-
-/// The one dataset object of `channel` and its content, read back from the emulator's S3.
+/// The one train object of `dataset` and its content, read back from the emulator's S3.
 fn stored_dataset(w: &World, dataset: &str) -> (String, String) {
-    let listing = super::control(
-        "GET",
-        &format!(
-            "/{}?list-type=2&prefix=sagetune/datasets/{}/{dataset}/train/",
-            w.name, w.name
-        ),
-        "",
-    );
-    let keys = listed_keys(&listing);
-    assert_eq!(keys.len(), 1, "{listing}");
-    let object: serde_json::Value = serde_json::from_str(&super::control(
-        "POST",
-        "/_sagetune/object",
-        &serde_json::json!({"bucket": w.name, "key": keys[0]}).to_string(),
-    ))
-    .unwrap();
-    let text = object["text"].as_str().unwrap().to_string();
-    let sha = keys[0].rsplit('/').nth(1).unwrap();
-    assert_eq!(object["sha256"], sha, "the key names the content's hash");
+    let keys = w.keys(&format!("sagetune/datasets/{}/{dataset}/train/", w.name));
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let text = w.dataset_object(&keys[0]);
     (keys[0].clone(), text)
 }
 
@@ -521,7 +492,7 @@ fn the_chosen_text_column_is_what_training_reads() {
     let (key, body) = stored_dataset(&w, "notes");
     assert!(key.ends_with("/train.csv"), "{key}");
     assert_eq!(body, "text\nRevenue grew.\n\"Costs fell, again.\"\n");
-    let s = status(&w);
+    let s = w.status();
     let job = &s["training_jobs"][0];
     let prefix = &key[..key.rfind('/').unwrap() + 1];
     assert_eq!(
@@ -580,7 +551,7 @@ fn requests_at_the_limits_aws_allows_are_accepted() {
     let w = World::with_manifest(stack, &text);
     w.expect(0, &["validate"]);
     w.expect(0, &["apply", "--auto-approve"]);
-    let s = status(&w);
+    let s = w.status();
     let endpoint = &s["endpoints"][0];
     assert_eq!(endpoint["name"].as_str().unwrap().len(), 63, "{endpoint}");
     assert_eq!(
@@ -617,16 +588,6 @@ fn an_update_left_running_is_adopted_by_the_next_apply_not_sent_again() {
 fn a_multipart_upload_a_crash_left_is_aborted_by_the_next_apply_and_purged_by_destroy() {
     let w = World::new("e2e-parts");
     w.expect(0, &["apply", "--auto-approve"]);
-    let leftover = |w: &World| -> Vec<serde_json::Value> {
-        let all: serde_json::Value =
-            serde_json::from_str(&super::control("GET", "/_sagetune/multipart", "")).unwrap();
-        all.as_array()
-            .unwrap()
-            .iter()
-            .filter(|u| u["bucket"] == w.name.as_str())
-            .cloned()
-            .collect()
-    };
     let start = |key: &str| {
         super::control(
             "POST",
@@ -649,10 +610,10 @@ fn a_multipart_upload_a_crash_left_is_aborted_by_the_next_apply_and_purged_by_de
         plan.stdout
     );
     w.expect(0, &["apply", "--auto-approve"]);
-    assert!(leftover(&w).is_empty(), "{:?}", leftover(&w));
+    assert!(w.pending_uploads().is_empty(), "{:?}", w.pending_uploads());
     w.expect(0, &["plan", "--detailed-exitcode"]);
     // destroy leaves nothing behind either.
     start("sagetune/datasets/e2e-parts/extra/train/4567/extra.txt");
     w.expect(0, &["destroy", "--auto-approve", "--purge-data"]);
-    assert!(leftover(&w).is_empty(), "{:?}", leftover(&w));
+    assert!(w.pending_uploads().is_empty(), "{:?}", w.pending_uploads());
 }
