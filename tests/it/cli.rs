@@ -1,6 +1,35 @@
 //! The commands that succeed: examples validate, `models`, `schema`, usage errors.
 
+use std::path::Path;
+
 use crate::sagetune;
+
+/// A copy of `examples/<name>` at the same relative path in a fresh folder, without the
+/// `.sagetune/` cache a local run (`scripts/try.sh`) may have left there, so what validate
+/// prints does not depend on what ran before on this machine.
+fn example_copy(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() == ".sagetune" {
+                continue;
+            }
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &crate::root().join("examples").join(name),
+        &dir.path().join("examples").join(name),
+    );
+    dir
+}
 
 #[test]
 fn every_example_validates() {
@@ -12,7 +41,9 @@ fn every_example_validates() {
             continue;
         }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let run = sagetune(&["validate", "-f", &format!("examples/{name}/sagetune.yaml")]);
+        let copy = example_copy(&name);
+        let manifest = format!("examples/{name}/sagetune.yaml");
+        let run = crate::sagetune_in(copy.path(), &[], &["validate", "-f", &manifest]);
         assert_eq!(run.code, 0, "{name}\n{}", run.snapshot());
         assert!(
             run.stderr.is_empty(),
@@ -33,7 +64,9 @@ fn every_example_validates() {
 
 #[test]
 fn quickstart_summary() {
-    let run = sagetune(&["validate", "-f", "examples/quickstart/sagetune.yaml"]);
+    let copy = example_copy("quickstart");
+    let manifest = "examples/quickstart/sagetune.yaml";
+    let run = crate::sagetune_in(copy.path(), &[], &["validate", "-f", manifest]);
     insta::assert_snapshot!(run.snapshot());
 }
 
