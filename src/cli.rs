@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive); owns no behaviour beyond parsing.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -48,6 +49,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Print a fine-tune's training log (its latest job, or --job), following it with --follow.
+    Logs(LogsArgs),
+    /// A fine-tune's metric curves, parsed from its training log with the job's own regexes.
+    Metrics(MetricsArgs),
     /// Remove a stuck state lock (after a crash or a second Ctrl-C), naming its id.
     Unlock {
         #[command(flatten)]
@@ -133,6 +138,51 @@ pub struct ApplyArgs {
     /// Stop running training jobs whose result no fine-tune wants any more.
     #[arg(long)]
     pub stop_orphaned_jobs: bool,
+    /// Do not stream training jobs' log lines (a failed job's last lines are still shown).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Say at least this often how a running training job is doing (plain output only).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub heartbeat: Duration,
+}
+
+/// Which training job of a fine-tune to read.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// The fine-tune, by its name in the manifest.
+    #[arg(value_name = "FINE_TUNE")]
+    pub fine_tune: String,
+    /// A given run of the fine-tune, by training job name (default: its latest job).
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+}
+
+/// Arguments of `logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub which: JobArgs,
+    /// Keep printing new lines until the job ends.
+    #[arg(long)]
+    pub follow: bool,
+    /// Only lines from this long ago on (e.g. 10m, 2h).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+}
+
+/// Arguments of `metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub which: JobArgs,
+    /// Output format: a chart per metric, or the series as JSON.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Also write the curves as an SVG plot to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `destroy`.

@@ -28,6 +28,12 @@ pub struct ExecOptions {
     pub role_propagation: Duration,
     /// At most this many steps at once.
     pub parallel: usize,
+    /// Stream training jobs' log lines while waiting (`--quiet` turns it off; a failed job's
+    /// last lines are shown either way).
+    pub logs: bool,
+    /// At least this often a waiting training job reports its status, elapsed time and last
+    /// metric (`--heartbeat`).
+    pub heartbeat: Duration,
 }
 
 impl Default for ExecOptions {
@@ -37,6 +43,8 @@ impl Default for ExecOptions {
             poll: Duration::from_secs(15),
             role_propagation: Duration::from_secs(60),
             parallel: 4,
+            logs: true,
+            heartbeat: Duration::from_secs(300),
         }
     }
 }
@@ -52,6 +60,17 @@ impl ExecOptions {
                 .and_then(|v| humantime::parse_duration(&v).ok())
                 .unwrap_or(default.poll),
             ..default
+        }
+    }
+}
+
+impl ExecOptions {
+    /// These options with log lines off when `quiet`, and this heartbeat interval.
+    pub(crate) fn reporting(self, quiet: bool, heartbeat: Duration) -> Self {
+        Self {
+            logs: !quiet,
+            heartbeat,
+            ..self
         }
     }
 }

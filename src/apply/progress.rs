@@ -28,6 +28,30 @@ pub enum Event {
         job: String,
         metrics: BTreeMap<String, f64>,
     },
+    /// A line of a training job's log (`instance`: `algo-1`, …).
+    Log {
+        job: String,
+        instance: String,
+        message: String,
+    },
+    /// A training job is still running: said at least every heartbeat interval.
+    Heartbeat {
+        job: String,
+        status: String,
+        secondary: Option<String>,
+        elapsed: Duration,
+        /// The latest metric value in its log, by its definition's name.
+        last_metric: Option<(String, f64)>,
+    },
+    /// A training job failed: its reason, last log lines and where to read the rest.
+    TrainingFailed {
+        job: String,
+        reason: String,
+        last_lines: Vec<String>,
+        log_group: String,
+        streams: Vec<String>,
+        console_url: String,
+    },
     /// An endpoint's status changed.
     Endpoint {
         name: String,

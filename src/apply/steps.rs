@@ -6,10 +6,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{Cancel, Did, Event, ExecOptions, Outcome, Progress};
-use crate::cloud::{Cloud, CloudError, EndpointStatus, RoleRequest, Tags, TrainingStatus, Upload};
+use crate::cloud::{Cloud, CloudError, EndpointStatus, RoleRequest, Tags, Upload};
 use crate::desired::{managed_role_arn, managed_role_name};
 use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
+
+mod training;
 
 pub(super) struct Run<'a> {
     plan: &'a Plan,
@@ -488,54 +490,6 @@ impl<'a> Run<'a> {
                     return Err(format!("{e} (failed {TRANSIENT_READS} times in a row)"))
                 }
                 Err(e) => return Err(e.to_string()),
-            }
-        }
-    }
-
-    fn wait_training(&self, name: &str) -> Waited {
-        let start = Instant::now();
-        let mut last: Option<(TrainingStatus, Option<String>)> = None;
-        loop {
-            if self.cancel.requested() {
-                return Waited::Interrupted(format!(
-                    "stopped waiting; training job {name} keeps running"
-                ));
-            }
-            let job = match self.status(|| self.cloud.describe_training_job(name)) {
-                Ok(Some(j)) => j,
-                Ok(None) => return Waited::Failed(format!("training job {name} does not exist")),
-                Err(e) => return Waited::Failed(e),
-            };
-            let now = (job.status, job.secondary_status.clone());
-            if last.as_ref() != Some(&now) {
-                self.progress.event(Event::Training {
-                    job: name.to_string(),
-                    status: job.status.as_str().to_string(),
-                    secondary: job.secondary_status.clone(),
-                    elapsed: start.elapsed(),
-                });
-                last = Some(now);
-            }
-            match job.status {
-                TrainingStatus::Completed => {
-                    self.progress.event(Event::Trained {
-                        job: name.to_string(),
-                        metrics: job.final_metrics.clone(),
-                    });
-                    return Waited::Done("trained".into());
-                }
-                TrainingStatus::Failed => {
-                    return Waited::Failed(format!(
-                        "training job {name} failed: {}",
-                        job.failure_reason.as_deref().unwrap_or("no reason given")
-                    ))
-                }
-                TrainingStatus::Stopped => {
-                    return Waited::Failed(format!("training job {name} was stopped"))
-                }
-                TrainingStatus::InProgress | TrainingStatus::Stopping => {
-                    self.pause(self.options.poll);
-                }
             }
         }
     }

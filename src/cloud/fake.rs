@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use super::{
     Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind,
-    Model, PendingUpload, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus,
-    Upload, Variant,
+    LogCursor, LogEvent, LogPage, Model, PendingUpload, Role, RoleRequest, StoredObject, Tags,
+    TrainingJob, TrainingStatus, Upload, Variant,
 };
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
@@ -35,6 +35,23 @@ struct Job {
     ticks: u32,
     /// `Some(reason)`: the job fails instead of completing.
     fails: Option<String>,
+    /// Its log stream's lines (`<job>/algo-1-0`): one per step, an error line on failure.
+    log: Vec<LogEvent>,
+}
+
+impl Job {
+    fn say(&mut self, message: String) {
+        let timestamp_ms = 1_764_504_000_000 + self.log.len() as i64 * 1000;
+        self.log.push(LogEvent {
+            timestamp_ms,
+            message,
+        });
+    }
+}
+
+/// The one log stream of a fake job.
+fn stream_of(job: &str) -> String {
+    format!("{job}/algo-1-0")
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +242,7 @@ impl FakeCloud {
                 step: 0,
                 ticks: 0,
                 fails: None,
+                log: Vec::new(),
             },
         );
     }
@@ -390,6 +408,8 @@ fn job_from_request(r: &CreateTrainingJob) -> TrainingJob {
         billable_seconds: None,
         started_at: Some(FAKE_START.to_string()),
         ended_at: None,
+        created_at: Some(FAKE_START.to_string()),
+        metric_definitions: r.algorithm_specification.metric_definitions.clone(),
     }
 }
 
@@ -461,15 +481,24 @@ fn advance_job(
     }
     j.step += 1;
     if j.step < JOB_STEPS.len() {
-        if j.fails.is_some() && JOB_STEPS[j.step] == "Uploading" {
+        if let (Some(reason), "Uploading") = (&j.fails, JOB_STEPS[j.step]) {
+            let line = format!("ERROR: {reason}");
+            j.say(line);
             j.job.status = TrainingStatus::Failed;
             j.job.secondary_status = Some("Failed".into());
             j.job.failure_reason = j.fails.clone();
             return;
         }
         j.job.secondary_status = Some(JOB_STEPS[j.step].into());
+        j.say(format!(
+            "{} (step {} of {})",
+            JOB_STEPS[j.step],
+            j.step + 1,
+            JOB_STEPS.len()
+        ));
         return;
     }
+    j.say("Training job completed".into());
     j.job.status = TrainingStatus::Completed;
     j.job.secondary_status = Some("Completed".into());
     complete(objects, &mut j.job, etag);
@@ -661,7 +690,51 @@ impl CloudRead for FakeCloud {
             .get(name)
             .cloned())
     }
+
+    fn log_streams(&self, _group: &str, prefix: &str) -> Result<Vec<String>, CloudError> {
+        Ok(self
+            .read(format!("DescribeLogStreams {prefix}"))
+            .jobs
+            .keys()
+            .map(|j| stream_of(j))
+            .filter(|s| s.starts_with(prefix))
+            .collect())
+    }
+
+    fn log_events(
+        &self,
+        _group: &str,
+        stream: &str,
+        from: &LogCursor,
+    ) -> Result<LogPage, CloudError> {
+        let s = self.read(format!("GetLogEvents {stream}"));
+        let Some(job) = s.jobs.keys().find(|j| stream_of(j) == stream) else {
+            return Err(CloudError::NotFound {
+                operation: "GetLogEvents".into(),
+                message: format!("The specified log stream does not exist: {stream}"),
+            });
+        };
+        let log = &s.jobs[job].log;
+        let start = match from {
+            LogCursor::Head { since_ms } => log
+                .iter()
+                .position(|e| since_ms.is_none_or(|t| e.timestamp_ms >= t))
+                .unwrap_or(log.len()),
+            LogCursor::After(token) => token
+                .strip_prefix("f/")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+        };
+        let events: Vec<LogEvent> = log.iter().skip(start).take(PAGE).cloned().collect();
+        Ok(LogPage {
+            next: Some(format!("f/{}", start + events.len())),
+            events,
+        })
+    }
 }
+
+/// Events per GetLogEvents page (small, so tests see reads that take several pages).
+const PAGE: usize = 50;
 
 impl Cloud for FakeCloud {
     fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError> {
@@ -827,6 +900,10 @@ impl Cloud for FakeCloud {
                 step: 0,
                 ticks: 0,
                 fails,
+                log: vec![LogEvent {
+                    timestamp_ms: 1_764_504_000_000 - 1000,
+                    message: format!("Starting the training job {name}"),
+                }],
             },
         );
         Ok(())

@@ -81,6 +81,15 @@ pub trait CloudRead: Send + Sync {
     fn describe_endpoint_config(&self, name: &str) -> Result<Option<EndpointConfig>, CloudError>;
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
     fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError>;
+    /// Names of the log streams in `group` that start with `prefix`, by name.
+    fn log_streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, CloudError>;
+    /// One page of a log stream read forward from `from` (one GetLogEvents call).
+    fn log_events(
+        &self,
+        group: &str,
+        stream: &str,
+        from: &LogCursor,
+    ) -> Result<LogPage, CloudError>;
 }
 
 /// Everything sagetune does to AWS (what `apply` needs), on top of the reads.

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::jumpstart::spec::MetricDefinition;
+
 /// Tags as a sorted map (AWS gives no order).
 pub type Tags = BTreeMap<String, String>;
 
@@ -109,6 +111,12 @@ pub struct TrainingJob {
     pub started_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
+    /// When the job was created (RFC 3339): which run of a fine-tune is the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The regexes SageMaker applies to the job's log lines to extract its metrics.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metric_definitions: Vec<MetricDefinition>,
 }
 
 /// A SageMaker model.
@@ -229,4 +237,28 @@ pub struct JobSummary {
 pub struct Blob {
     pub body: Vec<u8>,
     pub etag: String,
+}
+
+/// One line of a log stream: CloudWatch's timestamp (milliseconds since the epoch) and text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEvent {
+    pub timestamp_ms: i64,
+    pub message: String,
+}
+
+/// Where a read of a log stream begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogCursor {
+    /// At the stream's head, skipping events older than `since_ms` when given.
+    Head { since_ms: Option<i64> },
+    /// Right after the page that returned this forward token.
+    After(String),
+}
+
+/// Events read forward from a cursor; `next` continues after them (CloudWatch hands the
+/// same token back while a stream has nothing new).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogPage {
+    pub events: Vec<LogEvent>,
+    pub next: Option<String>,
 }

@@ -1,10 +1,11 @@
 //! `sagetune apply [PLANFILE]` and `sagetune unlock LOCK_ID`.
 
-use crate::apply::state_lock;
+use crate::apply::{state_lock, ExecOptions};
 use crate::cli::{ApplyArgs, ManifestArgs};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::diagnostics::Diagnostic;
 use crate::plan::{file, Options};
+use crate::prepare::models::env;
 use crate::prepare::{prepare, stack_only};
 use crate::stages;
 
@@ -30,7 +31,7 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
     let cloud = AwsCloud::new(aws.clone(), &prepared.ctx.region);
     let flags = Flags {
         auto_approve: args.auto_approve,
-        no_wait: args.no_wait,
+        exec: ExecOptions::from_env(!args.no_wait, &env).reporting(args.quiet, args.heartbeat),
         options: Options {
             stop_orphaned_jobs: args.stop_orphaned_jobs,
             ..Options::default()

@@ -2,9 +2,11 @@
 //! sagetune created; keeps training jobs (history) and datasets (unless `--purge-data`).
 //! Needs only the manifest's stack, region and artifacts, not its data files.
 
+use crate::apply::ExecOptions;
 use crate::cli::DestroyArgs;
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::plan::Options;
+use crate::prepare::models::env;
 use crate::prepare::stack_only;
 use crate::stages;
 
@@ -22,7 +24,7 @@ pub fn run(args: &DestroyArgs, aws: &AwsOptions) -> Outcome {
     let cloud = AwsCloud::new(aws.clone(), &ctx.region);
     let flags = Flags {
         auto_approve: args.auto_approve,
-        no_wait: false,
+        exec: ExecOptions::from_env(true, &env),
         options: Options {
             stop_orphaned_jobs: args.stop_orphaned_jobs,
             delete_protected: args.force,

@@ -4,7 +4,10 @@
 
 pub mod apply;
 pub mod destroy;
+mod job;
 pub mod lock;
+pub mod logs;
+pub mod metrics;
 pub mod models;
 pub mod plan;
 pub mod requests;

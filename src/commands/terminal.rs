@@ -9,7 +9,6 @@ use crate::apply::{Cancel, ExecOptions};
 use crate::cloud::Cloud;
 use crate::diagnostics::Diagnostic;
 use crate::plan::{Options, Plan};
-use crate::prepare::models::env;
 use crate::render;
 use crate::stages::{Applied, Approval, Session};
 
@@ -18,7 +17,8 @@ use super::{ExitStatus, Outcome};
 /// The choices apply and destroy share.
 pub struct Flags {
     pub auto_approve: bool,
-    pub no_wait: bool,
+    /// How to wait and report (`--no-wait`, `--quiet`, `--heartbeat`).
+    pub exec: ExecOptions,
     pub options: Options,
     pub command: &'static str,
 }
@@ -92,7 +92,7 @@ pub(crate) fn drive(
         cloud,
         progress: progress.as_ref(),
         cancel,
-        exec: ExecOptions::from_env(!flags.no_wait, &env),
+        exec: flags.exec,
         options: flags.options,
         command: flags.command.to_string(),
         approve: &mut approve,

@@ -83,3 +83,16 @@ impl From<&DiscoverError> for Diagnostic {
         Diagnostic::new("data::path", e.to_string()).help(e.help())
     }
 }
+
+impl From<&crate::observe::logs::JobLookupError> for Diagnostic {
+    fn from(e: &crate::observe::logs::JobLookupError) -> Self {
+        use crate::observe::logs::JobLookupError as E;
+        match e {
+            E::Cloud(c) => Diagnostic::from(c),
+            E::NoJob { .. } => Diagnostic::new("logs::no-job", e.to_string())
+                .help("`sagetune apply` starts its training job; `sagetune status` lists the stack's jobs"),
+            E::NotOurs { .. } => Diagnostic::new("logs::not-our-job", e.to_string())
+                .help("`sagetune status` lists the stack's jobs with the fine-tune each belongs to"),
+        }
+    }
+}

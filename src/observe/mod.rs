@@ -1,8 +1,11 @@
 //! Observation: read-only calls through [`CloudRead`] that gather one snapshot of everything
 //! the planner needs about a stack, in plain data, plus a fingerprint of the facts a plan
-//! relies on; the settle loop for run numbers (`settle`) and the stack's status (`status`).
+//! relies on; the settle loop for run numbers (`settle`), the stack's status (`status`), and
+//! training jobs' logs (`logs`) with the metric series in them (`metrics`).
 //! Never writes; absent objects are simply missing from the snapshot.
 
+pub mod logs;
+pub mod metrics;
 mod settle;
 mod status;
 

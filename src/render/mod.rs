@@ -1,8 +1,8 @@
 //! Everything sagetune prints besides diagnostics. Plans: human (Terraform's style), JSON
 //! (the plan file itself) and Markdown (pull-request comments), each from the `Plan` document
 //! alone so the three can never disagree. Also `validate`'s summary, apply's progress and
-//! closing report, and `status` tables, each from the data its stage returned. Renders only:
-//! no AWS, no decisions.
+//! closing report, `status` tables, training logs and metric charts, each from the data its
+//! stage returned. Renders only: no AWS, no decisions.
 
 mod catalog;
 mod human;
@@ -12,6 +12,7 @@ pub mod progress;
 mod report;
 mod requests;
 mod status;
+pub mod training;
 pub mod units;
 mod validate;
 

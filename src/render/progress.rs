@@ -88,8 +88,67 @@ pub fn line(e: &Event) -> Option<String> {
             status,
             elapsed: t,
         } => format!("endpoint {name}: {status} ({})", elapsed(*t)),
+        Event::Log {
+            job,
+            instance,
+            message,
+        } => match instance.as_str() {
+            "algo-1" => format!("  {job} | {message}"),
+            other => format!("  {job} [{other}] | {message}"),
+        },
+        Event::Heartbeat {
+            job,
+            status,
+            secondary,
+            elapsed: t,
+            last_metric,
+        } => format!(
+            "training job {job}: still {status}{} ({}){}",
+            secondary
+                .as_deref()
+                .map(|s| format!(" / {s}"))
+                .unwrap_or_default(),
+            elapsed(*t),
+            last_metric
+                .as_ref()
+                .map(|(name, v)| format!(", last {name}={v}"))
+                .unwrap_or_else(|| ", no metric logged yet".into())
+        ),
+        Event::TrainingFailed {
+            job,
+            reason,
+            last_lines,
+            log_group,
+            streams,
+            console_url,
+        } => failure(job, reason, last_lines, log_group, streams, console_url),
         Event::Note(n) => n.clone(),
     })
+}
+
+/// A failed training job's report: reason, last log lines, where the whole log is.
+fn failure(
+    job: &str,
+    reason: &str,
+    last_lines: &[String],
+    group: &str,
+    streams: &[String],
+    console: &str,
+) -> String {
+    let mut out = format!("training job {job} failed: {reason}\n");
+    if last_lines.is_empty() {
+        out.push_str("  (the job wrote no log lines)\n");
+    } else {
+        out.push_str(&format!("  its last {} log lines:\n", last_lines.len()));
+        for l in last_lines {
+            out.push_str(&format!("  | {l}\n"));
+        }
+    }
+    for s in streams {
+        out.push_str(&format!("  log: {group} {s}\n"));
+    }
+    out.push_str(&format!("  console: {console}"));
+    out
 }
 
 impl Progress for Lines {
@@ -183,6 +242,8 @@ impl Progress for Bars {
                     }
                 }
             }
+            // The spinner already shows the status.
+            Event::Heartbeat { .. } => {}
             other => {
                 if let Some(l) = line(other) {
                     let _ = self.multi.println(l);

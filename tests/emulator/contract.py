@@ -1,4 +1,4 @@
-"""The API contract check: every SageMaker and IAM request the emulator receives is checked
+"""The API contract check: every SageMaker, CloudWatch Logs and IAM request the emulator receives is checked
 against botocore's service model, as the real services would check it, so a request AWS would
 reject (after hours of training, at CreateEndpoint) fails the end-to-end tests instead of
 passing against a lenient moto.
@@ -6,7 +6,7 @@ passing against a lenient moto.
 Checked, per member: required members present, no unknown members, types, string lengths,
 enums, number ranges, list and map sizes, and the members' regex patterns (which botocore's own
 ParamValidator does not check; Java-style `\\p{L}` classes need the `regex` module). SageMaker
-speaks JSON (`X-Amz-Target: SageMaker.Op`); IAM speaks the query protocol (`Action=Op&...`),
+and CloudWatch Logs speak JSON (`X-Amz-Target: SageMaker.Op`, `Logs_20140328.Op`); IAM speaks the query protocol (`Action=Op&...`),
 which is parsed back into the operation's input shape first.
 """
 
@@ -27,15 +27,17 @@ def model(service):
 
 
 def request_of(environ, body):
-    """(service, operation, params) for a SageMaker or IAM request, else None."""
+    """(service, operation, params) for a SageMaker, CloudWatch Logs or IAM request, else None."""
     target = environ.get("HTTP_X_AMZ_TARGET", "")
-    if target.startswith("SageMaker."):
-        op = target.split(".", 1)[1]
+    json_services = {"SageMaker": "sagemaker", "Logs_20140328": "logs"}
+    prefix, _, op = target.partition(".")
+    if prefix in json_services and op:
+        service = json_services[prefix]
         try:
             params = json.loads(body or b"{}")
         except ValueError as e:
-            return "sagemaker", op, {"__unparsable__": str(e)}
-        return "sagemaker", op, params
+            return service, op, {"__unparsable__": str(e)}
+        return service, op, params
     content_type = environ.get("CONTENT_TYPE", "")
     if body and content_type.startswith("application/x-www-form-urlencoded"):
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))

@@ -23,6 +23,8 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
                                         unprocessed (503), half processed with the answer lost
                                         (500); rate 0 ends it
   GET    /_sagetune/faults              {key: {"refused": n, "lost": n}} injected so far
+  GET    /_sagetune/metrics-written     {job: {"loss": [..], "eval_loss": [..], "eval_ppl": [..]}}:
+                                        the metric values each job's log lines carry
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
   POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
                                         created with that name prefix fails
@@ -213,6 +215,10 @@ def _job_log(backend, name, lines):
         logs.put_log_events(LOG_GROUP, state["stream"], events)
 
 
+# Metric values each job wrote to its log, by job name: what `sagetune metrics` must read back.
+_written_metrics = {}
+
+
 def _step_lines(name, step, fail):
     """What a job prints entering `step`."""
     if step == "Downloading":
@@ -221,6 +227,9 @@ def _step_lines(name, step, fail):
         lines = ["Invoking script with the following command: python transfer_learning.py"]
         for epoch in EPOCHS[: 1 if fail else len(EPOCHS)]:
             lines.extend(_metric_lines(*epoch))
+            written = _written_metrics.setdefault(name, {"loss": [], "eval_loss": [], "eval_ppl": []})
+            for key, value in zip(("loss", "eval_loss", "eval_ppl"), epoch[1:]):
+                written[key].append(value)
         if fail:
             lines.append(f"ERROR: {fail}")
         return lines
@@ -521,6 +530,8 @@ def _control(environ, start_response):
     with _lock:
         if path == "/_sagetune/requests" and method == "GET":
             return _json(start_response, "200 OK", list(_requests))
+        if path == "/_sagetune/metrics-written" and method == "GET":
+            return _json(start_response, "200 OK", _written_metrics)
         if path == "/_sagetune/violations" and method == "GET":
             return _json(start_response, "200 OK", list(_violations))
         if path == "/_sagetune/requests" and method == "DELETE":

@@ -1,5 +1,6 @@
 """The contract check refuses what AWS would refuse, and only that (run with the emulator's tests)."""
 
+import json
 import os
 import sys
 import unittest
@@ -56,6 +57,14 @@ class Shapes(unittest.TestCase):
         errors = " ".join(contract.violations("sagemaker", "CreateTrainingJob", job))
         self.assertIn("'ml.nope' is not one of ml.m4.xlarge,", errors)
         self.assertIn("30000 is above the maximum 21600", errors)
+
+    def test_cloudwatch_logs_reads_are_checked_too(self):
+        read = {"logGroupName": "/aws/sagemaker/TrainingJobs", "logStreamName": "j/algo-1-1", "startFromHead": True}
+        self.assertEqual(contract.violations("logs", "GetLogEvents", read), [])
+        missing = contract.violations("logs", "GetLogEvents", {"logGroupName": "/aws/sagemaker/TrainingJobs"})
+        self.assertEqual(missing, ["GetLogEvents.logStreamName: required member missing"])
+        environ = {"HTTP_X_AMZ_TARGET": "Logs_20140328.GetLogEvents"}
+        self.assertEqual(contract.request_of(environ, json.dumps(read).encode()), ("logs", "GetLogEvents", read))
 
     def test_the_query_protocol_is_read_back_into_the_input_shape(self):
         form = {

@@ -208,6 +208,10 @@ class Emulator(unittest.TestCase):
             found = [m.group(1) for line in text for m in [re.search(regex, line)] if m]
             self.assertEqual(len(found), 3, f"{regex}: one per epoch in {text}")
             self.assertEqual(found[-1], last, regex)
+        written = control("/_sagetune/metrics-written", method="GET")["logs-ok"]
+        self.assertEqual(
+            written, {"loss": [2.1, 1.6, 1.25], "eval_loss": [2.4, 1.8, 1.5], "eval_ppl": [11.02, 6.05, 4.48]}
+        )
         control("/_sagetune/fail-job", {"prefix": "logs-bad", "reason": "AlgorithmError: CUDA out of memory"})
         job(self.sm, "logs-bad")
         for _ in range(6):

@@ -22,6 +22,8 @@ fn fast() -> ExecOptions {
         poll: Duration::ZERO,
         role_propagation: Duration::ZERO,
         parallel: 4,
+        logs: true,
+        heartbeat: Duration::from_secs(300),
     }
 }
 

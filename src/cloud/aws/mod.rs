@@ -1,6 +1,7 @@
 //! The AWS implementation of the cloud boundary: configuration, clients, and the
 //! conversion of SDK answers to sagetune's types. The only code that imports `aws_sdk_*`.
 
+mod logs;
 mod read;
 mod s3_content;
 mod write;
@@ -27,9 +28,10 @@ struct Clients {
     s3: aws_sdk_s3::Client,
     sagemaker: aws_sdk_sagemaker::Client,
     iam: aws_sdk_iam::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
 }
 
-/// The cloud as AWS: S3, SageMaker and IAM clients from the standard configuration chain,
+/// The cloud as AWS: S3, SageMaker, IAM and CloudWatch Logs clients from the standard configuration chain,
 /// created on first use, with the SDK's adaptive retry for throttling and 5xx answers.
 pub struct AwsCloud {
     options: AwsOptions,
@@ -75,12 +77,18 @@ impl AwsCloud {
                         .retry_config(retry.clone())
                         .build(),
                 );
+                let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+                    aws_sdk_cloudwatchlogs::config::Builder::from(&config)
+                        .retry_config(retry.clone())
+                        .build(),
+                );
                 let s3 = s3_client_with(&config, Some(retry));
                 Ok(Clients {
                     runtime,
                     s3,
                     sagemaker,
                     iam,
+                    logs,
                 })
             })
             .as_ref()
@@ -102,6 +110,10 @@ impl AwsCloud {
     > {
         let c = self.inner()?;
         Ok((&c.s3, &c.sagemaker, &c.iam))
+    }
+
+    fn logs_client(&self) -> Result<&aws_sdk_cloudwatchlogs::Client, CloudError> {
+        Ok(&self.inner()?.logs)
     }
 
     /// Runs a request to completion on the adapter's runtime; callable from any thread.

@@ -10,8 +10,8 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use super::AwsCloud;
 use crate::cloud::{
     classify, Blob, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, ErrorClass,
-    JobSummary, Kind, Model, PendingUpload, Role, StoredObject, Tags, TrainingJob, TrainingStatus,
-    Variant,
+    JobSummary, Kind, LogCursor, LogPage, MetricDefinition, Model, PendingUpload, Role,
+    StoredObject, Tags, TrainingJob, TrainingStatus, Variant,
 };
 
 /// The metadata key that carries a dataset object's SHA-256 (S3 lower-cases keys).
@@ -411,6 +411,17 @@ impl CloudRead for AwsCloud {
             billable_seconds: j.billable_time_in_seconds().map(|s| s.max(0) as u64),
             started_at: j.training_start_time().and_then(rfc3339),
             ended_at: j.training_end_time().and_then(rfc3339),
+            created_at: j.creation_time().and_then(rfc3339),
+            metric_definitions: j
+                .algorithm_specification()
+                .map(aws_sdk_sagemaker::types::AlgorithmSpecification::metric_definitions)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| MetricDefinition {
+                    name: d.name().unwrap_or_default().to_string(),
+                    regex: d.regex().unwrap_or_default().to_string(),
+                })
+                .collect(),
         }))
     }
 
@@ -488,6 +499,19 @@ impl CloudRead for AwsCloud {
                 .pending_deployment_summary()
                 .and_then(|p| some(p.endpoint_config_name())),
         }))
+    }
+
+    fn log_streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, CloudError> {
+        self.read_log_streams(group, prefix)
+    }
+
+    fn log_events(
+        &self,
+        group: &str,
+        stream: &str,
+        from: &LogCursor,
+    ) -> Result<LogPage, CloudError> {
+        self.read_log_events(group, stream, from)
     }
 
     fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError> {

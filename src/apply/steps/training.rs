@@ -1,0 +1,141 @@
+//! The wait for a training job: status changes, the job's log lines as they arrive (one
+//! read per stream per poll), a heartbeat with the last metric, and on failure the reason
+//! with the job's last log lines and where to read the rest.
+
+use std::time::Instant;
+
+use super::{Run, Waited};
+use crate::apply::Event;
+use crate::cloud::{TrainingJob, TrainingStatus};
+use crate::observe::logs::{console_url, LogLine, LogTail, TRAINING_LOG_GROUP};
+use crate::observe::metrics::MetricParser;
+
+/// What the wait has seen of a job's logs.
+struct Watch {
+    tail: LogTail,
+    parser: Option<MetricParser>,
+    last_metric: Option<(String, f64)>,
+}
+
+impl Watch {
+    fn take(&mut self, run: &Run<'_>, job: &str, lines: Vec<LogLine>, show: bool) {
+        let parser = self.parser.as_ref();
+        for l in lines {
+            if let Some((i, v)) = parser.and_then(|p| p.values(&l.message).last()) {
+                let name = parser.map(|p| p.name(i).to_string()).unwrap_or_default();
+                self.last_metric = Some((name, v));
+            }
+            if show {
+                run.progress.event(Event::Log {
+                    job: job.to_string(),
+                    instance: l.instance().to_string(),
+                    message: l.message,
+                });
+            }
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Waits until the training job `name` ends; Completed is done, anything else failed.
+    pub(super) fn wait_training(&self, name: &str) -> Waited {
+        let start = Instant::now();
+        let mut beat = Instant::now();
+        let mut last: Option<(TrainingStatus, Option<String>)> = None;
+        let mut watch: Option<Watch> = None;
+        loop {
+            if self.cancel.requested() {
+                return Waited::Interrupted(format!(
+                    "stopped waiting; training job {name} keeps running"
+                ));
+            }
+            let job = match self.status(|| self.cloud.describe_training_job(name)) {
+                Ok(Some(j)) => j,
+                Ok(None) => return Waited::Failed(format!("training job {name} does not exist")),
+                Err(e) => return Waited::Failed(e),
+            };
+            let w = watch.get_or_insert_with(|| Watch {
+                tail: LogTail::new(name, job.instance_count, None),
+                parser: Some(MetricParser::new(&job.metric_definitions)),
+                last_metric: None,
+            });
+            let now = (job.status, job.secondary_status.clone());
+            if last.as_ref() != Some(&now) {
+                self.progress.event(Event::Training {
+                    job: name.to_string(),
+                    status: job.status.as_str().to_string(),
+                    secondary: job.secondary_status.clone(),
+                    elapsed: start.elapsed(),
+                });
+                last = Some(now);
+            }
+            let running = matches!(
+                job.status,
+                TrainingStatus::InProgress | TrainingStatus::Stopping
+            );
+            if self.options.logs {
+                // Logs are extra: a failed read is retried at the next poll.
+                let lines = if running {
+                    w.tail.poll(self.cloud)
+                } else {
+                    w.tail.drain(self.cloud)
+                };
+                if let Ok(lines) = lines {
+                    w.take(self, name, lines, true);
+                }
+            }
+            if running && beat.elapsed() >= self.options.heartbeat {
+                beat = Instant::now();
+                self.progress.event(Event::Heartbeat {
+                    job: name.to_string(),
+                    status: job.status.as_str().to_string(),
+                    secondary: job.secondary_status.clone(),
+                    elapsed: start.elapsed(),
+                    last_metric: w.last_metric.clone(),
+                });
+            }
+            match job.status {
+                TrainingStatus::Completed => {
+                    self.progress.event(Event::Trained {
+                        job: name.to_string(),
+                        metrics: job.final_metrics.clone(),
+                    });
+                    return Waited::Done("trained".into());
+                }
+                TrainingStatus::Failed => {
+                    self.report_failure(&job, w);
+                    return Waited::Failed(format!(
+                        "training job {name} failed: {}",
+                        job.failure_reason.as_deref().unwrap_or("no reason given")
+                    ));
+                }
+                TrainingStatus::Stopped => {
+                    return Waited::Failed(format!("training job {name} was stopped"))
+                }
+                TrainingStatus::InProgress | TrainingStatus::Stopping => {
+                    self.pause(self.options.poll);
+                }
+            }
+        }
+    }
+
+    /// Shows why a job failed: its reason, last log lines, streams and console page.
+    fn report_failure(&self, job: &TrainingJob, w: &mut Watch) {
+        if !self.options.logs {
+            if let Ok(lines) = w.tail.drain(self.cloud) {
+                w.take(self, &job.name, lines, false);
+            }
+        }
+        self.progress.event(Event::TrainingFailed {
+            job: job.name.clone(),
+            reason: job
+                .failure_reason
+                .clone()
+                .unwrap_or_else(|| "no reason given".into()),
+            last_lines: w.tail.recent().into_iter().map(|l| l.message).collect(),
+            log_group: TRAINING_LOG_GROUP.to_string(),
+            streams: w.tail.streams(),
+            console_url: console_url(&self.plan.region, &job.name),
+        });
+    }
+}

@@ -1,0 +1,214 @@
+//! Training jobs for the terminal: log lines, and metric series three ways (a Unicode
+//! sparkline per metric, the series as JSON, an SVG plot with one line per metric).
+
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::observe::logs::LogLine;
+use crate::observe::metrics::{Point, Series};
+
+/// A log line as `logs` prints it: the text, after its instance when the job has several.
+pub fn log_line(l: &LogLine, several_instances: bool) -> String {
+    if several_instances {
+        format!("[{}] {}", l.instance(), l.message)
+    } else {
+        l.message.clone()
+    }
+}
+
+/// What `metrics` reports about one job.
+#[derive(Debug, Serialize)]
+pub struct JobMetrics<'a> {
+    pub job: &'a str,
+    pub status: &'a str,
+    pub metrics: &'a [Series],
+}
+
+/// The widest a sparkline gets; longer series are averaged into this many columns.
+const SPARK_WIDTH: usize = 60;
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The values as a sparkline: one block per point (averaged down to [`SPARK_WIDTH`]),
+/// lowest value `▁`, highest `█`.
+pub fn sparkline(points: &[Point]) -> String {
+    let values: Vec<f64> = if points.len() <= SPARK_WIDTH {
+        points.iter().map(|p| p.value).collect()
+    } else {
+        (0..SPARK_WIDTH)
+            .map(|c| {
+                let a = c * points.len() / SPARK_WIDTH;
+                let b = ((c + 1) * points.len() / SPARK_WIDTH).max(a + 1);
+                points[a..b].iter().map(|p| p.value).sum::<f64>() / (b - a) as f64
+            })
+            .collect()
+    };
+    let (lo, hi) = range(&values);
+    values
+        .iter()
+        .map(|v| {
+            let level = if hi > lo {
+                ((v - lo) / (hi - lo) * 7.0).round() as usize
+            } else {
+                3
+            };
+            BLOCKS[level.min(7)]
+        })
+        .collect()
+}
+
+fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        })
+}
+
+/// The terminal view: per metric its sparkline, first → last value and minimum.
+pub fn metrics_chart(m: &JobMetrics<'_>) -> String {
+    let width = m.metrics.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = format!("Metrics of training job {} ({})\n\n", m.job, m.status);
+    for s in m.metrics {
+        let values: Vec<f64> = s.points.iter().map(|p| p.value).collect();
+        let line = match (values.first(), values.last(), &s.unusable) {
+            (_, _, Some(why)) => format!("(its regex cannot be used here: {why})"),
+            (Some(first), Some(last), None) => {
+                let (lo, _) = range(&values);
+                format!(
+                    "{}  {first} → {last}  min {lo}  ({} points)",
+                    sparkline(&s.points),
+                    values.len()
+                )
+            }
+            _ => "(no values in the log yet)".to_string(),
+        };
+        out.push_str(&format!("  {:<width$}  {line}\n", s.name));
+    }
+    if m.metrics.is_empty() {
+        out.push_str("  the job has no metric definitions\n");
+    }
+    out
+}
+
+/// The series as an SVG plot: minutes since the first value on x, one coloured line per
+/// metric with values, and a legend of coloured squares.
+pub fn metrics_svg(m: &JobMetrics<'_>) -> Result<String, String> {
+    let drawn: Vec<&Series> = m.metrics.iter().filter(|s| !s.points.is_empty()).collect();
+    let t0 = drawn
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.timestamp_ms))
+        .min()
+        .unwrap_or(0);
+    let minutes = |p: &Point| (p.timestamp_ms - t0) as f64 / 60_000.0;
+    let all: Vec<&Point> = drawn.iter().flat_map(|s| s.points.iter()).collect();
+    let x_max = all.iter().map(|p| minutes(p)).fold(0.0, f64::max).max(1.0);
+    let (lo, hi) = range(&all.iter().map(|p| p.value).collect::<Vec<_>>());
+    let (lo, hi) = if all.is_empty() { (0.0, 1.0) } else { (lo, hi) };
+    let pad = ((hi - lo) * 0.05).max(0.01);
+    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+        .map_err(|_| "the embedded DejaVu Sans font cannot be read".to_string())?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 540)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("training job {}", m.job), ("sans-serif", 18))
+            .margin(16)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..x_max, (lo - pad)..(hi + pad))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("minutes since the first value")
+            .y_desc("value")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, s) in drawn.iter().enumerate() {
+            let colour = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    s.points.iter().map(|p| (minutes(p), p.value)),
+                    colour.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(s.name.as_str())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(name: &str, values: &[f64]) -> Series {
+        Series {
+            name: name.into(),
+            regex: String::new(),
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Point {
+                    timestamp_ms: i as i64 * 60_000,
+                    value: *v,
+                })
+                .collect(),
+            unusable: None,
+        }
+    }
+
+    #[test]
+    fn sparklines_go_from_lowest_to_highest_block() {
+        let s = series("loss", &[2.4, 1.8, 1.5]);
+        assert_eq!(sparkline(&s.points), "█▃▁");
+        let long = series("loss", &(0..600).map(f64::from).collect::<Vec<_>>());
+        let line = sparkline(&long.points);
+        assert_eq!(line.chars().count(), SPARK_WIDTH);
+        assert!(line.starts_with('▁') && line.ends_with('█'));
+    }
+
+    #[test]
+    fn the_svg_has_one_line_and_one_legend_entry_per_metric_with_values() {
+        let metrics = [
+            series("train-loss", &[2.1, 1.6, 1.25]),
+            series("eval-loss", &[2.4, 1.8, 1.5]),
+            series("empty", &[]),
+        ];
+        let m = JobMetrics {
+            job: "j",
+            status: "Completed",
+            metrics: &metrics,
+        };
+        let svg = metrics_svg(&m).unwrap();
+        assert!(svg.starts_with("<svg"));
+        // Axes and ticks are 1-wide polylines; the metrics' lines are 2 wide, a point each.
+        let lines: Vec<&str> = svg
+            .split("<polyline")
+            .skip(1)
+            .filter(|p| p.contains("stroke-width=\"2\""))
+            .collect();
+        assert_eq!(lines.len(), 2, "{svg}");
+        assert!(lines.iter().all(|l| l
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .filter(|p| p.contains(','))
+            .count()
+            == 3));
+        let label = |name: &str| format!(">\n{name}\n</text>");
+        assert!(svg.contains(&label("train-loss")) && svg.contains(&label("eval-loss")));
+        assert!(!svg.contains(&label("empty")));
+    }
+}
