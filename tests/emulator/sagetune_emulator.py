@@ -52,6 +52,7 @@ exits when stopped by PID (SIGTERM) or when --parent-pid is gone.
 """
 
 import argparse
+import copy
 import hashlib
 import io
 import json
@@ -155,10 +156,12 @@ def create_training_job(self):
     with _lock:
         if name in backend.training_jobs:
             raise _exists("training job", name)
+        # moto overwrites the request's MetricDefinitions in place with its own; keep ours.
+        algorithm = copy.deepcopy(self._get_param("AlgorithmSpecification"))
         result = _orig_create_training_job(self)
         job = backend.training_jobs[name]
         job.environment = self._get_param("Environment") or {}
-        job.algorithm_specification = self._get_param("AlgorithmSpecification")
+        job.algorithm_specification = algorithm
         job.training_job_status = "InProgress"
         job.secondary_status = JOB_STEPS[0]
         job.model_artifacts = None

@@ -35,11 +35,18 @@ def control(path, body=None, method="POST"):
         return json.loads(r.read() or b"null")
 
 
+# The GPT-J spec's metric definitions.
+METRICS = [
+    {"Name": "huggingface-textgeneration:eval-loss", "Regex": "'eval_loss': ([0-9]+\\.[0-9]+)"},
+    {"Name": "huggingface-textgeneration:train-loss", "Regex": "'loss': ([0-9]+\\.[0-9]+)"},
+]
+
+
 def job(sm, name, env=None):
     sm.create_training_job(
         TrainingJobName=name,
         RoleArn="arn:aws:iam::123456789012:role/r",
-        AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+        AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File", "MetricDefinitions": METRICS},
         OutputDataConfig={"S3OutputPath": "s3://emu-bucket/out/"},
         ResourceConfig={"InstanceType": "ml.g5.12xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
         StoppingCondition={"MaxRuntimeInSeconds": 60},
@@ -192,6 +199,8 @@ class Emulator(unittest.TestCase):
             return [e["message"] for e in events]
 
         job(self.sm, "logs-ok")
+        algorithm = self.sm.describe_training_job(TrainingJobName="logs-ok")["AlgorithmSpecification"]
+        self.assertEqual(algorithm.get("MetricDefinitions"), METRICS)
         for _ in range(6):
             self.sm.describe_training_job(TrainingJobName="logs-ok")
         text = lines("logs-ok")

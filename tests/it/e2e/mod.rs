@@ -5,6 +5,7 @@
 
 mod faults;
 mod scenarios;
+mod training;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -130,7 +131,8 @@ endpoints:
 }
 
 /// Every scenario ends with the API contract check: no request it sent broke botocore's
-/// service model for SageMaker or IAM (lengths, patterns, enums, ranges, list sizes).
+/// service model for SageMaker, CloudWatch Logs or IAM (lengths, patterns, enums, ranges,
+/// list sizes).
 impl Drop for World {
     fn drop(&mut self) {
         if std::thread::panicking() {
