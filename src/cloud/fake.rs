@@ -219,6 +219,15 @@ impl FakeCloud {
         }
     }
 
+    /// Appends lines to an existing job's log stream (`<job>/algo-1-0`).
+    pub fn write_log(&self, job: &str, lines: &[String]) {
+        let mut s = self.lock();
+        let j = s.jobs.get_mut(job).expect("a job to write the log of");
+        for l in lines {
+            j.say(l.clone());
+        }
+    }
+
     /// Seeds a training job as it would be after running to `status`.
     pub fn seed_job(
         &self,

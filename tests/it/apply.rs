@@ -9,6 +9,7 @@ use sagetune::apply::progress::Recorder;
 use sagetune::apply::state_lock as lock;
 use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
 use sagetune::cloud::{AwsOptions, Cloud, CloudRead, Kind, TrainingStatus};
+use sagetune::observe::logs::LogTail;
 use sagetune::plan::{Options, Plan};
 use sagetune::prepare::prepare;
 use sagetune::render::report as rendered;
@@ -173,7 +174,26 @@ fn a_failed_training_job_stops_apply_with_its_reason_and_leaves_the_endpoint_alo
     let s = Stack::new(BASE);
     s.cloud
         .fail_next_job("AlgorithmError: ExecuteUserScriptError: CUDA out of memory");
-    let report = apply(&s);
+    let recorder = Recorder::default();
+    let report = match apply_with(&s, None, fast(), &recorder, &Cancel::default()).unwrap() {
+        Applied::Executed(_, r) => r,
+        other => panic!("{other:?}"),
+    };
+    let events = recorder.events.lock().unwrap().clone();
+    let failed = events.iter().find_map(|e| match e {
+        Event::TrainingFailed {
+            last_lines,
+            streams,
+            ..
+        } => Some((last_lines.clone(), streams.clone())),
+        _ => None,
+    });
+    let (last_lines, streams) = failed.expect("a TrainingFailed event");
+    assert_eq!(
+        last_lines.last().map(String::as_str),
+        Some("ERROR: AlgorithmError: ExecuteUserScriptError: CUDA out of memory")
+    );
+    assert_eq!(streams.len(), 1);
     let (id, why) = report.failed.clone().unwrap();
     assert_eq!(id, "fine_tune.llama");
     assert!(why.contains("CUDA out of memory"), "{why}");
@@ -347,6 +367,42 @@ fn a_saved_plan_is_refused_once_aws_or_the_data_changed() {
         Applied::Executed(_, r) => assert!(r.complete()),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_log_tail_reads_one_page_per_stream_per_poll_and_keeps_the_last_30_lines() {
+    let s = Stack::new(BASE);
+    apply(&s);
+    let job = s.cloud.names(Kind::TrainingJob).pop().unwrap();
+    let lines: Vec<String> = (1..=120).map(|i| format!("step {i}")).collect();
+    s.cloud.write_log(&job, &lines);
+    s.cloud.clear_calls();
+    let mut tail = LogTail::new(&job, 1, None);
+    let first = tail.poll(&s.cloud).unwrap();
+    let calls = s.cloud.calls();
+    assert_eq!(
+        calls
+            .iter()
+            .map(|c| c.split(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["DescribeLogStreams", "GetLogEvents"]
+    );
+    // The stream is known now: the next poll is one read.
+    s.cloud.clear_calls();
+    let second = tail.poll(&s.cloud).unwrap();
+    assert_eq!(s.cloud.calls().len(), 1);
+    let rest = tail.drain(&s.cloud).unwrap();
+    let all: Vec<String> = [first, second, rest]
+        .concat()
+        .into_iter()
+        .map(|l| l.message)
+        .collect();
+    // The job's own lines (start, each step, completion), then the 120 written here.
+    assert_eq!(all[0], format!("Starting the training job {job}"));
+    assert_eq!(&all[all.len() - 120..], &lines[..]);
+    let recent: Vec<String> = tail.recent().into_iter().map(|l| l.message).collect();
+    assert_eq!(recent, &lines[90..]);
+    assert!(tail.poll(&s.cloud).unwrap().is_empty());
 }
 
 #[test]
