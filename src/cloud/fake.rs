@@ -724,17 +724,18 @@ impl CloudRead for FakeCloud {
             });
         };
         let log = &s.jobs[job].log;
-        let start = match from {
-            LogCursor::Head { since_ms } => log
-                .iter()
-                .position(|e| since_ms.is_none_or(|t| e.timestamp_ms >= t))
-                .unwrap_or(log.len()),
-            LogCursor::After(token) => token
-                .strip_prefix("f/")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
-        };
-        let events: Vec<LogEvent> = log.iter().skip(start).take(PAGE).cloned().collect();
+        // Positions count only the events from `since_ms` on, as CloudWatch's tokens do.
+        let log: Vec<&LogEvent> = log
+            .iter()
+            .filter(|e| from.since_ms.is_none_or(|t| e.timestamp_ms >= t))
+            .collect();
+        let start = from
+            .token
+            .as_deref()
+            .and_then(|t| t.strip_prefix("f/"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let events: Vec<LogEvent> = log.into_iter().skip(start).take(PAGE).cloned().collect();
         Ok(LogPage {
             next: Some(format!("f/{}", start + events.len())),
             events,

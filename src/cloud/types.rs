@@ -246,13 +246,13 @@ pub struct LogEvent {
     pub message: String,
 }
 
-/// Where a read of a log stream begins.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogCursor {
-    /// At the stream's head, skipping events older than `since_ms` when given.
-    Head { since_ms: Option<i64> },
-    /// Right after the page that returned this forward token.
-    After(String),
+/// Where a read of a log stream begins: after the page that returned `token` (from the head
+/// without one), never before `since_ms`. Both go with every read of the stream, as
+/// SageMaker's SDK sends them: the token's position counts only the events from `since_ms` on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogCursor {
+    pub token: Option<String>,
+    pub since_ms: Option<i64>,
 }
 
 /// Events read forward from a cursor; `next` continues after them (CloudWatch hands the

@@ -68,7 +68,8 @@ impl LogTail {
             let prefix = format!("{}/", self.job);
             for name in cloud.log_streams(TRAINING_LOG_GROUP, &prefix)? {
                 if !self.streams.iter().any(|(s, _)| *s == name) {
-                    let head = LogCursor::Head {
+                    let head = LogCursor {
+                        token: None,
                         since_ms: self.since_ms,
                     };
                     self.streams.push((name, head));
@@ -77,16 +78,23 @@ impl LogTail {
         }
         let mut lines = Vec::new();
         for (stream, cursor) in &mut self.streams {
-            let page = cloud.log_events(TRAINING_LOG_GROUP, stream, cursor)?;
-            let last = page.events.last().map(|e| e.timestamp_ms);
-            *cursor = match (page.next, last) {
-                (Some(token), _) => LogCursor::After(token),
-                // No token: go on after the newest line seen.
-                (None, Some(t)) => LogCursor::Head {
-                    since_ms: Some(t + 1),
-                },
-                (None, None) => cursor.clone(),
+            let page = match cloud.log_events(TRAINING_LOG_GROUP, stream, cursor) {
+                Ok(page) => page,
+                // Keep what other streams gave; this one is read again next time.
+                Err(_) if !lines.is_empty() => break,
+                Err(e) => return Err(e),
             };
+            match (page.next, page.events.last()) {
+                (Some(token), _) => cursor.token = Some(token),
+                // Without a token (CloudWatch always sends one), go on after the newest line.
+                (None, Some(e)) => {
+                    *cursor = LogCursor {
+                        token: None,
+                        since_ms: Some(e.timestamp_ms + 1),
+                    }
+                }
+                (None, None) => {}
+            }
             lines.extend(page.events.into_iter().map(|e| LogLine {
                 stream: stream.clone(),
                 timestamp_ms: e.timestamp_ms,

@@ -242,8 +242,12 @@ impl Progress for Bars {
                     }
                 }
             }
-            // The spinner already shows the status.
-            Event::Heartbeat { .. } => {}
+            // The spinner shows the heartbeat: elapsed time and the last metric.
+            Event::Heartbeat { job, .. } => {
+                if let (Some(bar), Some(l)) = (bars.get(job), line(&e)) {
+                    bar.set_message(l);
+                }
+            }
             other => {
                 if let Some(l) = line(other) {
                     let _ = self.multi.println(l);

@@ -392,17 +392,27 @@ fn a_log_tail_reads_one_page_per_stream_per_poll_and_keeps_the_last_30_lines() {
     let second = tail.poll(&s.cloud).unwrap();
     assert_eq!(s.cloud.calls().len(), 1);
     let rest = tail.drain(&s.cloud).unwrap();
-    let all: Vec<String> = [first, second, rest]
-        .concat()
-        .into_iter()
-        .map(|l| l.message)
-        .collect();
+    let read = [first, second, rest].concat();
+    let all: Vec<String> = read.iter().cloned().map(|l| l.message).collect();
     // The job's own lines (start, each step, completion), then the 120 written here.
     assert_eq!(all[0], format!("Starting the training job {job}"));
     assert_eq!(&all[all.len() - 120..], &lines[..]);
     let recent: Vec<String> = tail.recent().into_iter().map(|l| l.message).collect();
     assert_eq!(recent, &lines[90..]);
     assert!(tail.poll(&s.cloud).unwrap().is_empty());
+    // From a time on (`logs --since`): the positions of later pages count from there.
+    let since = read
+        .iter()
+        .find(|l| l.message == "step 30")
+        .unwrap()
+        .timestamp_ms;
+    let later: Vec<String> = LogTail::new(&job, 1, Some(since))
+        .drain(&s.cloud)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.message)
+        .collect();
+    assert_eq!(later, &lines[29..]);
 }
 
 #[test]

@@ -54,10 +54,9 @@ impl AwsCloud {
             .log_group_name(group)
             .log_stream_name(stream)
             .start_from_head(true);
-        request = match from {
-            LogCursor::Head { since_ms } => request.set_start_time(*since_ms),
-            LogCursor::After(token) => request.next_token(token),
-        };
+        request = request
+            .set_start_time(from.since_ms)
+            .set_next_token(from.token.clone());
         let out = self
             .block_on(request.send())
             .map_err(|e| cloud_error("GetLogEvents", stream, &e))?;
