@@ -49,6 +49,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Send a prompt to an endpoint of the stack and print what the model generated.
+    Invoke(InvokeArgs),
     /// Print a fine-tune's training log (its latest job, or --job), following it with --follow.
     Logs(LogsArgs),
     /// A fine-tune's metric curves, parsed from its training log with the job's own regexes.
@@ -144,6 +146,25 @@ pub struct ApplyArgs {
     /// Say at least this often how a running training job is doing (plain output only).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub heartbeat: Duration,
+}
+
+/// Arguments of `invoke`.
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// The endpoint, by its name in the manifest.
+    #[arg(value_name = "ENDPOINT")]
+    pub endpoint: String,
+    /// The prompt; `-` (or none, with stdin not a terminal) reads one prompt per line of stdin.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Option<String>,
+    /// At most this many new tokens (default: the model's example payload, else 64).
+    #[arg(long, value_name = "N")]
+    pub max_new_tokens: Option<u32>,
+    /// Print the model's whole answer (JSON) instead of the generated text.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// Which training job of a fine-tune to read.

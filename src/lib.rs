@@ -4,7 +4,7 @@
 //! before it: the inputs — `manifest` (YAML with spans and semantic checks), `data` (dataset
 //! discovery, streaming checks and hashing) and `jumpstart` (catalog, specs, requests) — then
 //! `prepare` (validated, resolved, bound), `desired` (every AWS object wanted), `observe`
-//! (what AWS holds), `plan` (the pure planner and the plan document), `apply` (the executor
+//! (what AWS holds) and `inference` (prompting a deployed model), `plan` (the pure planner and the plan document), `apply` (the executor
 //! and the state lock), `stages` (one function per command composing those), `render`
 //! (everything printed) and `commands` (the CLI glue). Beside the pipeline: `cloud` (the only
 //! door to AWS), `diagnostics` (problems as data, rendered in one place), `files` and
@@ -18,6 +18,7 @@ pub mod data;
 pub mod desired;
 pub mod diagnostics;
 pub mod files;
+pub mod inference;
 pub mod jumpstart;
 pub mod manifest;
 pub mod model_archive;

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => commands::apply::run(args, &aws),
         Command::Destroy(args) => commands::destroy::run(args, &aws),
         Command::Status { manifest, format } => commands::status::run(manifest, *format, &aws),
+        Command::Invoke(args) => commands::invoke::run(args, &aws),
         Command::Logs(args) => commands::logs::run(args, &aws),
         Command::Metrics(args) => commands::metrics::run(args, &aws),
         Command::Unlock { manifest, lock_id } => commands::apply::unlock(manifest, lock_id, &aws),

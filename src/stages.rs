@@ -1,6 +1,7 @@
 //! The stage functions the commands call, each composing the pipeline for one command:
 //! [`plan`] (observe with settled runs, then the pure planner, then the plan document),
-//! [`apply`] and [`destroy`] (under the stack's state lock: plan, ask, execute). Typed
+//! [`apply`] and [`destroy`] (under the stack's state lock: plan, ask, execute), and
+//! [`invoke_target`] (where and how `invoke` prompts an endpoint). Typed
 //! results; user-facing problems as diagnostics; no argument parsing and no printing.
 
 use crate::apply::state_lock::{self, REFRESH_EVERY};
@@ -9,6 +10,7 @@ use crate::cloud::split_s3;
 use crate::cloud::{Cloud, CloudRead};
 use crate::desired::Desired;
 use crate::diagnostics::Diagnostic;
+use crate::jumpstart::payload::PayloadFormat;
 use crate::manifest::LoadedManifest;
 use crate::observe::{observe, observe_settled};
 use crate::plan::file::{self, assemble, check_saved, check_supported};
@@ -49,6 +51,52 @@ pub enum Applied {
 /// Now, as RFC 3339 UTC to the second: a plan's `created_at`, the lock's stamps.
 pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Where `sagetune invoke ENDPOINT` sends a prompt: the endpoint's name in AWS and the request
+/// shape its model's spec (or serving container) wants.
+pub fn invoke_target(
+    prepared: &Prepared,
+    endpoint: &str,
+) -> Result<(String, PayloadFormat), Vec<Diagnostic>> {
+    let Some(bound) = prepared.bound.endpoints.iter().find(|e| e.name == endpoint) else {
+        let known: Vec<&str> = prepared
+            .bound
+            .endpoints
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        let d = Diagnostic::new(
+            "invoke::unknown-endpoint",
+            format!("the manifest has no endpoint `{endpoint}`"),
+        )
+        .help(match known.is_empty() {
+            true => "the manifest declares no endpoints; add one under `endpoints:`".into(),
+            false => format!("endpoints in this manifest: {}", known.join(", ")),
+        });
+        return Err(vec![d]);
+    };
+    let ft = prepared
+        .bound
+        .fine_tunes
+        .iter()
+        .find(|f| f.name == bound.fine_tune)
+        .expect("validation binds every endpoint to a fine-tune of the manifest");
+    let hosting = &bound.hosting;
+    let format = PayloadFormat::of(
+        &ft.model.spec,
+        &hosting.image,
+        hosting.inference_script_uri.is_some(),
+    )
+    .map_err(|why| vec![Diagnostic::new("invoke::payload", why)])?;
+    let desired = crate::desired::of(prepared, &std::collections::BTreeMap::new());
+    let name = desired
+        .endpoints
+        .iter()
+        .find(|e| e.name == endpoint)
+        .map(|e| e.endpoint.endpoint_name.clone())
+        .expect("every bound endpoint is desired");
+    Ok((name, format))
 }
 
 /// The manifest's digest as a plan records it.

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, JobSummary, Kind,
-    LogCursor, LogEvent, LogPage, Model, PendingUpload, Role, RoleRequest, StoredObject, Tags,
-    TrainingJob, TrainingStatus, Upload, Variant,
+    Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, Invocation,
+    JobSummary, Kind, LogCursor, LogEvent, LogPage, Model, PendingUpload, Role, RoleRequest,
+    StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
 };
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
@@ -1075,6 +1075,30 @@ impl Cloud for FakeCloud {
             .remove(name)
             .map(|_| ())
             .ok_or_else(|| missing("DeleteEndpoint", name))
+    }
+
+    /// Answers as a text-generation container would: the prompt, continued with the name of
+    /// the config serving it; a list of `generated_text` for TGI-style bodies (`inputs`),
+    /// `generated_texts` for JumpStart's script (`text_inputs`).
+    fn invoke(&self, r: &Invocation) -> Result<Vec<u8>, CloudError> {
+        let s = self.read(format!("InvokeEndpoint {}", r.endpoint));
+        let Some(e) = s.endpoints.get(&r.endpoint) else {
+            return Err(missing("InvokeEndpoint", &r.endpoint));
+        };
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        let text = |prompt: &serde_json::Value| {
+            format!(
+                "{} … continued by {}",
+                prompt.as_str().unwrap_or_default(),
+                e.endpoint.config_name
+            )
+        };
+        let answer = match (body.get("inputs"), body.get("text_inputs")) {
+            (Some(p), _) => serde_json::json!([{ "generated_text": text(p) }]),
+            (None, Some(p)) => serde_json::json!({ "generated_texts": [text(p)] }),
+            (None, None) => serde_json::json!({ "error": "no inputs" }),
+        };
+        Ok(answer.to_string().into_bytes())
     }
 }
 

@@ -126,4 +126,6 @@ pub trait Cloud: CloudRead {
     fn create_endpoint(&self, request: &CreateEndpoint) -> Result<(), CloudError>;
     fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError>;
     fn delete_endpoint(&self, name: &str) -> Result<(), CloudError>;
+    /// Sends a request to a deployed model and returns its answer's body.
+    fn invoke(&self, request: &Invocation) -> Result<Vec<u8>, CloudError>;
 }

@@ -262,3 +262,13 @@ pub struct LogPage {
     pub events: Vec<LogEvent>,
     pub next: Option<String>,
 }
+
+/// A request to a deployed model (SageMaker Runtime's InvokeEndpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub endpoint: String,
+    pub content_type: String,
+    pub accept: String,
+    pub custom_attributes: Option<String>,
+    pub body: Vec<u8>,
+}

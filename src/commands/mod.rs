@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod destroy;
+pub mod invoke;
 mod job;
 pub mod lock;
 pub mod logs;

@@ -108,9 +108,9 @@ pub(crate) fn drive(
             status: ExitStatus::Failure,
             ..Outcome::default()
         },
-        Ok(Applied::Executed(_, report)) => Outcome {
+        Ok(Applied::Executed(plan, report)) => Outcome {
             stdout: String::new(),
-            stderr: render::report(&report),
+            stderr: render::report(&report) + &render::try_it(&plan, &report),
             status: match report.failed.is_none() && !report.interrupted {
                 true => ExitStatus::Success,
                 false => ExitStatus::Failure,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod fetch;
 pub mod hyperparameters;
 pub mod index;
+pub mod payload;
 pub mod pins;
 pub mod regions;
 pub mod requests;

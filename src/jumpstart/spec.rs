@@ -77,6 +77,21 @@ pub struct ModelSpec {
     pub resource_name_base: Option<String>,
     #[serde(default)]
     pub default_training_dataset_key: Option<String>,
+    /// Example requests of the deployed model, by name (the SDK's `default_payloads`).
+    #[serde(default)]
+    pub default_payloads: Option<Map<String, Value>>,
+    /// The content types the deployed model takes and answers with.
+    #[serde(default)]
+    pub predictor_specs: Option<PredictorSpecs>,
+}
+
+/// The content and accept types of a deployed model.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct PredictorSpecs {
+    #[serde(default)]
+    pub default_content_type: Option<String>,
+    #[serde(default)]
+    pub default_accept_type: Option<String>,
 }
 
 impl ModelSpec {

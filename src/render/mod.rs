@@ -6,6 +6,7 @@
 
 mod catalog;
 mod human;
+pub mod invoke;
 mod markdown;
 mod pins;
 pub mod progress;
@@ -20,7 +21,7 @@ pub use catalog::catalog_table;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 pub use pins::relocked;
-pub use report::report;
+pub use report::{report, try_it};
 pub use requests::requests;
 pub use status::status_table;
 pub use validate::validated;

@@ -1,6 +1,7 @@
 //! Apply's closing report: each step with what it did, then what to do next.
 
 use crate::apply::Report;
+use crate::plan::{Action, Plan, ResourceKind};
 
 use super::progress::did;
 
@@ -29,4 +30,19 @@ pub fn report(r: &Report) -> String {
         "Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n"
     });
     out
+}
+
+/// For each endpoint the run created or updated (or waited into service): the command that
+/// prompts it.
+pub fn try_it(plan: &Plan, r: &Report) -> String {
+    plan.changes
+        .iter()
+        .filter(|c| {
+            c.kind == ResourceKind::Endpoint
+                && matches!(c.action, Action::Create | Action::Update | Action::Wait)
+                && r.done.iter().any(|(id, _)| *id == c.id)
+        })
+        .filter_map(|c| c.id.strip_prefix("endpoint."))
+        .map(|key| format!("Try it: sagetune invoke {key} \"your prompt\"\n"))
+        .collect()
 }

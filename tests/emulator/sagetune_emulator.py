@@ -23,6 +23,10 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
                                         unprocessed (503), half processed with the answer lost
                                         (500); rate 0 ends it
   GET    /_sagetune/faults              {key: {"refused": n, "lost": n}} injected so far
+  GET    /_sagetune/invocations         every InvokeEndpoint request: endpoint, content type,
+                                        accept, custom attributes, body
+  POST   /_sagetune/invoke              {"prefix": "stack-", "fail": "reason" | null,
+                                        "delay_ms": n}: how that prefix's endpoints answer next
   GET    /_sagetune/metrics-written     {job: {"loss": [..], "eval_loss": [..], "eval_ppl": [..]}}:
                                         the metric values each job's log lines carry
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
@@ -438,12 +442,83 @@ def patch():
     sm_models.FakeEndpointConfig.validate_instance_type = _any_ml_instance
 
 
+# --- SageMaker Runtime: InvokeEndpoint -----------------------------------------------------------
+# An InService endpoint answers as its model's container would: TGI-style bodies ("inputs") get
+# [{"generated_text": …}], JumpStart's text-generation script ("text_inputs") gets
+# {"generated_texts": [...]}. The text is deterministic per model and prompt, and at most
+# max_new_tokens words. /_sagetune/invoke makes the next answers of an endpoint fail or slow.
+
+_INVOKE_PATH = re.compile(r"^/endpoints/([^/]+)/invocations$")
+_invocations = []
+_invoke_behaviour = []  # (prefix, {"fail": reason or None, "delay_ms": n})
+WORDS = "the quarter revenue grew deposits loans margin rose fell steady income capital ratio".split()
+
+
+def _generated(model, prompt, max_new_tokens):
+    digest = hashlib.sha256(f"{model}\n{prompt}".encode()).digest()
+    n = max(1, min(int(max_new_tokens or 12), 12))
+    return " ".join(WORDS[b % len(WORDS)] for b in digest[:n])
+
+
+def _invoke(environ, body, start_response, key):
+    name = _INVOKE_PATH.match(environ["PATH_INFO"]).group(1)
+    from moto.sagemaker.models import sagemaker_backends
+
+    backend = sagemaker_backends["123456789012"]["us-east-1"]
+    with _lock:
+        _invocations.append(
+            {
+                "key": key,
+                "endpoint": name,
+                "content_type": environ.get("CONTENT_TYPE"),
+                "accept": environ.get("HTTP_ACCEPT"),
+                "custom_attributes": environ.get("HTTP_X_AMZN_SAGEMAKER_CUSTOM_ATTRIBUTES"),
+                "body": body.decode("utf-8", "replace"),
+            }
+        )
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None or endpoint.endpoint_status not in ("InService", "Updating"):
+            return _json(
+                start_response,
+                "400 Bad Request",
+                {"__type": "ValidationError", "message": f"Endpoint {name} of account 123456789012 not found."},
+            )
+        config = backend.endpoint_configs[endpoint.endpoint_config_name]
+        model = config.production_variants[0]["ModelName"]
+        behaviour = next((b for p, b in _invoke_behaviour if name.startswith(p)), {})
+    time.sleep(behaviour.get("delay_ms", 0) / 1000)
+    if behaviour.get("fail"):
+        return _json(
+            start_response,
+            "424 Failed Dependency",
+            {"__type": "ModelError", "message": f"Received client error (400) from primary with message \"{behaviour['fail']}\"", "OriginalStatusCode": 400},
+        )
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        request = {}
+    if "inputs" in request:
+        tokens = (request.get("parameters") or {}).get("max_new_tokens")
+        answer = [{"generated_text": _generated(model, request["inputs"], tokens)}]
+    elif "text_inputs" in request:
+        answer = {"generated_texts": [_generated(model, request["text_inputs"], request.get("max_new_tokens"))]}
+    else:
+        return _json(
+            start_response,
+            "424 Failed Dependency",
+            {"__type": "ModelError", "message": "Received client error (400) from primary: no inputs", "OriginalStatusCode": 400},
+        )
+    return _json(start_response, "200 OK", answer)
+
+
 # --- HTTP: request log and control surface --------------------------------------------------------
 
 _ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
 
 
 def _operation(environ, body):
+    if _INVOKE_PATH.match(environ.get("PATH_INFO", "")):
+        return "SageMakerRuntime.InvokeEndpoint"
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target
@@ -533,6 +608,11 @@ def _control(environ, start_response):
     with _lock:
         if path == "/_sagetune/requests" and method == "GET":
             return _json(start_response, "200 OK", list(_requests))
+        if path == "/_sagetune/invocations" and method == "GET":
+            return _json(start_response, "200 OK", list(_invocations))
+        if path == "/_sagetune/invoke" and method == "POST":
+            _invoke_behaviour.insert(0, (args["prefix"], {"fail": args.get("fail"), "delay_ms": int(args.get("delay_ms", 0))}))
+            return _json(start_response, "200 OK", {})
         if path == "/_sagetune/metrics-written" and method == "GET":
             return _json(start_response, "200 OK", _written_metrics)
         if path == "/_sagetune/violations" and method == "GET":
@@ -620,6 +700,8 @@ def make_app():
             key = key.group(1) if key else None
             with _lock:
                 _requests.append({"seq": len(_requests) + 1, "key": key, "op": _operation(environ, body)})
+            if _INVOKE_PATH.match(environ["PATH_INFO"]) and environ["REQUEST_METHOD"] == "POST":
+                return _invoke(environ, body, start_response, key)
             refused = _contract_check(environ, body, key)
             if refused:
                 return refused(start_response)

@@ -154,6 +154,36 @@ class Emulator(unittest.TestCase):
         self.sm.describe_endpoint(EndpointName="ep-bad")
         self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-bad")["EndpointStatus"], "Failed")
 
+    def test_endpoints_answer_prompts_as_their_container_would(self):
+        runtime = client("sagemaker-runtime")
+        config(self.sm, "inv-c")
+        self.sm.create_endpoint(EndpointName="inv-1", EndpointConfigName="inv-c")
+        with self.assertRaises(ClientError) as e:
+            runtime.invoke_endpoint(EndpointName="inv-1", Body=b'{"inputs": "x"}', ContentType="application/json")
+        self.assertIn("not found", str(e.exception))  # still Creating
+        self.sm.describe_endpoint(EndpointName="inv-1")
+
+        def ask(body, **kw):
+            r = runtime.invoke_endpoint(
+                EndpointName="inv-1", Body=json.dumps(body).encode(), ContentType="application/json", **kw
+            )
+            return json.loads(r["Body"].read())
+
+        tgi = ask({"inputs": "Revenue grew", "parameters": {"max_new_tokens": 5}}, CustomAttributes="accept_eula=true")
+        self.assertEqual(len(tgi[0]["generated_text"].split()), 5)
+        self.assertEqual(tgi, ask({"inputs": "Revenue grew", "parameters": {"max_new_tokens": 5}}))
+        script = ask({"text_inputs": "Revenue grew"})
+        self.assertEqual(len(script["generated_texts"]), 1)
+        seen = [i for i in control("/_sagetune/invocations", method="GET") if i["endpoint"] == "inv-1"]
+        self.assertEqual(seen[1]["custom_attributes"], "accept_eula=true")
+        self.assertEqual(seen[1]["content_type"], "application/json")
+        control("/_sagetune/invoke", {"prefix": "inv-1", "fail": "CUDA error"})
+        with self.assertRaises(ClientError) as e:
+            ask({"inputs": "x"})
+        self.assertEqual(e.exception.response["Error"]["Code"], "ModelError")
+        control("/_sagetune/invoke", {"prefix": "inv-1", "delay_ms": 50})
+        self.assertIn("generated_text", ask({"inputs": "x"})[0])
+
     def test_faults_refuse_or_lose_answers_of_one_key_only(self):
         from botocore.config import Config
 

@@ -12,6 +12,7 @@ const PIPELINE: &[(&str, u8)] = &[
     ("prepare", 1),
     ("desired", 2),
     ("observe", 3),
+    ("inference", 3),
     ("plan", 4),
     ("apply", 5),
     ("stages", 6),

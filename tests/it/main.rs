@@ -68,3 +68,27 @@ pub fn command_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
         .envs(env.iter().copied());
     cmd
 }
+
+/// Runs a prepared command with `input` on its stdin.
+pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sagetune binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}

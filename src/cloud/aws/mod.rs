@@ -3,6 +3,7 @@
 
 mod logs;
 mod read;
+mod runtime;
 mod s3_content;
 mod write;
 
@@ -29,10 +30,12 @@ struct Clients {
     sagemaker: aws_sdk_sagemaker::Client,
     iam: aws_sdk_iam::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    runtime_api: aws_sdk_sagemakerruntime::Client,
 }
 
-/// The cloud as AWS: S3, SageMaker, IAM and CloudWatch Logs clients from the standard configuration chain,
-/// created on first use, with the SDK's adaptive retry for throttling and 5xx answers.
+/// The cloud as AWS: S3, SageMaker (and its runtime), IAM and CloudWatch Logs clients from the
+/// standard configuration chain, created on first use, with the SDK's adaptive retry for
+/// throttling and 5xx answers.
 pub struct AwsCloud {
     options: AwsOptions,
     region: String,
@@ -82,6 +85,11 @@ impl AwsCloud {
                         .retry_config(retry.clone())
                         .build(),
                 );
+                let runtime_api = aws_sdk_sagemakerruntime::Client::from_conf(
+                    aws_sdk_sagemakerruntime::config::Builder::from(&config)
+                        .retry_config(retry.clone())
+                        .build(),
+                );
                 let s3 = s3_client_with(&config, Some(retry));
                 Ok(Clients {
                     runtime,
@@ -89,6 +97,7 @@ impl AwsCloud {
                     sagemaker,
                     iam,
                     logs,
+                    runtime_api,
                 })
             })
             .as_ref()
@@ -110,6 +119,10 @@ impl AwsCloud {
     > {
         let c = self.inner()?;
         Ok((&c.s3, &c.sagemaker, &c.iam))
+    }
+
+    fn runtime_client(&self) -> Result<&aws_sdk_sagemakerruntime::Client, CloudError> {
+        Ok(&self.inner()?.runtime_api)
     }
 
     fn logs_client(&self) -> Result<&aws_sdk_cloudwatchlogs::Client, CloudError> {

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::read::{cloud_error, SHA256_METADATA};
 use super::AwsCloud;
-use crate::cloud::{Cloud, CloudError, RoleRequest, Upload};
+use crate::cloud::{Cloud, CloudError, Invocation, RoleRequest, Upload};
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
@@ -662,6 +662,10 @@ impl Cloud for AwsCloud {
         )
         .map(|_| ())
         .map_err(|e| cloud_error("UpdateEndpoint", name, &e))
+    }
+
+    fn invoke(&self, request: &Invocation) -> Result<Vec<u8>, CloudError> {
+        self.invoke_endpoint(request)
     }
 
     fn delete_endpoint(&self, name: &str) -> Result<(), CloudError> {

@@ -4,6 +4,7 @@
 //! its requests can be told apart in the emulator's log). A missing emulator fails the tests.
 
 mod faults;
+mod invoke;
 mod scenarios;
 mod training;
 
