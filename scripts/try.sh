@@ -2,7 +2,7 @@
 # Try sagetune on the quickstart example against a local AWS emulator (never real AWS):
 # builds sagetune, prepares the emulator's venv, starts the emulator on a free loopback port
 # with JumpStart's content seeded, creates the artifacts bucket, then runs validate, plan,
-# apply, status, metrics and a second plan. The emulator is stopped by its PID on exit. Idempotent.
+# apply, status, metrics, invoke and a second plan. The emulator is stopped by its PID on exit. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +52,8 @@ step "sagetune status"
 "$bin" status
 step "sagetune metrics gptj-economy (the curves in the training log)"
 "$bin" metrics gptj-economy
+step "sagetune invoke gptj-economy (a prompt to the fine-tuned model)"
+"$bin" invoke gptj-economy "The economy of Iceland"
 step "sagetune plan (again: nothing to do)"
 "$bin" plan --detailed-exitcode
 step "Done: the emulator is stopped and nothing was sent to AWS."
