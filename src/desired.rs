@@ -14,6 +14,7 @@ use crate::jumpstart::requests::{
     Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
 };
 use crate::jumpstart::source::Buckets;
+use crate::manifest::GateRule;
 use crate::prepare::{Bound, BoundFineTune, DatasetCheck, Prepared};
 
 /// One dataset file as an S3 object: `<artifacts>datasets/<stack>/<d>/<channel>/<sha256>/<file>`;
@@ -65,6 +66,9 @@ pub struct EndpointResources {
     pub protect: bool,
     pub endpoint_config: CreateEndpointConfig,
     pub endpoint: CreateEndpoint,
+    /// Conditions on the fine-tune's final metrics before the endpoint serves its model.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gate: Vec<GateRule>,
 }
 
 /// Everything the manifest asks for.
@@ -255,6 +259,7 @@ fn fine_tune(
             protect: ep.protect,
             endpoint_config: config,
             endpoint,
+            gate: ep.gate.clone(),
         });
     }
     let (model, repack) = match model {

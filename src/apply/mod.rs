@@ -123,6 +123,8 @@ pub enum Outcome {
     Interrupted(String),
     /// The step failed.
     Failed(String),
+    /// A gate held the step back: nothing was changed, what depends on it waits.
+    Held(String),
 }
 
 /// What apply did, in plan order.
@@ -138,12 +140,17 @@ pub struct Report {
     pub interrupted: bool,
     /// Steps not run.
     pub not_done: Vec<String>,
+    /// `(id, why)` for endpoint changes a gate held back (the endpoint serves what it did).
+    pub held: Vec<(String, String)>,
 }
 
 impl Report {
     /// Whether every change of the plan was done.
     pub fn complete(&self) -> bool {
-        self.failed.is_none() && !self.interrupted && self.not_done.is_empty()
+        self.failed.is_none()
+            && !self.interrupted
+            && self.not_done.is_empty()
+            && self.held.is_empty()
     }
 }
 
@@ -196,7 +203,7 @@ pub fn execute(
                 Some(Outcome::Done(_)) => {
                     finished.insert(&c.id);
                 }
-                Some(Outcome::Started(_)) => {
+                Some(Outcome::Started(_)) | Some(Outcome::Held(_)) => {
                     blocked.insert(c.id.clone());
                 }
                 Some(Outcome::Interrupted(_)) | Some(Outcome::Failed(_)) | None => stop = true,
@@ -253,6 +260,7 @@ fn report(todo: &[&Change], results: &BTreeMap<String, Outcome>, cancel: &Cancel
         match results.get(&c.id) {
             Some(Outcome::Done(what)) => report.done.push((c.id.clone(), what.clone())),
             Some(Outcome::Started(what)) => report.started.push((c.id.clone(), what.clone())),
+            Some(Outcome::Held(why)) => report.held.push((c.id.clone(), why.clone())),
             Some(Outcome::Failed(why)) if report.failed.is_none() => {
                 report.failed = Some((c.id.clone(), why.clone()));
             }

@@ -11,6 +11,7 @@ use crate::desired::{managed_role_arn, managed_role_name};
 use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
+mod gate;
 mod training;
 
 pub(super) struct Run<'a> {
@@ -118,6 +119,7 @@ impl<'a> Run<'a> {
                 self.note(&c.id, what.as_str().into());
             }
             Outcome::Failed(why) => self.note(&c.id, format!("failed: {why}").into()),
+            Outcome::Held(why) => self.note(&c.id, why.as_str().into()),
         }
         outcome
     }
@@ -132,6 +134,11 @@ impl<'a> Run<'a> {
         let Some(request) = &c.request else {
             return Ok(done("nothing to send"));
         };
+        if let Some(planned) = &c.gate {
+            if let Some(stop) = self.gate(planned)? {
+                return Ok(stop);
+            }
+        }
         match request {
             Request::PutObject(u) => self.upload(c, u),
             Request::CreateRole(r) => self.create_role(r),

@@ -31,6 +31,8 @@ pub enum ExitStatus {
     Changes,
     /// Exit 1: an error, or the user declined.
     Failure,
+    /// Exit 3: apply did everything else, but a gate held an endpoint on its current model.
+    Held,
 }
 
 impl ExitStatus {
@@ -40,6 +42,19 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
+            ExitStatus::Held => 3,
+        }
+    }
+
+    /// How an apply that ran ended.
+    pub(crate) fn of(report: &crate::apply::Report) -> Self {
+        match (
+            report.failed.is_none() && !report.interrupted,
+            report.held.is_empty(),
+        ) {
+            (false, _) => ExitStatus::Failure,
+            (true, false) => ExitStatus::Held,
+            (true, true) => ExitStatus::Success,
         }
     }
 }

@@ -111,10 +111,7 @@ pub(crate) fn drive(
         Ok(Applied::Executed(plan, report)) => Outcome {
             stdout: String::new(),
             stderr: render::report(&report) + &render::try_it(&plan, &report),
-            status: match report.failed.is_none() && !report.interrupted {
-                true => ExitStatus::Success,
-                false => ExitStatus::Failure,
-            },
+            status: ExitStatus::of(&report),
         },
     }
 }

@@ -1,11 +1,13 @@
 //! The manifest: YAML → typed structs with spans (`model`, `parse`) → semantic checks
 //! (`rules`). Owns every manifest diagnostic; does no network or AWS access.
 
+mod gate;
 mod model;
 mod parse;
 mod rules;
 mod spanned;
 
+pub use gate::{metric_key, Bounds, Gate, GateRule, GateTest, BETTER_THAN_SERVING};
 pub use model::{
     Dataset, Endpoint, FineTune, HyperValue, Manifest, Role, HYPERPARAMETER_NAME_PATTERN,
     INSTANCE_TYPE_PATTERN, MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,

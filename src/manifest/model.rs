@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
+use super::gate::Gate;
 use super::spanned::Sp;
 
 /// Pattern of `stack`; it prefixes every AWS name and tags ownership.
@@ -135,6 +136,9 @@ pub struct Endpoint {
     /// Refuse to delete this endpoint; also stored as a tag in AWS.
     #[serde(default)]
     pub protect: Option<Sp<bool>>,
+    /// Conditions the new fine-tune's final metrics must meet before this endpoint serves it.
+    #[serde(default)]
+    pub gate: Option<Sp<Gate>>,
 }
 
 /// A hyperparameter value as written: scalars only. The exact text of numbers is recovered

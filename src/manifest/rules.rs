@@ -12,6 +12,7 @@ use crate::cloud::{hosting_instance_types, training_instance_types};
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::{catalog, regions};
 
+use super::gate::Gate;
 use super::model::{
     FineTune, HyperValue, Manifest, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN,
     MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
@@ -257,8 +258,52 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
         c.name("endpoint", name);
         c.reference("fine-tune", "fine_tune", &ep.fine_tune, &m.fine_tunes);
         c.instance("hosting", &ep.instance_type, &ep.instance_count);
+        if let Some(gate) = &ep.gate {
+            check_gate(&mut c, gate);
+        }
     }
     c.out
+}
+
+/// A gate's bounds say something (`max`, `min`, in order) and it has at least one rule.
+fn check_gate(c: &mut Checker<'_>, gate: &Sp<Gate>) {
+    for (metric, b) in &gate.bounds {
+        match (&b.max, &b.min) {
+            (None, None) => c.error(
+                "manifest::empty-gate-bounds",
+                format!("the gate on `{}` sets no bound", metric.get()),
+                b.span(),
+                "no max or min",
+                format!(
+                    "write `{}: {{max: 1.8}}` (at most) or `{{min: …}}` (at least)",
+                    metric.get()
+                ),
+            ),
+            (Some(max), Some(min)) if min.get() > max.get() => c.error(
+                "manifest::gate-bounds-order",
+                format!(
+                    "the gate on `{}` wants at least {} and at most {}",
+                    metric.get(),
+                    min.get(),
+                    max.get()
+                ),
+                min.span(),
+                "above max",
+                "no value can pass: make `min` at most `max`".into(),
+            ),
+            _ => {}
+        }
+    }
+    if gate.bounds.is_empty() && gate.better_than_serving.is_empty() {
+        c.error(
+            "manifest::empty-gate",
+            "the gate has no rule".into(),
+            gate.span(),
+            "empty gate",
+            "add `eval_loss: {max: 1.8}` or `better_than_serving: eval_loss`, or remove `gate:`"
+                .into(),
+        );
+    }
 }
 
 /// Dataset names, non-empty paths and text columns.

@@ -6,11 +6,13 @@
 pub mod cost;
 mod diff;
 pub mod file;
+pub mod gate;
 mod orphans;
 mod planner;
 
 use serde::{Deserialize, Serialize};
 
+pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;
 pub use planner::{plan, Options, Planned, Problem};
 
@@ -143,6 +145,9 @@ pub struct Change {
     /// Script-mode hosting: the model artifact is repacked with the inference code first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repack: Option<Repack>,
+    /// The endpoint's gate as judged at plan time; apply judges it again before the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateCheck>,
 }
 
 /// One field that differs: `None` means absent on that side.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::gate::{self, GateCheck};
 use super::{diff, Action, Change, FieldDiff, Request, ResourceKind};
 use crate::cloud::{Endpoint, EndpointConfig, EndpointStatus, Tags, TrainingJob, TrainingStatus};
 use crate::desired::{managed_role_arn, Desired, EndpointResources, FineTuneResources};
@@ -123,6 +124,7 @@ pub(super) fn change(
         diff: Vec::new(),
         request: None,
         repack: None,
+        gate: None,
     }
 }
 
@@ -570,6 +572,7 @@ impl Planner<'_> {
                 c.depends_on.push(cfg_id);
             }
             c.request = Some(Request::CreateEndpoint(e.endpoint.clone()));
+            c.gate = self.gate(e, None);
             self.changes.push(c);
             return;
         };
@@ -604,6 +607,33 @@ impl Planner<'_> {
             return;
         }
         self.endpoint_update(e, ep, served);
+    }
+
+    /// The endpoint's gate judged with what was observed: the fine-tune's job of this run
+    /// (once completed) against the job behind the model `served` now.
+    fn gate(&self, e: &EndpointResources, served: Option<&EndpointConfig>) -> Option<GateCheck> {
+        if e.gate.is_empty() {
+            return None;
+        }
+        let job = self.d.fine_tunes.iter().find(|f| f.name == e.fine_tune)?;
+        let name = &job.training_job.training_job_name;
+        let new = self
+            .o
+            .jobs
+            .get(name)
+            .filter(|j| j.status == TrainingStatus::Completed)
+            .map(|j| &j.final_metrics);
+        let serving = served
+            .and_then(|cfg| self.o.models.get(&cfg.variants.first()?.model_name))
+            .and_then(|m| job_of_artifact(m.model_data.as_deref()?))
+            .and_then(|j| self.o.jobs.get(&j));
+        Some(gate::judge(
+            &e.gate,
+            name,
+            new,
+            serving.map(|j| j.name.as_str()),
+            serving.map(|j| &j.final_metrics),
+        ))
     }
 
     /// Plans an update of `ep` to the desired config.
@@ -658,6 +688,7 @@ impl Planner<'_> {
             endpoint_name: name.clone(),
             endpoint_config_name: cfg.endpoint_config_name.clone(),
         });
+        c.gate = self.gate(e, served);
         self.changes.push(c);
         self.freed
             .entry(ep.config_name.clone())

@@ -12,7 +12,9 @@ use crate::jumpstart::fetch::ResolvedModel;
 use crate::jumpstart::hyperparameters::{self, HyperparameterError, Merged, UserValue};
 use crate::jumpstart::settings::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
 use crate::jumpstart::ResolveError;
-use crate::manifest::{self, Endpoint, FineTune, HyperValue, LoadedManifest, Sp};
+use crate::manifest::{
+    self, metric_key, Endpoint, FineTune, Gate, GateRule, HyperValue, LoadedManifest, Sp,
+};
 
 use super::Context;
 
@@ -39,6 +41,8 @@ pub struct BoundEndpoint {
     pub hosting: Hosting,
     pub instance_count: u32,
     pub protect: bool,
+    /// The conditions on the fine-tune's final metrics before this endpoint serves it.
+    pub gate: Vec<GateRule>,
 }
 
 /// Every fine-tune and endpoint of the manifest, bound to specs.
@@ -263,13 +267,57 @@ fn endpoint(
         );
         return None;
     }
+    let gate = match &ep.gate {
+        Some(g) => gate(loaded, g, ft, errors)?,
+        None => Vec::new(),
+    };
     Some(BoundEndpoint {
         name: name.get().clone(),
         fine_tune: ft.name.clone(),
         hosting,
         instance_count: ep.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1),
         protect: ep.protect.as_ref().is_some_and(|p| *p.get()),
+        gate,
     })
+}
+
+/// A gate's rules, each metric one the fine-tune's job reports (its spec's metric
+/// definitions); `None` with the problems pushed to `errors` otherwise.
+fn gate(
+    loaded: &LoadedManifest,
+    g: &Sp<Gate>,
+    ft: &BoundFineTune,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Vec<GateRule>> {
+    let reported: Vec<&str> = ft
+        .training
+        .metrics
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    let mut ok = true;
+    for metric in g.metrics() {
+        if reported
+            .iter()
+            .any(|r| metric_key(r) == metric_key(metric.get()))
+        {
+            continue;
+        }
+        ok = false;
+        let names: Vec<String> = reported.iter().map(|r| metric_key(r)).collect();
+        errors.push(
+            Diagnostic::new(
+                "manifest::unknown-gate-metric",
+                format!("fine-tune `{}` reports no metric `{}`", ft.name, metric.get()),
+            )
+            .at(&loaded.source, metric.span(), "unknown metric")
+            .help(match names.is_empty() {
+                true => format!("the spec of {} defines no metrics, so no gate can judge its jobs; remove `gate:`", ft.model.spec.model_id),
+                false => format!("its training job reports: {} (from the spec of {})", names.join(", "), ft.model.spec.model_id),
+            }),
+        );
+    }
+    ok.then(|| g.rules())
 }
 
 /// A manifest hyperparameter as the SDK would hold it; numbers keep their source text.

@@ -115,6 +115,9 @@ fn block(out: &mut String, c: &Change) {
     if !c.depends_on.is_empty() {
         let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
     }
+    for line in super::gate_lines(c) {
+        let _ = writeln!(out, "      {line}");
+    }
 }
 
 fn field(out: &mut String, d: &FieldDiff) {

@@ -140,5 +140,8 @@ fn detail_block(c: &Change) -> String {
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "    supersedes {s}");
     }
+    for line in super::gate_lines(c) {
+        let _ = writeln!(out, "    {line}");
+    }
     out
 }

@@ -5,6 +5,7 @@
 //! stage returned. Renders only: no AWS, no decisions.
 
 mod catalog;
+mod gate;
 mod human;
 pub mod invoke;
 mod markdown;
@@ -18,6 +19,7 @@ pub mod units;
 mod validate;
 
 pub use catalog::catalog_table;
+pub(crate) use gate::gate_lines;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 pub use pins::relocked;

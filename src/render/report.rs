@@ -17,6 +17,11 @@ pub fn report(r: &Report) -> String {
     if let Some((id, why)) = &r.failed {
         out.push_str(&format!("  ✗ {id}: {why}\n"));
     }
+    for (id, why) in &r.held {
+        out.push_str(&format!(
+            "  ⏸ {id}: {why}; it keeps serving its current model\n"
+        ));
+    }
     for id in &r.not_done {
         out.push_str(&format!("  · {id}: not done\n"));
     }
@@ -24,6 +29,8 @@ pub fn report(r: &Report) -> String {
         "Apply complete.\n"
     } else if r.failed.is_some() {
         "Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n"
+    } else if !r.held.is_empty() && !r.interrupted && r.started.is_empty() {
+        "Held by a gate: the endpoints above keep their current model, and what waits for them (removing the old config and model) is not done; everything else is. `sagetune plan` shows the gate; train a better model (or change the gate) and apply again.\n"
     } else if r.interrupted {
         "Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n"
     } else {

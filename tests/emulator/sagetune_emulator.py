@@ -32,6 +32,8 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
   POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
                                         created with that name prefix fails
+  POST   /_sagetune/worse-job           {"prefix": ..., "reason": "1.3"}: the next job created
+                                        with that prefix logs its losses 1.3 times higher
   POST   /_sagetune/fail-endpoint       {"prefix": ..., "reason": ...}: the next endpoint
                                         created with that prefix ends Failed
   POST   /_sagetune/rollback-update     {"prefix": ..., "reason": ...}: the next update of an
@@ -95,6 +97,7 @@ _pace = {}  # name prefix -> describes per step
 # (500), as a network that drops responses does: the client's retry then meets the result.
 _faults = {}
 _fail_jobs = []  # (prefix, reason)
+_worse_jobs = []  # (prefix, factor): the next job with that prefix logs its losses times factor
 _fail_endpoints = []
 _rollbacks = []
 _jobs = {}  # (account, region, name) -> {"step", "ticks", "fail", "stopping"}
@@ -175,6 +178,7 @@ def create_training_job(self):
             "step": 0,
             "ticks": 0,
             "fail": _pop(_fail_jobs, name),
+            "factor": float(_pop(_worse_jobs, name) or 1.0),
             "stopping": False,
         }
         _job_log(backend, name, ["Starting the training job", f"Training job {name} is starting"])
@@ -220,19 +224,21 @@ def _job_log(backend, name, lines):
         events.append({"timestamp": state["last_ms"], "message": line})
     if events:
         logs.put_log_events(LOG_GROUP, state["stream"], events)
+    state.setdefault("lines", []).extend(lines)
 
 
 # Metric values each job wrote to its log, by job name: what `sagetune metrics` must read back.
 _written_metrics = {}
 
 
-def _step_lines(name, step, fail):
+def _step_lines(name, step, fail, factor=1.0):
     """What a job prints entering `step`."""
     if step == "Downloading":
         return ["Downloading input data", "Downloaded 2 files from the training channel"]
     if step == "Training":
         lines = ["Invoking script with the following command: python transfer_learning.py"]
         for epoch in EPOCHS[: 1 if fail else len(EPOCHS)]:
+            epoch = (epoch[0],) + tuple(round(v * factor, 4) for v in epoch[1:])
             lines.extend(_metric_lines(*epoch))
             written = _written_metrics.setdefault(name, {"loss": [], "eval_loss": [], "eval_ppl": []})
             for key, value in zip(("loss", "eval_loss", "eval_ppl"), epoch[1:]):
@@ -245,6 +251,21 @@ def _step_lines(name, step, fail):
     if step == "Completed":
         return ["Training job completed"]
     return []
+
+
+def _final_metrics(job, state):
+    """As SageMaker publishes them: for each MetricDefinition, the last value its regex found
+    in the job's log; a job without definitions reports the three generic names."""
+    definitions = (job.algorithm_specification or {}).get("MetricDefinitions") or []
+    if not definitions:
+        f = state["factor"]
+        return [("train_loss", 1.25 * f), ("eval_loss", 1.5 * f), ("eval_perplexity", 4.48 * f)]
+    found = []
+    for d in definitions:
+        values = [m.group(1) for line in state.get("lines", []) for m in [re.search(d["Regex"], line)] if m]
+        if values:
+            found.append((d["Name"], float(values[-1])))
+    return found
 
 
 def _advance_job(backend, name):
@@ -266,7 +287,7 @@ def _advance_job(backend, name):
             job.failure_reason = state["fail"]
             return
         job.secondary_status = JOB_STEPS[state["step"]]
-        _job_log(backend, name, _step_lines(name, job.secondary_status, state["fail"]))
+        _job_log(backend, name, _step_lines(name, job.secondary_status, state["fail"], state["factor"]))
         return
     _job_log(backend, name, _step_lines(name, "Completed", None))
     artifact = job.output_data_config["S3OutputPath"].rstrip("/") + f"/{name}/output/model.tar.gz"
@@ -277,9 +298,7 @@ def _advance_job(backend, name):
     job.billable_time_in_seconds = 600
     now = sm_models.utcnow()
     job.final_metric_data_list = [
-        {"MetricName": "train_loss", "Value": 1.25, "Timestamp": now},
-        {"MetricName": "eval_loss", "Value": 1.5, "Timestamp": now},
-        {"MetricName": "eval_perplexity", "Value": 4.48, "Timestamp": now},
+        {"MetricName": metric, "Value": value, "Timestamp": now} for metric, value in _final_metrics(job, state)
     ]
 
 
@@ -677,6 +696,7 @@ def _control(environ, start_response):
             return _json(start_response, "200 OK", {})
         queues = {
             "/_sagetune/fail-job": _fail_jobs,
+            "/_sagetune/worse-job": _worse_jobs,
             "/_sagetune/fail-endpoint": _fail_endpoints,
             "/_sagetune/rollback-update": _rollbacks,
         }

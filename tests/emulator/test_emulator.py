@@ -93,11 +93,22 @@ class Emulator(unittest.TestCase):
             ],
         )
         self.assertEqual(d["Environment"], {"K": "V"})
-        names = [m["MetricName"] for m in d["FinalMetricDataList"]]
-        self.assertIn("train_loss", names)
+        # As SageMaker does: each MetricDefinition's last value in the log.
+        final = {m["MetricName"]: m["Value"] for m in d["FinalMetricDataList"]}
+        self.assertEqual(
+            final, {"huggingface-textgeneration:eval-loss": 1.5, "huggingface-textgeneration:train-loss": 1.25}
+        )
         body = self.s3.get_object(Bucket="emu-bucket", Key="out/life-1/output/model.tar.gz")["Body"].read()
         with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
             self.assertIn("config.json", tar.getnames())
+
+    def test_a_worse_job_logs_and_reports_higher_losses(self):
+        control("/_sagetune/worse-job", {"prefix": "worse-", "reason": "1.2"})
+        job(self.sm, "worse-1")
+        for _ in range(6):
+            d = self.sm.describe_training_job(TrainingJobName="worse-1")
+        final = {m["MetricName"]: m["Value"] for m in d["FinalMetricDataList"]}
+        self.assertEqual(final["huggingface-textgeneration:eval-loss"], 1.8)
 
     def test_pace_slows_jobs_and_failures_are_injected(self):
         control("/_sagetune/pace", {"prefix": "slow-", "describes_per_step": 3})

@@ -65,7 +65,7 @@ fn invoke_after_apply_speaks_tgi_to_gpt_j_and_reads_prompts_from_stdin() {
     control(
         "POST",
         "/_sagetune/invoke",
-        r#"{"prefix": "e2e-invoke-", "fail": "CUDA error: out of memory"}"#,
+        r#"{"prefix": "e2e-invoke-gptj", "fail": "CUDA error: out of memory"}"#,
     );
     let failed = w.expect(1, &["invoke", "gptj", "x"]);
     assert!(failed.stderr.contains("CUDA error"), "{}", failed.stderr);

@@ -5,6 +5,7 @@
 
 mod faults;
 mod invoke;
+mod promotion;
 mod scenarios;
 mod training;
 

@@ -48,7 +48,13 @@ fn quickstart_validate_plan_apply_plan_status() {
             apply.stderr
         );
     }
-    assert!(apply.stderr.contains("train_loss=1.25"), "{}", apply.stderr);
+    assert!(
+        apply
+            .stderr
+            .contains("huggingface-textgeneration:train-loss=1.25"),
+        "{}",
+        apply.stderr
+    );
     assert!(apply.stderr.contains("Apply complete."), "{}", apply.stderr);
     w.expect(0, &["plan", "--detailed-exitcode"]);
     let s = w.status();

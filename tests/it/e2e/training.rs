@@ -39,7 +39,7 @@ fn apply_streams_the_log_in_order_with_heartbeats_then_logs_and_metrics_read_it_
         format!("{job} | {{'eval_loss': 1.8,"),
         format!("{job} | {{'eval_loss': 1.5,"),
         format!("{job} | Training job completed"),
-        format!("training job {job} completed: eval_loss=1.5"),
+        format!("training job {job} completed: huggingface-textgeneration:eval-loss=1.5"),
     ];
     let positions: Vec<usize> = order.iter().map(|n| at(err, n)).collect();
     assert!(positions.is_sorted(), "out of order {positions:?}:\n{err}");

@@ -1,0 +1,33 @@
+//! An endpoint change's gate as plan text, shared by the human and Markdown plans.
+
+use crate::manifest::GateTest;
+use crate::plan::{Change, Verdict};
+
+/// An endpoint change's gate, one line per rule: `✓`/`✗`/`…` and what it was judged on.
+pub(crate) fn gate_lines(c: &Change) -> Vec<String> {
+    let Some(g) = &c.gate else {
+        return Vec::new();
+    };
+    let mut out = vec![format!(
+        "gate on {} (judged again before the endpoint changes):",
+        g.job
+    )];
+    for r in &g.rules {
+        let m = &r.rule.metric;
+        let rule = match r.rule.test {
+            GateTest::AtMost(l) => format!("{m} ≤ {l}"),
+            GateTest::AtLeast(l) => format!("{m} ≥ {l}"),
+            GateTest::BetterThanServing => match (r.serving, &g.serving_job) {
+                (Some(v), _) => format!("{m} below serving {v}"),
+                (None, Some(job)) => format!("{m} below {job}'s"),
+                (None, None) => format!("{m} below the serving job's"),
+            },
+        };
+        out.push(match &r.verdict {
+            Verdict::Pass(why) => format!("  ✓ {why}"),
+            Verdict::Fail(why) => format!("  ✗ {why}: holds the endpoint on its current model"),
+            Verdict::Pending(why) => format!("  … {rule}: {why}"),
+        });
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! Promotion that is safe: an endpoint's gate on the new job's final metrics lets a better
+//! model through and holds a worse one back, with its own exit code, and the plan shows why.
+
+use super::{manifest, World};
+
+fn gated(name: &str) -> String {
+    manifest(name).replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    gate:\n      eval_loss: {max: 1.8}\n      better_than_serving: eval_loss\n",
+    )
+}
+
+fn serving(w: &World) -> String {
+    w.status()["endpoints"][0]["config_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_gate_lets_a_better_model_through_and_holds_a_worse_one_on_the_old_config() {
+    let name = "e2e-gate";
+    let w = World::with_manifest(name, &gated(name));
+    // The first job logs eval_loss 1.8: within `max: 1.8`, and nothing serves yet.
+    w.inject("worse-job", "1.2");
+    let first = w.expect(0, &["apply", "--auto-approve"]);
+    assert!(
+        first
+            .stderr
+            .contains("gate: eval_loss 1.8 ≤ 1.8; eval_loss 1.8; nothing is served yet"),
+        "{}",
+        first.stderr
+    );
+    let v1 = serving(&w);
+
+    // A retrain with the usual 1.5 beats the serving 1.8: the endpoint moves.
+    w.edit("epoch: 1", "epoch: 2");
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout.contains("has not finished training"),
+        "{}",
+        plan.stdout
+    );
+    let better = w.expect(0, &["apply", "--auto-approve"]);
+    assert!(
+        better.stderr.contains("eval_loss 1.5 < serving 1.8"),
+        "{}",
+        better.stderr
+    );
+    let v2 = serving(&w);
+    assert_ne!(v2, v1);
+
+    // A worse retrain (1.65) is held: exit 3, the endpoint keeps v2, the old objects stay.
+    w.inject("worse-job", "1.1");
+    w.edit("epoch: 2", "epoch: 3");
+    let held = w.expect(3, &["apply", "--auto-approve"]);
+    assert!(
+        held.stderr.contains(
+            "held by gate: eval_loss 1.65 ≥ serving 1.5; it keeps serving its current model"
+        ),
+        "{}",
+        held.stderr
+    );
+    assert!(held.stderr.contains("Held by a gate"), "{}", held.stderr);
+    assert_eq!(serving(&w), v2);
+    // The next plan still shows the update, with the gate's verdict.
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout
+            .contains("✗ eval_loss 1.65 ≥ serving 1.5: holds the endpoint on its current model"),
+        "{}",
+        plan.stdout
+    );
+    let markdown = w.expect(0, &["plan", "--format", "markdown"]);
+    assert!(
+        markdown.stdout.contains("✗ eval_loss 1.65 ≥ serving 1.5"),
+        "{}",
+        markdown.stdout
+    );
+    // Applying again trains nothing new and holds again.
+    let jobs = w.status()["training_jobs"].as_array().unwrap().len();
+    w.expect(3, &["apply", "--auto-approve"]);
+    assert_eq!(w.status()["training_jobs"].as_array().unwrap().len(), jobs);
+    assert_eq!(serving(&w), v2);
+}
+
+#[test]
+fn a_gate_on_a_metric_the_model_does_not_report_fails_before_any_sagemaker_call() {
+    let name = "e2e-gate-bad";
+    let text = gated(name).replace(
+        "better_than_serving: eval_loss",
+        "better_than_serving: eval_ppl",
+    );
+    let w = World::with_manifest(name, &text);
+    let run = w.expect(1, &["plan"]);
+    assert!(
+        run.stderr
+            .contains("fine-tune `gptj` reports no metric `eval_ppl`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("sagetune.yaml:"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("its training job reports: eval_loss, train_loss"),
+        "{}",
+        run.stderr
+    );
+    assert!(!w.requests().iter().any(|r| r.starts_with("SageMaker.")));
+}
