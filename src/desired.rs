@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cloud::{split_s3, RoleRequest};
+use crate::jumpstart::payload::Smoke;
 use crate::jumpstart::requests::{
     self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
     Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
@@ -69,6 +70,9 @@ pub struct EndpointResources {
     /// Conditions on the fine-tune's final metrics before the endpoint serves its model.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gate: Vec<GateRule>,
+    /// Prompts to check the endpoint with after it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke: Option<Smoke>,
 }
 
 /// Everything the manifest asks for.
@@ -260,6 +264,7 @@ fn fine_tune(
             endpoint_config: config,
             endpoint,
             gate: ep.gate.clone(),
+            smoke: ep.smoke.clone(),
         });
     }
     let (model, repack) = match model {

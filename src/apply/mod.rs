@@ -100,6 +100,14 @@ pub enum Did {
     Said(String),
 }
 
+/// What a step did, in words.
+pub(crate) fn said(d: &Did) -> String {
+    match d {
+        Did::Uploaded { bytes } => format!("uploaded {bytes} bytes"),
+        Did::Said(text) => text.clone(),
+    }
+}
+
 impl From<&str> for Did {
     fn from(text: &str) -> Self {
         Did::Said(text.to_string())

@@ -12,6 +12,7 @@ use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob,
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
 mod gate;
+mod smoke;
 mod training;
 
 pub(super) struct Run<'a> {
@@ -163,11 +164,18 @@ impl<'a> Run<'a> {
                     )?
                     .said())
             }
-            Request::CreateEndpoint(e) => self.create_endpoint(e),
+            Request::CreateEndpoint(e) => {
+                let created = self.create_endpoint(e)?;
+                Ok(self.smoke_tested(&e.endpoint_name, c.smoke.as_ref(), None, created))
+            }
             Request::UpdateEndpoint {
                 endpoint_name,
                 endpoint_config_name,
-            } => self.update_endpoint(endpoint_name, endpoint_config_name),
+            } => {
+                let updated = self.update_endpoint(endpoint_name, endpoint_config_name)?;
+                let previous = c.supersedes.as_deref();
+                Ok(self.smoke_tested(endpoint_name, c.smoke.as_ref(), previous, updated))
+            }
             Request::DeleteRole { role_name } => deleted(self.cloud.delete_role(role_name)),
             Request::DeleteModel { model_name } => deleted(self.cloud.delete_model(model_name)),
             Request::DeleteEndpointConfig {

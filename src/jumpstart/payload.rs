@@ -3,12 +3,22 @@
 //! the generated-text key) when it has them, else from the serving container's kind (TGI, or
 //! JumpStart's own text-generation script). Pure: no I/O.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::spec::ModelSpec;
+use crate::manifest::SmokeCase;
+
+/// An endpoint's smoke test: its prompts and expectations, in the request shape its model
+/// wants. Plain data the plan records and apply runs after every create or update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Smoke {
+    pub format: PayloadFormat,
+    pub cases: Vec<SmokeCase>,
+}
 
 /// The request and answer shapes of one deployed model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PayloadFormat {
     pub content_type: String,
     pub accept: String,
@@ -22,8 +32,8 @@ pub struct PayloadFormat {
     pub output_path: String,
     /// `CustomAttributes` to send (`accept_eula=true` for models behind a EULA).
     pub custom_attributes: Option<String>,
-    /// Where the format came from, for `invoke --raw` and errors.
-    pub source: &'static str,
+    /// Where the format came from, for people.
+    pub source: String,
 }
 
 impl PayloadFormat {
@@ -81,7 +91,7 @@ impl PayloadFormat {
             max_tokens_path: max_tokens_path.into(),
             output_path: output_path.into(),
             custom_attributes,
-            source,
+            source: source.into(),
         })
     }
 
@@ -146,7 +156,7 @@ fn first_text_payload(payloads: &serde_json::Map<String, Value>) -> Option<Paylo
             max_tokens_path: max_tokens_path.into(),
             output_path,
             custom_attributes: None,
-            source: "the spec's default_payloads",
+            source: "the spec's default_payloads".into(),
         })
     })
 }

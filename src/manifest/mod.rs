@@ -5,6 +5,7 @@ mod gate;
 mod model;
 mod parse;
 mod rules;
+mod smoke;
 mod spanned;
 
 pub use gate::{metric_key, Bounds, Gate, GateRule, GateTest, BETTER_THAN_SERVING};
@@ -14,6 +15,7 @@ pub use model::{
 };
 pub use parse::{load, LoadedManifest};
 pub use rules::{check, parse_max_runtime, MAX_RUNTIME_LIMIT};
+pub use smoke::{SmokeCase, SmokeTest, Texts};
 pub use spanned::Sp;
 
 /// The JSON Schema (draft-07) of the manifest, as committed in `schemas/sagetune.schema.json`.

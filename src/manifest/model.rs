@@ -9,6 +9,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::gate::Gate;
+use super::smoke::SmokeTest;
 use super::spanned::Sp;
 
 /// Pattern of `stack`; it prefixes every AWS name and tags ownership.
@@ -139,6 +140,10 @@ pub struct Endpoint {
     /// Conditions the new fine-tune's final metrics must meet before this endpoint serves it.
     #[serde(default)]
     pub gate: Option<Sp<Gate>>,
+    /// Prompts sent after every create or update, with expectations on the answers; a
+    /// failure after an update rolls the endpoint back to the config it served before.
+    #[serde(default)]
+    pub smoke_test: Vec<Sp<SmokeTest>>,
 }
 
 /// A hyperparameter value as written: scalars only. The exact text of numbers is recovered

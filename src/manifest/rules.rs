@@ -18,6 +18,7 @@ use super::model::{
     MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
 };
 use super::parse::LoadedManifest;
+use super::smoke::SmokeTest;
 use super::spanned::Sp;
 
 /// SageMaker's limit on `MaxRuntimeInSeconds` for a training job: 28 days.
@@ -261,8 +262,35 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
         if let Some(gate) = &ep.gate {
             check_gate(&mut c, gate);
         }
+        for t in &ep.smoke_test {
+            check_smoke_test(&mut c, t);
+        }
     }
     c.out
+}
+
+/// A smoke test's prompt is not blank and its latency reads as a duration.
+fn check_smoke_test(c: &mut Checker<'_>, t: &Sp<SmokeTest>) {
+    if t.prompt.trim().is_empty() {
+        c.error(
+            "manifest::empty-smoke-prompt",
+            "the smoke test's prompt is empty".into(),
+            t.prompt.span(),
+            "empty prompt",
+            "write the prompt to send, e.g. `prompt: \"Revenue in the third quarter\"`".into(),
+        );
+    }
+    if let Some(l) = &t.max_latency {
+        if humantime::parse_duration(l.get()).is_err() {
+            c.error(
+                "manifest::bad-latency",
+                format!("max_latency `{}` is not a duration", l.get()),
+                l.span(),
+                "not a duration",
+                "write it like `2s`, `500ms` or `1m`".into(),
+            );
+        }
+    }
 }
 
 /// A gate's bounds say something (`max`, `min`, in order) and it has at least one rule.

@@ -12,6 +12,7 @@ mod planner;
 
 use serde::{Deserialize, Serialize};
 
+use crate::jumpstart::payload::Smoke;
 pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;
 pub use planner::{plan, Options, Planned, Problem};
@@ -148,6 +149,9 @@ pub struct Change {
     /// The endpoint's gate as judged at plan time; apply judges it again before the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateCheck>,
+    /// The endpoint's smoke test, run after the change; a failure after an update rolls back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoke: Option<Smoke>,
 }
 
 /// One field that differs: `None` means absent on that side.

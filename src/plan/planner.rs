@@ -125,6 +125,7 @@ pub(super) fn change(
         request: None,
         repack: None,
         gate: None,
+        smoke: None,
     }
 }
 
@@ -573,6 +574,7 @@ impl Planner<'_> {
             }
             c.request = Some(Request::CreateEndpoint(e.endpoint.clone()));
             c.gate = self.gate(e, None);
+            c.smoke = e.smoke.clone();
             self.changes.push(c);
             return;
         };
@@ -689,6 +691,7 @@ impl Planner<'_> {
             endpoint_config_name: cfg.endpoint_config_name.clone(),
         });
         c.gate = self.gate(e, served);
+        c.smoke = e.smoke.clone();
         self.changes.push(c);
         self.freed
             .entry(ep.config_name.clone())

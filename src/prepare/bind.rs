@@ -10,6 +10,7 @@ use crate::diagnostics::Diagnostic;
 use crate::jumpstart::catalog;
 use crate::jumpstart::fetch::ResolvedModel;
 use crate::jumpstart::hyperparameters::{self, HyperparameterError, Merged, UserValue};
+use crate::jumpstart::payload::{PayloadFormat, Smoke};
 use crate::jumpstart::settings::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
 use crate::jumpstart::ResolveError;
 use crate::manifest::{
@@ -43,6 +44,8 @@ pub struct BoundEndpoint {
     pub protect: bool,
     /// The conditions on the fine-tune's final metrics before this endpoint serves it.
     pub gate: Vec<GateRule>,
+    /// The prompts to check it with after every create or update.
+    pub smoke: Option<Smoke>,
 }
 
 /// Every fine-tune and endpoint of the manifest, bound to specs.
@@ -271,6 +274,26 @@ fn endpoint(
         Some(g) => gate(loaded, g, ft, errors)?,
         None => Vec::new(),
     };
+    let smoke = match ep.smoke_test.first() {
+        None => None,
+        Some(first) => {
+            let script_mode = hosting.inference_script_uri.is_some();
+            match PayloadFormat::of(&ft.model.spec, &hosting.image, script_mode) {
+                Ok(format) => Some(Smoke {
+                    format,
+                    cases: ep.smoke_test.iter().map(|t| t.case()).collect(),
+                }),
+                Err(why) => {
+                    errors.push(
+                        Diagnostic::new("manifest::smoke-test-unsupported", why)
+                            .at(&loaded.source, first.span(), "smoke test")
+                            .help("remove `smoke_test:` for this endpoint; `sagetune invoke --raw` shows what it answers"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
     Some(BoundEndpoint {
         name: name.get().clone(),
         fine_tune: ft.name.clone(),
@@ -278,6 +301,7 @@ fn endpoint(
         instance_count: ep.instance_count.as_ref().map(|c| *c.get()).unwrap_or(1),
         protect: ep.protect.as_ref().is_some_and(|p| *p.get()),
         gate,
+        smoke,
     })
 }
 

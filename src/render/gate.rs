@@ -1,4 +1,5 @@
-//! An endpoint change's gate as plan text, shared by the human and Markdown plans.
+//! An endpoint change's gate and smoke test as plan text, shared by the human and Markdown
+//! plans.
 
 use crate::manifest::GateTest;
 use crate::plan::{Change, Verdict};
@@ -30,4 +31,20 @@ pub(crate) fn gate_lines(c: &Change) -> Vec<String> {
         });
     }
     out
+}
+
+/// An endpoint change's smoke test in one line (none without one).
+pub(crate) fn smoke_lines(c: &Change) -> Vec<String> {
+    let Some(s) = &c.smoke else {
+        return Vec::new();
+    };
+    let then = match c.action {
+        crate::plan::Action::Update => "a failure rolls back to the config served now",
+        _ => "a failure leaves the new endpoint for inspection",
+    };
+    let prompts: Vec<String> = s.cases.iter().map(|c| format!("{:?}", c.prompt)).collect();
+    vec![format!(
+        "smoke test after the change: {} ({then})",
+        prompts.join(", ")
+    )]
 }

@@ -115,7 +115,10 @@ fn block(out: &mut String, c: &Change) {
     if !c.depends_on.is_empty() {
         let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
     }
-    for line in super::gate_lines(c) {
+    for line in super::gate_lines(c)
+        .into_iter()
+        .chain(super::smoke_lines(c))
+    {
         let _ = writeln!(out, "      {line}");
     }
 }

@@ -140,7 +140,10 @@ fn detail_block(c: &Change) -> String {
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "    supersedes {s}");
     }
-    for line in super::gate_lines(c) {
+    for line in super::gate_lines(c)
+        .into_iter()
+        .chain(super::smoke_lines(c))
+    {
         let _ = writeln!(out, "    {line}");
     }
     out

@@ -108,3 +108,77 @@ fn a_gate_on_a_metric_the_model_does_not_report_fails_before_any_sagemaker_call(
     );
     assert!(!w.requests().iter().any(|r| r.starts_with("SageMaker.")));
 }
+
+fn smoke_tested(name: &str) -> String {
+    manifest(name).replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    smoke_test:\n      - prompt: Revenue grew\n        min_chars: 10\n        not_contains: error\n        max_latency: 30s\n",
+    )
+}
+
+fn fail_invocations(prefix: &str) {
+    super::control(
+        "POST",
+        "/_sagetune/invoke",
+        &format!(r#"{{"prefix": "{prefix}", "fail": "CUDA error: out of memory"}}"#),
+    );
+}
+
+#[test]
+fn a_failed_smoke_test_after_an_update_rolls_back_to_the_old_config() {
+    let name = "e2e-smoke";
+    let w = World::with_manifest(name, &smoke_tested(name));
+    let first = w.expect(0, &["apply", "--auto-approve"]);
+    assert!(
+        first
+            .stderr
+            .contains("smoke test 1/1 on e2e-smoke-gptj: passed"),
+        "{}",
+        first.stderr
+    );
+    assert!(
+        first.stderr.contains("smoke test passed (1 prompts)"),
+        "{}",
+        first.stderr
+    );
+    let v1 = serving(&w);
+    w.edit("epoch: 1", "epoch: 2");
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout.contains("smoke test after the change: \"Revenue grew\" (a failure rolls back to the config served now)"),
+        "{}",
+        plan.stdout
+    );
+    fail_invocations("e2e-smoke-gptj");
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(
+        run.stderr
+            .contains(&format!("rolled back: e2e-smoke-gptj serves {v1} again")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("CUDA error"), "{}", run.stderr);
+    let s = w.status();
+    assert_eq!(s["endpoints"][0]["config_name"], v1.as_str());
+    assert_eq!(s["endpoints"][0]["status"], "InService");
+    // The old config and model were not cleaned up: they serve again.
+    assert!(s["endpoint_configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == v1.as_str()));
+}
+
+#[test]
+fn a_failed_smoke_test_after_a_create_is_an_error_that_leaves_the_endpoint() {
+    let name = "e2e-smoke-new";
+    let w = World::with_manifest(name, &smoke_tested(name));
+    fail_invocations("e2e-smoke-new-gptj");
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(
+        run.stderr.contains("is left as it is for inspection"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.status()["endpoints"][0]["status"], "InService");
+}
