@@ -1,13 +1,14 @@
-"""The API contract check: every SageMaker, CloudWatch Logs and IAM request the emulator receives is checked
-against botocore's service model, as the real services would check it, so a request AWS would
-reject (after hours of training, at CreateEndpoint) fails the end-to-end tests instead of
-passing against a lenient moto.
+"""The API contract check: every SageMaker, CloudWatch, CloudWatch Logs and IAM request the
+emulator receives is checked against botocore's service model, as the real services would
+check it, so a request AWS would reject (after hours of training, at CreateEndpoint) fails the
+end-to-end tests instead of passing against a lenient moto.
 
 Checked, per member: required members present, no unknown members, types, string lengths,
 enums, number ranges, list and map sizes, and the members' regex patterns (which botocore's own
 ParamValidator does not check; Java-style `\\p{L}` classes need the `regex` module). SageMaker
-and CloudWatch Logs speak JSON (`X-Amz-Target: SageMaker.Op`, `Logs_20140328.Op`); IAM speaks the query protocol (`Action=Op&...`),
-which is parsed back into the operation's input shape first.
+and CloudWatch Logs speak JSON (`X-Amz-Target: SageMaker.Op`, `Logs_20140328.Op`); IAM and
+CloudWatch speak the query protocol (`Action=Op&...`), which is parsed back into the
+operation's input shape first.
 """
 
 import json
@@ -41,11 +42,12 @@ def request_of(environ, body):
     content_type = environ.get("CONTENT_TYPE", "")
     if body and content_type.startswith("application/x-www-form-urlencoded"):
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        if "Action" in form and form.get("Version") == model("iam").api_version:
-            op = form.pop("Action")
-            form.pop("Version", None)
-            shape = _input(model("iam"), op)
-            return "iam", op, _from_query(shape, form, "") if shape else form
+        for service in ("iam", "cloudwatch"):
+            if "Action" in form and form.get("Version") == model(service).api_version:
+                op = form.pop("Action")
+                form.pop("Version", None)
+                shape = _input(model(service), op)
+                return service, op, _from_query(shape, form, "") if shape else form
     return None
 
 

@@ -23,6 +23,8 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
                                         unprocessed (503), half processed with the answer lost
                                         (500); rate 0 ends it
   GET    /_sagetune/faults              {key: {"refused": n, "lost": n}} injected so far
+  GET    /_sagetune/alarms              {alarm name: state} of CloudWatch's alarms
+  POST   /_sagetune/alarm               {"name": ..., "state": "ALARM" | "OK"}: sets an alarm's state
   GET    /_sagetune/invocations         every InvokeEndpoint request: endpoint, content type,
                                         accept, custom attributes, body
   POST   /_sagetune/invoke              {"prefix": "stack-", "fail": "reason" | null,
@@ -49,7 +51,9 @@ path on completion. Each job logs to CloudWatch Logs as SageMaker does (group
 training, per-epoch metric lines that JumpStart's MetricDefinitions regexes match; a failed
 job's lines end with the error and stay. StopTrainingJob: Stopping, then Stopped. Endpoints: Creating -> InService
 (or Failed), Updating -> InService on the new config (or back on the old one with a
-FailureReason). Usage:
+FailureReason). An update with a canary or linear DeploymentConfig goes through three phases
+(shift, bake, all), and rolls back as SageMaker does when one of its AutoRollbackConfiguration
+alarms is in ALARM at the end of a phase. Usage:
 
   python sagetune_emulator.py [--port 0] [--port-file FILE] [--parent-pid PID]
 
@@ -382,6 +386,15 @@ def _advance_endpoint(backend, name):
     if state["ticks"] < _pace_of(name):
         return
     state["ticks"] = 0
+    fired = _fired_alarm(backend, state.get("alarms", []))
+    if fired and state["previous"] is not None and state["fail"] is None:
+        state["fail"] = (
+            f"Endpoint update was rolled back because the CloudWatch alarm {fired} went into ALARM state"
+        )
+    phases = state.get("phases", ["all"])
+    if state["fail"] is None and len(phases) > 1:
+        phases.pop(0)
+        return
     if state["fail"] is None:
         config = backend.endpoint_configs[state["target"]]
         endpoint.endpoint_config_name = state["target"]
@@ -397,6 +410,14 @@ def _advance_endpoint(backend, name):
         endpoint.endpoint_status = "Failed"
         endpoint.failure_reason = state["fail"]
     endpoint.last_modified_time = sm_models.utcnow()
+
+
+def _fired_alarm(backend, names):
+    """The first of `names` in ALARM state (moto's CloudWatch alarms), or None."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    alarms = cloudwatch_backends[backend.account_id][backend.region_name].alarms
+    return next((n for n in names if n in alarms and alarms[n].state_value == "ALARM"), None)
 
 
 def describe_endpoint(self):
@@ -436,11 +457,18 @@ def update_endpoint(self):
                 message=f'Cannot update in-progress endpoint "{endpoint.arn}".'
             )
         endpoint.endpoint_status = "Updating"
+        deployment = self._get_param("DeploymentConfig") or {}
+        routing = ((deployment.get("BlueGreenUpdatePolicy") or {}).get("TrafficRoutingConfiguration") or {}).get("Type")
+        alarms = [a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])]
         _endpoints[(backend.account_id, backend.region_name, name)] = {
             "ticks": 0,
             "target": config,
             "previous": endpoint.endpoint_config_name,
             "fail": _pop(_rollbacks, name),
+            # Blue/green phases of a guarded update: shift part of the traffic, bake, shift the
+            # rest; the alarms are checked at the end of each phase.
+            "phases": ["shift", "bake", "all"] if routing in ("CANARY", "LINEAR") else ["all"],
+            "alarms": alarms,
         }
     return sm_responses.ActionResult({"EndpointArn": endpoint.arn})
 
@@ -547,7 +575,8 @@ def _operation(environ, body):
 
         form = parse_qs(body.decode("utf-8", "replace"))
     if "Action" in form:
-        return "IAM." + form["Action"][0]
+        service = "CloudWatch." if form.get("Version") == ["2010-08-01"] else "IAM."
+        return service + form["Action"][0]
     return f"S3 {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
 
 
@@ -627,6 +656,17 @@ def _control(environ, start_response):
     with _lock:
         if path == "/_sagetune/requests" and method == "GET":
             return _json(start_response, "200 OK", list(_requests))
+        if path == "/_sagetune/alarms" and method == "GET":
+            from moto.cloudwatch.models import cloudwatch_backends
+
+            alarms = cloudwatch_backends["123456789012"]["us-east-1"].alarms
+            return _json(start_response, "200 OK", {n: a.state_value for n, a in alarms.items()})
+        if path == "/_sagetune/alarm" and method == "POST":
+            from moto.cloudwatch.models import cloudwatch_backends
+
+            backend = cloudwatch_backends["123456789012"]["us-east-1"]
+            backend.set_alarm_state(args["name"], "set by a test", None, args["state"])
+            return _json(start_response, "200 OK", {})
         if path == "/_sagetune/invocations" and method == "GET":
             return _json(start_response, "200 OK", list(_invocations))
         if path == "/_sagetune/invoke" and method == "POST":

@@ -165,6 +165,40 @@ class Emulator(unittest.TestCase):
         self.sm.describe_endpoint(EndpointName="ep-bad")
         self.assertEqual(self.sm.describe_endpoint(EndpointName="ep-bad")["EndpointStatus"], "Failed")
 
+    def test_a_guarded_update_bakes_and_rolls_back_when_its_alarm_fires(self):
+        cw = client("cloudwatch")
+        for n in ("bg-c1", "bg-c2"):
+            config(self.sm, n)
+        self.sm.create_endpoint(EndpointName="bg-1", EndpointConfigName="bg-c1")
+        self.sm.describe_endpoint(EndpointName="bg-1")
+        cw.put_metric_alarm(
+            AlarmName="bg-1-5xx", Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors",
+            Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=0,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+        deployment = {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {
+                    "Type": "CANARY", "WaitIntervalInSeconds": 60,
+                    "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+                }
+            },
+            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "bg-1-5xx"}]},
+        }
+        self.sm.update_endpoint(EndpointName="bg-1", EndpointConfigName="bg-c2", DeploymentConfig=deployment)
+        # shift, bake, all: three status reads before it lands.
+        states = [self.sm.describe_endpoint(EndpointName="bg-1")["EndpointStatus"] for _ in range(4)]
+        self.assertEqual(states, ["Updating", "Updating", "Updating", "InService"])
+        self.assertEqual(self.sm.describe_endpoint(EndpointName="bg-1")["EndpointConfigName"], "bg-c2")
+        self.sm.update_endpoint(EndpointName="bg-1", EndpointConfigName="bg-c1", DeploymentConfig=deployment)
+        self.sm.describe_endpoint(EndpointName="bg-1")
+        control("/_sagetune/alarm", {"name": "bg-1-5xx", "state": "ALARM"})
+        self.sm.describe_endpoint(EndpointName="bg-1")
+        d = self.sm.describe_endpoint(EndpointName="bg-1")
+        self.assertEqual((d["EndpointStatus"], d["EndpointConfigName"]), ("InService", "bg-c2"))
+        self.assertIn("bg-1-5xx went into ALARM", d["FailureReason"])
+        self.assertEqual(control("/_sagetune/alarms", method="GET")["bg-1-5xx"], "ALARM")
+
     def test_endpoints_answer_prompts_as_their_container_would(self):
         runtime = client("sagemaker-runtime")
         config(self.sm, "inv-c")
