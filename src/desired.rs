@@ -5,17 +5,18 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::cloud::{split_s3, RoleRequest};
+use crate::cloud::{AlarmRequest, Deployment};
 use crate::jumpstart::payload::Smoke;
 use crate::jumpstart::requests::{
     self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
     Tag, TrainingInputs, TAG_ADDRESS, TAG_STACK,
 };
 use crate::jumpstart::source::Buckets;
-use crate::manifest::GateRule;
+use crate::manifest::{GateRule, RolloutPlan};
 use crate::prepare::{Bound, BoundFineTune, DatasetCheck, Prepared};
 
 /// One dataset file as an S3 object: `<artifacts>datasets/<stack>/<d>/<channel>/<sha256>/<file>`;
@@ -73,6 +74,61 @@ pub struct EndpointResources {
     /// Prompts to check the endpoint with after it changes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smoke: Option<Smoke>,
+    /// How updates shift traffic, and the alarms that roll them back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guarded: Option<GuardedUpdate>,
+}
+
+/// A blue/green update with its rollback alarms: what the plan records and apply sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardedUpdate {
+    pub deployment: Deployment,
+    pub alarms: Vec<AlarmRequest>,
+}
+
+impl GuardedUpdate {
+    /// The rollout of endpoint `endpoint` (its AWS name), with its two alarms: any 5xx
+    /// error, and model latency above the rollout's limit, each over one minute.
+    pub fn of(rollout: &RolloutPlan, endpoint: &str, tags: &[Tag]) -> Self {
+        let alarm = |suffix: &str, metric: &str, statistic: &str, threshold: f64| AlarmRequest {
+            name: alarm_name(endpoint, suffix),
+            metric: metric.into(),
+            statistic: statistic.into(),
+            threshold,
+            endpoint: endpoint.into(),
+            variant: "AllTraffic".into(),
+            tags: tags.to_vec(),
+        };
+        let alarms = vec![
+            alarm("5xx-errors", "Invocation5XXErrors", "Sum", 0.0),
+            // ModelLatency is in microseconds.
+            alarm(
+                "model-latency",
+                "ModelLatency",
+                "Average",
+                rollout.max_model_latency_ms as f64 * 1000.0,
+            ),
+        ];
+        GuardedUpdate {
+            deployment: Deployment {
+                rollout: rollout.clone(),
+                alarms: alarms.iter().map(|a| a.name.clone()).collect(),
+            },
+            alarms,
+        }
+    }
+}
+
+/// The names of the alarms sagetune may have made for endpoint `endpoint` (its AWS name).
+pub fn alarm_names(endpoint: &str) -> [String; 2] {
+    [
+        alarm_name(endpoint, "5xx-errors"),
+        alarm_name(endpoint, "model-latency"),
+    ]
+}
+
+fn alarm_name(endpoint: &str, suffix: &str) -> String {
+    format!("{endpoint}-{suffix}")
 }
 
 /// Everything the manifest asks for.
@@ -257,6 +313,11 @@ fn fine_tune(
         let (m, _) = model.as_ref().expect("a serving endpoint has a model");
         let config = requests::endpoint_config(m, &ep.hosting, &ep.name, ep.instance_count, &owner);
         let endpoint = requests::endpoint(&config, &ep.name, ep.protect, &owner);
+        let address = format!("endpoint.{}", ep.name);
+        let guarded = ep
+            .rollout
+            .as_ref()
+            .map(|r| GuardedUpdate::of(r, &endpoint.endpoint_name, &owner.tags(&address)));
         endpoints.push(EndpointResources {
             name: ep.name.clone(),
             fine_tune: ft.name.clone(),
@@ -265,6 +326,7 @@ fn fine_tune(
             endpoint,
             gate: ep.gate.clone(),
             smoke: ep.smoke.clone(),
+            guarded,
         });
     }
     let (model, repack) = match model {

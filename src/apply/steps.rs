@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{Cancel, Did, Event, ExecOptions, Outcome, Progress};
 use crate::cloud::{Cloud, CloudError, EndpointStatus, RoleRequest, Tags, Upload};
-use crate::desired::{managed_role_arn, managed_role_name};
+use crate::desired::{alarm_names, managed_role_arn, managed_role_name, GuardedUpdate};
 use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
@@ -172,7 +172,8 @@ impl<'a> Run<'a> {
                 endpoint_name,
                 endpoint_config_name,
             } => {
-                let updated = self.update_endpoint(endpoint_name, endpoint_config_name)?;
+                let updated =
+                    self.update_endpoint(endpoint_name, endpoint_config_name, c.guarded.as_ref())?;
                 let previous = c.supersedes.as_deref();
                 Ok(self.smoke_tested(endpoint_name, c.smoke.as_ref(), previous, updated))
             }
@@ -182,7 +183,12 @@ impl<'a> Run<'a> {
                 endpoint_config_name,
             } => deleted(self.cloud.delete_endpoint_config(endpoint_config_name)),
             Request::DeleteEndpoint { endpoint_name } => {
-                deleted(self.cloud.delete_endpoint(endpoint_name))
+                let outcome = deleted(self.cloud.delete_endpoint(endpoint_name))?;
+                // Its rollback alarms, if a guarded update made them, go with it.
+                for alarm in alarm_names(endpoint_name) {
+                    gone(self.cloud.delete_alarm(&alarm))?;
+                }
+                Ok(outcome)
             }
             Request::DeleteObject { bucket, key } => deleted(self.cloud.delete_object(bucket, key)),
             Request::AbortMultipartUpload {
@@ -422,7 +428,12 @@ impl<'a> Run<'a> {
         Ok(done(Did::Uploaded { bytes: u.bytes }))
     }
 
-    fn update_endpoint(&self, name: &str, config: &str) -> Result<Outcome, CloudError> {
+    fn update_endpoint(
+        &self,
+        name: &str,
+        config: &str,
+        guarded: Option<&GuardedUpdate>,
+    ) -> Result<Outcome, CloudError> {
         let Some(mut now) = self.cloud.describe_endpoint(name)? else {
             return Ok(Outcome::Failed(format!("endpoint {name} no longer exists")));
         };
@@ -452,7 +463,13 @@ impl<'a> Run<'a> {
         if now.config_name == config && now.status == EndpointStatus::InService {
             return Ok(done(format!("already serves {config}")));
         }
-        self.cloud.update_endpoint(name, config)?;
+        if let Some(g) = guarded {
+            for alarm in &g.alarms {
+                self.cloud.put_alarm(alarm)?;
+            }
+        }
+        self.cloud
+            .update_endpoint(name, config, guarded.map(|g| &g.deployment))?;
         if !self.options.wait {
             return Ok(Outcome::Started(format!("update to {config} started")));
         }

@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Blob, Cloud, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, Invocation,
-    JobSummary, Kind, LogCursor, LogEvent, LogPage, Model, PendingUpload, Role, RoleRequest,
-    StoredObject, Tags, TrainingJob, TrainingStatus, Upload, Variant,
+    AlarmRequest, Blob, Cloud, CloudError, CloudRead, Deployment, Endpoint, EndpointConfig,
+    EndpointStatus, Invocation, JobSummary, Kind, LogCursor, LogEvent, LogPage, Model,
+    PendingUpload, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload,
+    Variant,
 };
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
@@ -77,6 +78,8 @@ struct State {
     configs: BTreeMap<String, EndpointConfig>,
     endpoints: BTreeMap<String, Ep>,
     roles: BTreeMap<String, Role>,
+    /// CloudWatch alarms by name.
+    alarms: BTreeSet<String>,
     calls: Vec<String>,
     next_etag: u64,
     /// Reasons for the next jobs to fail, in order.
@@ -1036,7 +1039,12 @@ impl Cloud for FakeCloud {
         Ok(())
     }
 
-    fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError> {
+    fn update_endpoint(
+        &self,
+        name: &str,
+        config_name: &str,
+        _deployment: Option<&Deployment>,
+    ) -> Result<(), CloudError> {
         let mut s = self.write(format!("UpdateEndpoint {name} {config_name}"))?;
         if !s.configs.contains_key(config_name) {
             return Err(missing(
@@ -1075,6 +1083,20 @@ impl Cloud for FakeCloud {
             .remove(name)
             .map(|_| ())
             .ok_or_else(|| missing("DeleteEndpoint", name))
+    }
+
+    fn put_alarm(&self, alarm: &AlarmRequest) -> Result<(), CloudError> {
+        let mut s = self.write(format!("PutMetricAlarm {}", alarm.name))?;
+        s.alarms.insert(alarm.name.clone());
+        Ok(())
+    }
+
+    fn delete_alarm(&self, name: &str) -> Result<(), CloudError> {
+        let mut s = self.write(format!("DeleteAlarms {name}"))?;
+        s.alarms
+            .remove(name)
+            .then_some(())
+            .ok_or_else(|| missing("DeleteAlarms", name))
     }
 
     /// Answers as a text-generation container would: the prompt, continued with the name of
@@ -1236,11 +1258,11 @@ mod tests {
             EndpointStatus::Creating
         );
         assert!(matches!(
-            c.update_endpoint("e", "c2"),
+            c.update_endpoint("e", "c2", None),
             Err(CloudError::Conflict { .. })
         ));
         c.settle();
-        c.update_endpoint("e", "c2").unwrap();
+        c.update_endpoint("e", "c2", None).unwrap();
         assert_eq!(
             c.describe_endpoint("e").unwrap().unwrap().status,
             EndpointStatus::Updating
@@ -1253,7 +1275,7 @@ mod tests {
         );
 
         c.roll_back_next_update("the new model failed its health check");
-        c.update_endpoint("e", "c1").unwrap();
+        c.update_endpoint("e", "c1", None).unwrap();
         c.settle();
         let e = c.describe_endpoint("e").unwrap().unwrap();
         assert_eq!(

@@ -124,7 +124,18 @@ pub trait Cloud: CloudRead {
     fn create_endpoint_config(&self, request: &CreateEndpointConfig) -> Result<(), CloudError>;
     fn delete_endpoint_config(&self, name: &str) -> Result<(), CloudError>;
     fn create_endpoint(&self, request: &CreateEndpoint) -> Result<(), CloudError>;
-    fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError>;
+    /// Points the endpoint at another config; with `deployment`, as a guarded blue/green
+    /// update that its alarms roll back.
+    fn update_endpoint(
+        &self,
+        name: &str,
+        config_name: &str,
+        deployment: Option<&Deployment>,
+    ) -> Result<(), CloudError>;
+    /// Creates or replaces a CloudWatch alarm.
+    fn put_alarm(&self, alarm: &AlarmRequest) -> Result<(), CloudError>;
+    /// Deletes a CloudWatch alarm; `NotFound` when it is already gone.
+    fn delete_alarm(&self, name: &str) -> Result<(), CloudError>;
     fn delete_endpoint(&self, name: &str) -> Result<(), CloudError>;
     /// Sends a request to a deployed model and returns its answer's body.
     fn invoke(&self, request: &Invocation) -> Result<Vec<u8>, CloudError>;

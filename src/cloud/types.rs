@@ -272,3 +272,26 @@ pub struct Invocation {
     pub custom_attributes: Option<String>,
     pub body: Vec<u8>,
 }
+
+/// A guarded endpoint update: how traffic moves (SageMaker's blue/green DeploymentConfig)
+/// and the alarms that roll it back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub rollout: crate::manifest::RolloutPlan,
+    pub alarms: Vec<String>,
+}
+
+/// A CloudWatch alarm on one metric of an endpoint's variant (PutMetricAlarm).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmRequest {
+    pub name: String,
+    /// In `AWS/SageMaker`: `Invocation5XXErrors`, `ModelLatency` (microseconds).
+    pub metric: String,
+    /// `Sum`, `Average`.
+    pub statistic: String,
+    /// The alarm fires when the statistic over one minute is greater than this.
+    pub threshold: f64,
+    pub endpoint: String,
+    pub variant: String,
+    pub tags: Vec<crate::jumpstart::requests::Tag>,
+}

@@ -4,6 +4,7 @@
 mod gate;
 mod model;
 mod parse;
+mod rollout;
 mod rules;
 mod smoke;
 mod spanned;
@@ -14,6 +15,7 @@ pub use model::{
     INSTANCE_TYPE_PATTERN, MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
 };
 pub use parse::{load, LoadedManifest};
+pub use rollout::{percent, Rollout, RolloutPlan, Traffic, DEFAULT_MAX_MODEL_LATENCY_MS};
 pub use rules::{check, parse_max_runtime, MAX_RUNTIME_LIMIT};
 pub use smoke::{SmokeCase, SmokeTest, Texts};
 pub use spanned::Sp;

@@ -9,6 +9,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::gate::Gate;
+use super::rollout::Rollout;
 use super::smoke::SmokeTest;
 use super::spanned::Sp;
 
@@ -144,6 +145,10 @@ pub struct Endpoint {
     /// failure after an update rolls the endpoint back to the config it served before.
     #[serde(default)]
     pub smoke_test: Vec<Sp<SmokeTest>>,
+    /// Blue/green guardrails for updates: `all_at_once`, `canary` or `linear`, rolled back by
+    /// alarms on the endpoint's 5xx errors and model latency that sagetune manages.
+    #[serde(default)]
+    pub rollout: Option<Sp<Rollout>>,
 }
 
 /// A hyperparameter value as written: scalars only. The exact text of numbers is recovered

@@ -18,6 +18,7 @@ use super::model::{
     MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
 };
 use super::parse::LoadedManifest;
+use super::rollout::{percent, Rollout};
 use super::smoke::SmokeTest;
 use super::spanned::Sp;
 
@@ -265,8 +266,83 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
         for t in &ep.smoke_test {
             check_smoke_test(&mut c, t);
         }
+        if let Some(r) = &ep.rollout {
+            check_rollout(&mut c, r);
+        }
     }
     c.out
+}
+
+/// A rollout names one strategy, sizes in percent and waits SageMaker accepts (≤ 1 h).
+fn check_rollout(c: &mut Checker<'_>, r: &Sp<Rollout>) {
+    if [
+        r.canary.is_some(),
+        r.linear.is_some(),
+        r.all_at_once.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count()
+        > 1
+    {
+        c.error(
+            "manifest::rollout-strategies",
+            "the rollout names more than one strategy".into(),
+            r.span(),
+            "several strategies",
+            "keep one of `all_at_once`, `canary` or `linear`".into(),
+        );
+    }
+    let mut waits: Vec<&Sp<String>> = Vec::new();
+    for step in r.canary.iter().chain(&r.linear) {
+        if percent(step.size.get()).is_none() {
+            c.error(
+                "manifest::rollout-size",
+                format!(
+                    "rollout size `{}` is not a percentage from 1% to 100%",
+                    step.size.get()
+                ),
+                step.size.span(),
+                "not a percentage",
+                "write it like `10%`".into(),
+            );
+        }
+        waits.push(&step.wait);
+    }
+    waits.extend(r.all_at_once.as_ref().and_then(|b| b.wait.as_ref()));
+    for w in waits {
+        match humantime::parse_duration(w.get()) {
+            Ok(d) if d <= Duration::from_secs(3600) => {}
+            Ok(_) => c.error(
+                "manifest::rollout-wait",
+                format!(
+                    "rollout wait `{}` is over SageMaker's limit of 1 hour",
+                    w.get()
+                ),
+                w.span(),
+                "over 1h",
+                "bake for at most `1h`".into(),
+            ),
+            Err(_) => c.error(
+                "manifest::rollout-wait",
+                format!("rollout wait `{}` is not a duration", w.get()),
+                w.span(),
+                "not a duration",
+                "write it like `10m`, `30s` or `1h`".into(),
+            ),
+        }
+    }
+    if let Some(l) = &r.max_model_latency {
+        if humantime::parse_duration(l.get()).is_err() {
+            c.error(
+                "manifest::bad-latency",
+                format!("max_model_latency `{}` is not a duration", l.get()),
+                l.span(),
+                "not a duration",
+                "write it like `2s` or `500ms`".into(),
+            );
+        }
+    }
 }
 
 /// A smoke test's prompt is not blank and its latency reads as a duration.

@@ -12,6 +12,7 @@ mod planner;
 
 use serde::{Deserialize, Serialize};
 
+use crate::desired::GuardedUpdate;
 use crate::jumpstart::payload::Smoke;
 pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;
@@ -152,6 +153,9 @@ pub struct Change {
     /// The endpoint's smoke test, run after the change; a failure after an update rolls back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smoke: Option<Smoke>,
+    /// A guarded (blue/green) update: its traffic shifting and the alarms apply puts first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarded: Option<GuardedUpdate>,
 }
 
 /// One field that differs: `None` means absent on that side.

@@ -126,6 +126,7 @@ pub(super) fn change(
         repack: None,
         gate: None,
         smoke: None,
+        guarded: None,
     }
 }
 
@@ -692,6 +693,7 @@ impl Planner<'_> {
         });
         c.gate = self.gate(e, served);
         c.smoke = e.smoke.clone();
+        c.guarded = e.guarded.clone();
         self.changes.push(c);
         self.freed
             .entry(ep.config_name.clone())

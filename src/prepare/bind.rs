@@ -14,7 +14,8 @@ use crate::jumpstart::payload::{PayloadFormat, Smoke};
 use crate::jumpstart::settings::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
 use crate::jumpstart::ResolveError;
 use crate::manifest::{
-    self, metric_key, Endpoint, FineTune, Gate, GateRule, HyperValue, LoadedManifest, Sp,
+    self, metric_key, Endpoint, FineTune, Gate, GateRule, HyperValue, LoadedManifest, RolloutPlan,
+    Sp,
 };
 
 use super::Context;
@@ -46,6 +47,8 @@ pub struct BoundEndpoint {
     pub gate: Vec<GateRule>,
     /// The prompts to check it with after every create or update.
     pub smoke: Option<Smoke>,
+    /// How updates shift traffic (blue/green guardrails).
+    pub rollout: Option<RolloutPlan>,
 }
 
 /// Every fine-tune and endpoint of the manifest, bound to specs.
@@ -302,6 +305,7 @@ fn endpoint(
         protect: ep.protect.as_ref().is_some_and(|p| *p.get()),
         gate,
         smoke,
+        rollout: ep.rollout.as_ref().map(|r| r.plan()),
     })
 }
 

@@ -1,5 +1,5 @@
-//! An endpoint change's gate and smoke test as plan text, shared by the human and Markdown
-//! plans.
+//! An endpoint change's gate, smoke test and rollout as plan text, shared by the human and
+//! Markdown plans.
 
 use crate::manifest::GateTest;
 use crate::plan::{Change, Verdict};
@@ -47,4 +47,30 @@ pub(crate) fn smoke_lines(c: &Change) -> Vec<String> {
         "smoke test after the change: {} ({then})",
         prompts.join(", ")
     )]
+}
+
+/// A guarded update's traffic shifting and rollback alarms (none for other changes).
+pub(crate) fn rollout_lines(c: &Change) -> Vec<String> {
+    use crate::manifest::Traffic;
+    let Some(g) = &c.guarded else {
+        return Vec::new();
+    };
+    let r = &g.deployment.rollout;
+    let wait = humantime::format_duration(std::time::Duration::from_secs(r.wait_seconds.into()));
+    let how = match r.traffic {
+        Traffic::AllAtOnce => format!("all traffic at once, then {wait} of watching"),
+        Traffic::Canary { percent } => {
+            format!("canary: {percent}% of capacity, {wait} of watching, then the rest")
+        }
+        Traffic::Linear { percent } => {
+            format!("linear: {percent}% of capacity at a time, {wait} of watching after each")
+        }
+    };
+    vec![
+        format!("rollout (blue/green): {how}"),
+        format!(
+            "  rolled back by alarms {} (any 5xx error) and {} (model latency over {} ms), put before the update",
+            g.alarms[0].name, g.alarms[1].name, r.max_model_latency_ms
+        ),
+    ]
 }

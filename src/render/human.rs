@@ -115,10 +115,12 @@ fn block(out: &mut String, c: &Change) {
     if !c.depends_on.is_empty() {
         let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
     }
-    for line in super::gate_lines(c)
-        .into_iter()
-        .chain(super::smoke_lines(c))
-    {
+    let promotion = [
+        super::gate_lines(c),
+        super::smoke_lines(c),
+        super::rollout_lines(c),
+    ];
+    for line in promotion.concat() {
         let _ = writeln!(out, "      {line}");
     }
 }

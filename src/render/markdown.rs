@@ -140,10 +140,12 @@ fn detail_block(c: &Change) -> String {
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "    supersedes {s}");
     }
-    for line in super::gate_lines(c)
-        .into_iter()
-        .chain(super::smoke_lines(c))
-    {
+    let promotion = [
+        super::gate_lines(c),
+        super::smoke_lines(c),
+        super::rollout_lines(c),
+    ];
+    for line in promotion.concat() {
         let _ = writeln!(out, "    {line}");
     }
     out

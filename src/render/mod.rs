@@ -19,7 +19,7 @@ pub mod units;
 mod validate;
 
 pub use catalog::catalog_table;
-pub(crate) use gate::{gate_lines, smoke_lines};
+pub(crate) use gate::{gate_lines, rollout_lines, smoke_lines};
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 pub use pins::relocked;

@@ -34,6 +34,8 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
   POST   /_sagetune/fail-job            {"prefix": "stack-", "reason": "..."}: the next job
                                         created with that name prefix fails
+  POST   /_sagetune/alarm-on-update     {"prefix": ..., "reason": ...}: the next guarded update
+                                        of such an endpoint finds its first alarm in ALARM
   POST   /_sagetune/worse-job           {"prefix": ..., "reason": "1.3"}: the next job created
                                         with that prefix logs its losses 1.3 times higher
   POST   /_sagetune/fail-endpoint       {"prefix": ..., "reason": ...}: the next endpoint
@@ -101,6 +103,7 @@ _pace = {}  # name prefix -> describes per step
 # (500), as a network that drops responses does: the client's retry then meets the result.
 _faults = {}
 _fail_jobs = []  # (prefix, reason)
+_alarm_on_update = []  # (prefix, _): the next guarded update of such an endpoint sees its first alarm fire
 _worse_jobs = []  # (prefix, factor): the next job with that prefix logs its losses times factor
 _fail_endpoints = []
 _rollbacks = []
@@ -470,6 +473,12 @@ def update_endpoint(self):
             "phases": ["shift", "bake", "all"] if routing in ("CANARY", "LINEAR") else ["all"],
             "alarms": alarms,
         }
+        if alarms and _pop(_alarm_on_update, name) is not None:
+            from moto.cloudwatch.models import cloudwatch_backends
+
+            cloudwatch_backends[backend.account_id][backend.region_name].set_alarm_state(
+                alarms[0], "5xx errors on the new variant", None, "ALARM"
+            )
     return sm_responses.ActionResult({"EndpointArn": endpoint.arn})
 
 
@@ -737,6 +746,7 @@ def _control(environ, start_response):
         queues = {
             "/_sagetune/fail-job": _fail_jobs,
             "/_sagetune/worse-job": _worse_jobs,
+            "/_sagetune/alarm-on-update": _alarm_on_update,
             "/_sagetune/fail-endpoint": _fail_endpoints,
             "/_sagetune/rollback-update": _rollbacks,
         }

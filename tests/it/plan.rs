@@ -161,7 +161,7 @@ pub fn execute(cloud: &FakeCloud, plan: &Plan) {
                 endpoint_config_name,
             } => {
                 cloud.settle();
-                cloud.update_endpoint(endpoint_name, endpoint_config_name)
+                cloud.update_endpoint(endpoint_name, endpoint_config_name, None)
             }
             Request::DeleteEndpoint { endpoint_name } => cloud.delete_endpoint(endpoint_name),
             Request::DeleteObject { bucket, key } => cloud.delete_object(bucket, key),

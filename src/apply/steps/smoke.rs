@@ -41,7 +41,7 @@ impl Run<'_> {
         self.progress.event(Event::Note(format!(
             "smoke test failed on {name}: rolling back to {previous}"
         )));
-        let back = match self.cloud.update_endpoint(name, previous) {
+        let back = match self.cloud.update_endpoint(name, previous, None) {
             Ok(()) => self.wait_endpoint(name, Some(previous)),
             Err(e) => Waited::Failed(e.to_string()),
         };

@@ -1,6 +1,7 @@
 //! The AWS implementation of the cloud boundary: configuration, clients, and the
 //! conversion of SDK answers to sagetune's types. The only code that imports `aws_sdk_*`.
 
+mod alarms;
 mod logs;
 mod read;
 mod runtime;
@@ -31,11 +32,12 @@ struct Clients {
     iam: aws_sdk_iam::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     runtime_api: aws_sdk_sagemakerruntime::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
-/// The cloud as AWS: S3, SageMaker (and its runtime), IAM and CloudWatch Logs clients from the
-/// standard configuration chain, created on first use, with the SDK's adaptive retry for
-/// throttling and 5xx answers.
+/// The cloud as AWS: S3, SageMaker (and its runtime), IAM, CloudWatch and CloudWatch Logs
+/// clients from the standard configuration chain, created on first use, with the SDK's
+/// adaptive retry for throttling and 5xx answers.
 pub struct AwsCloud {
     options: AwsOptions,
     region: String,
@@ -90,6 +92,11 @@ impl AwsCloud {
                         .retry_config(retry.clone())
                         .build(),
                 );
+                let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+                    aws_sdk_cloudwatch::config::Builder::from(&config)
+                        .retry_config(retry.clone())
+                        .build(),
+                );
                 let s3 = s3_client_with(&config, Some(retry));
                 Ok(Clients {
                     runtime,
@@ -98,6 +105,7 @@ impl AwsCloud {
                     iam,
                     logs,
                     runtime_api,
+                    cloudwatch,
                 })
             })
             .as_ref()
@@ -119,6 +127,10 @@ impl AwsCloud {
     > {
         let c = self.inner()?;
         Ok((&c.s3, &c.sagemaker, &c.iam))
+    }
+
+    fn cloudwatch_client(&self) -> Result<&aws_sdk_cloudwatch::Client, CloudError> {
+        Ok(&self.inner()?.cloudwatch)
     }
 
     fn runtime_client(&self) -> Result<&aws_sdk_sagemakerruntime::Client, CloudError> {

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::read::{cloud_error, SHA256_METADATA};
 use super::AwsCloud;
-use crate::cloud::{Cloud, CloudError, Invocation, RoleRequest, Upload};
+use crate::cloud::{AlarmRequest, Cloud, CloudError, Deployment, Invocation, RoleRequest, Upload};
 use crate::jumpstart::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
@@ -651,17 +651,32 @@ impl Cloud for AwsCloud {
         .map_err(|e| cloud_error("CreateEndpoint", &r.endpoint_name, &e))
     }
 
-    fn update_endpoint(&self, name: &str, config_name: &str) -> Result<(), CloudError> {
+    fn update_endpoint(
+        &self,
+        name: &str,
+        config_name: &str,
+        deployment: Option<&Deployment>,
+    ) -> Result<(), CloudError> {
         let (_, sagemaker, _) = self.clients()?;
+        let config = deployment.map(super::alarms::deployment_config);
         self.block_on(
             sagemaker
                 .update_endpoint()
                 .endpoint_name(name)
                 .endpoint_config_name(config_name)
+                .set_deployment_config(config)
                 .send(),
         )
         .map(|_| ())
         .map_err(|e| cloud_error("UpdateEndpoint", name, &e))
+    }
+
+    fn put_alarm(&self, alarm: &AlarmRequest) -> Result<(), CloudError> {
+        self.put_metric_alarm(alarm)
+    }
+
+    fn delete_alarm(&self, name: &str) -> Result<(), CloudError> {
+        self.delete_metric_alarm(name)
     }
 
     fn invoke(&self, request: &Invocation) -> Result<Vec<u8>, CloudError> {

@@ -182,3 +182,63 @@ fn a_failed_smoke_test_after_a_create_is_an_error_that_leaves_the_endpoint() {
     );
     assert_eq!(w.status()["endpoints"][0]["status"], "InService");
 }
+
+fn alarms() -> serde_json::Value {
+    serde_json::from_str(&super::control("GET", "/_sagetune/alarms", "")).unwrap()
+}
+
+#[test]
+fn a_canary_rollout_is_rolled_back_by_its_alarm_and_destroy_removes_the_alarms() {
+    let name = "e2e-roll";
+    let text = manifest(name).replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    rollout:\n      canary: {size: 10%, wait: 10m}\n      max_model_latency: 3s\n",
+    );
+    let w = World::with_manifest(name, &text);
+    w.expect(0, &["apply", "--auto-approve"]);
+    let v1 = serving(&w);
+    w.edit("epoch: 1", "epoch: 2");
+    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        plan.stdout.contains(
+            "rollout (blue/green): canary: 10% of capacity, 10m of watching, then the rest"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("rolled back by alarms e2e-roll-gptj-5xx-errors (any 5xx error) and e2e-roll-gptj-model-latency (model latency over 3000 ms)"),
+        "{}",
+        plan.stdout
+    );
+    w.inject("alarm-on-update", "5xx");
+    let run = w.expect(1, &["apply", "--auto-approve"]);
+    assert!(
+        run.stderr
+            .contains(&format!("rolled back: it is InService on {v1} instead of")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("the CloudWatch alarm e2e-roll-gptj-5xx-errors went into ALARM"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(serving(&w), v1);
+    let a = alarms();
+    assert_eq!(a["e2e-roll-gptj-5xx-errors"], "ALARM", "{a}");
+    assert!(a.get("e2e-roll-gptj-model-latency").is_some(), "{a}");
+    // A calm retry goes through the canary and lands.
+    super::control(
+        "POST",
+        "/_sagetune/alarm",
+        r#"{"name": "e2e-roll-gptj-5xx-errors", "state": "OK"}"#,
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    assert_ne!(serving(&w), v1);
+    w.expect(0, &["destroy", "--auto-approve"]);
+    let a = alarms();
+    assert!(a.get("e2e-roll-gptj-5xx-errors").is_none(), "{a}");
+    assert!(a.get("e2e-roll-gptj-model-latency").is_none(), "{a}");
+}
