@@ -463,9 +463,17 @@ impl<'a> Run<'a> {
         if now.config_name == config && now.status == EndpointStatus::InService {
             return Ok(done(format!("already serves {config}")));
         }
-        if let Some(g) = guarded {
-            for alarm in &g.alarms {
-                self.cloud.put_alarm(alarm)?;
+        match guarded {
+            Some(g) => {
+                for alarm in &g.alarms {
+                    self.cloud.put_alarm(alarm)?;
+                }
+            }
+            // The manifest dropped its rollout: the alarms of earlier guarded updates go.
+            None => {
+                for alarm in alarm_names(name) {
+                    gone(self.cloud.delete_alarm(&alarm))?;
+                }
             }
         }
         self.cloud

@@ -237,6 +237,22 @@ fn a_canary_rollout_is_rolled_back_by_its_alarm_and_destroy_removes_the_alarms()
     );
     w.expect(0, &["apply", "--auto-approve"]);
     assert_ne!(serving(&w), v1);
+    // Without a rollout, the next update removes the alarms the earlier ones left.
+    w.edit(
+        "    rollout:\n      canary: {size: 10%, wait: 10m}\n      max_model_latency: 3s\n",
+        "",
+    );
+    w.edit("epoch: 2", "epoch: 3");
+    w.expect(0, &["apply", "--auto-approve"]);
+    assert!(alarms().get("e2e-roll-gptj-5xx-errors").is_none());
+    // Destroy removes them too (put back by another guarded update first).
+    w.edit(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    rollout: all_at_once\n",
+    );
+    w.edit("epoch: 3", "epoch: 4");
+    w.expect(0, &["apply", "--auto-approve"]);
+    assert!(alarms().get("e2e-roll-gptj-5xx-errors").is_some());
     w.expect(0, &["destroy", "--auto-approve"]);
     let a = alarms();
     assert!(a.get("e2e-roll-gptj-5xx-errors").is_none(), "{a}");
