@@ -285,3 +285,56 @@ fn fifos_devices_symlink_loops_and_folders_are_refused_at_once() {
         assert!(run.stderr.contains("not a manifest file"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn bad_gates_smoke_tests_and_rollouts_are_located_errors_of_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Revenue grew.\n").unwrap();
+    let manifest = dir.path().join("sagetune.yaml");
+    std::fs::write(
+        &manifest,
+        "stack: promo\nartifacts: s3://bucket-x/p/\nrole: {create: true}\ndatasets:\n  d:\n    train: a.txt\nfine_tunes:\n  f:\n    model: huggingface-textgeneration1-gpt-neo-125m\n    dataset: d\nendpoints:\n  f:\n    fine_tune: f\n    gate:\n      eval_loss: {}\n      train_loss: {max: 1, min: 2}\n    smoke_test:\n      - prompt: \"  \"\n        max_latency: soon\n    rollout:\n      canary: {size: 200%, wait: 2h}\n",
+    )
+    .unwrap();
+    let run = sagetune(&["validate", "-f", manifest.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    for (message, place) in [
+        (
+            "the gate on `eval_loss` sets no bound",
+            "sagetune.yaml:15:18",
+        ),
+        (
+            "the gate on `train_loss` wants at least 2 and at most 1",
+            "sagetune.yaml:16:",
+        ),
+        ("the smoke test's prompt is empty", "sagetune.yaml:18:"),
+        ("max_latency `soon` is not a duration", "sagetune.yaml:19:"),
+        (
+            "rollout size `200%` is not a percentage",
+            "sagetune.yaml:21:",
+        ),
+        (
+            "rollout wait `2h` is over SageMaker's limit of 1 hour",
+            "sagetune.yaml:21:",
+        ),
+    ] {
+        assert!(
+            run.stderr.contains(message),
+            "no {message:?} in:\n{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(place), "no {place} in:\n{}", run.stderr);
+    }
+    std::fs::write(
+        &manifest,
+        "stack: promo\nartifacts: s3://bucket-x/p/\nrole: {create: true}\ndatasets:\n  d:\n    train: a.txt\nfine_tunes:\n  f:\n    model: huggingface-textgeneration1-gpt-neo-125m\n    dataset: d\nendpoints:\n  f:\n    fine_tune: f\n    rollout: blue_green\n",
+    )
+    .unwrap();
+    let run = sagetune(&["validate", "-f", manifest.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(
+        run.stderr.contains("unknown rollout `blue_green`"),
+        "{}",
+        run.stderr
+    );
+}
