@@ -8,8 +8,23 @@ use sagetune::cli::{Cli, Command};
 use sagetune::cloud::AwsOptions;
 use sagetune::commands;
 
+/// The exit code of a usage error (sysexits' EX_USAGE): never 2, which `plan
+/// --detailed-exitcode` uses for "there are changes".
+const USAGE_ERROR: u8 = 64;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; anything else is a usage error.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
     let aws = AwsOptions {
         profile: cli.profile.clone(),
         region: cli.region.clone(),

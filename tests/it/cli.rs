@@ -143,13 +143,19 @@ fn committed_schema_is_up_to_date() {
 
 #[test]
 fn unknown_command_is_a_usage_error() {
+    // 64 (EX_USAGE), never 2: `plan --detailed-exitcode` says "changes" with 2.
     let run = sagetune(&["frobnicate"]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 64);
     assert!(
         run.stderr.contains("unrecognized subcommand"),
         "{}",
         run.stderr
     );
+    let run = sagetune(&["plan", "--no-such-flag"]);
+    assert_eq!(run.code, 64, "{}", run.snapshot());
+    let run = sagetune(&["--help"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert!(run.stdout.contains("Usage: sagetune"), "{}", run.stdout);
 }
 
 #[test]
