@@ -5,9 +5,17 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version and the git commit the binary was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SAGETUNE_COMMIT"),
+    ")"
+);
+
 /// Plan/apply for domain-adaptation fine-tuning on Amazon SageMaker JumpStart.
 #[derive(Debug, Parser)]
-#[command(name = "sagetune", version, about, propagate_version = true)]
+#[command(name = "sagetune", version = VERSION, about, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

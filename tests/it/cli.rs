@@ -344,3 +344,21 @@ fn bad_gates_smoke_tests_and_rollouts_are_located_errors_of_validate() {
         run.stderr
     );
 }
+
+#[test]
+fn version_names_the_git_commit() {
+    let run = sagetune(&["--version"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(crate::root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    assert_eq!(
+        run.stdout,
+        format!("sagetune {} (commit {head})\n", env!("CARGO_PKG_VERSION"))
+    );
+}
