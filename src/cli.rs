@@ -88,6 +88,14 @@ pub enum Command {
     },
     /// Print the JSON Schema (draft-07) of the manifest, for editors.
     Schema,
+    /// Print a shell completion script (e.g. `sagetune completions bash > /etc/bash_completion.d/sagetune`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `sagetune man > ~/.local/share/man/man1/sagetune.1`.
+    Man,
 }
 
 /// Which manifest to read, and how strictly paths are confined.

@@ -48,6 +48,8 @@ fn main() -> ExitCode {
         Command::Show { file, format } => commands::plan::show(file, *format),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),
+        Command::Completions { shell } => commands::shell::completions(*shell),
+        Command::Man => commands::shell::man(),
     };
     // A closed pipe (e.g. `sagetune schema | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());

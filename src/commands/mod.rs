@@ -13,6 +13,7 @@ pub mod models;
 pub mod plan;
 pub mod requests;
 pub mod schema;
+pub mod shell;
 pub mod status;
 mod terminal;
 pub mod validate;

@@ -362,3 +362,27 @@ fn version_names_the_git_commit() {
         format!("sagetune {} (commit {head})\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn completions_and_the_man_page_cover_every_command() {
+    let bash = sagetune(&["completions", "bash"]);
+    assert_eq!(bash.code, 0, "{}", bash.snapshot());
+    let man = sagetune(&["man"]);
+    assert_eq!(man.code, 0, "{}", man.snapshot());
+    assert!(man.stdout.contains(".TH sagetune 1"), "{}", man.stdout);
+    for command in [
+        "validate", "plan", "apply", "invoke", "logs", "metrics", "destroy",
+    ] {
+        assert!(
+            bash.stdout.contains(command),
+            "bash completions lack {command}"
+        );
+        assert!(man.stdout.contains(command), "the man page lacks {command}");
+    }
+    let zsh = sagetune(&["completions", "zsh"]);
+    assert!(
+        zsh.stdout.starts_with("#compdef sagetune"),
+        "{}",
+        zsh.stdout
+    );
+}
