@@ -19,7 +19,7 @@ pub const UNPINNED_NOTE: &str = "note: sagetune.lock is missing or does not matc
 /// The plan in the chosen format.
 pub fn rendered(plan: &Plan, format: PlanFormat) -> String {
     match format {
-        PlanFormat::Human => render::human(plan),
+        PlanFormat::Human => render::human_for_stdout(plan),
         PlanFormat::Json => render::json(plan),
         PlanFormat::Markdown => render::markdown(plan),
     }

@@ -40,7 +40,7 @@ pub(crate) fn approval_possible(auto_approve: bool, command: &str) -> Result<(),
 /// Shows the plan on stdout and asks on the terminal; anything but `yes` declines.
 fn ask(plan: &Plan) -> Approval {
     let mut out = std::io::stdout();
-    let question = render::human(plan) + &render::approval_question(plan);
+    let question = render::human_for_stdout(plan) + &render::approval_question(plan);
     let _ = out
         .write_all(question.as_bytes())
         .and_then(|()| out.flush());
@@ -82,7 +82,7 @@ pub(crate) fn drive(
     let destroying = flags.command == "sagetune destroy";
     let mut approve = |plan: &Plan| {
         if auto {
-            let _ = std::io::stdout().write_all(render::human(plan).as_bytes());
+            let _ = std::io::stdout().write_all(render::human_for_stdout(plan).as_bytes());
             Approval::Yes
         } else {
             ask(plan)
@@ -102,7 +102,7 @@ pub(crate) fn drive(
         Ok(Applied::NoChanges(plan)) if destroying => {
             Outcome::printed(render::nothing_to_destroy(&plan))
         }
-        Ok(Applied::NoChanges(plan)) => Outcome::printed(render::human(&plan)),
+        Ok(Applied::NoChanges(plan)) => Outcome::printed(render::human_for_stdout(&plan)),
         Ok(Applied::Declined) => Outcome {
             stderr: "Cancelled; nothing was changed.\n".into(),
             status: ExitStatus::Failure,

@@ -5,6 +5,7 @@
 //! stage returned. Renders only: no AWS, no decisions.
 
 mod catalog;
+mod colour;
 mod gate;
 mod human;
 pub mod invoke;
@@ -19,6 +20,7 @@ pub mod units;
 mod validate;
 
 pub use catalog::catalog_table;
+pub use colour::human_for_stdout;
 pub(crate) use gate::{gate_lines, rollout_lines, smoke_lines};
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
