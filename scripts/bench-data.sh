@@ -18,7 +18,9 @@ mkdir -p "$bench" benches/results
 command -v openssl >/dev/null || { echo "openssl is needed for the reference figure" >&2; exit 1; }
 
 cargo build --release --quiet
-bin=$root/target/release/sagetune
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
+bin=$target_dir/release/sagetune
 
 make_data() { # format file
   local format=$1 file=$2

@@ -13,7 +13,9 @@ root=$(pwd)
 pace=${PACE:-5}
 mkdir -p benches/results
 cargo build --locked --quiet
-bin=$root/target/debug/sagetune
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
+bin=$target_dir/debug/sagetune
 bash scripts/emulator-venv.sh >/dev/null
 
 work=$(mktemp -d)

@@ -10,7 +10,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building sagetune (release; the first build takes several minutes)"
 cargo build --release --locked --quiet
-bin="$PWD/target/release/sagetune"
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+bin="$target_dir/release/sagetune"
 
 step "Preparing the emulator"
 bash scripts/emulator-venv.sh
