@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cloud::AwsOptions;
+
 /// The version and the git commit the binary was built from.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -19,24 +21,58 @@ pub const VERSION: &str = concat!(
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// AWS settings, on the commands that call AWS; the rest comes from the standard chain.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
     /// AWS profile to use (default: the standard AWS configuration chain).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// AWS region for a manifest without `region` (default: AWS_REGION, then the AWS configuration).
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+}
+
+impl AwsArgs {
+    /// The options the cloud is configured with.
+    pub fn options(&self) -> AwsOptions {
+        AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// Arguments of `validate`: offline, so a region (to resolve images) but no profile.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Region for a manifest without `region`, to check images offline (default: AWS_REGION, then the AWS configuration).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+/// A manifest and the AWS settings to read or change its stack with.
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the manifest and every dataset offline: no network, no AWS call.
-    Validate(ManifestArgs),
+    Validate(ValidateArgs),
     /// Resolve every fine-tune's JumpStart model and pin it in sagetune.lock.
-    Lock(ManifestArgs),
+    Lock(StackArgs),
     /// Print the exact SageMaker requests of a fine-tune and its endpoints, as JSON.
     Requests {
         #[command(flatten)]
-        manifest: ManifestArgs,
+        stack: StackArgs,
         /// Only this fine-tune (default: all).
         fine_tune: Option<String>,
         /// Fail unless sagetune.lock exists and matches the manifest (for CI).
@@ -52,7 +88,7 @@ pub enum Command {
     /// What the stack has in AWS now: jobs with final metrics, models, configs, endpoints.
     Status {
         #[command(flatten)]
-        manifest: ManifestArgs,
+        stack: StackArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
@@ -66,7 +102,7 @@ pub enum Command {
     /// Remove a stuck state lock (after a crash or a second Ctrl-C), naming its id.
     Unlock {
         #[command(flatten)]
-        manifest: ManifestArgs,
+        stack: StackArgs,
         /// The lock id, as the "stack is locked by" message shows it.
         #[arg(value_name = "LOCK_ID")]
         lock_id: String,
@@ -119,6 +155,8 @@ pub struct ManifestArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Also save the plan (JSON) to this file, for `show` and review.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -141,6 +179,8 @@ pub struct PlanArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Apply this saved plan (refused if AWS, the manifest, the lock or the data changed since).
     #[arg(value_name = "PLANFILE")]
     pub plan_file: Option<PathBuf>,
@@ -169,6 +209,8 @@ pub struct ApplyArgs {
 pub struct InvokeArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// The endpoint, by its name in the manifest.
     #[arg(value_name = "ENDPOINT")]
     pub endpoint: String,
@@ -188,6 +230,8 @@ pub struct InvokeArgs {
 pub struct JobArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// The fine-tune, by its name in the manifest.
     #[arg(value_name = "FINE_TUNE")]
     pub fine_tune: String,
@@ -227,6 +271,8 @@ pub struct MetricsArgs {
 pub struct DestroyArgs {
     #[command(flatten)]
     pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Destroy without asking (required when stdin is not a terminal).
     #[arg(long)]
     pub auto_approve: bool,

@@ -25,26 +25,37 @@ fn main() -> ExitCode {
             return ExitCode::from(USAGE_ERROR);
         }
     };
-    let aws = AwsOptions {
-        profile: cli.profile.clone(),
-        region: cli.region.clone(),
-    };
     let outcome = match &cli.command {
-        Command::Validate(args) => commands::validate::run(args, &aws),
-        Command::Lock(args) => commands::lock::run(args, &aws),
+        Command::Validate(args) => {
+            let offline = AwsOptions {
+                profile: None,
+                region: args.region.clone(),
+            };
+            commands::validate::run(&args.manifest, &offline)
+        }
+        Command::Lock(args) => commands::lock::run(&args.manifest, &args.aws.options()),
         Command::Requests {
-            manifest,
+            stack,
             fine_tune,
             locked,
-        } => commands::requests::run(manifest, fine_tune.as_deref(), *locked, &aws),
-        Command::Plan(args) => commands::plan::run(args, &aws),
-        Command::Apply(args) => commands::apply::run(args, &aws),
-        Command::Destroy(args) => commands::destroy::run(args, &aws),
-        Command::Status { manifest, format } => commands::status::run(manifest, *format, &aws),
-        Command::Invoke(args) => commands::invoke::run(args, &aws),
-        Command::Logs(args) => commands::logs::run(args, &aws),
-        Command::Metrics(args) => commands::metrics::run(args, &aws),
-        Command::Unlock { manifest, lock_id } => commands::apply::unlock(manifest, lock_id, &aws),
+        } => commands::requests::run(
+            &stack.manifest,
+            fine_tune.as_deref(),
+            *locked,
+            &stack.aws.options(),
+        ),
+        Command::Plan(args) => commands::plan::run(args, &args.aws.options()),
+        Command::Apply(args) => commands::apply::run(args, &args.aws.options()),
+        Command::Destroy(args) => commands::destroy::run(args, &args.aws.options()),
+        Command::Status { stack, format } => {
+            commands::status::run(&stack.manifest, *format, &stack.aws.options())
+        }
+        Command::Invoke(args) => commands::invoke::run(args, &args.aws.options()),
+        Command::Logs(args) => commands::logs::run(args, &args.which.aws.options()),
+        Command::Metrics(args) => commands::metrics::run(args, &args.which.aws.options()),
+        Command::Unlock { stack, lock_id } => {
+            commands::apply::unlock(&stack.manifest, lock_id, &stack.aws.options())
+        }
         Command::Show { file, format } => commands::plan::show(file, *format),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),

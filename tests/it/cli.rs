@@ -156,6 +156,34 @@ fn unknown_command_is_a_usage_error() {
     let run = sagetune(&["--help"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
     assert!(run.stdout.contains("Usage: sagetune"), "{}", run.stdout);
+    // AWS flags exist only on the commands that call AWS; validate takes a region, offline.
+    for args in [
+        &["validate", "--profile", "p"][..],
+        &["show", "plan.json", "--region", "us-east-1"],
+        &["models", "--profile", "p"],
+        &["schema", "--region", "us-east-1"],
+    ] {
+        let run = sagetune(args);
+        assert_eq!(run.code, 64, "{args:?}: {}", run.snapshot());
+    }
+    for command in [
+        "plan", "apply", "destroy", "status", "lock", "unlock", "invoke", "logs", "metrics",
+        "requests",
+    ] {
+        let run = sagetune(&[command, "--help"]);
+        assert!(
+            run.stdout.contains("--profile <NAME>"),
+            "{command} --help:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("--region <REGION>"),
+            "{command} --help:\n{}",
+            run.stdout
+        );
+    }
+    let run = sagetune(&["validate", "--help"]);
+    assert!(run.stdout.contains("--region <REGION>") && !run.stdout.contains("--profile"));
 }
 
 #[test]

@@ -406,7 +406,7 @@ fn bad_manifests_and_bad_data_fail_before_any_aws_request() {
         w.edit(to, from);
     }
     w.edit("region: us-east-1\n", "");
-    let run = w.expect(1, &["--region", "us-east-9", "status"]);
+    let run = w.expect(1, &["status", "--region", "us-east-9"]);
     assert!(run.stderr.contains("region `us-east-9`"), "{}", run.stderr);
     assert!(
         run.stderr.contains("did you mean `us-east-1`?"),
