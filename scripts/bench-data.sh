@@ -10,7 +10,7 @@
 #   scripts/bench-data.sh            # BENCH_DIR=/tmp/sagetune-bench RUNS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+. scripts/lib.sh
 bench=${BENCH_DIR:-/tmp/sagetune-bench}
 runs=${RUNS:-3}
 size=$((1 << 30))
@@ -18,9 +18,7 @@ mkdir -p "$bench" benches/results
 command -v openssl >/dev/null || { echo "openssl is needed for the reference figure" >&2; exit 1; }
 
 cargo build --release --quiet
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
-bin=$target_dir/release/sagetune
+bin=$(sagetune_bin release)
 
 make_data() { # format file
   local format=$1 file=$2

@@ -9,31 +9,15 @@
 #   scripts/bench-logs.sh            # PACE=5
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+. scripts/lib.sh
 pace=${PACE:-5}
 mkdir -p benches/results
 cargo build --locked --quiet
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
-bin=$target_dir/debug/sagetune
+bin=$(sagetune_bin debug)
 bash scripts/emulator-venv.sh >/dev/null
-
-work=$(mktemp -d)
-emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-.venv-emulator/bin/python tests/emulator/sagetune_emulator.py --port 0 --port-file "$work/port" \
-  --seed-jumpstart tests/fixtures/jumpstart >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 1 200); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { cat "$work/emulator.log" >&2; echo "the emulator did not start" >&2; exit 1; }
-port=$(cat "$work/port")
-for v in $(env | grep -o '^AWS_[A-Z_]*' || true); do unset "$v"; done
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
-  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null SAGETUNE_POLL_INTERVAL=10ms
+start_emulator
+use_emulator bench
+export SAGETUNE_POLL_INTERVAL=10ms
 
 control() { # method path json
   .venv-emulator/bin/python - "$port" "$1" "$2" "${3:-}" <<'PY'

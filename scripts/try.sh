@@ -5,37 +5,20 @@
 # apply, status, metrics, invoke and a second plan. The emulator is stopped by its PID on exit. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building sagetune (release; the first build takes several minutes)"
 cargo build --release --locked --quiet
-target_dir=${CARGO_TARGET_DIR:-target}
-case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
-bin="$target_dir/release/sagetune"
+bin=$(sagetune_bin release)
 
 step "Preparing the emulator"
 bash scripts/emulator-venv.sh
-work=$(mktemp -d)
-emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-.venv-emulator/bin/python tests/emulator/sagetune_emulator.py --port 0 --port-file "$work/port" \
-  --seed-jumpstart tests/fixtures/jumpstart >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 1 200); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { cat "$work/emulator.log" >&2; echo "the emulator did not start" >&2; exit 1; }
-port=$(cat "$work/port")
+start_emulator
 echo "emulator (pid $emulator_pid) on http://127.0.0.1:$port"
-
-# Only the emulator, with dummy credentials: a developer's own AWS profile is never used.
-for v in $(env | grep -o '^AWS_[A-Z_]*' || true); do unset "$v"; done
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=try AWS_SECRET_ACCESS_KEY=try \
-  AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-  SAGETUNE_POLL_INTERVAL=300ms
+use_emulator try
+export SAGETUNE_POLL_INTERVAL=300ms
 .venv-emulator/bin/python - "$port" <<'PY'
 import json, sys, urllib.request
 req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/_sagetune/bucket",
