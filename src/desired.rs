@@ -99,11 +99,12 @@ impl GuardedUpdate {
             variant: "AllTraffic".into(),
             tags: tags.to_vec(),
         };
+        let [errors, latency] = ALARM_SUFFIXES;
         let alarms = vec![
-            alarm("5xx-errors", "Invocation5XXErrors", "Sum", 0.0),
+            alarm(errors, "Invocation5XXErrors", "Sum", 0.0),
             // ModelLatency is in microseconds.
             alarm(
-                "model-latency",
+                latency,
                 "ModelLatency",
                 "Average",
                 rollout.max_model_latency_ms as f64 * 1000.0,
@@ -121,11 +122,11 @@ impl GuardedUpdate {
 
 /// The names of the alarms sagetune may have made for endpoint `endpoint` (its AWS name).
 pub fn alarm_names(endpoint: &str) -> [String; 2] {
-    [
-        alarm_name(endpoint, "5xx-errors"),
-        alarm_name(endpoint, "model-latency"),
-    ]
+    ALARM_SUFFIXES.map(|suffix| alarm_name(endpoint, suffix))
 }
+
+/// The endpoint's alarm on 5xx errors, then on model latency: `<endpoint>-<suffix>`.
+const ALARM_SUFFIXES: [&str; 2] = ["5xx-errors", "model-latency"];
 
 fn alarm_name(endpoint: &str, suffix: &str) -> String {
     format!("{endpoint}-{suffix}")

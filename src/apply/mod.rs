@@ -49,6 +49,14 @@ impl Default for ExecOptions {
     }
 }
 
+/// `SAGETUNE_POLL_INTERVAL` (humantime, e.g. `30s`, `200ms`) when it is set and readable,
+/// else `default`: how long waits pause between two status reads.
+pub(crate) fn poll_interval(env: &impl Fn(&str) -> Option<String>, default: Duration) -> Duration {
+    env("SAGETUNE_POLL_INTERVAL")
+        .and_then(|v| humantime::parse_duration(&v).ok())
+        .unwrap_or(default)
+}
+
 impl ExecOptions {
     /// The defaults, waiting or not, with the poll interval from `SAGETUNE_POLL_INTERVAL`
     /// (humantime, e.g. `30s`, `200ms`) when it is set and readable.
@@ -56,9 +64,7 @@ impl ExecOptions {
         let default = Self::default();
         Self {
             wait,
-            poll: env("SAGETUNE_POLL_INTERVAL")
-                .and_then(|v| humantime::parse_duration(&v).ok())
-                .unwrap_or(default.poll),
+            poll: poll_interval(env, default.poll),
             ..default
         }
     }
@@ -98,14 +104,6 @@ pub enum Did {
     Uploaded { bytes: u64 },
     /// Anything else, already in words (`created`, `adopted`, `in service on …`).
     Said(String),
-}
-
-/// What a step did, in words.
-pub(crate) fn said(d: &Did) -> String {
-    match d {
-        Did::Uploaded { bytes } => format!("uploaded {bytes} bytes"),
-        Did::Said(text) => text.clone(),
-    }
 }
 
 impl From<&str> for Did {

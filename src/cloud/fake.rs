@@ -42,13 +42,16 @@ struct Job {
 
 impl Job {
     fn say(&mut self, message: String) {
-        let timestamp_ms = 1_764_504_000_000 + self.log.len() as i64 * 1000;
+        let timestamp_ms = LOG_START_MS + self.log.len() as i64 * 1000;
         self.log.push(LogEvent {
             timestamp_ms,
             message,
         });
     }
 }
+
+/// When a fake job's log begins (its first line a second before); a line a second after.
+const LOG_START_MS: i64 = 1_764_504_000_000;
 
 /// The one log stream of a fake job.
 fn stream_of(job: &str) -> String {
@@ -914,7 +917,7 @@ impl Cloud for FakeCloud {
                 ticks: 0,
                 fails,
                 log: vec![LogEvent {
-                    timestamp_ms: 1_764_504_000_000 - 1000,
+                    timestamp_ms: LOG_START_MS - 1000,
                     message: format!("Starting the training job {name}"),
                 }],
             },

@@ -4,10 +4,11 @@
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::apply::poll_interval;
 use crate::cli::LogsArgs;
-use crate::cloud::{AwsOptions, CloudRead};
+use crate::cloud::AwsOptions;
 use crate::diagnostics::Diagnostic;
-use crate::observe::logs::{LogLine, LogTail};
+use crate::observe::logs::{read, LogLine};
 use crate::prepare::models::env;
 use crate::render::training::log_line;
 
@@ -24,10 +25,9 @@ pub fn run(args: &LogsArgs, aws: &AwsOptions) -> Outcome {
             .unwrap_or_default();
         now.saturating_sub(d).as_millis() as i64
     });
-    let poll = env("SAGETUNE_POLL_INTERVAL")
-        .and_then(|v| humantime::parse_duration(&v).ok())
-        .unwrap_or(Duration::from_secs(5));
-    let mut tail = LogTail::new(&job.name, job.instance_count, since_ms);
+    let follow = args
+        .follow
+        .then(|| poll_interval(&env, Duration::from_secs(5)));
     let multi = job.instance_count > 1;
     let mut printed = 0usize;
     let mut show = |lines: Vec<LogLine>| {
@@ -38,25 +38,9 @@ pub fn run(args: &LogsArgs, aws: &AwsOptions) -> Outcome {
         let _ = out.flush();
         printed += lines.len();
     };
-    let mut running = job.status.is_running();
-    loop {
-        match tail.drain(&cloud) {
-            Ok(lines) => show(lines),
-            Err(e) => return Outcome::failed(&[Diagnostic::from(&e)], "the log could not be read"),
-        }
-        if !args.follow || !running {
-            break;
-        }
-        std::thread::sleep(poll);
-        running = match cloud.describe_training_job(&job.name) {
-            Ok(Some(j)) => j.status.is_running(),
-            Ok(None) => false,
-            Err(e) => return Outcome::failed(&[Diagnostic::from(&e)], "the log could not be read"),
-        };
-    }
-    let status = match cloud.describe_training_job(&job.name) {
-        Ok(Some(j)) => j.status.as_str().to_string(),
-        _ => job.status.as_str().to_string(),
+    let status = match read(&cloud, &job, since_ms, follow, &mut show) {
+        Ok(status) => status.as_str(),
+        Err(e) => return Outcome::failed(&[Diagnostic::from(&e)], "the log could not be read"),
     };
     Outcome {
         stderr: format!(

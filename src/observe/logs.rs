@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::cloud::{CloudError, CloudRead, LogCursor, TrainingJob};
+use std::time::Duration;
+
+use crate::cloud::{CloudError, CloudRead, LogCursor, TrainingJob, TrainingStatus};
 use crate::jumpstart::requests::{TAG_ADDRESS, TAG_STACK};
 
 use super::describe_jobs;
@@ -131,6 +133,31 @@ impl LogTail {
     /// The streams found so far.
     pub fn streams(&self) -> Vec<String> {
         self.streams.iter().map(|(s, _)| s.clone()).collect()
+    }
+}
+
+/// Reads `job`'s log from the start (or `since_ms`), handing each batch of lines to `show`;
+/// with `follow`, polls at that interval until the job ends, and reads the last lines then.
+/// Returns the job's status when reading stopped.
+pub fn read(
+    cloud: &dyn CloudRead,
+    job: &TrainingJob,
+    since_ms: Option<i64>,
+    follow: Option<Duration>,
+    show: &mut dyn FnMut(Vec<LogLine>),
+) -> Result<TrainingStatus, CloudError> {
+    let mut tail = LogTail::new(&job.name, job.instance_count, since_ms);
+    let mut status = job.status;
+    loop {
+        show(tail.drain(cloud)?);
+        let Some(poll) = follow.filter(|_| status.is_running()) else {
+            return Ok(status);
+        };
+        std::thread::sleep(poll);
+        match cloud.describe_training_job(&job.name)? {
+            Some(j) => status = j.status,
+            None => return Ok(status),
+        }
     }
 }
 

@@ -4,8 +4,14 @@
 use crate::manifest::GateTest;
 use crate::plan::{Change, Verdict};
 
+/// What an endpoint change promises about promotion: its gate, smoke test and rollout, one
+/// line each (none for other changes); the human and Markdown plans indent them.
+pub(crate) fn promotion_lines(c: &Change) -> Vec<String> {
+    [gate_lines(c), smoke_lines(c), rollout_lines(c)].concat()
+}
+
 /// An endpoint change's gate, one line per rule: `✓`/`✗`/`…` and what it was judged on.
-pub(crate) fn gate_lines(c: &Change) -> Vec<String> {
+fn gate_lines(c: &Change) -> Vec<String> {
     let Some(g) = &c.gate else {
         return Vec::new();
     };
@@ -34,7 +40,7 @@ pub(crate) fn gate_lines(c: &Change) -> Vec<String> {
 }
 
 /// An endpoint change's smoke test in one line (none without one).
-pub(crate) fn smoke_lines(c: &Change) -> Vec<String> {
+fn smoke_lines(c: &Change) -> Vec<String> {
     let Some(s) = &c.smoke else {
         return Vec::new();
     };
@@ -50,7 +56,7 @@ pub(crate) fn smoke_lines(c: &Change) -> Vec<String> {
 }
 
 /// A guarded update's traffic shifting and rollback alarms (none for other changes).
-pub(crate) fn rollout_lines(c: &Change) -> Vec<String> {
+fn rollout_lines(c: &Change) -> Vec<String> {
     use crate::manifest::Traffic;
     let Some(g) = &c.guarded else {
         return Vec::new();

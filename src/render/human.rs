@@ -115,12 +115,7 @@ fn block(out: &mut String, c: &Change) {
     if !c.depends_on.is_empty() {
         let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
     }
-    let promotion = [
-        super::gate_lines(c),
-        super::smoke_lines(c),
-        super::rollout_lines(c),
-    ];
-    for line in promotion.concat() {
+    for line in super::promotion_lines(c) {
         let _ = writeln!(out, "      {line}");
     }
 }

@@ -140,12 +140,7 @@ fn detail_block(c: &Change) -> String {
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "    supersedes {s}");
     }
-    let promotion = [
-        super::gate_lines(c),
-        super::smoke_lines(c),
-        super::rollout_lines(c),
-    ];
-    for line in promotion.concat() {
+    for line in super::promotion_lines(c) {
         let _ = writeln!(out, "    {line}");
     }
     out

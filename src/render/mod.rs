@@ -21,7 +21,7 @@ mod validate;
 
 pub use catalog::catalog_table;
 pub use colour::human_for_stdout;
-pub(crate) use gate::{gate_lines, rollout_lines, smoke_lines};
+pub(crate) use gate::promotion_lines;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 pub use pins::relocked;

@@ -3,7 +3,7 @@
 //! it; after a create, the endpoint is left for inspection.
 
 use super::{Run, Waited};
-use crate::apply::{Event, Outcome};
+use crate::apply::{Did, Event, Outcome};
 use crate::inference::{ask, check};
 use crate::jumpstart::payload::Smoke;
 
@@ -20,18 +20,13 @@ impl Run<'_> {
         let (Some(smoke), Outcome::Done(did)) = (smoke, &outcome) else {
             return outcome;
         };
-        let failure = match self.smoke_test(name, smoke) {
-            Ok(()) => {
-                return Outcome::Done(
-                    format!(
-                        "{}; smoke test passed ({} prompts)",
-                        crate::apply::said(did),
-                        smoke.cases.len()
-                    )
-                    .into(),
-                )
+        let failure = match (self.smoke_test(name, smoke), did) {
+            (Ok(()), Did::Said(what)) => {
+                let n = smoke.cases.len();
+                return Outcome::Done(format!("{what}; smoke test passed ({n} prompts)").into());
             }
-            Err(why) => why,
+            (Ok(()), _) => return outcome,
+            (Err(why), _) => why,
         };
         let Some(previous) = previous else {
             return Outcome::Failed(format!(

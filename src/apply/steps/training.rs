@@ -13,17 +13,15 @@ use crate::observe::metrics::MetricParser;
 /// What the wait has seen of a job's logs.
 struct Watch {
     tail: LogTail,
-    parser: Option<MetricParser>,
+    parser: MetricParser,
     last_metric: Option<(String, f64)>,
 }
 
 impl Watch {
     fn take(&mut self, run: &Run<'_>, job: &str, lines: Vec<LogLine>, show: bool) {
-        let parser = self.parser.as_ref();
         for l in lines {
-            if let Some((i, v)) = parser.and_then(|p| p.values(&l.message).last()) {
-                let name = parser.map(|p| p.name(i).to_string()).unwrap_or_default();
-                self.last_metric = Some((name, v));
+            if let Some((i, v)) = self.parser.values(&l.message).last() {
+                self.last_metric = Some((self.parser.name(i).to_string(), v));
             }
             if show {
                 run.progress.event(Event::Log {
@@ -56,7 +54,7 @@ impl Run<'_> {
             };
             let w = watch.get_or_insert_with(|| Watch {
                 tail: LogTail::new(name, job.instance_count, None),
-                parser: Some(MetricParser::new(&job.metric_definitions)),
+                parser: MetricParser::new(&job.metric_definitions),
                 last_metric: None,
             });
             let now = (job.status, job.secondary_status.clone());

@@ -74,30 +74,13 @@ fn invoke_after_apply_speaks_tgi_to_gpt_j_and_reads_prompts_from_stdin() {
 #[test]
 fn invoke_sends_llama_2_its_eula_attribute() {
     let name = "e2e-invoke-llama";
-    let manifest = format!(
-        r#"stack: {name}
-region: us-east-1
-artifacts: s3://{name}/sagetune/
-role:
-  arn: arn:aws:iam::123456789012:role/SageMakerExecution
-datasets:
-  notes:
-    train: data/train.txt
-    validation: data/validation.txt
-fine_tunes:
-  llama:
-    model: meta-textgeneration-llama-2-7b
-    dataset: notes
-    accept_eula: true
-    instance_type: ml.g5.12xlarge
-    hyperparameters:
-      epoch: 1
-endpoints:
-  llama:
-    fine_tune: llama
-    instance_type: ml.g5.2xlarge
-"#
-    );
+    // The scenario manifest with Llama 2 (gated: its EULA accepted) in GPT-J's place.
+    let manifest = super::manifest(name)
+        .replace(
+            "    model: huggingface-textgeneration1-gpt-j-6b\n    model_version: \"3.*\"\n",
+            "    model: meta-textgeneration-llama-2-7b\n    accept_eula: true\n",
+        )
+        .replace("gptj", "llama");
     let w = World::with_manifest(name, &manifest);
     w.expect(0, &["apply", "--auto-approve"]);
     let run = w.expect(0, &["invoke", "llama", "Summarise the quarter"]);
