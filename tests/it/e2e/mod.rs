@@ -3,11 +3,13 @@
 //! test binary and exits with it; each scenario has its own stack, bucket and access key (so
 //! its requests can be told apart in the emulator's log). A missing emulator fails the tests.
 
+mod ci;
 mod faults;
 mod invoke;
 mod promotion;
 mod scenarios;
 mod training;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -195,6 +197,12 @@ impl World {
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let url = emulator().url.clone();
         crate::command_in(self.path(), &self.env(&url), args)
+    }
+
+    /// `program args…` in the manifest's folder, with the AWS settings `sagetune` gets.
+    pub fn program(&self, program: &Path, args: &[&str]) -> std::process::Command {
+        let url = emulator().url.clone();
+        crate::program_in(program, self.path(), &self.env(&url), args)
     }
 
     fn env<'a>(&'a self, url: &'a str) -> [(&'a str, &'a str); 7] {
