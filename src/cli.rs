@@ -34,6 +34,22 @@ pub struct AwsArgs {
     pub region: Option<String>,
 }
 
+impl Command {
+    /// Whether the command was asked for JSON (`--format json`), errors included.
+    pub fn wants_json(&self) -> bool {
+        let plan = |f: &PlanFormat| *f == PlanFormat::Json;
+        match self {
+            Command::Validate(a) => a.format == Format::Json,
+            Command::Init(a) => a.format == Format::Json,
+            Command::Plan(a) => plan(&a.format),
+            Command::Show { format, .. } => plan(format),
+            Command::Status { format, .. } | Command::Models { format } => *format == Format::Json,
+            Command::Metrics(a) => a.format == Format::Json,
+            _ => false,
+        }
+    }
+}
+
 impl AwsArgs {
     /// The options the cloud is configured with.
     pub fn options(&self) -> AwsOptions {
@@ -52,6 +68,50 @@ pub struct ValidateArgs {
     /// Region for a manifest without `region`, to check images offline (default: AWS_REGION, then the AWS configuration).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The JumpStart model id (`sagetune models` lists them).
+    #[arg(long, value_name = "ID")]
+    pub model: String,
+    /// An existing S3 bucket (and prefix) for datasets, outputs and the state lock.
+    #[arg(long, value_name = "S3_URI")]
+    pub artifacts: String,
+    /// The domain text: a folder with `train/` (and `validation/`), or a folder or file used
+    /// as train; relative to the manifest's folder.
+    #[arg(long, value_name = "PATH", default_value = "data")]
+    pub data: String,
+    /// Path of the manifest to write.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "PATH",
+        default_value = "sagetune.yaml"
+    )]
+    pub file: PathBuf,
+    /// The stack name (default: from the manifest's folder name).
+    #[arg(long, value_name = "NAME")]
+    pub stack: Option<String>,
+    /// An existing SageMaker execution role (default: a role sagetune creates and manages).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// The stack's region (default: AWS_REGION, then the AWS configuration).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Accept the end-user license agreement of a gated model (Llama 2).
+    #[arg(long)]
+    pub accept_eula: bool,
+    /// Replace an existing manifest.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format of the validation summary.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// A manifest and the AWS settings to read or change its stack with.
@@ -65,6 +125,8 @@ pub struct StackArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a new manifest from a data folder and a model id, and validate it (offline).
+    Init(InitArgs),
     /// Check the manifest and every dataset offline: no network, no AWS call.
     Validate(ValidateArgs),
     /// Resolve every fine-tune's JumpStart model and pin it in sagetune.lock.
@@ -90,8 +152,8 @@ pub enum Command {
         #[command(flatten)]
         stack: StackArgs,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Send a prompt to an endpoint of the stack and print what the model generated.
     Invoke(InvokeArgs),
@@ -119,8 +181,8 @@ pub enum Command {
     /// List the JumpStart models that support domain adaptation.
     Models {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Print the JSON Schema (draft-07) of the manifest, for editors.
     Schema,
@@ -258,9 +320,9 @@ pub struct LogsArgs {
 pub struct MetricsArgs {
     #[command(flatten)]
     pub which: JobArgs,
-    /// Output format: a chart per metric, or the series as JSON.
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    /// Output format: a sparkline per metric (human), or the series as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Also write the curves as an SVG plot to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -298,8 +360,13 @@ pub enum PlanFormat {
     Markdown,
 }
 
+/// How a command prints its result; the same two words on every command (`plan` and `show`
+/// add `markdown`). Under `json`, errors are JSON on stdout too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    Table,
+pub enum Format {
+    /// Text for people (tables, charts, summaries).
+    #[value(alias = "table")]
+    Human,
+    /// One JSON document on stdout, errors included.
     Json,
 }

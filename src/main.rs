@@ -25,13 +25,15 @@ fn main() -> ExitCode {
             return ExitCode::from(USAGE_ERROR);
         }
     };
+    let json = cli.command.wants_json();
     let outcome = match &cli.command {
+        Command::Init(args) => commands::init::run(args),
         Command::Validate(args) => {
             let offline = AwsOptions {
                 profile: None,
                 region: args.region.clone(),
             };
-            commands::validate::run(&args.manifest, &offline)
+            commands::validate::run(&args.manifest, args.format, &offline)
         }
         Command::Lock(args) => commands::lock::run(&args.manifest, &args.aws.options()),
         Command::Requests {
@@ -61,7 +63,8 @@ fn main() -> ExitCode {
         Command::Schema => commands::schema::run(),
         Command::Completions { shell } => commands::shell::completions(*shell),
         Command::Man => commands::shell::man(),
-    };
+    }
+    .in_format(json);
     // A closed pipe (e.g. `sagetune schema | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

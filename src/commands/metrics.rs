@@ -1,7 +1,7 @@
 //! `sagetune metrics FINE_TUNE [--job NAME] [--format json] [--out curve.svg]`: the metric
 //! series in a training job's log, parsed with the job's own MetricDefinitions.
 
-use crate::cli::{ListFormat, MetricsArgs};
+use crate::cli::{Format, MetricsArgs};
 use crate::cloud::AwsOptions;
 use crate::diagnostics::Diagnostic;
 use crate::files::write_atomic;
@@ -42,8 +42,8 @@ pub fn run(args: &MetricsArgs, aws: &AwsOptions) -> Outcome {
     }
     Outcome {
         stdout: match args.format {
-            ListFormat::Table => metrics_chart(&m),
-            ListFormat::Json => render::json_value(&m),
+            Format::Human => metrics_chart(&m),
+            Format::Json => render::json_value(&m),
         },
         stderr,
         ..Default::default()

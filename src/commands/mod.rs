@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod destroy;
+pub mod init;
 pub mod invoke;
 mod job;
 pub mod lock;
@@ -66,6 +67,8 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub status: ExitStatus,
+    /// A failure's diagnostics and closing line, kept as data for `--format json`.
+    failure: Option<(Vec<Diagnostic>, String)>,
 }
 
 impl Outcome {
@@ -85,6 +88,30 @@ impl Outcome {
             stdout: String::new(),
             stderr,
             status: ExitStatus::Failure,
+            failure: Some((diags.to_vec(), closing.to_string())),
+        }
+    }
+
+    /// The outcome as a command run with `--format json` prints it: a failure becomes one
+    /// JSON document on stdout (`{"error", "diagnostics"}`) and nothing on stderr.
+    pub fn in_format(self, json: bool) -> Self {
+        match (json, self.failure) {
+            (true, Some((diags, closing))) => {
+                let doc = serde_json::json!({
+                    "error": closing,
+                    "diagnostics": diagnostics::to_json(&diags),
+                });
+                Self {
+                    stdout: format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&doc).unwrap_or_default()
+                    ),
+                    stderr: String::new(),
+                    status: self.status,
+                    failure: None,
+                }
+            }
+            (_, failure) => Self { failure, ..self },
         }
     }
 }

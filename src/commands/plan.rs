@@ -67,6 +67,7 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
         } else {
             ExitStatus::Success
         },
+        ..Outcome::default()
     }
 }
 

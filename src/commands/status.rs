@@ -1,7 +1,7 @@
 //! `sagetune status`: what the stack has in AWS now, as a table or JSON. Read-only; needs
 //! only the manifest's stack, region and artifacts.
 
-use crate::cli::{ListFormat, ManifestArgs};
+use crate::cli::{Format, ManifestArgs};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::desired::Desired;
 use crate::diagnostics::Diagnostic;
@@ -11,7 +11,7 @@ use crate::render;
 
 use super::Outcome;
 
-pub fn run(args: &ManifestArgs, format: ListFormat, aws: &AwsOptions) -> Outcome {
+pub fn run(args: &ManifestArgs, format: Format, aws: &AwsOptions) -> Outcome {
     let (loaded, ctx) = match stack_only(&args.file, aws) {
         Ok(l) => l,
         Err(d) => return Outcome::failed(&d, "no status was read"),
@@ -21,8 +21,8 @@ pub fn run(args: &ManifestArgs, format: ListFormat, aws: &AwsOptions) -> Outcome
     let desired = Desired::empty(m.stack.get(), &ctx.region, m.artifacts.get());
     match status(&cloud, &desired) {
         Ok(s) => Outcome::printed(match format {
-            ListFormat::Table => render::status_table(&s),
-            ListFormat::Json => render::json_value(&s),
+            Format::Human => render::status_table(&s),
+            Format::Json => render::json_value(&s),
         }),
         Err(e) => Outcome::failed(&[Diagnostic::from(&e)], "no status was read"),
     }

@@ -109,9 +109,9 @@ pub(crate) fn drive(
             ..Outcome::default()
         },
         Ok(Applied::Executed(plan, report)) => Outcome {
-            stdout: String::new(),
             stderr: render::report(&report) + &render::try_it(&plan, &report),
             status: ExitStatus::of(&report),
+            ..Outcome::default()
         },
     }
 }

@@ -1,35 +1,29 @@
 //! `sagetune validate`: manifest rules and data checks, offline, all problems at once.
 
-use crate::cli::ManifestArgs;
+use crate::cli::{Format, ManifestArgs};
 use crate::cloud::AwsOptions;
 use crate::diagnostics::{self, Style};
 use crate::prepare::validate;
 use crate::render;
 
-use super::{ExitStatus, Outcome};
+use super::Outcome;
 
-pub fn run(args: &ManifestArgs, aws: &AwsOptions) -> Outcome {
-    let style = Style::for_stderr();
+pub fn run(args: &ManifestArgs, format: Format, aws: &AwsOptions) -> Outcome {
     match validate(&args.file, args.allow_outside, aws) {
+        Ok(v) if format == Format::Json => Outcome::printed(render::validated_json(&v)),
         Ok(v) => Outcome {
-            stdout: render::validated(&v),
-            stderr: diagnostics::render(&v.warnings, style),
-            status: ExitStatus::Success,
+            stderr: diagnostics::render(&v.warnings, Style::for_stderr()),
+            ..Outcome::printed(render::validated(&v))
         },
         Err(diags) => {
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            let mut stderr = diagnostics::render(&diags, style);
-            stderr.push_str(&format!(
-                "error: {} has {errors} problem{}; fix {} and run `sagetune validate` again\n",
+            let closing = format!(
+                "{} has {errors} problem{}; fix {} and run `sagetune validate` again",
                 args.file.display(),
                 render::units::plural(errors),
                 if errors == 1 { "it" } else { "them" },
-            ));
-            Outcome {
-                stdout: String::new(),
-                stderr,
-                status: ExitStatus::Failure,
-            }
+            );
+            Outcome::failed(&diags, &closing)
         }
     }
 }

@@ -191,6 +191,33 @@ pub fn render(diagnostics: &[Diagnostic], style: Style) -> String {
     out
 }
 
+/// Diagnostics as JSON values, for `--format json`: `code`, `severity`, `message`, `help`, and
+/// where a location is known `file`, `line`, `column` (1-based) and `label`; texts are bounded
+/// as in the human rendering.
+pub fn to_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
+    let one = |d: &Diagnostic| {
+        let d = displayable(d);
+        let mut v = serde_json::json!({
+            "code": d.code,
+            "severity": match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            "message": d.message,
+            "help": d.help,
+        });
+        if let Some(l) = &d.location {
+            let (line, column) = l.source.line_col(l.span.start);
+            v["file"] = l.source.name.clone().into();
+            v["line"] = line.into();
+            v["column"] = column.into();
+            v["label"] = l.label.clone().into();
+        }
+        v
+    };
+    diagnostics.iter().map(one).collect()
+}
+
 /// Longest message, help or label shown; hostile input (a 50 MB tag value) stays bounded.
 const MAX_TEXT: usize = 1000;
 /// Longest source line shown as a snippet; a longer one is named by position instead.

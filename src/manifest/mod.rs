@@ -6,6 +6,7 @@ mod model;
 mod parse;
 mod rollout;
 mod rules;
+pub mod scaffold;
 mod smoke;
 mod spanned;
 
@@ -16,7 +17,7 @@ pub use model::{
 };
 pub use parse::{load, LoadedManifest};
 pub use rollout::{percent, Rollout, RolloutPlan, Traffic, DEFAULT_MAX_MODEL_LATENCY_MS};
-pub use rules::{check, parse_max_runtime, MAX_RUNTIME_LIMIT};
+pub use rules::{check, closest, parse_max_runtime, MAX_RUNTIME_LIMIT};
 pub use smoke::{SmokeCase, SmokeTest, Texts};
 pub use spanned::Sp;
 

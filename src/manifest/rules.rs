@@ -815,7 +815,8 @@ fn suggest_name(name: &str) -> String {
     s.trim_end_matches('-').to_string()
 }
 
-fn closest<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
+/// The known name most like `target` (Jaro-Winkler above 0.7), for "did you mean".
+pub fn closest<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (strsim::jaro_winkler(target, k), *k))

@@ -5,6 +5,7 @@
 //! diagnostic; nothing here reads or writes AWS except fetching JumpStart specs.
 
 pub mod bind;
+pub mod init;
 pub mod models;
 mod validate;
 

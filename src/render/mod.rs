@@ -28,7 +28,7 @@ pub use pins::relocked;
 pub use report::{report, try_it};
 pub use requests::requests;
 pub use status::status_table;
-pub use validate::validated;
+pub use validate::{validated, validated_json};
 
 use units::{money, plural, size};
 

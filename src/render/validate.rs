@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use serde_json::json;
+
 use crate::data;
 use crate::jumpstart::catalog;
 use crate::prepare::{SpecCheck, Validated};
@@ -206,4 +208,75 @@ fn specs(out: &mut String, specs: &SpecCheck) {
             writeln!(out, "{line}.")
         }
     };
+}
+
+/// What `validate --format json` prints for a valid manifest: the same facts as [`validated`]
+/// as one document (`valid`, the stack, every dataset file's figures and hash, the fine-tunes
+/// and endpoints, how far specs were checked, warnings as diagnostics).
+pub fn validated_json(v: &Validated) -> String {
+    let m = &v.loaded.manifest;
+    let datasets: Vec<_> = v
+        .datasets
+        .iter()
+        .map(|ds| {
+            let files: Vec<_> = ds
+                .files
+                .iter()
+                .map(|f| {
+                    let r = &f.report;
+                    json!({
+                        "channel": f.channel,
+                        "path": f.file.display.display().to_string(),
+                        "format": r.format.to_string(),
+                        "bytes": r.bytes,
+                        "rows": r.rows,
+                        "empty_rows": r.empty_rows,
+                        "approx_tokens": r.approx_tokens,
+                        "sha256": r.sha256,
+                        "text_column": r.text_column,
+                        "uploaded_as": f.derived.as_ref().map(|d| json!({
+                            "column": d.column, "file_name": d.file_name,
+                            "bytes": d.bytes, "sha256": d.sha256,
+                        })),
+                    })
+                })
+                .collect();
+            json!({"name": ds.name, "files": files})
+        })
+        .collect();
+    let specs = match &v.specs {
+        SpecCheck::NothingToCheck => json!({"checked": "nothing_to_check"}),
+        SpecCheck::NoLock => json!({"checked": "no_lock"}),
+        SpecCheck::LockMismatch(why) => json!({"checked": "lock_mismatch", "why": why}),
+        SpecCheck::NoRegion => json!({"checked": "no_region"}),
+        SpecCheck::Cached { versions, missing } => {
+            json!({"checked": "cached", "versions": pairs(versions), "missing": missing})
+        }
+        SpecCheck::Checked { versions, missing } => {
+            json!({"checked": "pinned", "versions": pairs(versions), "missing": missing})
+        }
+    };
+    let doc = json!({
+        "valid": true,
+        "manifest": v.loaded.path.display().to_string(),
+        "stack": m.stack.get(),
+        "region": m.region.as_ref().map(|r| r.get().as_str()),
+        "artifacts": m.artifacts.get().to_string(),
+        "datasets": datasets,
+        "fine_tunes": m.fine_tunes.keys().map(|k| k.get().as_str()).collect::<Vec<_>>(),
+        "endpoints": m.endpoints.keys().map(|k| k.get().as_str()).collect::<Vec<_>>(),
+        "model_specs": specs,
+        "warnings": crate::diagnostics::to_json(&v.warnings),
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+fn pairs(versions: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
+    versions
+        .iter()
+        .map(|(name, version)| (name.clone(), version.clone().into()))
+        .collect()
 }

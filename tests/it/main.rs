@@ -4,6 +4,7 @@
 mod apply;
 mod architecture;
 mod cli;
+mod conventions;
 mod e2e;
 mod fixtures;
 mod jumpstart;

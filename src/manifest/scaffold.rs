@@ -1,0 +1,129 @@
+//! The text of a new manifest (`sagetune init`): a pure function of the choices made, with the
+//! schema modeline and a comment on every line a team is likely to edit. Reads and writes
+//! nothing; `prepare::init` checks the inputs and validates the result.
+
+use std::fmt::Write;
+
+/// What a new manifest is made of; every field is already checked by the caller.
+#[derive(Debug, Clone)]
+pub struct Scaffold {
+    /// The schema file the modeline points to, relative to the manifest.
+    pub schema: String,
+    pub stack: String,
+    pub region: Option<String>,
+    /// `s3://bucket/prefix/`.
+    pub artifacts: String,
+    /// An existing execution role, or `None` for a role sagetune manages.
+    pub role_arn: Option<String>,
+    pub dataset: String,
+    /// Train and (optional) validation entries, relative to the manifest's folder.
+    pub train: String,
+    pub validation: Option<String>,
+    /// The fine-tune's and endpoint's name.
+    pub name: String,
+    pub model: String,
+    /// Whether the model is gated (its EULA is accepted by `accept_eula: true`).
+    pub gated: bool,
+    pub training_instance: String,
+    pub hosting_instance: String,
+}
+
+/// The manifest's YAML text.
+pub fn render(s: &Scaffold) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# yaml-language-server: $schema={}", s.schema);
+    let _ = writeln!(
+        out,
+        "# Made by `sagetune init`; every key: `sagetune schema`, docs/manifest.md."
+    );
+    let _ = writeln!(out, "stack: {}", s.stack);
+    match &s.region {
+        Some(r) => writeln!(out, "region: {r}"),
+        None => writeln!(
+            out,
+            "# region: us-east-1                  # default: AWS_REGION, then the AWS configuration"
+        ),
+    }
+    .ok();
+    let _ = writeln!(
+        out,
+        "artifacts: {}   # an existing bucket: datasets, outputs, state lock",
+        s.artifacts
+    );
+    match &s.role_arn {
+        Some(arn) => writeln!(out, "role:\n  arn: {arn}"),
+        None => writeln!(
+            out,
+            "role:\n  create: true                       # sagetune manages <stack>-sagemaker-execution"
+        ),
+    }
+    .ok();
+    let _ = writeln!(out, "\ndatasets:\n  {}:\n    train: {}", s.dataset, s.train);
+    if let Some(v) = &s.validation {
+        let _ = writeln!(out, "    validation: {v}");
+    }
+    let _ = writeln!(out, "\nfine_tunes:\n  {}:", s.name);
+    let _ = writeln!(out, "    model: {}", s.model);
+    let _ = writeln!(
+        out,
+        "    model_version: \"*\"                # `sagetune lock` pins it"
+    );
+    let _ = writeln!(out, "    dataset: {}", s.dataset);
+    let _ = writeln!(out, "    instance_type: {}", s.training_instance);
+    let _ = writeln!(
+        out,
+        "    hyperparameters: {{}}               # e.g. {{epoch: 3, learning_rate: 0.0001}}"
+    );
+    let _ = writeln!(out, "    max_runtime: 10h");
+    if s.gated {
+        let _ = writeln!(
+            out,
+            "    accept_eula: true                  # you accept the model's license (init --accept-eula)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nendpoints:\n  {}:\n    fine_tune: {}\n    instance_type: {}",
+        s.name, s.name, s.hosting_instance
+    );
+    out
+}
+
+/// A name for the manifest from free text (a folder or model family): lowercase letters,
+/// digits and `-`, starting with a letter, at most `max` characters; `fallback` when nothing
+/// is left.
+pub fn name_from(text: &str, max: usize, fallback: &str) -> String {
+    let mut name = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if (c == '-' && (name.is_empty() || name.ends_with('-')))
+            || (name.is_empty() && c.is_ascii_digit())
+        {
+            continue;
+        }
+        name.push(c);
+    }
+    name.truncate(max);
+    let name = name.trim_end_matches('-').to_string();
+    if name.is_empty() {
+        fallback.to_string()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_manifest_rules() {
+        assert_eq!(name_from("My Project_2", 24, "x"), "my-project-2");
+        assert_eq!(name_from("42 GPT-J!", 24, "x"), "gpt-j");
+        assert_eq!(name_from("__", 24, "stack"), "stack");
+        assert_eq!(
+            name_from("a-very-long-folder-name-indeed", 24, "x").len(),
+            23
+        );
+    }
+}

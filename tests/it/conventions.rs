@@ -1,0 +1,200 @@
+//! CLI conventions (issue 14): one `--format` vocabulary, JSON documents and JSON errors
+//! under `--format json`, and `sagetune init`. Snapshots hold what a user sees.
+
+use std::path::Path;
+
+use crate::{sagetune, sagetune_in};
+
+/// A folder with `data/train/` and `data/validation/`, as `init` expects by default.
+fn project(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    for (channel, text) in [
+        ("train", "Revenue grew on higher net interest income.\n"),
+        ("validation", "Deposits fell three percent.\n"),
+    ] {
+        std::fs::create_dir_all(root.join("data").join(channel)).unwrap();
+        std::fs::write(root.join("data").join(channel).join("notes.txt"), text).unwrap();
+    }
+    dir
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+#[test]
+fn validate_prints_json_with_the_same_facts() {
+    let dir = project("bank-notes");
+    let root = dir.path().join("bank-notes");
+    let init = [
+        "init",
+        "--model",
+        "huggingface-textgeneration1-gpt-j-6b",
+        "--artifacts",
+        "s3://bank-notes-ml/sagetune/",
+        "--region",
+        "us-east-1",
+    ];
+    assert_eq!(sagetune_in(&root, &[], &init).code, 0);
+    let run = sagetune_in(&root, &[], &["validate", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert_eq!(run.stderr, "");
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn errors_are_one_json_document_under_format_json() {
+    let dir = project("broken");
+    let manifest = dir.path().join("broken/sagetune.yaml");
+    std::fs::write(
+        &manifest,
+        "stack: Broken\nartifacts: s3://b-bucket/x/\nrole: {create: true}\ndatasets:\n  d: {train: data/train/}\n",
+    )
+    .unwrap();
+    let run = sagetune_in(
+        &dir.path().join("broken"),
+        &[],
+        &["validate", "--format", "json"],
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "", "nothing but the document");
+    let doc = json(&run.stdout);
+    assert_eq!(doc["diagnostics"][0]["line"], 1);
+    assert_eq!(doc["diagnostics"][0]["column"], 8);
+    insta::assert_snapshot!(run.stdout);
+
+    // The same for the commands that read AWS, before any call.
+    for args in [
+        &["status", "--format", "json", "-f", "missing.yaml"][..],
+        &["plan", "--format", "json", "-f", "missing.yaml"],
+        &["metrics", "gptj", "--format", "json", "-f", "missing.yaml"],
+    ] {
+        let run = sagetune(args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert_eq!(run.stderr, "", "{args:?}");
+        let doc = json(&run.stdout);
+        assert_eq!(
+            doc["diagnostics"][0]["code"], "manifest::unreadable",
+            "{args:?}"
+        );
+        assert!(doc["error"].as_str().unwrap().starts_with("no "), "{doc}");
+    }
+    // Without --format json, errors stay text on stderr.
+    let run = sagetune(&["status", "-f", "missing.yaml"]);
+    assert!(run.stdout.is_empty() && run.stderr.contains("manifest::unreadable"));
+}
+
+#[test]
+fn one_format_vocabulary() {
+    let human = sagetune(&["models", "--format", "human"]);
+    let table = sagetune(&["models", "--format", "table"]);
+    assert_eq!(human.code, 0);
+    assert_eq!(
+        human.stdout, table.stdout,
+        "`table` stays an alias of `human`"
+    );
+    json(&sagetune(&["models", "--format", "json"]).stdout);
+    for command in ["validate", "init", "status", "models", "metrics"] {
+        let help = sagetune(&[command, "-h"]).stdout;
+        assert!(
+            help.contains("[possible values: human, json]"),
+            "{command}:\n{help}"
+        );
+    }
+    for command in ["plan", "show"] {
+        let help = sagetune(&[command, "-h"]).stdout;
+        assert!(
+            help.contains("[possible values: human, json, markdown]"),
+            "{command}:\n{help}"
+        );
+    }
+    let run = sagetune(&["models", "--format", "yaml"]);
+    assert_eq!(run.code, 64, "{}", run.snapshot());
+}
+
+#[test]
+fn init_writes_a_manifest_that_validates() {
+    let dir = project("Bank Notes");
+    let root = dir.path().join("Bank Notes");
+    let run = sagetune_in(
+        &root,
+        &[],
+        &[
+            "init",
+            "--model",
+            "huggingface-textgeneration1-gpt-j-6b",
+            "--artifacts",
+            "s3://bank-notes-ml/sagetune/",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert!(
+        run.stdout.contains("✓ sagetune.yaml is valid"),
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(root.join("sagetune.yaml")).unwrap();
+    insta::assert_snapshot!(text);
+    let schema = std::fs::read_to_string(root.join("sagetune.schema.json")).unwrap();
+    assert_eq!(schema, sagetune(&["schema"]).stdout);
+    assert_eq!(sagetune_in(&root, &[], &["validate"]).code, 0);
+
+    // A second init refuses to overwrite.
+    let again = sagetune_in(
+        &root,
+        &[],
+        &["init", "--model", "x", "--artifacts", "s3://b-b/"],
+    );
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("exists already"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn init_with_bad_input_writes_nothing() {
+    let dir = project("p");
+    let root = dir.path().join("p");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--model", "gpt-j"],
+            "did you mean `huggingface-textgeneration1-gpt-j-6b`?",
+        ),
+        (
+            &["--model", "meta-textgeneration-llama-2-7b"],
+            "pass --accept-eula",
+        ),
+        (
+            &[
+                "--model",
+                "huggingface-textgeneration1-gpt-j-6b",
+                "--data",
+                "corpus",
+            ],
+            "corpus does not exist",
+        ),
+        (
+            &[
+                "--model",
+                "huggingface-textgeneration1-gpt-j-6b",
+                "--stack",
+                "9lives",
+            ],
+            "sagetune.yaml:3:8",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["init", "--artifacts", "s3://p-bucket/sagetune/"];
+        all.extend_from_slice(args);
+        let run = sagetune_in(&root, &[], &all);
+        assert_eq!(run.code, 1, "{args:?}\n{}", run.snapshot());
+        assert!(run.stderr.contains(expected), "{args:?}\n{}", run.stderr);
+        assert!(run.stderr.contains("error: sagetune.yaml was not written"));
+        assert!(!root.join("sagetune.yaml").exists(), "{args:?}");
+        assert!(!root.join("sagetune.schema.json").exists(), "{args:?}");
+    }
+    assert!(!Path::new(&root.join(".sagetune")).join("x").exists());
+}
