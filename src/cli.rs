@@ -73,6 +73,41 @@ pub struct ValidateArgs {
     pub format: Format,
 }
 
+/// Arguments of `iam-policy`.
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    /// Which commands the policy is for.
+    #[arg(long = "for", value_enum, default_value_t = PolicyFor::Apply)]
+    pub purpose: PolicyFor,
+    /// The AWS account id (default: the role ARN's account, else `*`).
+    #[arg(long, value_name = "ID", value_parser = account_id)]
+    pub account: Option<String>,
+    /// Region for a manifest without `region` (default: AWS_REGION, else `*`).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+/// The commands an IAM policy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFor {
+    /// plan and the read-only commands (status, logs, metrics, requests, lock).
+    Plan,
+    /// apply (its plan included) and invoke.
+    Apply,
+    /// destroy.
+    Destroy,
+}
+
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err("an AWS account id is 12 digits".to_string())
+    }
+}
+
 /// Arguments of `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -161,6 +196,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// A fine-tune's metric curves, parsed from its training log with the job's own regexes.
     Metrics(MetricsArgs),
+    /// Print the least-privilege IAM policy the caller needs to run plan, apply or destroy on this manifest (offline).
+    IamPolicy(IamPolicyArgs),
     /// Remove a stuck state lock (after a crash or a second Ctrl-C), naming its id.
     Unlock {
         #[command(flatten)]

@@ -4,7 +4,8 @@
 //! before it: the inputs — `manifest` (YAML with spans and semantic checks), `data` (dataset
 //! discovery, streaming checks and hashing) and `jumpstart` (catalog, specs, requests) — then
 //! `prepare` (validated, resolved, bound), `desired` (every AWS object wanted), `observe`
-//! (what AWS holds) and `inference` (prompting a deployed model), `plan` (the pure planner and the plan document), `apply` (the executor
+//! (what AWS holds) and `inference` (prompting a deployed model), `plan` (the pure planner and the plan document) and `permissions` (the IAM policy the
+//! commands need), `apply` (the executor
 //! and the state lock), `stages` (one function per command composing those), `render`
 //! (everything printed) and `commands` (the CLI glue). Beside the pipeline: `cloud` (the only
 //! door to AWS), `diagnostics` (problems as data, rendered in one place), `files` and
@@ -23,6 +24,7 @@ pub mod jumpstart;
 pub mod manifest;
 pub mod model_archive;
 pub mod observe;
+pub mod permissions;
 pub mod plan;
 pub mod prepare;
 pub mod prices;

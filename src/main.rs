@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Command::Invoke(args) => commands::invoke::run(args, &args.aws.options()),
         Command::Logs(args) => commands::logs::run(args, &args.which.aws.options()),
         Command::Metrics(args) => commands::metrics::run(args, &args.which.aws.options()),
+        Command::IamPolicy(args) => commands::iam_policy::run(args),
         Command::Unlock { stack, lock_id } => {
             commands::apply::unlock(&stack.manifest, lock_id, &stack.aws.options())
         }

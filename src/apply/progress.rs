@@ -34,6 +34,8 @@ pub enum Event {
         instance: String,
         message: String,
     },
+    /// A training job's log could not be read (said once per job; the wait goes on).
+    LogUnreadable { job: String, error: String },
     /// A training job is still running: said at least every heartbeat interval.
     Heartbeat {
         job: String,

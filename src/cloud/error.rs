@@ -19,7 +19,7 @@ pub enum CloudError {
     #[error("{operation}: throttled by AWS and retries ran out: {message}")]
     Throttled { operation: String, message: String },
     /// Credentials missing or expired, or the caller lacks a permission.
-    #[error("{operation}: access denied: {message}")]
+    #[error("{operation}: access denied{} (`sagetune iam-policy` prints the permissions this manifest needs)", suffix(message))]
     Denied { operation: String, message: String },
     /// The object is in a state that does not allow the call (e.g. updating an endpoint
     /// that is still `Creating`).

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod destroy;
+pub mod iam_policy;
 pub mod init;
 pub mod invoke;
 mod job;

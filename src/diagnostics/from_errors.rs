@@ -16,7 +16,7 @@ impl From<&CloudError> for Diagnostic {
     fn from(e: &CloudError) -> Self {
         let help = match e {
             CloudError::Credentials { .. } => "sign in (`aws sso login --profile NAME`), or name a profile with credentials (`--profile NAME` or AWS_PROFILE), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `aws sts get-caller-identity` shows who the AWS CLI is with the same settings",
-            CloudError::Denied { .. } => "check the credentials (profile, AWS_PROFILE, environment) and that they allow sagetune's reads",
+            CloudError::Denied { .. } => "check who the credentials are (profile, AWS_PROFILE, environment; `aws sts get-caller-identity`) and grant them the policy `sagetune iam-policy --for plan|apply|destroy` prints",
             CloudError::Transport { .. } => "check the network and the endpoint (AWS_ENDPOINT_URL, if set)",
             CloudError::Throttled { .. } => "wait a moment and run the command again",
             _ => "nothing was changed; run the command again once the cause is fixed",

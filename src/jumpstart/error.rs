@@ -98,6 +98,7 @@ impl ResolveError {
     /// How the user fixes it.
     pub(crate) fn help(&self) -> String {
         match self {
+            Self::Source { reason, .. } if reason.to_ascii_lowercase().contains("access denied") || reason.contains("AccessDenied") => "the credentials may not read JumpStart's content bucket: grant them the policy `sagetune iam-policy` prints (its JumpStartSpecs statement)".into(),
             Self::Source { .. } => "check network access to the JumpStart content bucket, or point AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE and AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE at local copies".into(),
             Self::HalfOverride { .. } => "set both AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE and AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE, or neither".into(),
             Self::Invalid { .. } => "the JumpStart content looks corrupt or is not JumpStart's; check the override variables".into(),

@@ -96,6 +96,9 @@ pub fn line(e: &Event) -> Option<String> {
             "algo-1" => format!("  {job} | {message}"),
             other => format!("  {job} [{other}] | {message}"),
         },
+        Event::LogUnreadable { job, error } => {
+            format!("training job {job}: its log could not be read ({error}); sagetune tries again at each poll")
+        }
         Event::Heartbeat {
             job,
             status,

@@ -42,6 +42,9 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
                                         created with that prefix ends Failed
   POST   /_sagetune/rollback-update     {"prefix": ..., "reason": ...}: the next update of an
                                         endpoint with that prefix rolls back silently
+  POST   /_sagetune/iam-user            {"name": ..., "policy": {policy document}}: an IAM user
+                                        holding exactly that policy; answers its access keys
+                                        (for --enforce-iam, iam_enforcement.py)
 
 While an update deploys, DescribeEndpoint carries PendingDeploymentSummary.EndpointConfigName
 (the target config), as real SageMaker does.
@@ -688,6 +691,10 @@ def _control(environ, start_response):
         if path == "/_sagetune/requests" and method == "DELETE":
             _requests.clear()
             return _json(start_response, "200 OK", {})
+        if path == "/_sagetune/iam-user" and method == "POST":
+            import iam_enforcement
+
+            return _json(start_response, "200 OK", iam_enforcement.create_user(args["name"], args["policy"]))
         if path == "/_sagetune/bucket" and method == "POST":
             from moto.s3.models import s3_backends
 
@@ -766,6 +773,8 @@ def make_app():
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
+            if "iam_enforcement" in sys.modules:
+                sys.modules["iam_enforcement"].note_body(body)
             key = _ACCESS_KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
             key = key.group(1) if key else None
             with _lock:
@@ -847,8 +856,17 @@ def main():
     )
     parser.add_argument("--content-bucket", default="jumpstart-cache-prod-us-east-1")
     parser.add_argument("--gated-bucket", default="jumpstart-private-cache-prod-us-east-1")
+    parser.add_argument(
+        "--enforce-iam",
+        action="store_true",
+        help="authorise every AWS request against the caller's IAM policies (iam_enforcement.py)",
+    )
     args = parser.parse_args()
     server, port = serve(args.port)
+    if args.enforce_iam:
+        import iam_enforcement
+
+        iam_enforcement.enable()
     if args.seed_jumpstart:
         seed_jumpstart(args.seed_jumpstart, args.content_bucket, args.gated_bucket)
     if args.port_file:

@@ -14,6 +14,7 @@ const PIPELINE: &[(&str, u8)] = &[
     ("observe", 3),
     ("inference", 3),
     ("plan", 4),
+    ("permissions", 4),
     ("apply", 5),
     ("stages", 6),
     ("render", 7),

@@ -15,6 +15,8 @@ struct Watch {
     tail: LogTail,
     parser: MetricParser,
     last_metric: Option<(String, f64)>,
+    /// Whether a failed log read was said already.
+    unreadable_said: bool,
 }
 
 impl Watch {
@@ -56,6 +58,7 @@ impl Run<'_> {
                 tail: LogTail::new(name, job.instance_count, None),
                 parser: MetricParser::new(&job.metric_definitions),
                 last_metric: None,
+                unreadable_said: false,
             });
             let now = (job.status, job.secondary_status.clone());
             if last.as_ref() != Some(&now) {
@@ -78,8 +81,16 @@ impl Run<'_> {
                 } else {
                     w.tail.drain(self.cloud)
                 };
-                if let Ok(lines) = lines {
-                    w.take(self, name, lines, true);
+                match lines {
+                    Ok(lines) => w.take(self, name, lines, true),
+                    Err(e) if !w.unreadable_said => {
+                        w.unreadable_said = true;
+                        self.progress.event(Event::LogUnreadable {
+                            job: name.to_string(),
+                            error: e.to_string(),
+                        });
+                    }
+                    Err(_) => {}
                 }
             }
             if running && beat.elapsed() >= self.options.heartbeat {

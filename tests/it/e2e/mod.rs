@@ -6,6 +6,7 @@
 mod ci;
 mod faults;
 mod invoke;
+mod permissions;
 mod promotion;
 mod scenarios;
 mod training;
@@ -21,7 +22,15 @@ use crate::{root, sagetune_in, Run};
 /// The running emulator.
 pub struct Emulator {
     pub url: String,
-    _child: Child,
+    child: Child,
+}
+
+/// A dedicated emulator (`Emulator::start`) stops with its owner; the shared one never drops.
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The venv's Python: `SAGETUNE_EMULATOR_PYTHON`, else `.venv-emulator/bin/python`.
@@ -38,7 +47,13 @@ pub const GATED_BUCKET: &str = "sagetune-e2e-jumpstart-gated";
 /// Starts the emulator on first use; panics (fails the test) when it cannot.
 pub fn emulator() -> &'static Emulator {
     static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-    EMULATOR.get_or_init(|| {
+    EMULATOR.get_or_init(|| Emulator::start(&[]))
+}
+
+impl Emulator {
+    /// A new emulator process with `extra` arguments (e.g. `--enforce-iam`), seeded with the
+    /// JumpStart fixtures; it exits with the test binary.
+    pub fn start(extra: &[&str]) -> Self {
         let python = python();
         assert!(
             python.exists(),
@@ -55,7 +70,13 @@ pub fn emulator() -> &'static Emulator {
             .arg(std::process::id().to_string())
             .arg("--seed-jumpstart")
             .arg(root().join("tests/fixtures/jumpstart"))
-            .args(["--content-bucket", CONTENT_BUCKET, "--gated-bucket", GATED_BUCKET])
+            .args([
+                "--content-bucket",
+                CONTENT_BUCKET,
+                "--gated-bucket",
+                GATED_BUCKET,
+            ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -73,15 +94,23 @@ pub fn emulator() -> &'static Emulator {
         };
         Emulator {
             url: format!("http://127.0.0.1:{port}"),
-            _child: child,
+            child,
         }
-    })
+    }
+
+    /// A call to this emulator's control surface.
+    pub fn control(&self, method: &str, path: &str, body: &str) -> String {
+        control_at(&self.url, method, path, body)
+    }
 }
 
 /// A call to the emulator's control surface (`curl`-free: plain HTTP/1.1 over TCP).
 pub fn control(method: &str, path: &str, body: &str) -> String {
+    control_at(&emulator().url, method, path, body)
+}
+
+fn control_at(url: &str, method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
-    let url = &emulator().url;
     let addr = url.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).expect("the emulator answers");
     write!(

@@ -1,0 +1,63 @@
+//! `sagetune iam-policy`: the least-privilege policy for plan, apply or destroy, offline.
+
+use crate::cli::{IamPolicyArgs, PolicyFor};
+use crate::jumpstart::source::Buckets;
+use crate::manifest;
+use crate::permissions::{document, statements, Purpose, Scope};
+
+use super::Outcome;
+
+pub fn run(args: &IamPolicyArgs) -> Outcome {
+    let loaded = match manifest::load(&args.manifest.file) {
+        Ok(l) => l,
+        Err(d) => return Outcome::failed(&d, "no policy was made"),
+    };
+    let problems = manifest::check(&loaded);
+    if problems
+        .iter()
+        .any(super::super::diagnostics::Diagnostic::is_error)
+    {
+        return Outcome::failed(&problems, "no policy was made");
+    }
+    let m = &loaded.manifest;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let region = m
+        .region
+        .as_ref()
+        .map(|r| r.get().clone())
+        .or_else(|| args.region.clone())
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"));
+    let buckets = Buckets::for_region(region.as_deref().unwrap_or("*"), &env);
+    let scope = Scope::of(
+        m,
+        region.as_deref(),
+        args.account.as_deref(),
+        &buckets.content,
+        &buckets.gated,
+    );
+    let (purpose, command) = match args.purpose {
+        PolicyFor::Plan => (Purpose::Plan, "plan"),
+        PolicyFor::Apply => (Purpose::Apply, "apply"),
+        PolicyFor::Destroy => (Purpose::Destroy, "destroy"),
+    };
+    let policy = statements(&scope, purpose);
+    let mut note = format!(
+        "The IAM policy `sagetune {command}` needs for stack {} ({} statements).\n",
+        scope.stack,
+        policy.len()
+    );
+    if scope.account == "*" {
+        note.push_str("note: the account is `*`: pass --account ID to pin it.\n");
+    }
+    if scope.region == "*" {
+        note.push_str("note: the region is `*`: set `region` in the manifest or pass --region.\n");
+    }
+    Outcome {
+        stderr: note,
+        ..Outcome::printed(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&document(&policy)).unwrap_or_default()
+        ))
+    }
+}

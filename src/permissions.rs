@@ -1,0 +1,462 @@
+//! The least-privilege IAM policy a caller needs to run `plan`, `apply` or `destroy` on one
+//! manifest's stack: the actions each command's AWS calls need (see `cloud::aws`), scoped to
+//! the stack's names, the artifacts prefix, the JumpStart buckets and the execution role.
+//! Pure: computed from the manifest and region alone, with no AWS call, so it can be
+//! reviewed (and granted) before anything runs.
+
+use serde_json::{json, Value};
+
+use crate::desired::managed_role_name;
+use crate::jumpstart::catalog;
+use crate::manifest::Manifest;
+use crate::observe::logs::TRAINING_LOG_GROUP;
+
+/// Which commands the policy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `plan` and the other read-only commands (`status`, `logs`, `metrics`, `requests`, `lock`).
+    Plan,
+    /// `apply` (its plan included) and `invoke`.
+    Apply,
+    /// `destroy` (with `--purge-data` and `--stop-orphaned-jobs`).
+    Destroy,
+}
+
+/// What the policy is scoped to; `*` stands for what cannot be known offline.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub stack: String,
+    /// The region, or `*`.
+    pub region: String,
+    /// The account, from `--account` or the role ARN, or `*`.
+    pub account: String,
+    pub bucket: String,
+    /// The artifacts prefix (may be empty), ending in `/` when not empty.
+    pub prefix: String,
+    /// The execution role's ARN (the managed role's when the manifest says `create: true`).
+    pub role_arn: String,
+    /// Whether sagetune manages the role (`create: true`).
+    pub managed_role: bool,
+    /// JumpStart's content bucket, and the gated one when a fine-tune uses a gated model.
+    pub content_bucket: String,
+    pub gated_bucket: Option<String>,
+    /// Whether an endpoint has a `rollout:` (alarms) or a `smoke_test:` (InvokeEndpoint).
+    pub alarms: bool,
+    pub smoke_tests: bool,
+}
+
+impl Scope {
+    /// The scope of a manifest in `region` (or `*`), with JumpStart's buckets for it.
+    pub fn of(
+        m: &Manifest,
+        region: Option<&str>,
+        account: Option<&str>,
+        content_bucket: &str,
+        gated_bucket: &str,
+    ) -> Self {
+        let stack = m.stack.get().clone();
+        let arn = m.role.get().arn.as_ref().map(|a| a.get().clone());
+        let account = account
+            .map(str::to_string)
+            .or_else(|| {
+                arn.as_deref()
+                    .and_then(|a| a.split(':').nth(4))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "*".to_string());
+        let (bucket, prefix) = crate::cloud::split_s3(m.artifacts.get());
+        let gated = m
+            .fine_tunes
+            .values()
+            .any(|ft| catalog::find(&ft.model).is_some_and(|c| c.gated));
+        Self {
+            role_arn: arn.clone().unwrap_or_else(|| {
+                format!("arn:aws:iam::{account}:role/{}", managed_role_name(&stack))
+            }),
+            managed_role: arn.is_none(),
+            region: region.unwrap_or("*").to_string(),
+            account,
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            content_bucket: content_bucket.to_string(),
+            gated_bucket: gated.then(|| gated_bucket.to_string()),
+            alarms: m.endpoints.values().any(|e| e.rollout.is_some()),
+            smoke_tests: m.endpoints.values().any(|e| !e.smoke_test.is_empty()),
+            stack,
+        }
+    }
+
+    fn sagemaker(&self, kind: &str) -> String {
+        format!(
+            "arn:aws:sagemaker:{}:{}:{kind}/{}-*",
+            self.region, self.account, self.stack
+        )
+    }
+
+    fn sagemaker_all(&self) -> Vec<String> {
+        ["training-job", "model", "endpoint-config", "endpoint"]
+            .iter()
+            .map(|k| self.sagemaker(k))
+            .collect()
+    }
+
+    fn objects(&self) -> String {
+        format!("arn:aws:s3:::{}/{}*", self.bucket, self.prefix)
+    }
+
+    fn managed_role(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role/{}",
+            self.account,
+            managed_role_name(&self.stack)
+        )
+    }
+}
+
+/// One statement of the policy: a `Sid` saying what it is for, actions and resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sid: &'static str,
+    pub actions: Vec<&'static str>,
+    pub resources: Vec<String>,
+    pub condition: Option<Value>,
+}
+
+fn allow(sid: &'static str, actions: &[&'static str], resources: Vec<String>) -> Statement {
+    Statement {
+        sid,
+        actions: actions.to_vec(),
+        resources,
+        condition: None,
+    }
+}
+
+/// The statements `purpose` needs for `scope`, in a stable order.
+pub fn statements(scope: &Scope, purpose: Purpose) -> Vec<Statement> {
+    let mut out = reads(scope);
+    match purpose {
+        Purpose::Plan => {
+            out.push(allow(
+                "ArtifactsRead",
+                &["s3:GetObject"],
+                vec![scope.objects()],
+            ));
+            out.push(specs(scope));
+            out.push(logs(scope));
+        }
+        Purpose::Apply => out.extend(apply_writes(scope)),
+        Purpose::Destroy => out.extend(destroy_writes(scope)),
+    }
+    out
+}
+
+/// What every command reads: the bucket, the stack's listings and objects, the managed role.
+fn reads(s: &Scope) -> Vec<Statement> {
+    vec![
+        allow(
+            "ArtifactsBucket",
+            &["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+            vec![format!("arn:aws:s3:::{}", s.bucket)],
+        ),
+        allow(
+            "SageMakerListings",
+            &[
+                "sagemaker:ListTrainingJobs",
+                "sagemaker:ListModels",
+                "sagemaker:ListEndpointConfigs",
+                "sagemaker:ListEndpoints",
+            ],
+            vec!["*".to_string()],
+        ),
+        allow(
+            "StackRead",
+            &[
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:DescribeModel",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:ListTags",
+            ],
+            s.sagemaker_all(),
+        ),
+        allow(
+            "ManagedRoleRead",
+            &["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy"],
+            vec![s.managed_role()],
+        ),
+    ]
+}
+
+/// JumpStart's specs and inference code (the gated bucket only for gated models).
+fn specs(s: &Scope) -> Statement {
+    let mut buckets = vec![format!("arn:aws:s3:::{}/*", s.content_bucket)];
+    buckets.extend(s.gated_bucket.iter().map(|b| format!("arn:aws:s3:::{b}/*")));
+    allow("JumpStartSpecs", &["s3:GetObject"], buckets)
+}
+
+/// The training log of the stack's jobs.
+fn logs(s: &Scope) -> Statement {
+    let group = format!(
+        "arn:aws:logs:{}:{}:log-group:{TRAINING_LOG_GROUP}",
+        s.region, s.account
+    );
+    let streams = format!("{group}:log-stream:{}-*", s.stack);
+    allow(
+        "TrainingLogs",
+        &["logs:DescribeLogStreams", "logs:GetLogEvents"],
+        vec![group, streams],
+    )
+}
+
+fn alarms(s: &Scope, actions: &[&'static str]) -> Statement {
+    let arn = format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:{}-*",
+        s.region, s.account, s.stack
+    );
+    allow("EndpointAlarms", actions, vec![arn])
+}
+
+/// What apply adds to the reads.
+fn apply_writes(s: &Scope) -> Vec<Statement> {
+    let mut out = vec![
+        allow(
+            "ArtifactsWrite",
+            &[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
+            vec![s.objects()],
+        ),
+        specs(s),
+        logs(s),
+        allow(
+            "StackWrite",
+            &[
+                "sagemaker:CreateTrainingJob",
+                "sagemaker:StopTrainingJob",
+                "sagemaker:CreateModel",
+                "sagemaker:DeleteModel",
+                "sagemaker:CreateEndpointConfig",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:CreateEndpoint",
+                "sagemaker:UpdateEndpoint",
+                "sagemaker:DeleteEndpoint",
+                "sagemaker:AddTags",
+            ],
+            s.sagemaker_all(),
+        ),
+        pass_role(s),
+    ];
+    // A managed role is created and kept in shape; once the manifest names its own role,
+    // apply deletes the one it managed before.
+    let role_actions: &[&'static str] = if s.managed_role {
+        &[
+            "iam:CreateRole",
+            "iam:TagRole",
+            "iam:PutRolePolicy",
+            "iam:UpdateAssumeRolePolicy",
+        ]
+    } else {
+        &["iam:DeleteRolePolicy", "iam:DeleteRole"]
+    };
+    out.push(allow(
+        "ManagedRoleWrite",
+        role_actions,
+        vec![s.managed_role()],
+    ));
+    // Alarms go with an endpoint's deletion and with an update that has no rollout.
+    out.push(if s.alarms {
+        alarms(
+            s,
+            &[
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:DeleteAlarms",
+            ],
+        )
+    } else {
+        alarms(s, &["cloudwatch:DeleteAlarms"])
+    });
+    if s.smoke_tests {
+        out.push(allow(
+            "SmokeTests",
+            &["sagemaker:InvokeEndpoint"],
+            vec![s.sagemaker("endpoint")],
+        ));
+    }
+    out
+}
+
+/// What destroy adds to the reads (`--purge-data` and `--stop-orphaned-jobs` included).
+fn destroy_writes(s: &Scope) -> Vec<Statement> {
+    vec![
+        allow(
+            "ArtifactsDelete",
+            &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            vec![s.objects()],
+        ),
+        allow(
+            "StackDelete",
+            &[
+                "sagemaker:StopTrainingJob",
+                "sagemaker:DeleteModel",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:DeleteEndpoint",
+            ],
+            s.sagemaker_all(),
+        ),
+        allow(
+            "ManagedRoleDelete",
+            &["iam:DeleteRolePolicy", "iam:DeleteRole"],
+            vec![s.managed_role()],
+        ),
+        alarms(s, &["cloudwatch:DeleteAlarms"]),
+    ]
+}
+
+/// `iam:PassRole` on the execution role, only to SageMaker.
+fn pass_role(s: &Scope) -> Statement {
+    Statement {
+        condition: Some(
+            json!({"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+        ),
+        ..allow(
+            "PassExecutionRole",
+            &["iam:PassRole"],
+            vec![s.role_arn.clone()],
+        )
+    }
+}
+
+/// The IAM policy document (`Version` 2012-10-17) of `statements`.
+pub fn document(statements: &[Statement]) -> Value {
+    let statement: Vec<Value> = statements
+        .iter()
+        .map(|st| {
+            let mut v = json!({
+                "Sid": st.sid,
+                "Effect": "Allow",
+                "Action": st.actions,
+                "Resource": st.resources,
+            });
+            if let Some(c) = &st.condition {
+                v["Condition"] = c.clone();
+            }
+            v
+        })
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": statement})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(manifest: &str) -> Scope {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sagetune.yaml");
+        std::fs::write(&path, manifest).unwrap();
+        let loaded = crate::manifest::load(&path).unwrap();
+        Scope::of(
+            &loaded.manifest,
+            Some("eu-west-1"),
+            None,
+            "jumpstart-cache-prod-eu-west-1",
+            "jumpstart-private-cache-prod-eu-west-1",
+        )
+    }
+
+    const BASE: &str = "stack: bank\nartifacts: s3://ml-bucket/runs/\nrole:\n  arn: arn:aws:iam::111122223333:role/Exec\ndatasets:\n  d: {train: data/}\nfine_tunes:\n  f: {model: huggingface-textgeneration1-gpt-j-6b, dataset: d}\nendpoints:\n  e: {fine_tune: f}\n";
+
+    fn actions(statements: &[Statement]) -> Vec<&'static str> {
+        statements.iter().flat_map(|s| s.actions.clone()).collect()
+    }
+
+    #[test]
+    fn plan_reads_only_and_everything_is_scoped_to_the_stack() {
+        let s = scope(BASE);
+        let plan = statements(&s, Purpose::Plan);
+        for a in actions(&plan) {
+            let verb = a.split(':').nth(1).unwrap();
+            assert!(
+                ["List", "Describe", "Get"]
+                    .iter()
+                    .any(|v| verb.starts_with(v)),
+                "{a} is not a read"
+            );
+        }
+        for st in &plan {
+            for r in &st.resources {
+                let scoped = r == "*" && st.sid == "SageMakerListings"
+                    || r.contains("bank-")
+                    || r.contains("ml-bucket")
+                    || r.contains("jumpstart-cache-prod-eu-west-1")
+                    || r.ends_with("/aws/sagemaker/TrainingJobs");
+                assert!(scoped, "{} has an unscoped resource {r}", st.sid);
+            }
+        }
+        let doc = document(&plan).to_string();
+        assert!(doc.contains("arn:aws:sagemaker:eu-west-1:111122223333:endpoint/bank-*"));
+        assert!(doc.contains("arn:aws:s3:::ml-bucket/runs/*"));
+    }
+
+    #[test]
+    fn apply_passes_only_the_role_only_to_sagemaker() {
+        let s = scope(BASE);
+        let apply = statements(&s, Purpose::Apply);
+        let pass = apply
+            .iter()
+            .find(|st| st.sid == "PassExecutionRole")
+            .unwrap();
+        assert_eq!(pass.resources, ["arn:aws:iam::111122223333:role/Exec"]);
+        assert!(pass
+            .condition
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("sagemaker.amazonaws.com"));
+        // No rollout, smoke test or gated model: no alarms put, no invoke, no gated bucket.
+        let all = actions(&apply);
+        assert!(!all.contains(&"cloudwatch:PutMetricAlarm"));
+        assert!(all.contains(&"cloudwatch:DeleteAlarms"));
+        assert!(!all.contains(&"sagemaker:InvokeEndpoint"));
+        assert!(!document(&apply).to_string().contains("private-cache"));
+    }
+
+    #[test]
+    fn what_the_manifest_uses_adds_its_statements() {
+        let managed = BASE
+            .replace(
+                "  arn: arn:aws:iam::111122223333:role/Exec",
+                "  create: true",
+            )
+            .replace(
+                "e: {fine_tune: f}",
+                "e: {fine_tune: f, rollout: all_at_once, smoke_test: [{prompt: hi}]}",
+            )
+            .replace(
+                "huggingface-textgeneration1-gpt-j-6b",
+                "meta-textgeneration-llama-2-7b",
+            )
+            .replace("dataset: d}", "dataset: d, accept_eula: true}");
+        let s = scope(&managed);
+        assert_eq!(s.account, "*", "no role ARN, no account");
+        let apply = statements(&s, Purpose::Apply);
+        let all = actions(&apply);
+        for a in [
+            "iam:CreateRole",
+            "cloudwatch:PutMetricAlarm",
+            "cloudwatch:TagResource",
+            "sagemaker:InvokeEndpoint",
+        ] {
+            assert!(all.contains(&a), "{a}");
+        }
+        assert!(document(&apply)
+            .to_string()
+            .contains("jumpstart-private-cache-prod-eu-west-1/*"));
+        let destroy = actions(&statements(&s, Purpose::Destroy));
+        assert!(destroy.contains(&"iam:DeleteRole") && !destroy.contains(&"sagemaker:CreateModel"));
+    }
+}

@@ -1,0 +1,166 @@
+"""IAM enforcement for the emulator (`--enforce-iam`): every AWS request is authorised against
+the caller's IAM policies with moto's policy engine, plus what moto leaves out for the services
+sagetune calls, so that a least-privilege policy can be tested:
+
+- SageMaker, CloudWatch Logs and CloudWatch requests are checked against their resource's ARN
+  (moto checks them against `*`, which no scoped statement matches); IAM role requests against
+  the role's ARN even when the role does not exist yet (moto falls back to `*`);
+- signatures are checked on the request's bytes as sent (moto re-encodes form posts);
+- CloudWatch actions are `cloudwatch:…` (moto uses the signing name, `monitoring:…`), and S3's
+  HeadBucket needs `s3:ListBucket`, as in IAM;
+- the permissions AWS checks implicitly: `iam:PassRole` (with `iam:PassedToService`) for the
+  role a training job or model runs as, `sagemaker:AddTags` for tags given to a create call,
+  `cloudwatch:TagResource` for tags given to an alarm.
+
+Not enforced: InvokeEndpoint (the emulator answers it before moto sees it).
+"""
+
+import json
+import threading
+
+from moto import settings
+from moto.cloudwatch import responses as cw_responses
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam import access_control
+from moto.iam import responses as iam_responses
+from moto.iam.models import iam_backends
+from moto.logs import responses as logs_responses
+from moto.sagemaker import responses as sm_responses
+
+ACCOUNT = "123456789012"
+
+# The request body as it came over the wire, per server thread: moto signs a form POST (IAM,
+# CloudWatch) again from its parsed fields, encoded as botocore would, which is not how every
+# SDK encodes them (the Rust SDK writes spaces as %20); the signature is checked on the real bytes.
+_wire = threading.local()
+
+
+def note_body(body):
+    """Called by the emulator for every request before moto sees it."""
+    _wire.body = body
+
+# The resource type in a SageMaker ARN for each name field of a request.
+_SAGEMAKER_NAMES = {
+    "TrainingJobName": "training-job",
+    "ModelName": "model",
+    "EndpointConfigName": "endpoint-config",
+    "EndpointName": "endpoint",
+}
+
+
+def create_user(name, policy, account=ACCOUNT):
+    """An IAM user holding exactly `policy` (a policy document) inline; returns its keys."""
+    iam = iam_backends[account]["aws"]
+    iam.create_user("us-east-1", name)
+    iam.put_user_policy(name, "sagetune", json.dumps(policy))
+    key = iam.create_access_key(name)
+    return {"access_key_id": key.access_key_id, "secret_access_key": key.secret_access_key}
+
+
+def _sagemaker_resource(self):
+    body = json.loads(self.body or "{}")
+    if "ResourceArn" in body:
+        return body["ResourceArn"]
+    for field, kind in _SAGEMAKER_NAMES.items():
+        if field in body:
+            return f"arn:aws:sagemaker:{self.region}:{self.current_account}:{kind}/{body[field].lower()}"
+    return "*"
+
+
+def _logs_resource(self):
+    body = json.loads(self.body or "{}")
+    group = body.get("logGroupName")
+    if not group:
+        return "*"
+    arn = f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{group}"
+    stream = body.get("logStreamName")
+    return f"{arn}:log-stream:{stream}" if stream else arn
+
+
+def _cloudwatch_resource(self):
+    name = (self.querystring.get("AlarmName") or self.querystring.get("AlarmNames.member.1") or [None])[0]
+    if not name:
+        return "*"
+    return f"arn:aws:cloudwatch:{self.region}:{self.current_account}:alarm:{name}"
+
+
+def _iam_resource(self):
+    name = (self.data.get("RoleName") or [None])[0]
+    return f"arn:aws:iam::{self.current_account}:role/{name}" if name else "*"
+
+
+def _implied(self):
+    """(action, resource, condition values) AWS checks beside a request's own action."""
+    action = self._get_action()
+    out = []
+    if self.__class__ is sm_responses.SageMakerResponse:
+        body = json.loads(self.body or "{}")
+        role = body.get("RoleArn") or body.get("ExecutionRoleArn")
+        if role and action in ("CreateTrainingJob", "CreateModel"):
+            out.append(("iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"}))
+        if action.startswith("Create") and body.get("Tags"):
+            out.append(("sagemaker:AddTags", _sagemaker_resource(self), None))
+    elif self.__class__ is cw_responses.CloudWatchResponse:
+        if action == "PutMetricAlarm" and any(k.startswith("Tags.member") for k in self.querystring):
+            out.append(("cloudwatch:TagResource", _cloudwatch_resource(self), None))
+    return out
+
+
+def _authorize(self, resource="*"):
+    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)
+    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        return
+    for action, arn, conditions in _implied(self):
+        request = access_control.IAMRequest(
+            account_id=self.current_account,
+            method=self.method,
+            path=self.raw_path,
+            data=self.data,
+            body=self.raw_body,
+            headers=self.headers,
+            action=self._get_action(),
+        )
+        request._action = action
+        permitted = False
+        for policy in request._access_key.collect_policies():
+            result = access_control.IAMPolicy(policy).is_action_permitted(
+                action, arn, incoming_condition_values=conditions
+            )
+            if result == access_control.PermissionResult.DENIED:
+                request._raise_access_denied()
+            permitted |= result == access_control.PermissionResult.PERMITTED
+        if not permitted:
+            request._raise_access_denied()
+
+
+_IAM_ACTIONS = {"monitoring:": "cloudwatch:", "s3:HeadBucket": "s3:ListBucket"}
+
+
+def _patch_action_names(cls):
+    original = cls.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if not self._body and getattr(_wire, "body", None):
+            self._body = _wire.body
+        for moto_name, iam_name in _IAM_ACTIONS.items():
+            if self._action.startswith(moto_name):
+                self._action = iam_name + self._action[len(moto_name):]
+
+    cls.__init__ = init
+
+
+def enable():
+    """Turns enforcement on for every request from now on (idempotent)."""
+    if getattr(enable, "done", False):
+        return
+    enable.done = True
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    sm_responses.SageMakerResponse._determine_resource = _sagemaker_resource
+    logs_responses.LogsResponse._determine_resource = _logs_resource
+    cw_responses.CloudWatchResponse._determine_resource = _cloudwatch_resource
+    iam_responses.IamResponse._determine_resource = _iam_resource
+    for cls in (sm_responses.SageMakerResponse, cw_responses.CloudWatchResponse):
+        cls._authenticate_and_authorize_normal_action = _authorize
+    for cls in (access_control.IAMRequest, access_control.S3IAMRequest):
+        _patch_action_names(cls)
