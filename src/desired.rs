@@ -55,6 +55,8 @@ pub struct FineTuneResources {
     pub model_version: String,
     /// Notes for the plan (e.g. domain-adaptation flags overriding spec defaults).
     pub notes: Vec<String>,
+    /// The hyperparameters the manifest sets; the job's others are the spec's defaults.
+    pub hyperparameters_set: Vec<String>,
     pub training_job: CreateTrainingJob,
     pub model: Option<CreateModel>,
     pub repack: Option<Repack>,
@@ -344,6 +346,7 @@ fn fine_tune(
         model_id: ft.model.entry.model_id.clone(),
         model_version: ft.model.entry.version.clone(),
         notes: ft.hyperparameters.notes.clone(),
+        hyperparameters_set: ft.hyperparameters.set.clone(),
         training_job: job,
         model,
         repack,

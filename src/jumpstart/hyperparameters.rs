@@ -85,6 +85,8 @@ pub struct Merged {
     pub values: IndexMap<String, String>,
     /// e.g. "chat_dataset: the spec's default True is sent as False (domain adaptation)".
     pub notes: Vec<String>,
+    /// The names the manifest sets, in its order (the rest are the spec's defaults).
+    pub set: Vec<String>,
 }
 
 /// Checks `user` against `specs` and overlays it on the defaults; all errors at once.
@@ -103,6 +105,7 @@ pub(crate) fn merge(
             Some(spec) => match validate(spec, value) {
                 Ok(()) => {
                     merged.values.insert(name.clone(), value.as_sdk_string());
+                    merged.set.push(name.clone());
                 }
                 Err(reason) => errors.push(HyperparameterError::Invalid {
                     name: name.clone(),

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Action, Change, Request};
+use crate::cloud::EndpointStatus;
 use crate::desired::Desired;
+use crate::observe::Observed;
 use crate::prices::{price, prices_as_of};
 
 /// Hours in the 30-day month the plan quotes.
@@ -25,6 +27,12 @@ pub struct Cost {
     /// Sum per hour; `None` when a price is unknown.
     pub endpoints_per_hour: Option<f64>,
     pub endpoints_per_30_days: Option<f64>,
+    /// The stack's endpoints as they run now (each on the config it serves), for the delta.
+    #[serde(default)]
+    pub endpoints_now: Vec<EndpointCost>,
+    /// Sum per hour of `endpoints_now`; `None` when a price is unknown.
+    #[serde(default)]
+    pub endpoints_now_per_hour: Option<f64>,
     /// Instance types the table has no price for in this region.
     pub unknown_prices: Vec<String>,
 }
@@ -59,8 +67,9 @@ fn sum(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     values.sum::<Option<f64>>().map(|v| cents(v) + 0.0)
 }
 
-/// The cost of the jobs `changes` start and of the desired endpoints.
-pub(crate) fn estimate(desired: &Desired, changes: &[Change]) -> Cost {
+/// The cost of the jobs `changes` start, of the desired endpoints, and of the endpoints that
+/// run now (`seen`).
+pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -> Cost {
     let region = desired.region.as_str();
     let mut unknown = Vec::new();
     let mut lookup = |t: &str| {
@@ -106,8 +115,35 @@ pub(crate) fn estimate(desired: &Desired, changes: &[Change]) -> Cost {
             })
         })
         .collect();
+    // A failed endpoint has no instances; every other one bills for its config's variant.
+    let endpoints_now: Vec<EndpointCost> = seen
+        .endpoints
+        .values()
+        .filter(|e| e.status != EndpointStatus::Failed)
+        .filter_map(|e| {
+            let v = seen
+                .endpoint_configs
+                .get(&e.config_name)?
+                .variants
+                .first()?;
+            let p = lookup(&v.instance_type).map(|p| p * f64::from(v.instance_count));
+            Some(EndpointCost {
+                address: e
+                    .tags
+                    .get(crate::jumpstart::requests::TAG_ADDRESS)
+                    .cloned()
+                    .unwrap_or_else(|| e.name.clone()),
+                instance_type: v.instance_type.clone(),
+                instance_count: v.instance_count,
+                per_hour: p.map(cents),
+                per_30_days: p.map(|p| cents(p * HOURS_PER_30_DAYS)),
+            })
+        })
+        .collect();
     Cost {
         currency: "USD".into(),
+        endpoints_now_per_hour: sum(endpoints_now.iter().map(|e| e.per_hour)),
+        endpoints_now,
         prices_as_of: prices_as_of().into(),
         training_upper_bound: sum(training.iter().map(|t| t.upper_bound)),
         endpoints_per_hour: sum(endpoints.iter().map(|e| e.per_hour)),

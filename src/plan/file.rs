@@ -47,7 +47,7 @@ pub(crate) fn assemble(
     planned: Planned,
     created_at: &str,
 ) -> Plan {
-    let cost = cost::estimate(desired, &planned.changes);
+    let cost = cost::estimate(desired, seen, &planned.changes);
     Plan {
         format_version: FORMAT_VERSION,
         sagetune_version: env!("CARGO_PKG_VERSION").to_string(),

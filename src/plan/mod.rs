@@ -156,6 +156,10 @@ pub struct Change {
     /// A guarded (blue/green) update: its traffic shifting and the alarms apply puts first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarded: Option<GuardedUpdate>,
+    /// A new training job: the hyperparameters the manifest sets (the others in its request
+    /// are the spec's defaults), so reviewers see them apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hyperparameters_set: Vec<String>,
 }
 
 /// One field that differs: `None` means absent on that side.

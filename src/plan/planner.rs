@@ -127,6 +127,7 @@ pub(super) fn change(
         gate: None,
         smoke: None,
         guarded: None,
+        hyperparameters_set: Vec::new(),
     }
 }
 
@@ -191,6 +192,11 @@ impl Planner<'_> {
                 Action::Create,
                 "new execution role for SageMaker".into(),
             );
+            c.diff.push(FieldDiff {
+                field: format!("policy {}", want.policy_name),
+                before: None,
+                after: Some(pretty_json(&want.policy_document)),
+            });
             c.request = Some(Request::CreateRole(want.clone()));
             self.changes.push(c);
             return None;
@@ -389,6 +395,7 @@ impl Planner<'_> {
                 c.supersedes = supersedes;
                 c.diff = diffs;
                 c.request = Some(Request::CreateTrainingJob(job.clone()));
+                c.hyperparameters_set = f.hyperparameters_set.clone();
                 c
             }
         };

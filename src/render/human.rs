@@ -10,6 +10,11 @@ use crate::plan::{Action, Change, FieldDiff, Plan, ResourceKind};
 
 /// The plan as people read it in a terminal or CI log.
 pub fn human(plan: &Plan) -> String {
+    super::units::short_hashes(&full(plan))
+}
+
+/// The human plan with hashes whole.
+fn full(plan: &Plan) -> String {
     let mut out = String::new();
     let shown: Vec<&Change> = plan
         .changes
@@ -123,7 +128,12 @@ fn block(out: &mut String, c: &Change) {
 fn field(out: &mut String, d: &FieldDiff) {
     let multi = |v: &Option<String>| v.as_deref().is_some_and(|s| s.contains('\n'));
     if multi(&d.before) || multi(&d.after) {
-        let _ = writeln!(out, "      ~ {}:", d.field);
+        let sign = match (&d.before, &d.after) {
+            (None, Some(_)) => "+",
+            (Some(_), None) => "-",
+            _ => "~",
+        };
+        let _ = writeln!(out, "      {sign} {}:", d.field);
         let before = d.before.as_deref().unwrap_or("");
         let after = d.after.as_deref().unwrap_or("");
         let diff = TextDiff::from_lines(before, after);

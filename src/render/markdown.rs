@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::units::short_hashes;
 use super::{cost_lines, human::noun, totals, work};
 use crate::plan::{Action, Change, Plan};
 
@@ -20,15 +21,18 @@ pub fn markdown(plan: &Plan) -> String {
     if shown.is_empty() {
         return head;
     }
-    let details = details(&shown);
-    let full = format!("{head}{}{details}", table(&shown, usize::MAX));
+    let details = short_hashes(&details(&shown));
+    let full = format!(
+        "{head}{}{details}",
+        short_hashes(&table(&shown, usize::MAX))
+    );
     if full.chars().count() < MARKDOWN_LIMIT {
         return full;
     }
     let pointer = "\n_The details are too large for a comment: run `sagetune plan --out plan.json` and `sagetune show plan.json` to see them._\n";
     let mut rows = shown.len();
     loop {
-        let text = format!("{head}{}{pointer}", table(&shown, rows));
+        let text = format!("{head}{}{pointer}", short_hashes(&table(&shown, rows)));
         if text.chars().count() < MARKDOWN_LIMIT || rows == 0 {
             return text;
         }

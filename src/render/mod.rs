@@ -123,11 +123,12 @@ pub(crate) fn cost_lines(c: &Cost) -> Vec<String> {
             parts.join("; ")
         ));
     }
-    if !c.endpoints.is_empty() {
+    if !c.endpoints.is_empty() || !c.endpoints_now.is_empty() {
         lines.push(format!(
-            "Endpoints after apply: {}/hour, {} per 30 days.",
+            "Endpoints after apply: {}/hour, {} per 30 days{}.",
             money(c.endpoints_per_hour),
-            money(c.endpoints_per_30_days)
+            money(c.endpoints_per_30_days),
+            cost_delta(c)
         ));
     }
     if !lines.is_empty() {
@@ -147,6 +148,24 @@ pub(crate) fn cost_lines(c: &Cost) -> Vec<String> {
 /// The attributes worth reading in a new object's request: model, instances, runtime and
 /// hyperparameters of a training job; instances and model of an endpoint config; the image
 /// of a model.
+/// ` (now $X/hour: +$Y/hour)` against what the stack's endpoints cost now, or nothing when
+/// a price is unknown.
+fn cost_delta(c: &crate::plan::cost::Cost) -> String {
+    match (c.endpoints_now_per_hour, c.endpoints_per_hour) {
+        (Some(now), Some(after)) if (after - now).abs() < 0.005 => " (as now)".to_string(),
+        (Some(now), Some(after)) => {
+            let delta = ((after - now) * 100.0).round() / 100.0;
+            let sign = if delta < 0.0 { "-" } else { "+" };
+            format!(
+                " (now {}/hour: {sign}{}/hour)",
+                money(Some(now)),
+                money(Some(delta.abs()))
+            )
+        }
+        _ => String::new(),
+    }
+}
+
 pub(crate) fn attributes(c: &Change) -> Vec<(String, String)> {
     let mut out = Vec::new();
     match &c.request {
@@ -174,13 +193,31 @@ pub(crate) fn attributes(c: &Change) -> Vec<(String, String)> {
                 ))
                 .to_string(),
             ));
-            let hp: Vec<String> = j
-                .hyper_parameters
-                .iter()
-                .filter(|(k, _)| !k.starts_with("sagemaker_"))
-                .map(|(k, v)| format!("{k}={}", unquote(v)))
-                .collect();
-            out.push(("hyperparameters".into(), hp.join(", ")));
+            // What the manifest sets, apart from the spec's defaults.
+            let (mut set, mut defaults) = (Vec::new(), Vec::new());
+            for (k, v) in &j.hyper_parameters {
+                if k.starts_with("sagemaker_") {
+                    continue;
+                }
+                let item = format!("{k}={}", unquote(v));
+                if c.hyperparameters_set.contains(k) {
+                    set.push(item);
+                } else {
+                    defaults.push(item);
+                }
+            }
+            let set = if set.is_empty() {
+                "none set in the manifest".to_string()
+            } else {
+                set.join(", ")
+            };
+            out.push(("hyperparameters".into(), set));
+            if !defaults.is_empty() {
+                out.push((
+                    "spec defaults".into(),
+                    format!("{} ({})", defaults.join(", "), defaults.len()),
+                ));
+            }
         }
         Some(Request::CreateEndpointConfig(cfg)) => {
             if let Some(v) = cfg.production_variants.first() {

@@ -47,6 +47,16 @@ pub(crate) fn money(v: Option<f64>) -> String {
     format!("${}.{:02}", thousands(cents / 100), cents % 100)
 }
 
+/// `text` with every 64-hex-digit hash (a SHA-256) cut to its first 12 digits and `…`, for
+/// the human and Markdown plans; the JSON plan keeps them whole.
+pub(crate) fn short_hashes(text: &str) -> String {
+    static SHA256: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[0-9a-f]{64}\b").expect("a valid regex"));
+    SHA256
+        .replace_all(text, |c: &regex::Captures<'_>| format!("{}…", &c[0][..12]))
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +71,12 @@ mod tests {
         assert_eq!(size(1536), "1.5 KiB");
         assert_eq!(size(1 << 30), "1.0 GiB");
         assert_eq!(plural(1), "");
+        let sha = "062c5951a2af89568ac528ab39eacabd782ab0054233ca2564f8c04a8247b0b8";
+        assert_eq!(
+            short_hashes(&format!("s3://b/d/{sha}/t.txt and {sha}x")),
+            format!("s3://b/d/062c5951a2af…/t.txt and {sha}x"),
+            "whole 64-digit hashes only"
+        );
         assert_eq!(plural(0), "s");
         assert_eq!(money(Some(0.0)), "$0.00");
         assert_eq!(money(Some(1.515)), "$1.52");
