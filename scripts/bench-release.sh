@@ -30,7 +30,15 @@ else
   (cd "$tmp/src" && CARGO_TARGET_DIR="$tmp/target" cargo build --release --locked --quiet --timings)
   build_s=$(($(date +%s) - start))
   bin="$tmp/target/release/sagetune"
-  timings=$(ls "$tmp"/target/cargo-timings/cargo-timing-*.html 2>/dev/null | head -1)
+  report=$(ls "$tmp"/target/cargo-timings/cargo-timing-*.html 2>/dev/null | head -1)
+  # The five longest units, from the timings report's data.
+  timings=$(python3 - "$report" <<'PY'
+import json, re, sys
+data = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", open(sys.argv[1]).read(), re.S).group(1))
+data.sort(key=lambda u: -u["duration"])
+print(", ".join(f'{u["name"]} {u["duration"]:.0f} s' for u in data[:5]))
+PY
+)
   cp "$bin" "$bench/sagetune-$rev"
   bin="$bench/sagetune-$rev"
 fi
@@ -78,7 +86,7 @@ done | median)
 
 {
   echo "## $rev  $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cores"
-  echo "cold release build: ${build_s} s  (timings: $timings)"
+  echo "cold release build: ${build_s} s  (longest units: $timings)"
   echo "validate 256 MiB JSONL, median of $runs: ${validate} s"
   echo "no-op plan of the quickstart stack (emulator), median of $runs: ${plan} s"
   echo
