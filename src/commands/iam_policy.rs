@@ -1,9 +1,12 @@
 //! `sagetune iam-policy`: the least-privilege policy for plan, apply or destroy, offline.
 
 use crate::cli::{IamPolicyArgs, PolicyFor};
+use crate::cloud::AwsOptions;
+use crate::diagnostics::Diagnostic;
 use crate::jumpstart::source::Buckets;
 use crate::manifest;
 use crate::permissions::{document, statements, Purpose, Scope};
+use crate::prepare::models::{env, region};
 
 use super::Outcome;
 
@@ -13,24 +16,17 @@ pub fn run(args: &IamPolicyArgs) -> Outcome {
         Err(d) => return Outcome::failed(&d, "no policy was made"),
     };
     let problems = manifest::check(&loaded);
-    if problems
-        .iter()
-        .any(super::super::diagnostics::Diagnostic::is_error)
-    {
+    if problems.iter().any(Diagnostic::is_error) {
         return Outcome::failed(&problems, "no policy was made");
     }
-    let m = &loaded.manifest;
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let region = m
-        .region
-        .as_ref()
-        .map(|r| r.get().clone())
-        .or_else(|| args.region.clone())
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"));
+    let offline = AwsOptions {
+        profile: None,
+        region: args.region.clone(),
+    };
+    let region = region(&loaded, &offline);
     let buckets = Buckets::for_region(region.as_deref().unwrap_or("*"), &env);
     let scope = Scope::of(
-        m,
+        &loaded.manifest,
         region.as_deref(),
         args.account.as_deref(),
         &buckets.content,

@@ -158,13 +158,18 @@ impl Style {
     /// Colour on a terminal unless `NO_COLOR` is set; plain text otherwise.
     pub(crate) fn for_stderr() -> Self {
         use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if !no_color && std::io::stderr().is_terminal() {
+        if colour_wanted(std::io::stderr().is_terminal()) {
             Style::Color
         } else {
             Style::Plain
         }
     }
+}
+
+/// Whether output to a stream may be coloured: it is a terminal and `NO_COLOR` is not set
+/// (to anything but empty). The one rule for diagnostics and the human plan.
+pub(crate) fn colour_wanted(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Renders diagnostics, one after another, followed by nothing else: the caller adds the

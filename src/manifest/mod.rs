@@ -21,9 +21,12 @@ pub use rules::{check, closest, parse_max_runtime, MAX_RUNTIME_LIMIT};
 pub use smoke::{SmokeCase, SmokeTest, Texts};
 pub use spanned::Sp;
 
-/// The JSON Schema (draft-07) of the manifest, as committed in `schemas/sagetune.schema.json`.
-pub(crate) fn json_schema() -> serde_json::Value {
+/// The JSON Schema (draft-07) of the manifest, pretty-printed with a final newline, exactly
+/// as committed in `schemas/sagetune.schema.json` (and as `init` writes it beside a manifest).
+pub(crate) fn schema_text() -> String {
     let settings = schemars::gen::SchemaSettings::draft07();
     let schema = settings.into_generator().into_root_schema_for::<Manifest>();
-    serde_json::to_value(schema).expect("a schema is always serializable")
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always serializable");
+    text.push('\n');
+    text
 }

@@ -58,6 +58,25 @@ pub struct EndpointCost {
     pub per_30_days: Option<f64>,
 }
 
+impl EndpointCost {
+    /// `count` instances of `instance_type` at the price `lookup` finds (`None`: unknown).
+    fn of(
+        address: String,
+        instance_type: &str,
+        count: u32,
+        lookup: &mut impl FnMut(&str) -> Option<f64>,
+    ) -> Self {
+        let p = lookup(instance_type).map(|p| p * f64::from(count));
+        Self {
+            address,
+            instance_type: instance_type.to_string(),
+            instance_count: count,
+            per_hour: p.map(cents),
+            per_30_days: p.map(|p| cents(p * HOURS_PER_30_DAYS)),
+        }
+    }
+}
+
 fn cents(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -105,14 +124,12 @@ pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -
         .iter()
         .filter_map(|e| {
             let v = e.endpoint_config.production_variants.first()?;
-            let p = lookup(&v.instance_type).map(|p| p * f64::from(v.initial_instance_count));
-            Some(EndpointCost {
-                address: format!("endpoint.{}", e.name),
-                instance_type: v.instance_type.clone(),
-                instance_count: v.initial_instance_count,
-                per_hour: p.map(cents),
-                per_30_days: p.map(|p| cents(p * HOURS_PER_30_DAYS)),
-            })
+            Some(EndpointCost::of(
+                format!("endpoint.{}", e.name),
+                &v.instance_type,
+                v.initial_instance_count,
+                &mut lookup,
+            ))
         })
         .collect();
     // A failed endpoint has no instances; every other one bills for its config's variant.
@@ -126,18 +143,17 @@ pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -
                 .get(&e.config_name)?
                 .variants
                 .first()?;
-            let p = lookup(&v.instance_type).map(|p| p * f64::from(v.instance_count));
-            Some(EndpointCost {
-                address: e
-                    .tags
-                    .get(crate::jumpstart::requests::TAG_ADDRESS)
-                    .cloned()
-                    .unwrap_or_else(|| e.name.clone()),
-                instance_type: v.instance_type.clone(),
-                instance_count: v.instance_count,
-                per_hour: p.map(cents),
-                per_30_days: p.map(|p| cents(p * HOURS_PER_30_DAYS)),
-            })
+            let address = e
+                .tags
+                .get(crate::jumpstart::requests::TAG_ADDRESS)
+                .cloned()
+                .unwrap_or_else(|| e.name.clone());
+            Some(EndpointCost::of(
+                address,
+                &v.instance_type,
+                v.instance_count,
+                &mut lookup,
+            ))
         })
         .collect();
     Cost {

@@ -163,9 +163,7 @@ fn write_and_validate(
     match validate(&req.file, false, &offline) {
         Ok(v) => {
             if !schema.exists() || req.force {
-                let json = serde_json::to_string_pretty(&crate::manifest::json_schema())
-                    .unwrap_or_default();
-                write_atomic(schema, format!("{json}\n").as_bytes())
+                write_atomic(schema, crate::manifest::schema_text().as_bytes())
                     .map_err(|e| write_error(schema, e))?;
             }
             Ok(v)

@@ -13,8 +13,7 @@ const RESET: &str = "\x1b[0m";
 /// The human plan for stdout: coloured on a terminal unless `NO_COLOR` is set.
 pub fn human_for_stdout(plan: &Plan) -> String {
     let text = super::human(plan);
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if !no_color && std::io::stdout().is_terminal() {
+    if crate::diagnostics::colour_wanted(std::io::stdout().is_terminal()) {
         coloured(&text)
     } else {
         text

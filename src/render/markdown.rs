@@ -21,18 +21,15 @@ pub fn markdown(plan: &Plan) -> String {
     if shown.is_empty() {
         return head;
     }
-    let details = short_hashes(&details(&shown));
-    let full = format!(
-        "{head}{}{details}",
-        short_hashes(&table(&shown, usize::MAX))
-    );
+    let details = details(&shown);
+    let full = format!("{head}{}{details}", table(&shown, usize::MAX));
     if full.chars().count() < MARKDOWN_LIMIT {
         return full;
     }
     let pointer = "\n_The details are too large for a comment: run `sagetune plan --out plan.json` and `sagetune show plan.json` to see them._\n";
     let mut rows = shown.len();
     loop {
-        let text = format!("{head}{}{pointer}", short_hashes(&table(&shown, rows)));
+        let text = format!("{head}{}{pointer}", table(&shown, rows));
         if text.chars().count() < MARKDOWN_LIMIT || rows == 0 {
             return text;
         }
@@ -69,6 +66,7 @@ fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// The summary table of the first `rows` changes, hashes shortened.
 fn table(shown: &[&Change], rows: usize) -> String {
     let mut out = String::from("\n| | Address | Object | Why |\n|---|---|---|---|\n");
     for c in shown.iter().take(rows) {
@@ -86,7 +84,7 @@ fn table(shown: &[&Change], rows: usize) -> String {
     if shown.len() > rows {
         let _ = writeln!(out, "| | … {} more | | |", shown.len() - rows);
     }
-    out
+    short_hashes(&out)
 }
 
 fn word(a: Action) -> &'static str {
@@ -100,6 +98,7 @@ fn word(a: Action) -> &'static str {
     }
 }
 
+/// Every change's block, folded, hashes shortened.
 fn details(shown: &[&Change]) -> String {
     let mut out = String::from("\n<details><summary>Details</summary>\n\n```diff\n");
     for c in shown {
@@ -107,7 +106,7 @@ fn details(shown: &[&Change]) -> String {
         out.push('\n');
     }
     out.push_str("```\n\n</details>\n");
-    out
+    short_hashes(&out)
 }
 
 /// One change as diff-highlighted text.

@@ -126,10 +126,12 @@ fn control_at(url: &str, method: &str, path: &str, body: &str) -> String {
     rest.to_string()
 }
 
-/// One scenario's world: a manifest folder, its stack and bucket, its access key.
+/// One scenario's world: a manifest folder, its stack and bucket, its access key, and the
+/// emulator it runs against.
 pub struct World {
     pub dir: tempfile::TempDir,
     pub name: String,
+    emulator: &'static Emulator,
 }
 
 /// The manifest of a scenario: GPT-J 6B (public, no EULA) on a two-file dataset.
@@ -188,6 +190,11 @@ impl World {
     }
 
     pub fn with_manifest(name: &str, text: &str) -> Self {
+        Self::on(emulator(), name, text)
+    }
+
+    /// A fresh stack `name` with manifest `text` and its bucket, on `emulator`.
+    pub fn on(emulator: &'static Emulator, name: &str, text: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         for (file, text) in [
@@ -201,7 +208,7 @@ impl World {
             std::fs::write(dir.path().join("data").join(file), text).unwrap();
         }
         std::fs::write(dir.path().join("sagetune.yaml"), text).unwrap();
-        control(
+        emulator.control(
             "POST",
             "/_sagetune/bucket",
             &format!(r#"{{"name": "{name}"}}"#),
@@ -209,6 +216,7 @@ impl World {
         World {
             dir,
             name: name.to_string(),
+            emulator,
         }
     }
 
@@ -218,27 +226,34 @@ impl World {
 
     /// Runs `sagetune args…` in the manifest's folder against the emulator.
     pub fn run(&self, args: &[&str]) -> Run {
-        let url = emulator().url.clone();
-        sagetune_in(self.path(), &self.env(&url), args)
+        sagetune_in(self.path(), &self.env(self.own_keys()), args)
+    }
+
+    /// Runs `sagetune args…` as the caller with these access keys (an IAM user).
+    pub fn run_as(&self, keys: (&str, &str), args: &[&str]) -> Run {
+        sagetune_in(self.path(), &self.env(keys), args)
     }
 
     /// `sagetune args…` against the emulator, to start and stop by hand (kill -9 tests).
     pub fn command(&self, args: &[&str]) -> std::process::Command {
-        let url = emulator().url.clone();
-        crate::command_in(self.path(), &self.env(&url), args)
+        crate::command_in(self.path(), &self.env(self.own_keys()), args)
     }
 
     /// `program args…` in the manifest's folder, with the AWS settings `sagetune` gets.
     pub fn program(&self, program: &Path, args: &[&str]) -> std::process::Command {
-        let url = emulator().url.clone();
-        crate::program_in(program, self.path(), &self.env(&url), args)
+        crate::program_in(program, self.path(), &self.env(self.own_keys()), args)
     }
 
-    fn env<'a>(&'a self, url: &'a str) -> [(&'a str, &'a str); 7] {
+    /// The scenario's own access key (its name) and a dummy secret.
+    fn own_keys(&self) -> (&str, &str) {
+        (self.name.as_str(), "testing")
+    }
+
+    fn env<'a>(&'a self, keys: (&'a str, &'a str)) -> [(&'a str, &'a str); 7] {
         [
-            ("AWS_ENDPOINT_URL", url),
-            ("AWS_ACCESS_KEY_ID", self.name.as_str()),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL", self.emulator.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", keys.0),
+            ("AWS_SECRET_ACCESS_KEY", keys.1),
             ("AWS_REGION", "us-east-1"),
             ("AWS_JUMPSTART_CONTENT_BUCKET_OVERRIDE", CONTENT_BUCKET),
             ("AWS_JUMPSTART_GATED_CONTENT_BUCKET_OVERRIDE", GATED_BUCKET),
@@ -269,7 +284,7 @@ impl World {
     /// The operations this scenario sent, in order.
     pub fn requests(&self) -> Vec<String> {
         let log: serde_json::Value =
-            serde_json::from_str(&control("GET", "/_sagetune/requests", "")).unwrap();
+            serde_json::from_str(&self.emulator.control("GET", "/_sagetune/requests", "")).unwrap();
         log.as_array()
             .unwrap()
             .iter()
@@ -282,7 +297,8 @@ impl World {
     /// refused them with HTTP 400, as AWS would).
     pub fn violations(&self) -> Vec<serde_json::Value> {
         let all: serde_json::Value =
-            serde_json::from_str(&control("GET", "/_sagetune/violations", "")).unwrap();
+            serde_json::from_str(&self.emulator.control("GET", "/_sagetune/violations", ""))
+                .unwrap();
         all.as_array()
             .unwrap()
             .iter()
@@ -299,7 +315,7 @@ impl World {
 
     /// The keys under `prefix` in this stack's bucket (S3 ListObjectsV2).
     pub fn keys(&self, prefix: &str) -> Vec<String> {
-        let listing = control(
+        let listing = self.emulator.control(
             "GET",
             &format!("/{}?list-type=2&prefix={prefix}", self.name),
             "",
@@ -314,7 +330,7 @@ impl World {
     /// An object of this stack's bucket read back: its text (UTF-8, lossy) and SHA-256;
     /// asserts the SHA-256 is the one its dataset key names.
     pub fn dataset_object(&self, key: &str) -> String {
-        let object: serde_json::Value = serde_json::from_str(&control(
+        let object: serde_json::Value = serde_json::from_str(&self.emulator.control(
             "POST",
             "/_sagetune/object",
             &serde_json::json!({"bucket": self.name, "key": key}).to_string(),
@@ -331,7 +347,8 @@ impl World {
     /// Multipart uploads in this stack's bucket neither completed nor aborted.
     pub fn pending_uploads(&self) -> Vec<serde_json::Value> {
         let all: serde_json::Value =
-            serde_json::from_str(&control("GET", "/_sagetune/multipart", "")).unwrap();
+            serde_json::from_str(&self.emulator.control("GET", "/_sagetune/multipart", ""))
+                .unwrap();
         all.as_array()
             .unwrap()
             .iter()
@@ -342,7 +359,7 @@ impl World {
 
     /// Injects a control (`fail-job`, `rollback-update`, `fail-endpoint`) for this stack.
     pub fn inject(&self, what: &str, reason: &str) {
-        control(
+        self.emulator.control(
             "POST",
             &format!("/_sagetune/{what}"),
             &format!(r#"{{"prefix": "{}-", "reason": "{reason}"}}"#, self.name),
@@ -351,7 +368,7 @@ impl World {
 
     /// Makes this stack's jobs and endpoints take `n` describes per step.
     pub fn pace(&self, n: u32) {
-        control(
+        self.emulator.control(
             "POST",
             "/_sagetune/pace",
             &format!(

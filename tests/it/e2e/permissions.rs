@@ -6,8 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{manifest, Emulator, CONTENT_BUCKET, GATED_BUCKET};
-use crate::{sagetune_in, Run};
+use super::{manifest, Emulator, World};
 
 /// One emulator that enforces IAM, shared by these tests (each uses its own stacks and users).
 fn enforcing() -> &'static Emulator {
@@ -15,53 +14,15 @@ fn enforcing() -> &'static Emulator {
     EMULATOR.get_or_init(|| Emulator::start(&["--enforce-iam"]))
 }
 
-/// A stack's folder (the scenario manifest, `edit`ed) and its bucket.
-struct Stack {
-    dir: tempfile::TempDir,
+/// The scenario stack `name` (its manifest `edit`ed) on the enforcing emulator.
+fn enforced(name: &str, edit: &dyn Fn(String) -> String) -> World {
+    World::on(enforcing(), name, &edit(manifest(name)))
 }
 
-impl Stack {
-    fn new(name: &str, edit: &dyn Fn(String) -> String) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("data")).unwrap();
-        for file in ["train.txt", "validation.txt", "extra.txt"] {
-            std::fs::write(dir.path().join("data").join(file), "Deposits fell.\n").unwrap();
-        }
-        std::fs::write(dir.path().join("sagetune.yaml"), edit(manifest(name))).unwrap();
-        enforcing().control(
-            "POST",
-            "/_sagetune/bucket",
-            &format!(r#"{{"name": "{name}"}}"#),
-        );
-        Stack { dir }
-    }
-
-    fn policy(&self, purpose: &str) -> Value {
-        let run = self.run(("nobody", ""), &["iam-policy", "--for", purpose]);
-        assert_eq!(run.code, 0, "{}", run.snapshot());
-        serde_json::from_str(&run.stdout).unwrap()
-    }
-
-    /// `sagetune args…` as the user with these keys, against the enforcing emulator.
-    fn run(&self, keys: (&str, &str), args: &[&str]) -> Run {
-        let url = enforcing().url.clone();
-        let env = [
-            ("AWS_ENDPOINT_URL", url.as_str()),
-            ("AWS_ACCESS_KEY_ID", keys.0),
-            ("AWS_SECRET_ACCESS_KEY", keys.1),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_JUMPSTART_CONTENT_BUCKET_OVERRIDE", CONTENT_BUCKET),
-            ("AWS_JUMPSTART_GATED_CONTENT_BUCKET_OVERRIDE", GATED_BUCKET),
-            ("SAGETUNE_POLL_INTERVAL", "20ms"),
-        ];
-        sagetune_in(self.dir.path(), &env, args)
-    }
-
-    fn edit(&self, from: &str, to: &str) {
-        let path = self.dir.path().join("sagetune.yaml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-    }
+/// What `sagetune iam-policy --for purpose` prints for the world's manifest (offline).
+fn policy(world: &World, purpose: &str) -> Value {
+    let run = world.expect(0, &["iam-policy", "--for", purpose]);
+    serde_json::from_str(&run.stdout).unwrap()
 }
 
 /// An IAM user holding exactly `policy`; its access keys.
@@ -99,10 +60,10 @@ fn keys(k: &(String, String)) -> (&str, &str) {
 
 #[test]
 fn each_command_runs_with_exactly_its_printed_policy() {
-    let stack = Stack::new("iam-exact", &|m| m);
-    let applier = user("iam-exact-apply", &stack.policy("apply"));
-    let planner = user("iam-exact-plan", &stack.policy("plan"));
-    let destroyer = user("iam-exact-destroy", &stack.policy("destroy"));
+    let stack = enforced("iam-exact", &|m| m);
+    let applier = user("iam-exact-apply", &policy(&stack, "apply"));
+    let planner = user("iam-exact-plan", &policy(&stack, "plan"));
+    let destroyer = user("iam-exact-destroy", &policy(&stack, "destroy"));
 
     // Denied at once for a user without a policy: enforcement is on.
     let nobody = user(
@@ -111,7 +72,7 @@ fn each_command_runs_with_exactly_its_printed_policy() {
             {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
         ]}),
     );
-    let run = stack.run(keys(&nobody), &["plan"]);
+    let run = stack.run_as(keys(&nobody), &["plan"]);
     assert_eq!(run.code, 1, "{}", run.snapshot());
     assert!(
         run.stderr.to_lowercase().contains("access denied"),
@@ -120,25 +81,25 @@ fn each_command_runs_with_exactly_its_printed_policy() {
     );
     assert!(run.stderr.contains("iam-policy"), "{}", run.stderr);
 
-    let run = stack.run(keys(&applier), &["apply", "--auto-approve"]);
+    let run = stack.run_as(keys(&applier), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
     assert!(!run.stderr.contains("could not be read"), "{}", run.stderr);
-    let run = stack.run(keys(&planner), &["plan", "--detailed-exitcode"]);
+    let run = stack.run_as(keys(&planner), &["plan", "--detailed-exitcode"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
     for read in [&["status"][..], &["logs", "gptj"], &["metrics", "gptj"]] {
-        let run = stack.run(keys(&planner), read);
+        let run = stack.run_as(keys(&planner), read);
         assert_eq!(run.code, 0, "{read:?}: {}", run.snapshot());
     }
     // An update: a new job, the endpoint moves, the superseded config and model go.
     stack.edit("epoch: 1", "epoch: 2");
-    let run = stack.run(keys(&applier), &["apply", "--auto-approve"]);
+    let run = stack.run_as(keys(&applier), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
-    let run = stack.run(
+    let run = stack.run_as(
         keys(&destroyer),
         &["destroy", "--auto-approve", "--purge-data"],
     );
     assert_eq!(run.code, 0, "{}", run.snapshot());
-    let run = stack.run(keys(&planner), &["status", "--format", "json"]);
+    let run = stack.run_as(keys(&planner), &["status", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
     let status: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(status["endpoints"], serde_json::json!([]), "{status}");
@@ -146,8 +107,7 @@ fn each_command_runs_with_exactly_its_printed_policy() {
 
 #[test]
 fn apply_fails_without_any_one_statement_it_uses() {
-    let policy = Stack::new("iam-probe", &|m| m).policy("apply");
-    let all = sids(&policy);
+    let all = sids(&policy(&enforced("iam-probe", &|m| m), "apply"));
     // A first apply uses every statement but three: the log (below), the alarms (deleted on
     // an update without rollout, tested below) and deleting a managed role it no longer uses.
     let unused = ["TrainingLogs", "EndpointAlarms", "ManagedRoleWrite"];
@@ -157,9 +117,9 @@ fn apply_fails_without_any_one_statement_it_uses() {
             continue;
         }
         let name = format!("iam-no-{i}");
-        let stack = Stack::new(&name, &|m| m);
-        let k = user(&name, &without(&stack.policy("apply"), sid));
-        let run = stack.run(keys(&k), &["apply", "--auto-approve"]);
+        let stack = enforced(&name, &|m| m);
+        let k = user(&name, &without(&policy(&stack, "apply"), sid));
+        let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
         assert_eq!(run.code, 1, "without {sid}: {}", run.snapshot());
         assert!(
             run.stderr.to_lowercase().contains("access denied"),
@@ -169,12 +129,12 @@ fn apply_fails_without_any_one_statement_it_uses() {
     }
 
     // Without the log statement, training goes on and apply says why it shows no log.
-    let stack = Stack::new("iam-no-logs", &|m| m);
+    let stack = enforced("iam-no-logs", &|m| m);
     let k = user(
         "iam-no-logs",
-        &without(&stack.policy("apply"), "TrainingLogs"),
+        &without(&policy(&stack, "apply"), "TrainingLogs"),
     );
-    let run = stack.run(keys(&k), &["apply", "--auto-approve"]);
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
     assert!(
         run.stderr.contains("its log could not be read"),
@@ -183,14 +143,14 @@ fn apply_fails_without_any_one_statement_it_uses() {
     );
 
     // Without the alarm statement, the first apply works and the update fails.
-    let stack = Stack::new("iam-no-alarms", &|m| m);
+    let stack = enforced("iam-no-alarms", &|m| m);
     let k = user(
         "iam-no-alarms",
-        &without(&stack.policy("apply"), "EndpointAlarms"),
+        &without(&policy(&stack, "apply"), "EndpointAlarms"),
     );
-    assert_eq!(stack.run(keys(&k), &["apply", "--auto-approve"]).code, 0);
+    assert_eq!(stack.run_as(keys(&k), &["apply", "--auto-approve"]).code, 0);
     stack.edit("epoch: 1", "epoch: 2");
-    let run = stack.run(keys(&k), &["apply", "--auto-approve"]);
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 1, "{}", run.snapshot());
     assert!(
         run.stderr.contains("DeleteAlarms: access denied"),
@@ -207,27 +167,27 @@ fn a_managed_role_needs_its_write_statement() {
             "  create: true",
         )
     };
-    let stack = Stack::new("iam-role", &managed);
-    let policy = stack.policy("apply");
-    let k = user("iam-role-short", &without(&policy, "ManagedRoleWrite"));
-    let run = stack.run(keys(&k), &["apply", "--auto-approve"]);
+    let stack = enforced("iam-role", &managed);
+    let granted = policy(&stack, "apply");
+    let k = user("iam-role-short", &without(&granted, "ManagedRoleWrite"));
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 1, "{}", run.snapshot());
     assert!(
         run.stderr.contains("CreateRole: access denied"),
         "{}",
         run.stderr
     );
-    let k = user("iam-role-exact", &policy);
-    let run = stack.run(keys(&k), &["apply", "--auto-approve"]);
+    let k = user("iam-role-exact", &granted);
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
 
     // destroy deletes the role it made, and needs its statement for that.
-    let policy = stack.policy("destroy");
-    let k = user("iam-role-keep", &without(&policy, "ManagedRoleDelete"));
-    let run = stack.run(keys(&k), &["destroy", "--auto-approve"]);
+    let granted = policy(&stack, "destroy");
+    let k = user("iam-role-keep", &without(&granted, "ManagedRoleDelete"));
+    let run = stack.run_as(keys(&k), &["destroy", "--auto-approve"]);
     assert_eq!(run.code, 1, "{}", run.snapshot());
     assert!(run.stderr.contains("access denied"), "{}", run.stderr);
-    let k = user("iam-role-destroy", &policy);
-    let run = stack.run(keys(&k), &["destroy", "--auto-approve"]);
+    let k = user("iam-role-destroy", &granted);
+    let run = stack.run_as(keys(&k), &["destroy", "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
 }
