@@ -31,6 +31,8 @@ pub struct DatasetObject {
     pub local_path: String,
     pub sha256: String,
     pub bytes: u64,
+    /// Records (CSV rows, JSON objects) or lines (TXT) in what goes up.
+    pub rows: u64,
     pub bucket: String,
     pub key: String,
     /// The S3 prefix that holds only this file; the training channel reads it.
@@ -235,12 +237,13 @@ fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
         .flat_map(|d| {
             d.files.iter().map(move |f| {
                 // What goes up: the file itself, or the file derived from it.
-                let (path, sha256, bytes, name) = match &f.derived {
-                    Some(x) => (x.path.as_path(), &x.sha256, x.bytes, &x.file_name),
+                let (path, sha256, bytes, rows, name) = match &f.derived {
+                    Some(x) => (x.path.as_path(), &x.sha256, x.bytes, x.rows, &x.file_name),
                     None => (
                         f.file.display.as_path(),
                         &f.report.sha256,
                         f.report.bytes,
+                        f.report.rows,
                         &f.file.file_name,
                     ),
                 };
@@ -255,6 +258,7 @@ fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
                     local_path: path.display().to_string(),
                     sha256: sha256.clone(),
                     bytes,
+                    rows,
                     bucket: bucket.to_string(),
                     key: format!("{folder}{name}"),
                     prefix_uri: format!("s3://{bucket}/{folder}"),

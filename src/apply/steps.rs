@@ -337,6 +337,7 @@ impl<'a> Run<'a> {
                     path: out,
                     sha256,
                     bytes,
+                    rows: None,
                 },
                 &|_| {},
             )

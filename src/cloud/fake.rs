@@ -26,7 +26,22 @@ const JOB_STEPS: [&str; 4] = ["Starting", "Downloading", "Training", "Uploading"
 struct Object {
     body: Vec<u8>,
     sha256: Option<String>,
+    rows: Option<u64>,
     etag: String,
+}
+
+impl Object {
+    /// A write time that orders objects as they were written: the fake's clock is its etag
+    /// counter, one second per write.
+    fn modified(&self) -> String {
+        let n: u64 = self.etag.trim_matches('"').parse().unwrap_or(0);
+        format!(
+            "2026-01-01T{:02}:{:02}:{:02}Z",
+            n / 3600 % 24,
+            n / 60 % 60,
+            n % 60
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +308,7 @@ impl FakeCloud {
             Object {
                 body: body.to_vec(),
                 sha256: sha256.map(str::to_string),
+                rows: None,
                 etag,
             },
         );
@@ -445,6 +461,7 @@ fn complete(
         Object {
             body: crate::model_archive::archive(&[("config.json", b"{\"model_type\": \"fake\"}")]),
             sha256: None,
+            rows: None,
             etag: format!("\"{etag}\""),
         },
     );
@@ -578,6 +595,8 @@ impl CloudRead for FakeCloud {
                 key: key.into(),
                 size: o.body.len() as u64,
                 sha256: o.sha256.clone(),
+                rows: o.rows,
+                modified: Some(o.modified()),
             }))
     }
 
@@ -609,6 +628,8 @@ impl CloudRead for FakeCloud {
                 key: k.clone(),
                 size: o.body.len() as u64,
                 sha256: None,
+                rows: None,
+                modified: Some(o.modified()),
             })
             .collect())
     }
@@ -777,6 +798,7 @@ impl Cloud for FakeCloud {
             Object {
                 body,
                 sha256: Some(upload.sha256.clone()),
+                rows: upload.rows,
                 etag,
             },
         );
@@ -812,6 +834,7 @@ impl Cloud for FakeCloud {
             Object {
                 body: body.to_vec(),
                 sha256: None,
+                rows: None,
                 etag: etag.clone(),
             },
         );

@@ -43,6 +43,10 @@ pub struct Upload {
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
+    /// Rows of a dataset file, stored as `sagetune-rows` metadata so later plans can show how
+    /// the data changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
 }
 
 /// An IAM role sagetune manages: trust policy, one inline policy, tags.

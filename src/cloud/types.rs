@@ -28,6 +28,13 @@ pub struct StoredObject {
     pub key: String,
     pub size: u64,
     pub sha256: Option<String>,
+    /// Rows of a dataset object, from its `sagetune-rows` metadata (HEAD only; uploads before
+    /// sagetune recorded it have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    /// When it was last written (RFC 3339), as listings report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
 }
 
 /// A multipart upload that was started and neither completed nor aborted: its parts are

@@ -6,6 +6,7 @@
 
 pub mod logs;
 pub mod metrics;
+mod previous;
 mod settle;
 mod status;
 
@@ -48,6 +49,10 @@ pub struct Observed {
     /// Multipart uploads under the stack's dataset prefix left by an interrupted run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_uploads: Vec<PendingUpload>,
+    /// For each dataset object not uploaded yet (by address): the channel's upload it follows,
+    /// to show reviewers how the data changes. Read only when some dataset changed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub previous_uploads: BTreeMap<String, StoredObject>,
 }
 
 /// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
@@ -65,6 +70,7 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
     let listed = listings(cloud, desired, &mut seen)?;
     describe_stack_objects(cloud, desired, listed, &mut seen)?;
     describe_stack_jobs(cloud, desired, &mut seen)?;
+    previous::previous_uploads(cloud, desired, &mut seen)?;
     Ok(seen)
 }
 
@@ -267,6 +273,8 @@ pub(crate) fn fingerprint(o: &Observed) -> String {
 
 enum Read {
     Head(String, String),
+    /// The objects under a prefix (bucket, prefix).
+    Objects(String, String),
     Role(String),
     Jobs(String),
     List(Kind, String),
@@ -276,6 +284,7 @@ enum Read {
 enum Got {
     Nothing,
     Object(StoredObject),
+    Objects(Vec<StoredObject>),
     Role(Role),
     Jobs(Vec<crate::cloud::JobSummary>),
     Names(Kind, Vec<String>),
@@ -288,6 +297,7 @@ enum Got {
 fn read(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
     Ok(match r {
         Read::Head(b, k) => cloud.head_object(b, k)?.map_or(Got::Nothing, Got::Object),
+        Read::Objects(b, p) => Got::Objects(cloud.list_objects(b, p)?),
         Read::Role(n) => cloud.get_role(n)?.map_or(Got::Nothing, Got::Role),
         Read::Jobs(p) => Got::Jobs(cloud.list_training_jobs(p)?),
         Read::List(kind, p) => Got::Names(*kind, cloud.list_names(*kind, p)?),

@@ -160,6 +160,22 @@ pub struct Change {
     /// are the spec's defaults), so reviewers see them apart.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hyperparameters_set: Vec<String>,
+    /// A dataset upload measured against the channel's upload it follows, for reviewers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataChange>,
+}
+
+/// How a dataset channel's data changes: the new file against the upload it follows (the one
+/// a job of the stack read, else the latest). Apply does not read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataChange {
+    /// `s3://…` of the upload compared with.
+    pub previous: String,
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+    /// `None` when the previous upload predates the `sagetune-rows` metadata.
+    pub rows_before: Option<u64>,
+    pub rows_after: u64,
 }
 
 /// One field that differs: `None` means absent on that side.

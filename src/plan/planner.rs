@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::gate::{self, GateCheck};
-use super::{diff, Action, Change, FieldDiff, Request, ResourceKind};
+use super::{diff, Action, Change, DataChange, FieldDiff, Request, ResourceKind};
 use crate::cloud::{Endpoint, EndpointConfig, EndpointStatus, Tags, TrainingJob, TrainingStatus};
 use crate::desired::{managed_role_arn, Desired, EndpointResources, FineTuneResources};
 use crate::jumpstart::requests::TAG_STACK;
@@ -128,6 +128,7 @@ pub(super) fn change(
         smoke: None,
         guarded: None,
         hyperparameters_set: Vec::new(),
+        data: None,
     }
 }
 
@@ -302,7 +303,21 @@ impl Planner<'_> {
                     path: ds.local_path.clone().into(),
                     sha256: ds.sha256.clone(),
                     bytes: ds.bytes,
+                    rows: Some(ds.rows),
                 }));
+            }
+            if action == Action::Create {
+                c.data = self
+                    .o
+                    .previous_uploads
+                    .get(&ds.address)
+                    .map(|p| DataChange {
+                        previous: format!("s3://{}/{}", p.bucket, p.key),
+                        bytes_before: p.size,
+                        bytes_after: ds.bytes,
+                        rows_before: p.rows,
+                        rows_after: ds.rows,
+                    });
             }
             self.changes.push(c);
         }

@@ -120,6 +120,9 @@ fn block(out: &mut String, c: &Change) {
     if !c.depends_on.is_empty() {
         let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
     }
+    for line in super::data_lines(c) {
+        let _ = writeln!(out, "      {line}");
+    }
     for line in super::promotion_lines(c) {
         let _ = writeln!(out, "      {line}");
     }

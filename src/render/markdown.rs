@@ -143,6 +143,9 @@ fn detail_block(c: &Change) -> String {
     if let Some(s) = &c.supersedes {
         let _ = writeln!(out, "    supersedes {s}");
     }
+    for line in super::data_lines(c) {
+        let _ = writeln!(out, "    {line}");
+    }
     for line in super::promotion_lines(c) {
         let _ = writeln!(out, "    {line}");
     }

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod colour;
+mod data;
 mod gate;
 mod human;
 pub mod invoke;
@@ -21,6 +22,7 @@ mod validate;
 
 pub use catalog::catalog_table;
 pub use colour::human_for_stdout;
+pub(crate) use data::data_lines;
 pub(crate) use gate::promotion_lines;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};

@@ -321,7 +321,35 @@ fn a_dataset_edit_uploads_the_new_content_and_trains_anew() {
         .find(|c| c.id == "fine_tune.llama")
         .unwrap();
     assert_eq!(job.depends_on, ["dataset.sec.train"]);
+    // Reviewers see how the data changed against the upload the serving job read.
+    let upload = plan
+        .changes
+        .iter()
+        .find(|c| c.id == "dataset.sec.train")
+        .unwrap();
+    let data = upload.data.as_ref().expect("the upload is compared");
+    assert_eq!((data.rows_before, data.rows_after), (Some(2), 1));
+    assert_eq!((data.bytes_before, data.bytes_after), (75, 23));
+    let served = &job.supersedes.as_deref().unwrap();
+    let read = s.cloud.describe_training_job(served).unwrap().unwrap();
+    assert_eq!(
+        Some(&data.previous[..data.previous.rfind('/').unwrap() + 1]),
+        read.channels.get("training").map(String::as_str)
+    );
+    assert!(render::human(&plan).contains("rows: 2 → 1 (-1, -50.0%)"));
     snapshot_all(&s, "dataset", &plan);
+    // Only a plan with new data lists the channel's uploads.
+    s.apply(&plan);
+    s.cloud.clear_calls();
+    assert!(!s.plan().has_changes());
+    assert!(
+        !s.cloud
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("ListObjectsV2")),
+        "{:?}",
+        s.cloud.calls()
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@ use crate::cloud::{
 
 /// The metadata key that carries a dataset object's SHA-256 (S3 lower-cases keys).
 pub const SHA256_METADATA: &str = "sagetune-sha256";
+/// The metadata key that carries a dataset object's row count.
+pub const ROWS_METADATA: &str = "sagetune-rows";
 
 /// Converts an SDK error into a [`CloudError`]; `NotFound` is kept for callers to turn into
 /// `None`.
@@ -153,6 +155,11 @@ impl CloudRead for AwsCloud {
                 .metadata()
                 .and_then(|m| m.get(SHA256_METADATA))
                 .and_then(|v| some(Some(v))),
+            rows: o
+                .metadata()
+                .and_then(|m| m.get(ROWS_METADATA))
+                .and_then(|v| v.parse().ok()),
+            modified: o.last_modified().and_then(rfc3339),
         }))
     }
 
@@ -176,6 +183,8 @@ impl CloudRead for AwsCloud {
                     key: o.key()?.to_string(),
                     size: o.size().unwrap_or(0).max(0) as u64,
                     sha256: None,
+                    rows: None,
+                    modified: o.last_modified().and_then(rfc3339),
                 })
             }));
             token = some(out.next_continuation_token());

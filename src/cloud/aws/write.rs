@@ -13,7 +13,7 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPa
 use aws_sdk_sagemaker::types as sm;
 use sha2::{Digest, Sha256};
 
-use super::read::{cloud_error, SHA256_METADATA};
+use super::read::{cloud_error, ROWS_METADATA, SHA256_METADATA};
 use super::AwsCloud;
 use crate::cloud::{AlarmRequest, Cloud, CloudError, Deployment, Invocation, RoleRequest, Upload};
 use crate::jumpstart::requests::{
@@ -122,6 +122,16 @@ fn sm_tags(tags: &[Tag]) -> Vec<sm::Tag> {
         .collect()
 }
 
+/// The object metadata of an upload: its SHA-256 and, for a dataset, its rows.
+fn metadata(upload: &Upload) -> std::collections::HashMap<String, String> {
+    let mut out =
+        std::collections::HashMap::from([(SHA256_METADATA.to_string(), upload.sha256.clone())]);
+    if let Some(rows) = upload.rows {
+        out.insert(ROWS_METADATA.to_string(), rows.to_string());
+    }
+    out
+}
+
 impl AwsCloud {
     async fn upload_multipart(
         &self,
@@ -133,7 +143,7 @@ impl AwsCloud {
             .create_multipart_upload()
             .bucket(&upload.bucket)
             .key(&upload.key)
-            .metadata(SHA256_METADATA, &upload.sha256)
+            .set_metadata(Some(metadata(upload)))
             .checksum_algorithm(ChecksumAlgorithm::Sha256)
             .send()
             .await
@@ -291,7 +301,7 @@ impl Cloud for AwsCloud {
             s3.put_object()
                 .bucket(&upload.bucket)
                 .key(&upload.key)
-                .metadata(SHA256_METADATA, &upload.sha256)
+                .set_metadata(Some(metadata(upload)))
                 .checksum_algorithm(ChecksumAlgorithm::Sha256)
                 .checksum_sha256(base64(&hex_to_bytes(&upload.sha256)))
                 .body(ByteStream::from(body))

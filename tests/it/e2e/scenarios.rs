@@ -107,8 +107,29 @@ fn a_hyperparameter_change_retrains_updates_the_endpoint_and_rotates() {
 fn a_dataset_edit_reuploads_only_that_file_and_retrains() {
     let w = World::new("e2e-data");
     w.expect(0, &["apply", "--auto-approve"]);
-    let first = w.requests().len();
     std::fs::write(w.path().join("data/validation.txt"), "Deposits rose.\n").unwrap();
+    // The plan compares the new file with the upload the serving job read (S3 metadata).
+    let plan = w.expect(2, &["plan", "--detailed-exitcode", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let upload = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "dataset.notes.validation")
+        .unwrap();
+    let data = &upload["data"];
+    assert_eq!(data["rows_before"], 1, "{upload}");
+    assert_eq!(data["rows_after"], 1, "{upload}");
+    assert_eq!(data["bytes_before"], 29, "{upload}");
+    assert_eq!(data["bytes_after"], 15, "{upload}");
+    assert!(
+        data["previous"]
+            .as_str()
+            .unwrap()
+            .contains("/datasets/e2e-data/notes/validation/"),
+        "{upload}"
+    );
+    let first = w.requests().len();
     w.expect(0, &["apply", "--auto-approve"]);
     let ops: Vec<String> = w.requests().split_off(first);
     let puts: Vec<&String> = ops
