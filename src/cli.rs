@@ -45,6 +45,13 @@ impl Command {
             Command::Show { format, .. } => plan(format),
             Command::Status { format, .. } | Command::Models { format } => *format == Format::Json,
             Command::Metrics(a) => a.format == Format::Json,
+            Command::Apply(a) => a.format == Format::Json,
+            Command::Destroy(a) => a.format == Format::Json,
+            Command::Invoke(a) => a.format == Format::Json,
+            Command::Logs(a) => a.format == Format::Json,
+            Command::Lock { format, .. } | Command::Unlock { format, .. } => {
+                *format == Format::Json
+            }
             _ => false,
         }
     }
@@ -165,7 +172,13 @@ pub enum Command {
     /// Check the manifest and every dataset offline: no network, no AWS call.
     Validate(ValidateArgs),
     /// Resolve every fine-tune's JumpStart model and pin it in sagetune.lock.
-    Lock(StackArgs),
+    Lock {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Output format (`json`: the pins as one JSON document).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Print the exact SageMaker requests of a fine-tune and its endpoints, as JSON.
     Requests {
         #[command(flatten)]
@@ -205,6 +218,9 @@ pub enum Command {
         /// The lock id, as the "stack is locked by" message shows it.
         #[arg(value_name = "LOCK_ID")]
         lock_id: String,
+        /// Output format (`json`: the lock removed, as one JSON document).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Render a plan saved with `plan --out`.
     Show {
@@ -301,6 +317,9 @@ pub struct ApplyArgs {
     /// Say at least this often how a running training job is doing (plain output only).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub heartbeat: Duration,
+    /// Output format (`json`: the plan and what was done, as one JSON document; needs --auto-approve).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Arguments of `invoke`.
@@ -322,6 +341,9 @@ pub struct InvokeArgs {
     /// Print the model's whole answer (JSON) instead of the generated text.
     #[arg(long)]
     pub raw: bool,
+    /// Output format (`json`: every prompt with its answer and latency, as one JSON document).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Which training job of a fine-tune to read.
@@ -350,6 +372,9 @@ pub struct LogsArgs {
     /// Only lines from this long ago on (e.g. 10m, 2h).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub since: Option<Duration>,
+    /// Output format (`json`: JSON Lines, one object per log line, as they are read).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Arguments of `metrics`.
@@ -384,6 +409,9 @@ pub struct DestroyArgs {
     /// Stop the stack's running training jobs (they are never deleted).
     #[arg(long)]
     pub stop_orphaned_jobs: bool,
+    /// Output format (`json`: the plan and what was done, as one JSON document; needs --auto-approve).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// How a plan is printed.

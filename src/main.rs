@@ -35,7 +35,9 @@ fn main() -> ExitCode {
             };
             commands::validate::run(&args.manifest, args.format, &offline)
         }
-        Command::Lock(args) => commands::lock::run(&args.manifest, &args.aws.options()),
+        Command::Lock { stack, format } => {
+            commands::lock::run(&stack.manifest, &stack.aws.options(), *format)
+        }
         Command::Requests {
             stack,
             fine_tune,
@@ -56,9 +58,11 @@ fn main() -> ExitCode {
         Command::Logs(args) => commands::logs::run(args, &args.which.aws.options()),
         Command::Metrics(args) => commands::metrics::run(args, &args.which.aws.options()),
         Command::IamPolicy(args) => commands::iam_policy::run(args),
-        Command::Unlock { stack, lock_id } => {
-            commands::apply::unlock(&stack.manifest, lock_id, &stack.aws.options())
-        }
+        Command::Unlock {
+            stack,
+            lock_id,
+            format,
+        } => commands::apply::unlock(&stack.manifest, lock_id, &stack.aws.options(), *format),
         Command::Show { file, format } => commands::plan::show(file, *format),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),

@@ -1,7 +1,7 @@
 //! `sagetune apply [PLANFILE]` and `sagetune unlock LOCK_ID`.
 
 use crate::apply::{state_lock, ExecOptions};
-use crate::cli::{ApplyArgs, ManifestArgs};
+use crate::cli::{ApplyArgs, Format, ManifestArgs};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::diagnostics::Diagnostic;
 use crate::plan::{file, Options};
@@ -9,10 +9,12 @@ use crate::prepare::models::env;
 use crate::prepare::{prepare, stack_only};
 use crate::stages;
 
-use super::terminal::{approval_possible, drive, Flags};
+use super::approval::approval_possible;
+use super::terminal::{drive, Flags};
 use super::Outcome;
 
 pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
+    let json = args.format == Format::Json;
     let saved = match args.plan_file.as_deref().map(file::read).transpose() {
         Ok(saved) => saved,
         Err(e) => {
@@ -20,7 +22,7 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
             return Outcome::failed(&[d], "nothing was applied");
         }
     };
-    if let Err(d) = approval_possible(args.auto_approve, "sagetune apply") {
+    if let Err(d) = approval_possible(args.auto_approve, json, "sagetune apply") {
         return Outcome::failed(&[d], "nothing was applied");
     }
     let m = &args.manifest;
@@ -37,13 +39,14 @@ pub fn run(args: &ApplyArgs, aws: &AwsOptions) -> Outcome {
             ..Options::default()
         },
         command: "sagetune apply",
+        json,
     };
     drive(&cloud, flags, |session| {
         stages::apply(&prepared, saved.as_ref(), session)
     })
 }
 
-pub fn unlock(args: &ManifestArgs, id: &str, aws: &AwsOptions) -> Outcome {
+pub fn unlock(args: &ManifestArgs, id: &str, aws: &AwsOptions, format: Format) -> Outcome {
     let (loaded, ctx) = match stack_only(&args.file, aws) {
         Ok(l) => l,
         Err(d) => return Outcome::failed(&d, "no lock was removed"),
@@ -51,6 +54,9 @@ pub fn unlock(args: &ManifestArgs, id: &str, aws: &AwsOptions) -> Outcome {
     let cloud = AwsCloud::new(aws.clone(), &ctx.region);
     let m = &loaded.manifest;
     match state_lock::unlock(&cloud, m.artifacts.get(), m.stack.get(), id) {
+        Ok(info) if format == Format::Json => Outcome::printed(crate::render::json_value(
+            &serde_json::json!({ "removed": info }),
+        )),
         Ok(info) => Outcome {
             stderr: format!("Removed the lock held by {}.\n", info.describe()),
             ..Outcome::default()

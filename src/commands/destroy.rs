@@ -3,18 +3,20 @@
 //! Needs only the manifest's stack, region and artifacts, not its data files.
 
 use crate::apply::ExecOptions;
-use crate::cli::DestroyArgs;
+use crate::cli::{DestroyArgs, Format};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::plan::Options;
 use crate::prepare::models::env;
 use crate::prepare::stack_only;
 use crate::stages;
 
-use super::terminal::{approval_possible, drive, Flags};
+use super::approval::approval_possible;
+use super::terminal::{drive, Flags};
 use super::Outcome;
 
 pub fn run(args: &DestroyArgs, aws: &AwsOptions) -> Outcome {
-    if let Err(d) = approval_possible(args.auto_approve, "sagetune destroy") {
+    let json = args.format == Format::Json;
+    if let Err(d) = approval_possible(args.auto_approve, json, "sagetune destroy") {
         return Outcome::failed(&[d], "nothing was destroyed");
     }
     let (loaded, ctx) = match stack_only(&args.manifest.file, aws) {
@@ -30,6 +32,7 @@ pub fn run(args: &DestroyArgs, aws: &AwsOptions) -> Outcome {
             delete_protected: args.force,
         },
         command: "sagetune destroy",
+        json,
     };
     drive(&cloud, flags, |session| {
         stages::destroy(&loaded, &ctx.region, args.purge_data, session)

@@ -3,12 +3,12 @@
 
 use std::io::{IsTerminal, Read};
 
-use crate::cli::InvokeArgs;
+use crate::cli::{Format, InvokeArgs};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::diagnostics::Diagnostic;
 use crate::inference::ask;
 use crate::prepare::prepare;
-use crate::render::invoke::answered;
+use crate::render::invoke::{answered, answers_json};
 use crate::stages::invoke_target;
 
 use super::Outcome;
@@ -28,25 +28,30 @@ pub fn run(args: &InvokeArgs, aws: &AwsOptions) -> Outcome {
         Err(d) => return Outcome::failed(&d, "nothing was sent"),
     };
     let cloud = AwsCloud::new(aws.clone(), &prepared.ctx.region);
+    let json = args.format == Format::Json;
     let mut out = Outcome::default();
+    let mut asked = Vec::new();
     for prompt in &prompts {
         match ask(&cloud, &endpoint, &format, prompt, args.max_new_tokens) {
             Ok(answer) => {
-                let (stdout, stderr) = answered(&answer, args.raw);
-                out.stdout.push_str(&stdout);
-                out.stderr.push_str(&stderr);
-                if answer.text.is_err() && !args.raw {
+                if answer.text.is_err() && (json || !args.raw) {
                     out.status = super::ExitStatus::Failure;
                 }
+                if !json {
+                    let (stdout, stderr) = answered(&answer, args.raw);
+                    out.stdout.push_str(&stdout);
+                    out.stderr.push_str(&stderr);
+                }
+                asked.push((prompt.as_str(), answer));
             }
             Err(e) => {
-                let failed =
-                    Outcome::failed(&[Diagnostic::from(&e)], "the endpoint did not answer");
-                out.stderr.push_str(&failed.stderr);
-                out.status = failed.status;
-                break;
+                return Outcome::failed(&[Diagnostic::from(&e)], "the endpoint did not answer")
+                    .after(out);
             }
         }
+    }
+    if json {
+        out.stdout = answers_json(&asked);
     }
     out
 }

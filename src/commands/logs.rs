@@ -5,12 +5,12 @@ use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::apply::poll_interval;
-use crate::cli::LogsArgs;
+use crate::cli::{Format, LogsArgs};
 use crate::cloud::AwsOptions;
 use crate::diagnostics::Diagnostic;
 use crate::observe::logs::{read, LogLine};
 use crate::prepare::models::env;
-use crate::render::training::log_line;
+use crate::render::training::{log_line, log_line_json};
 
 use super::Outcome;
 
@@ -29,11 +29,17 @@ pub fn run(args: &LogsArgs, aws: &AwsOptions) -> Outcome {
         .follow
         .then(|| poll_interval(&env, Duration::from_secs(5)));
     let multi = job.instance_count > 1;
+    let json = args.format == Format::Json;
     let mut printed = 0usize;
     let mut show = |lines: Vec<LogLine>| {
         let mut out = std::io::stdout().lock();
         for l in &lines {
-            let _ = writeln!(out, "{}", log_line(l, multi));
+            let line = if json {
+                log_line_json(&job.name, l)
+            } else {
+                log_line(l, multi)
+            };
+            let _ = writeln!(out, "{line}");
         }
         let _ = out.flush();
         printed += lines.len();

@@ -2,7 +2,7 @@
 //! `--auto-approve`), the progress display (bars on a terminal, lines in CI), Ctrl-C, and
 //! turning how the run ended into the command's outcome.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::apply::{Cancel, ExecOptions};
@@ -12,6 +12,7 @@ use crate::plan::{Options, Plan};
 use crate::render;
 use crate::stages::{Applied, Approval, Session};
 
+use super::approval::ask;
 use super::{ExitStatus, Outcome};
 
 /// The choices apply and destroy share.
@@ -21,36 +22,8 @@ pub struct Flags {
     pub exec: ExecOptions,
     pub options: Options,
     pub command: &'static str,
-}
-
-/// Refuses to run unapproved without a terminal to ask on.
-pub(crate) fn approval_possible(auto_approve: bool, command: &str) -> Result<(), Diagnostic> {
-    if auto_approve || std::io::stdin().is_terminal() {
-        return Ok(());
-    }
-    Err(Diagnostic::new(
-        "apply::approval",
-        format!("{command} needs approval and stdin is not a terminal"),
-    )
-    .help(format!(
-        "review the plan first, then run `{command} --auto-approve` (e.g. in CI)"
-    )))
-}
-
-/// Shows the plan on stdout and asks on the terminal; anything but `yes` declines.
-fn ask(plan: &Plan) -> Approval {
-    let mut out = std::io::stdout();
-    let question = render::human_for_stdout(plan) + &render::approval_question(plan);
-    let _ = out
-        .write_all(question.as_bytes())
-        .and_then(|()| out.flush());
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    if answer.trim() == "yes" {
-        Approval::Yes
-    } else {
-        Approval::No
-    }
+    /// `--format json`: no plan text; one JSON document of the plan and the run on stdout.
+    pub json: bool,
 }
 
 /// Ctrl-C once: stop waiting and exit cleanly; twice: abort at once.
@@ -78,10 +51,12 @@ pub(crate) fn drive(
     let cancel: &'static Cancel = Box::leak(Box::default());
     install_interrupt(cancel);
     let progress = render::progress::for_stderr();
-    let auto = flags.auto_approve;
+    let (auto, json) = (flags.auto_approve, flags.json);
     let destroying = flags.command == "sagetune destroy";
     let mut approve = |plan: &Plan| {
-        if auto {
+        if json {
+            Approval::Yes
+        } else if auto {
             let _ = std::io::stdout().write_all(render::human_for_stdout(plan).as_bytes());
             Approval::Yes
         } else {
@@ -99,6 +74,12 @@ pub(crate) fn drive(
     };
     match work(session) {
         Err(d) => Outcome::failed(&d, "nothing was changed"),
+        Ok(Applied::NoChanges(plan)) if json => Outcome::printed(render::report_json(&plan, None)),
+        Ok(Applied::Executed(plan, report)) if json => Outcome {
+            stdout: render::report_json(&plan, Some(&report)),
+            status: ExitStatus::of(&report),
+            ..Outcome::default()
+        },
         Ok(Applied::NoChanges(plan)) if destroying => {
             Outcome::printed(render::nothing_to_destroy(&plan))
         }

@@ -18,3 +18,24 @@ pub fn answered(a: &Answer, raw: bool) -> (String, String) {
         ),
     }
 }
+
+/// `invoke --format json`: every prompt with the generated text (or why none was found), the
+/// whole answer as sent and the latency.
+pub fn answers_json(asked: &[(&str, Answer)]) -> String {
+    let answers: Vec<serde_json::Value> = asked
+        .iter()
+        .map(|(prompt, a)| {
+            let raw = serde_json::from_str::<serde_json::Value>(&a.raw)
+                .unwrap_or_else(|_| serde_json::Value::String(a.raw.clone()));
+            serde_json::json!({
+                "endpoint": a.endpoint,
+                "prompt": prompt,
+                "text": a.text.as_ref().ok(),
+                "error": a.text.as_ref().err(),
+                "answer": raw,
+                "latency_ms": a.latency.as_millis() as u64,
+            })
+        })
+        .collect();
+    super::json_value(&serde_json::json!({ "answers": answers }))
+}

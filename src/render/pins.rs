@@ -40,3 +40,15 @@ pub fn relocked(r: &Relocked) -> String {
     }
     out
 }
+
+/// `lock --format json`: where specs came from, the pins now and before, and the file written
+/// (`null` when it was already up to date).
+pub fn relocked_json(r: &Relocked) -> String {
+    super::json_value(&serde_json::json!({
+        "source": r.source,
+        "region": r.region,
+        "pins": r.pins,
+        "previous": r.previous,
+        "written": r.written,
+    }))
+}

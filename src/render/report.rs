@@ -1,6 +1,8 @@
 //! Apply's closing report: each step with what it did, then what to do next.
 
-use crate::apply::Report;
+use serde_json::{json, Value};
+
+use crate::apply::{Did, Report};
 use crate::plan::{Action, Plan, ResourceKind};
 
 use super::progress::did;
@@ -52,4 +54,43 @@ pub fn try_it(plan: &Plan, r: &Report) -> String {
         .filter_map(|c| c.id.strip_prefix("endpoint."))
         .map(|key| format!("Try it: sagetune invoke {key} \"your prompt\"\n"))
         .collect()
+}
+
+/// How a run ended, in the one word `--format json` reports it.
+fn outcome(r: &Report) -> &'static str {
+    if r.complete() {
+        "complete"
+    } else if r.failed.is_some() {
+        "failed"
+    } else if r.interrupted {
+        "interrupted"
+    } else if !r.held.is_empty() && r.started.is_empty() {
+        "held"
+    } else {
+        "started"
+    }
+}
+
+/// Apply's and destroy's `--format json` document: the plan that ran and, when it ran, what
+/// each step did (`outcome` is `no_changes` when there was nothing to do).
+pub fn report_json(plan: &Plan, r: Option<&Report>) -> String {
+    let pairs = |v: &[(String, String)], what: &str| -> Vec<Value> {
+        v.iter().map(|(id, x)| json!({"id": id, what: x})).collect()
+    };
+    let doc = match r {
+        None => json!({"outcome": "no_changes", "plan": plan}),
+        Some(r) => json!({
+            "outcome": outcome(r),
+            "plan": plan,
+            "done": r.done.iter().map(|(id, what)| match what {
+                Did::Uploaded { bytes } => json!({"id": id, "did": did(what), "bytes": bytes}),
+                Did::Said(_) => json!({"id": id, "did": did(what)}),
+            }).collect::<Vec<_>>(),
+            "started": pairs(&r.started, "what"),
+            "failed": r.failed.as_ref().map(|(id, why)| json!({"id": id, "why": why})),
+            "held": pairs(&r.held, "why"),
+            "not_done": r.not_done,
+        }),
+    };
+    super::json_value(&doc)
 }

@@ -16,6 +16,19 @@ pub fn log_line(l: &LogLine, several_instances: bool) -> String {
     }
 }
 
+/// `logs --format json`: one log line as one compact JSON object (JSON Lines), with the
+/// instance that wrote it and CloudWatch's timestamp in milliseconds.
+pub fn log_line_json(job: &str, l: &LogLine) -> String {
+    serde_json::json!({
+        "job": job,
+        "instance": l.instance(),
+        "stream": l.stream,
+        "timestamp_ms": l.timestamp_ms,
+        "message": l.message,
+    })
+    .to_string()
+}
+
 /// What `metrics` reports about one job.
 #[derive(Debug, Serialize)]
 pub struct JobMetrics<'a> {

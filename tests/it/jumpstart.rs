@@ -78,6 +78,16 @@ fn lock_then_requests_are_golden_for_every_fixture_model() {
             "{name}: {}",
             again.stdout
         );
+        // `--format json`: the same pins as the file, nothing written.
+        let as_json = offline(ws.path(), &["lock", "--format", "json"]);
+        assert_eq!(as_json.code, 0, "{name}: {}", as_json.snapshot());
+        let doc: serde_json::Value = serde_json::from_str(&as_json.stdout).unwrap();
+        let file: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(ws.path().join("sagetune.lock")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(doc["pins"], file, "{name}");
+        assert_eq!(doc["written"], serde_json::Value::Null, "{name}");
 
         let run = offline(ws.path(), &["requests", "--locked"]);
         assert_eq!(run.code, 0, "{name}: requests\n{}", run.snapshot());

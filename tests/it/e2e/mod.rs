@@ -5,6 +5,7 @@
 
 mod ci;
 mod faults;
+mod formats;
 mod invoke;
 mod permissions;
 mod promotion;
