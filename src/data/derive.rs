@@ -204,10 +204,11 @@ fn json_column(r: &mut impl BufRead, w: &mut impl Write, column: &str) -> Result
         Ok(())
     };
     if starts_array {
-        let mut de = serde_json::Deserializer::from_reader(r);
-        de.deserialize_seq(Elements { emit: &mut emit })
-            .and_then(|()| de.end())
-            .map_err(|e| ScanError::Io(e.to_string()))?;
+        super::json_array::for_each_element(r, |element, _| {
+            let record: Record =
+                serde_json::from_slice(element).map_err(|e| ScanError::Io(e.to_string()))?;
+            Ok(emit(&record)?)
+        })?;
     } else {
         let mut line = Vec::new();
         while r.read_until(b'\n', &mut line)? > 0 {
@@ -220,26 +221,6 @@ fn json_column(r: &mut impl BufRead, w: &mut impl Write, column: &str) -> Result
         }
     }
     Ok(rows)
-}
-
-/// Visits a top-level array one element at a time, so memory holds one record.
-struct Elements<'a, F> {
-    emit: &'a mut F,
-}
-
-impl<'de, F: FnMut(&Record) -> io::Result<()>> serde::de::Visitor<'de> for Elements<'_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of JSON objects")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(record) = seq.next_element::<Record>()? {
-            (self.emit)(&record).map_err(serde::de::Error::custom)?;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

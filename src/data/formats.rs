@@ -7,6 +7,7 @@ use std::io::BufRead;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::json_array::for_each_element;
 use super::report::{ContentError, Counts, ScanError};
 use super::Format;
 
@@ -367,16 +368,31 @@ fn json_array(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts,
         script: None,
     };
     let mut counts = Counts::default();
-    let mut de = serde_json::Deserializer::from_reader(r);
-    let result = de
-        .deserialize_seq(ArrayVisitor {
+    for_each_element(r, |element, at| {
+        let mut de = serde_json::Deserializer::from_slice(element);
+        let row = RowSeed {
             column: &mut column,
-            counts: &mut counts,
-        })
-        .and_then(|_| de.end());
-    result
-        .map_err(|e| json_error(&e, None, None))
-        .map_err(|e| missing_column(e, &column))?;
+        }
+        .deserialize(&mut de)
+        .and_then(|row| de.end().map(|_| row))
+        .map_err(|e| {
+            let (line, col) = at.inner(e.line() as u64, e.column() as u64);
+            match json_error(&e, Some(line), Some(at.line_offset)) {
+                ScanError::Content(mut c) => {
+                    c.column = col;
+                    if c.help == JSONL_SYNTAX_HELP {
+                        c.help = "fix the JSON syntax of this element of the array".into();
+                    }
+                    ScanError::Content(c)
+                }
+                other => other,
+            }
+        })?;
+        counts.rows += 1;
+        counts.empty_rows += u64::from(row.is_empty);
+        Ok(())
+    })
+    .map_err(|e| missing_column(e, &column))?;
     finish_json(counts, column)
 }
 
@@ -419,6 +435,8 @@ fn missing_column(e: ScanError, column: &Column) -> ScanError {
 }
 
 const MISSING_FIELD: &str = "the record has no field";
+const JSONL_SYNTAX_HELP: &str =
+    "fix the JSON syntax; JSON Lines files hold one complete object per line";
 
 fn json_error(e: &serde_json::Error, line: Option<u64>, offset: Option<u64>) -> ScanError {
     let msg = e.to_string();
@@ -433,7 +451,7 @@ fn json_error(e: &serde_json::Error, line: Option<u64>, offset: Option<u64>) -> 
     } else if msg.contains("not a JSON object") {
         "each record is a JSON object such as {\"text\": \"...\"}"
     } else {
-        "fix the JSON syntax; JSON Lines files hold one complete object per line"
+        JSONL_SYNTAX_HELP
     };
     let line = line.unwrap_or(e.line() as u64);
     content(line, e.column().max(1) as u64, offset, msg, help)
@@ -546,29 +564,6 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 
     fn visit_unit<E: de::Error>(self) -> Result<Row, E> {
         Err(E::custom("the record is null, not a JSON object"))
-    }
-}
-
-struct ArrayVisitor<'a> {
-    column: &'a mut Column,
-    counts: &'a mut Counts,
-}
-
-impl<'de> Visitor<'de> for ArrayVisitor<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of JSON objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(row) = seq.next_element_seed(RowSeed {
-            column: self.column,
-        })? {
-            self.counts.rows += 1;
-            self.counts.empty_rows += u64::from(row.is_empty);
-        }
-        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@ mod check;
 mod derive;
 mod discover;
 mod formats;
+mod json_array;
 mod report;
 mod scan;
 
