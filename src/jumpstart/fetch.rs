@@ -1,7 +1,10 @@
 //! Fetching and checking a model's spec: fresh (manifest → version → spec) or as pinned in
 //! `sagetune.lock` (`pins`: cache first, then the source, digest verified).
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use super::error::ResolveError;
 use super::index::{self, Header};
@@ -17,12 +20,18 @@ pub struct ResolvedModel {
     pub spec: ModelSpec,
 }
 
-/// Resolves models against one source, reading `models_manifest.json` at most once.
+/// How many specs are fetched at once.
+pub const PARALLEL_FETCHES: usize = 8;
+
+/// Resolves models against one source, reading `models_manifest.json` at most once and each
+/// spec at most once.
 pub struct SpecFetcher<'a> {
     source: Source<'a>,
     /// The manifest's folder, where the spec cache lives.
     dir: &'a Path,
     headers: Option<Vec<Header>>,
+    /// Spec bytes read this run, by key; a failure is kept too, so no key is read twice.
+    fetched: HashMap<String, Result<Vec<u8>, ResolveError>>,
 }
 
 impl<'a> SpecFetcher<'a> {
@@ -31,7 +40,91 @@ impl<'a> SpecFetcher<'a> {
             source,
             dir,
             headers: None,
+            fetched: HashMap::new(),
         }
+    }
+
+    /// Fetches at once the specs these resolutions will read — `(model, requested, pin)`: the
+    /// pin's spec unless cached, else the spec `requested` resolves to — so each distinct spec
+    /// is read once and the reads overlap.
+    pub(crate) fn prefetch_for<'p>(
+        &mut self,
+        wanted: impl IntoIterator<Item = (&'p str, &'p str, Option<&'p Pin>)>,
+    ) {
+        let mut keys = Vec::new();
+        for (model, requested, pin) in wanted {
+            match pin {
+                Some(p) if cached_spec(self.dir, &p.spec_sha256).is_some() => {}
+                Some(p) => keys.push(p.spec_key.clone()),
+                None => keys.extend(self.spec_key(model, requested)),
+            }
+        }
+        self.prefetch(keys);
+    }
+
+    /// Reads the distinct `keys` not read yet, at most [`PARALLEL_FETCHES`] at once, so the
+    /// resolutions that follow find their specs fetched.
+    fn prefetch(&mut self, keys: impl IntoIterator<Item = String>) {
+        let todo: Vec<String> = keys
+            .into_iter()
+            .filter(|k| !self.fetched.contains_key(k))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let next = AtomicUsize::new(0);
+        let results = Mutex::new(Vec::new());
+        let source = &self.source;
+        std::thread::scope(|scope| {
+            for _ in 0..PARALLEL_FETCHES.min(todo.len()) {
+                scope.spawn(|| {
+                    while let Some(key) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let got = source.spec(key);
+                        results
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push((key.clone(), got));
+                    }
+                });
+            }
+        });
+        self.fetched.extend(
+            results
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+
+    /// The spec at `key`, read once per run.
+    fn spec_bytes(&mut self, key: &str) -> Result<Vec<u8>, ResolveError> {
+        if let Some(got) = self.fetched.get(key) {
+            return got.clone();
+        }
+        let got = self.source.spec(key);
+        self.fetched.insert(key.to_string(), got.clone());
+        got
+    }
+
+    /// The spec key `requested` resolves to, when it resolves (errors are reported by
+    /// [`Self::resolve`]).
+    fn spec_key(&mut self, model_id: &str, requested: &str) -> Option<String> {
+        self.header(model_id, requested).ok().map(|h| h.spec_key)
+    }
+
+    /// The manifest entry the SDK would choose for `requested`.
+    fn header(&mut self, model_id: &str, requested: &str) -> Result<Header, ResolveError> {
+        let pattern =
+            VersionPattern::parse(requested).ok_or_else(|| ResolveError::NoMatchingVersion {
+                model_id: model_id.to_string(),
+                requested: requested.to_string(),
+                available: Vec::new(),
+            })?;
+        if self.headers.is_none() {
+            let bytes = self.source.manifest()?;
+            let what = format!("{} ({MANIFEST_KEY})", self.source.describe());
+            self.headers = Some(index::parse(&bytes, &what)?);
+        }
+        let headers = self.headers.as_deref().unwrap_or_default();
+        Ok(index::select(headers, model_id, &pattern, &self.source.describe())?.clone())
     }
 
     /// Where specs come from, for messages.
@@ -45,20 +138,8 @@ impl<'a> SpecFetcher<'a> {
         model_id: &str,
         requested: &str,
     ) -> Result<ResolvedModel, ResolveError> {
-        let pattern =
-            VersionPattern::parse(requested).ok_or_else(|| ResolveError::NoMatchingVersion {
-                model_id: model_id.to_string(),
-                requested: requested.to_string(),
-                available: Vec::new(),
-            })?;
-        if self.headers.is_none() {
-            let bytes = self.source.manifest()?;
-            let what = format!("{} ({MANIFEST_KEY})", self.source.describe());
-            self.headers = Some(index::parse(&bytes, &what)?);
-        }
-        let headers = self.headers.as_deref().unwrap_or_default();
-        let header = index::select(headers, model_id, &pattern, &self.source.describe())?.clone();
-        let bytes = self.source.spec(&header.spec_key)?;
+        let header = self.header(model_id, requested)?;
+        let bytes = self.spec_bytes(&header.spec_key)?;
         let sha = crate::files::sha256_hex(&bytes);
         let spec = parse_spec(&bytes, &header.spec_key)?;
         check(&spec, &header.model_id, &header.version, &header.spec_key)?;
@@ -81,7 +162,7 @@ impl<'a> SpecFetcher<'a> {
         if let Some(found) = offline(self.dir, entry) {
             return found;
         }
-        let bytes = self.source.spec(&entry.spec_key)?;
+        let bytes = self.spec_bytes(&entry.spec_key)?;
         let sha = crate::files::sha256_hex(&bytes);
         if sha != entry.spec_sha256 {
             return Err(ResolveError::SpecChanged {
@@ -193,4 +274,64 @@ pub fn check(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jumpstart::source::ContentStore;
+
+    /// The fixture content, counting reads per key and the most reads in flight at once.
+    #[derive(Default)]
+    struct Counting {
+        reads: Mutex<HashMap<String, usize>>,
+        in_flight: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    impl ContentStore for Counting {
+        fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+            *self.reads.lock().unwrap().entry(key.to_string()).or_default() += 1;
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jumpstart");
+            let path = if key == MANIFEST_KEY {
+                base.join("manifest").join(key)
+            } else {
+                base.join("specs").join(key)
+            };
+            std::fs::read(&path).map_err(|e| e.to_string())
+        }
+    }
+
+    #[test]
+    fn each_distinct_spec_is_read_once_and_the_reads_overlap() {
+        let store = Counting::default();
+        let dir = tempfile::tempdir().unwrap();
+        let source = Source::Bucket {
+            bucket: "b".into(),
+            store: &store,
+        };
+        let mut fetcher = SpecFetcher::new(source, dir.path());
+        let wanted = [
+            ("huggingface-textgeneration1-gpt-j-6b", "3.*"),
+            ("meta-textgeneration-llama-2-7b", "4.*"),
+            ("huggingface-textgeneration1-gpt-j-6b", "3.*"),
+            ("huggingface-textgeneration1-bloom-3b", "*"),
+            ("huggingface-textgeneration1-gpt-j-6b", "*"),
+            ("meta-textgeneration-llama-2-7b", "4.*"),
+        ];
+        fetcher.prefetch_for(wanted.iter().map(|(m, r)| (*m, *r, None)));
+        for (m, r) in wanted {
+            fetcher.resolve(m, r).unwrap();
+        }
+        let reads = store.reads.lock().unwrap().clone();
+        // gpt-j `*` and `3.*` resolve to the same version: three distinct specs.
+        assert_eq!(reads.len(), 4, "the manifest and three specs: {reads:?}");
+        assert!(reads.values().all(|n| *n == 1), "{reads:?}");
+        let most = store.most.load(Ordering::SeqCst);
+        assert!((2..=PARALLEL_FETCHES).contains(&most), "{most} at once");
+    }
 }

@@ -154,10 +154,16 @@ pub(crate) fn resolve_models(
         }
     }
     let use_lock = lock.as_ref().filter(|l| l.mismatches(&wanted).is_empty());
+    let pin = |name: &str| use_lock.and_then(|l| l.fine_tunes.get(name));
+    fetcher.prefetch_for(
+        wanted
+            .iter()
+            .map(|(name, model, requested)| (model.as_str(), requested.as_str(), pin(name))),
+    );
     let mut models = BTreeMap::new();
     let mut errors = Vec::new();
     for (name, model, requested) in &wanted {
-        let result = match use_lock.and_then(|l| l.fine_tunes.get(name)) {
+        let result = match pin(name) {
             Some(entry) => fetcher.locked(entry),
             None => fetcher.resolve(model, requested),
         };
@@ -220,7 +226,13 @@ pub fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diagnostic>
     let previous = read_pins(&loaded).ok().flatten();
     let mut entries = BTreeMap::new();
     let mut errors = Vec::new();
-    for (name, model, requested) in wanted(&loaded) {
+    let wanted = wanted(&loaded);
+    fetcher.prefetch_for(
+        wanted
+            .iter()
+            .map(|(_, model, requested)| (model.as_str(), requested.as_str(), None)),
+    );
+    for (name, model, requested) in wanted {
         match fetcher.resolve(&model, &requested) {
             Ok(m) => {
                 entries.insert(name, m.entry);

@@ -27,7 +27,9 @@ impl S3ContentStore {
     fn client(&self) -> Result<&(tokio::runtime::Runtime, aws_sdk_s3::Client), String> {
         self.runtime
             .get_or_init(|| {
-                let rt = tokio::runtime::Builder::new_current_thread()
+                // Multi-threaded so specs fetched from several threads at once overlap.
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start the async runtime: {e}"))?;
