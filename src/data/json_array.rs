@@ -101,7 +101,8 @@ pub(super) fn for_each_element(
     }
 }
 
-const OPEN_HELP: &str = "a JSON data file is one array of objects, `[{\"text\": \"...\"}, ...]`, or JSON Lines";
+const OPEN_HELP: &str =
+    "a JSON data file is one array of objects, `[{\"text\": \"...\"}, ...]`, or JSON Lines";
 
 impl Splitter {
     /// Advances line bookkeeping to file offset `to`, within the chunk `buf` at offset `base`
@@ -137,6 +138,35 @@ impl Splitter {
         })
     }
 
+    /// Takes byte `b` (not whitespace) outside any element, at `at` (file offset `offset`);
+    /// `true` when it starts an element.
+    fn structure(&mut self, b: u8, at: At, offset: u64) -> Result<bool, ScanError> {
+        match (self.phase, b) {
+            (Phase::Open, b'[') => self.phase = Phase::Between { first: true },
+            (Phase::Open, _) => {
+                return Err(self.error(offset, "the file holds no JSON array", OPEN_HELP))
+            }
+            (Phase::Closed, _) => return Err(self.error(
+                offset,
+                "there is more after the array's closing `]`",
+                "a JSON data file holds one array; remove what follows it or merge it into the array",
+            )),
+            (Phase::Between { first: true }, b']') => self.phase = Phase::Closed,
+            (Phase::Between { first: false }, b']') => return Err(self.error(
+                offset,
+                "a comma before the array's closing `]` (trailing comma)",
+                "remove the last comma: JSON allows none after the last element",
+            )),
+            (Phase::Between { .. }, _) => {
+                self.phase = Phase::In;
+                self.start = at;
+                return Ok(true);
+            }
+            (Phase::In, _) => unreachable!("elements are scanned by `chunk`"),
+        }
+        Ok(false)
+    }
+
     /// Scans one chunk (at file offset `base`), calling `f` for each element that ends in it.
     fn chunk(
         &mut self,
@@ -155,33 +185,11 @@ impl Splitter {
                     continue;
                 }
                 let at = self.position(buf, base, i);
-                let offset = base + i as u64;
-                match (self.phase, b) {
-                    (Phase::Open, b'[') => self.phase = Phase::Between { first: true },
-                    (Phase::Open, _) => {
-                        return Err(self.error(offset, "the file holds no JSON array", OPEN_HELP))
-                    }
-                    (Phase::Closed, _) => return Err(self.error(
-                        offset,
-                        "there is more after the array's closing `]`",
-                        "a JSON data file holds one array; remove what follows it or merge it into the array",
-                    )),
-                    (Phase::Between { first: true }, b']') => self.phase = Phase::Closed,
-                    (Phase::Between { first: false }, b']') => return Err(self.error(
-                        offset,
-                        "a comma before the array's closing `]` (trailing comma)",
-                        "remove the last comma: JSON allows none after the last element",
-                    )),
-                    (Phase::Between { .. }, _) => {
-                        // The element's first byte is scanned as part of it.
-                        self.phase = Phase::In;
-                        self.start = at;
-                        begun = i;
-                        continue;
-                    }
-                    (Phase::In, _) => unreachable!("elements are scanned below"),
+                if self.structure(b, at, base + i as u64)? {
+                    begun = i; // the element's first byte is scanned as part of it
+                } else {
+                    i += 1;
                 }
-                i += 1;
                 continue;
             }
             if self.in_string {

@@ -291,7 +291,12 @@ mod tests {
 
     impl ContentStore for Counting {
         fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-            *self.reads.lock().unwrap().entry(key.to_string()).or_default() += 1;
+            *self
+                .reads
+                .lock()
+                .unwrap()
+                .entry(key.to_string())
+                .or_default() += 1;
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.most.fetch_max(now, Ordering::SeqCst);
             std::thread::sleep(std::time::Duration::from_millis(30));

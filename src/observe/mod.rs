@@ -68,7 +68,7 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
         seen.pending_uploads = cloud.list_pending_uploads(bucket, &datasets)?;
     }
     let listed = listings(cloud, desired, &mut seen)?;
-    describe_stack_objects(cloud, desired, listed, &mut seen)?;
+    describe_stack_objects(cloud, listed, &mut seen)?;
     describe_stack_jobs(cloud, desired, &mut seen)?;
     previous::previous_uploads(cloud, desired, &mut seen)?;
     Ok(seen)
@@ -123,29 +123,14 @@ fn listings(
     Ok(listed)
 }
 
-/// Phase 2: every listed stack model, config and endpoint, and the desired names even when
-/// a listing missed them.
+/// Phase 2: every listed stack model, config and endpoint. A name the listings do not show
+/// is absent: it is not described (a create that meets it anyway adopts it when it carries the
+/// stack's tag, and refuses otherwise).
 fn describe_stack_objects(
     cloud: &dyn CloudRead,
-    desired: &Desired,
-    mut want: BTreeMap<Kind, BTreeSet<String>>,
+    want: BTreeMap<Kind, BTreeSet<String>>,
     seen: &mut Observed,
 ) -> Result<(), CloudError> {
-    for f in &desired.fine_tunes {
-        if let Some(m) = &f.model {
-            want.entry(Kind::Model)
-                .or_default()
-                .insert(m.model_name.clone());
-        }
-    }
-    for e in &desired.endpoints {
-        want.entry(Kind::EndpointConfig)
-            .or_default()
-            .insert(e.endpoint_config.endpoint_config_name.clone());
-        want.entry(Kind::Endpoint)
-            .or_default()
-            .insert(e.endpoint.endpoint_name.clone());
-    }
     let reads: Vec<Read> = want
         .into_iter()
         .flat_map(|(kind, names)| names.into_iter().map(move |n| Read::Describe(kind, n)))
@@ -167,8 +152,8 @@ fn describe_stack_objects(
     Ok(())
 }
 
-/// Phase 3: training jobs — desired, earlier runs of the desired inputs, running ones, and
-/// those whose output a model serves.
+/// Phase 3: training jobs — the desired ones and earlier runs of their inputs (when listed),
+/// running ones, and those whose output a model serves.
 fn describe_stack_jobs(
     cloud: &dyn CloudRead,
     desired: &Desired,
@@ -176,7 +161,7 @@ fn describe_stack_jobs(
 ) -> Result<(), CloudError> {
     let mut jobs: BTreeSet<String> = BTreeSet::new();
     for f in &desired.fine_tunes {
-        jobs.insert(f.training_job.training_job_name.clone());
+        // The listing holds the desired name too when it exists: it is a run of the inputs.
         jobs.extend(
             seen.job_list
                 .keys()

@@ -246,6 +246,12 @@ fn fresh_stack_creates_everything_in_dependency_order() {
         }
     }
     assert_eq!(plan.summary.jobs_to_run, 1);
+    // The listings show nothing, so nothing is described.
+    let calls = s.cloud.calls();
+    assert!(
+        !calls.iter().any(|c| c.starts_with("Describe")),
+        "{calls:?}"
+    );
     assert_eq!(plan.cost.training_upper_bound, Some(70.9)); // ml.g5.12xlarge × 1 × 10h
     assert_eq!(plan.cost.endpoints_per_hour, Some(1.52));
     assert!(plan.has_changes());

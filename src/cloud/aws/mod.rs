@@ -42,6 +42,9 @@ pub struct AwsCloud {
     options: AwsOptions,
     region: String,
     clients: OnceLock<Result<Clients, String>>,
+    /// SageMaker tags by ARN, read once per run: sagetune sets tags only when it creates an
+    /// object, and a name recreated in one run carries the same tags.
+    tags: std::sync::Mutex<std::collections::HashMap<String, crate::cloud::Tags>>,
 }
 
 /// Attempts per call, first included, before a throttling, 5xx or connection failure is an
@@ -57,6 +60,7 @@ impl AwsCloud {
             options,
             region: region.to_string(),
             clients: OnceLock::new(),
+            tags: std::sync::Mutex::default(),
         }
     }
 

@@ -110,6 +110,20 @@ impl AwsCloud {
         let Some(arn) = arn.filter(|a| !a.is_empty()) else {
             return Ok(Tags::new());
         };
+        let cache = || {
+            self.tags
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(known) = cache().get(arn) {
+            return Ok(known.clone());
+        }
+        let tags = self.list_tags(arn)?;
+        cache().insert(arn.to_string(), tags.clone());
+        Ok(tags)
+    }
+
+    fn list_tags(&self, arn: &str) -> Result<Tags, CloudError> {
         let (_, sm, _) = self.clients()?;
         let mut tags = Tags::new();
         let mut token: Option<String> = None;

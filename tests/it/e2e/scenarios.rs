@@ -34,7 +34,14 @@ fn quickstart_validate_plan_apply_plan_status() {
         "{}",
         plan.stdout
     );
+    // A fresh stack: the listings show nothing, so nothing is described.
+    let ops = w.requests();
+    assert_eq!(count(&ops, "Describe"), 0, "{ops:?}");
+    let before = ops.len();
     let apply = w.expect(0, &["apply", "--auto-approve"]);
+    // Tags are read once per object per run: job, model, endpoint config, endpoint.
+    let ops = w.requests().split_off(before);
+    assert!(count(&ops, "SageMaker.ListTags") <= 4, "{ops:?}");
     for step in [
         "Starting",
         "Downloading",
