@@ -24,33 +24,7 @@ make_data() { # format file
   local format=$1 file=$2
   [ -f "$file" ] && [ "$(stat -c %s "$file")" -ge "$size" ] && return
   echo "generating $file" >&2
-  python3 - "$format" "$file" "$size" <<'PY'
-import json, random, sys
-fmt, path, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-random.seed(7)
-words = ("revenue income margin quarter fiscal growth liquidity capital expenditure dividend "
-         "segment guidance inflation rate bond equity \"adjusted\" EBITDA, operating cash flow "
-         "subsidiary acquisition impairment goodwill lease obligation risk factor").split()
-def para():
-    return " ".join(random.choice(words) for _ in range(random.randint(40, 160)))
-rows = [para() for _ in range(4000)]
-if fmt == "txt":
-    block = "".join(r + "\n" for r in rows)
-    head = ""
-elif fmt == "csv":
-    block = "".join('%d,"%s",10-K\n' % (i, r.replace('"', '""')) for i, r in enumerate(rows))
-    head = "id,text,form\n"
-else:
-    block = "".join(json.dumps({"id": i, "text": r, "form": "10-K"}) + "\n" for i, r in enumerate(rows))
-    head = ""
-data = block.encode()
-with open(path, "wb") as f:
-    f.write(head.encode())
-    written = len(head)
-    while written < size:
-        f.write(data)
-        written += len(data)
-PY
+  python3 scripts/make-dataset.py "$format" "$file" "$size"
 }
 
 best() { # prints the best wall time (s) and peak RSS (KiB) of "$@" over $runs runs

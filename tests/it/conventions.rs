@@ -65,39 +65,19 @@ fn errors_are_one_json_document_under_format_json() {
     insta::assert_snapshot!(run.stdout);
 
     // The same for the commands that read AWS, before any call.
-    for args in [
-        &["status", "--format", "json", "-f", "missing.yaml"][..],
-        &["plan", "--format", "json", "-f", "missing.yaml"],
-        &["metrics", "gptj", "--format", "json", "-f", "missing.yaml"],
-        &[
-            "apply",
-            "--auto-approve",
-            "--format",
-            "json",
-            "-f",
-            "missing.yaml",
-        ],
-        &[
-            "destroy",
-            "--auto-approve",
-            "--format",
-            "json",
-            "-f",
-            "missing.yaml",
-        ],
-        &["lock", "--format", "json", "-f", "missing.yaml"],
-        &["unlock", "id", "--format", "json", "-f", "missing.yaml"],
-        &[
-            "invoke",
-            "gptj",
-            "x",
-            "--format",
-            "json",
-            "-f",
-            "missing.yaml",
-        ],
-        &["logs", "gptj", "--format", "json", "-f", "missing.yaml"],
+    for command in [
+        &["status"][..],
+        &["plan"],
+        &["metrics", "gptj"],
+        &["apply", "--auto-approve"],
+        &["destroy", "--auto-approve"],
+        &["lock"],
+        &["unlock", "id"],
+        &["invoke", "gptj", "x"],
+        &["logs", "gptj"],
     ] {
+        let args = [command, &["--format", "json", "-f", "missing.yaml"]].concat();
+        let args = &args[..];
         let run = sagetune(args);
         assert_eq!(run.code, 1, "{args:?}");
         assert_eq!(run.stderr, "", "{args:?}");
