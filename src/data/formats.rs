@@ -22,7 +22,7 @@ pub(super) fn check(
     skip_bom(r)?;
     match format {
         Format::Txt => txt(r),
-        Format::Csv => csv(r, text_column),
+        Format::Csv => super::csv_scan::scan(r, text_column),
         Format::Jsonl => json_lines(r, text_column),
         Format::Json => {
             if first_non_space(r)? == Some(b'[') {
@@ -166,14 +166,14 @@ fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
 /// Whether the line being read has text yet, from its pieces; keeps at most the 3 bytes of a
 /// character split between two chunks.
 #[derive(Default)]
-struct LineText {
+pub(super) struct LineText {
     open: bool,
     has_text: bool,
     split_char: Vec<u8>,
 }
 
 impl LineText {
-    fn see(&mut self, piece: &[u8]) {
+    pub(super) fn see(&mut self, piece: &[u8]) {
         if piece.is_empty() {
             return;
         }
@@ -201,128 +201,10 @@ impl LineText {
     }
 
     /// Ends the line: whether it had text.
-    fn end(&mut self) -> bool {
+    pub(super) fn end(&mut self) -> bool {
         let had = self.has_text;
         *self = Self::default();
         had
-    }
-}
-
-/// A reader that counts the `"` bytes passing through: in RFC 4180 they come in pairs, so an
-/// odd count at the end means a quoted field that is never closed (which the CSV reader
-/// would otherwise take, to the end of the file, as one field).
-struct QuoteCount<R> {
-    inner: R,
-    quotes: u64,
-}
-
-impl<R: std::io::Read> std::io::Read for QuoteCount<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
-        Ok(n)
-    }
-}
-
-fn csv(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(QuoteCount {
-            inner: r,
-            quotes: 0,
-        });
-    let headers = reader.byte_headers().map_err(csv_error)?.clone();
-    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        return Err(content(
-            1,
-            1,
-            Some(0),
-            "the file is empty; a CSV file needs a header row".into(),
-            "start the file with a header row naming the columns, e.g. `text`",
-        ));
-    }
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
-        .collect();
-    let index = match text_column {
-        Some(col) => {
-            names
-                .iter()
-                .position(|n| n == col)
-                .ok_or_else(|| ScanError::MissingColumn {
-                    column: col.to_string(),
-                    available: names.clone(),
-                })?
-        }
-        None => names.iter().position(|n| n == "text").unwrap_or(0),
-    };
-    let script = names.iter().position(|n| n == "text").unwrap_or(0);
-    let mut counts = Counts {
-        text_column: Some(names[index].clone()),
-        script_column: Some(names[script].clone()),
-        ..Counts::default()
-    };
-    let mut record = csv::ByteRecord::new();
-    let mut last_start = (1, 0);
-    while reader.read_byte_record(&mut record).map_err(csv_error)? {
-        counts.rows += 1;
-        counts.empty_rows += u64::from(is_blank(&record[index]));
-        if let Some(p) = record.position() {
-            last_start = (p.line(), p.byte());
-        }
-    }
-    if reader.get_ref().quotes % 2 == 1 {
-        return Err(content(
-            last_start.0,
-            1,
-            Some(last_start.1),
-            "a quoted field opened in this row is never closed; the rest of the file would be one field".into(),
-            "close the quote (write a `\"` inside a quoted field as `\"\"`), or remove the stray `\"`",
-        ));
-    }
-    if counts.rows == counts.empty_rows {
-        let what = if counts.rows == 0 {
-            "no data rows"
-        } else {
-            "no text: every row's text is empty"
-        };
-        return Err(content(
-            1,
-            1,
-            Some(0),
-            format!("the file has {what}"),
-            "add rows with domain text under the header",
-        ));
-    }
-    Ok(counts)
-}
-
-fn csv_error(e: csv::Error) -> ScanError {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => {
-            let (line, byte) = pos.as_ref().map(|p| (p.line(), p.byte())).unwrap_or((0, 0));
-            content(
-                line,
-                1,
-                Some(byte),
-                format!("this row has {len} fields but the header has {expected_len}"),
-                "quote fields that contain commas or line breaks (\"like, this\") and give every row the header's number of fields",
-            )
-        }
-        csv::ErrorKind::Io(io) => ScanError::Io(io.to_string()),
-        _ => content(
-            1,
-            1,
-            Some(0),
-            format!("malformed CSV: {e}"),
-            "write the file as RFC 4180 CSV with a header row",
-        ),
     }
 }
 
@@ -483,27 +365,32 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
         let mut first: Option<(String, Text)> = None;
         let mut wanted: Option<Text> = None;
-        let mut keys: Vec<String> = Vec::new();
+        // The first 20 field names, for the script's column and a missing field's message;
+        // borrowed from the record, so a line costs no allocation.
+        let mut keys: [Cow<'de, str>; 20] = std::array::from_fn(|_| Cow::Borrowed(""));
+        let mut seen = 0;
         let mut has_text = false;
         let target = self.column.name.as_deref().unwrap_or("text");
-        while let Some(Key(key)) = map.next_key::<Key<'_>>()? {
-            if keys.len() < 20 {
-                keys.push(key.to_string());
-            }
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             has_text |= key == "text";
             if key == target {
                 wanted = Some(map.next_value::<Text>()?);
             } else if first.is_none() && self.column.name.is_none() {
-                first = Some((key.into_owned(), map.next_value::<Text>()?));
+                first = Some((key.to_string(), map.next_value::<Text>()?));
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
+            if let Some(slot) = keys.get_mut(seen) {
+                *slot = key;
+                seen += 1;
+            }
         }
+        let keys = &keys[..seen];
         if self.column.script.is_none() {
             self.column.script = if has_text {
                 Some("text".to_string())
             } else {
-                keys.first().cloned()
+                keys.first().map(ToString::to_string)
             };
         }
         let decided = self.column.name.is_some();
@@ -601,45 +488,56 @@ enum Text {
 
 impl<'de> de::Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
-                Ok(if v.trim().is_empty() {
-                    Text::Empty
-                } else {
-                    Text::NonEmpty
-                })
-            }
-            fn visit_unit<E>(self) -> Result<Text, E> {
-                Ok(Text::Empty)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Text, E> {
-                Ok(Text::Other("a boolean"))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Text, E> {
-                Ok(Text::Other("a number"))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Text, E> {
-                Ok(Text::Other("a number"))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Text, E> {
-                Ok(Text::Other("a number"))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Text, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text::Other("an array"))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Text, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text::Other("an object"))
-            }
-        }
-        d.deserialize_any(V)
+        // The value as written in the record: no copy and no escape decoding, which is most of
+        // the cost of a record otherwise.
+        let raw = <&'de serde_json::value::RawValue>::deserialize(d)?;
+        Ok(Text::of_json(raw.get()))
     }
+}
+
+impl Text {
+    /// The shape of a JSON value from its text.
+    fn of_json(raw: &str) -> Text {
+        match raw.as_bytes().first() {
+            Some(b'"') if json_string_is_blank(&raw[1..raw.len() - 1]) => Text::Empty,
+            Some(b'"') => Text::NonEmpty,
+            Some(b'n') => Text::Empty,
+            Some(b't' | b'f') => Text::Other("a boolean"),
+            Some(b'[') => Text::Other("an array"),
+            Some(b'{') => Text::Other("an object"),
+            _ => Text::Other("a number"),
+        }
+    }
+}
+
+/// Whether a JSON string's content (between its quotes, escapes as written) is whitespace only,
+/// as `str::trim` sees it.
+fn json_string_is_blank(content: &str) -> bool {
+    let mut chars = content.chars();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '\\' => match chars.next() {
+                Some('n') => '\n',
+                Some('t') => '\t',
+                Some('r') => '\r',
+                Some('f') => '\u{c}',
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .unwrap_or('x')
+                }
+                Some(other) => other,
+                None => return false,
+            },
+            c => c,
+        };
+        if !c.is_whitespace() {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -772,6 +670,25 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn text_values_are_judged_as_written() {
+        for (raw, empty) in [
+            (r#""""#, true),
+            (r#"" \n\t\r\f \u00a0\u2003""#, true),
+            ("null", true),
+            (r#""\u0041""#, false),
+            (r#""\\""#, false),
+            (r#""\"""#, false),
+            (r#"" é""#, false),
+            (r#""\ud83d\ude00""#, false),
+        ] {
+            assert_eq!(matches!(Text::of_json(raw), Text::Empty), empty, "{raw}");
+        }
+        assert!(matches!(Text::of_json("3.5"), Text::Other("a number")));
+        assert!(matches!(Text::of_json("[1]"), Text::Other("an array")));
+        assert!(matches!(Text::of_json("false"), Text::Other("a boolean")));
     }
 
     #[test]

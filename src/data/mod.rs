@@ -5,6 +5,7 @@
 
 mod cache;
 mod check;
+mod csv_scan;
 mod derive;
 mod discover;
 mod formats;
