@@ -94,57 +94,8 @@ impl Scan<'_> {
                 continue;
             }
             match self.state {
-                State::FieldStart => {
-                    if !self.record_started {
-                        match buf[i] {
-                            // An empty line is no record.
-                            b'\n' => {
-                                self.line += 1;
-                                i += 1;
-                                continue;
-                            }
-                            b'\r' => {
-                                self.pending_cr = true;
-                                i += 1;
-                                continue;
-                            }
-                            _ => {
-                                self.record_started = true;
-                                self.record_line = self.line;
-                                self.record_offset = base + i as u64;
-                                self.field = 0;
-                            }
-                        }
-                    }
-                    if buf[i] == b'"' {
-                        self.state = State::Quoted;
-                        i += 1;
-                    } else {
-                        self.state = State::Unquoted;
-                    }
-                }
-                State::Unquoted => {
-                    let rest = &buf[i..];
-                    let n = memchr::memchr3(b',', b'\n', b'\r', rest).unwrap_or(rest.len());
-                    self.feed(&rest[..n]);
-                    i += n;
-                    if let Some(&b) = buf.get(i) {
-                        i += 1;
-                        self.end_field();
-                        self.state = State::FieldStart;
-                        match b {
-                            b',' => {}
-                            b'\n' => {
-                                self.end_record()?;
-                                self.line += 1;
-                            }
-                            _ => {
-                                self.end_record()?;
-                                self.pending_cr = true;
-                            }
-                        }
-                    }
-                }
+                State::FieldStart => i = self.field_start(buf, base, i),
+                State::Unquoted => i = self.unquoted(buf, i)?,
                 State::Quoted => {
                     let rest = &buf[i..];
                     let n = memchr::memchr2(b'"', b'\n', rest).unwrap_or(rest.len());
@@ -176,6 +127,63 @@ impl Scan<'_> {
             }
         }
         Ok(())
+    }
+
+    /// At the first byte of a field: skips empty lines before a record, notes where a record
+    /// starts, and opens a quoted field. Returns the next index.
+    fn field_start(&mut self, buf: &[u8], base: u64, i: usize) -> usize {
+        if !self.record_started {
+            match buf[i] {
+                // An empty line is no record.
+                b'\n' => {
+                    self.line += 1;
+                    return i + 1;
+                }
+                b'\r' => {
+                    self.pending_cr = true;
+                    return i + 1;
+                }
+                _ => {
+                    self.record_started = true;
+                    self.record_line = self.line;
+                    self.record_offset = base + i as u64;
+                    self.field = 0;
+                }
+            }
+        }
+        if buf[i] == b'"' {
+            self.state = State::Quoted;
+            i + 1
+        } else {
+            self.state = State::Unquoted;
+            i
+        }
+    }
+
+    /// Inside an unquoted field: jumps to the next delimiter or terminator. Returns the next
+    /// index.
+    fn unquoted(&mut self, buf: &[u8], mut i: usize) -> Result<usize, ScanError> {
+        let rest = &buf[i..];
+        let n = memchr::memchr3(b',', b'\n', b'\r', rest).unwrap_or(rest.len());
+        self.feed(&rest[..n]);
+        i += n;
+        if let Some(&b) = buf.get(i) {
+            i += 1;
+            self.end_field();
+            self.state = State::FieldStart;
+            match b {
+                b',' => {}
+                b'\n' => {
+                    self.end_record()?;
+                    self.line += 1;
+                }
+                _ => {
+                    self.end_record()?;
+                    self.pending_cr = true;
+                }
+            }
+        }
+        Ok(i)
     }
 
     /// Bytes of the current field's content.
