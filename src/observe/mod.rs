@@ -9,6 +9,7 @@ pub mod metrics;
 mod previous;
 mod settle;
 mod status;
+mod unchanged;
 
 pub use settle::{observe_settled, runs};
 pub use status::{status, JobCost, Status};
@@ -53,10 +54,24 @@ pub struct Observed {
     /// to show reviewers how the data changes. Read only when some dataset changed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub previous_uploads: BTreeMap<String, StoredObject>,
+    /// Names of the configs, models and completed jobs of unchanged fine-tunes, taken as they
+    /// are without being described (see `unchanged`); only plans read this way.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub settled: BTreeSet<String>,
 }
 
 /// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
 pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, CloudError> {
+    observe_with(cloud, desired, false)
+}
+
+/// As [`observe`]; with `settle`, the configs, models and jobs of unchanged fine-tunes are
+/// not described (what a plan needs, not what `status` shows).
+pub(crate) fn observe_with(
+    cloud: &dyn CloudRead,
+    desired: &Desired,
+    settle: bool,
+) -> Result<Observed, CloudError> {
     let (bucket, _) = split_s3(&desired.artifacts);
     let mut seen = Observed {
         bucket_exists: cloud.bucket_exists(bucket)?,
@@ -67,7 +82,10 @@ pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, Clo
         let datasets = format!("{prefix}datasets/{}/", desired.stack);
         seen.pending_uploads = cloud.list_pending_uploads(bucket, &datasets)?;
     }
-    let listed = listings(cloud, desired, &mut seen)?;
+    let mut listed = listings(cloud, desired, &mut seen)?;
+    if settle {
+        unchanged::settle_unchanged(cloud, desired, &mut listed, &mut seen)?;
+    }
     describe_stack_objects(cloud, listed, &mut seen)?;
     describe_stack_jobs(cloud, desired, &mut seen)?;
     previous::previous_uploads(cloud, desired, &mut seen)?;
@@ -180,7 +198,10 @@ fn describe_stack_jobs(
             .values()
             .filter_map(|m| m.model_data.as_deref().and_then(job_of_artifact)),
     );
-    let names: Vec<String> = jobs.into_iter().collect();
+    let names: Vec<String> = jobs
+        .into_iter()
+        .filter(|n| !seen.settled.contains(n))
+        .collect();
     for j in describe_jobs(cloud, &names)? {
         seen.jobs.insert(j.name.clone(), j);
     }
@@ -253,6 +274,10 @@ pub(crate) fn fingerprint(o: &Observed) -> String {
         "endpoint_configs": o.endpoint_configs,
         "endpoints": o.endpoints,
     });
+    let mut facts = facts;
+    if !o.settled.is_empty() {
+        facts["settled"] = serde_json::json!(o.settled);
+    }
     crate::files::sha256_hex(canonical_json(&facts).as_bytes())
 }
 

@@ -8,7 +8,7 @@ use crate::cloud::{CloudError, CloudRead, TrainingStatus};
 use crate::desired::{self, Desired};
 use crate::prepare::Prepared;
 
-use super::{observe, run_number, Observed};
+use super::{observe_with, run_number, Observed};
 
 /// Observes `cloud` for the prepared manifest's desired state, with run numbers settled.
 pub fn observe_settled(
@@ -16,13 +16,13 @@ pub fn observe_settled(
     cloud: &dyn CloudRead,
 ) -> Result<(Desired, Observed), CloudError> {
     let first = desired::of(prepared, &BTreeMap::new());
-    let seen = observe(cloud, &first)?;
+    let seen = observe_with(cloud, &first, true)?;
     let runs = runs(&first, &seen);
     if runs.is_empty() {
         return Ok((first, seen));
     }
     let desired = desired::of(prepared, &runs);
-    let seen = observe(cloud, &desired)?;
+    let seen = observe_with(cloud, &desired, true)?;
     Ok((desired, seen))
 }
 

@@ -138,11 +138,23 @@ pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -
         .values()
         .filter(|e| e.status != EndpointStatus::Failed)
         .filter_map(|e| {
-            let v = seen
-                .endpoint_configs
-                .get(&e.config_name)?
-                .variants
-                .first()?;
+            // A settled config is the desired one, not described.
+            let (instance_type, instance_count) = match seen.endpoint_configs.get(&e.config_name) {
+                Some(config) => {
+                    let v = config.variants.first()?;
+                    (v.instance_type.clone(), v.instance_count)
+                }
+                None => {
+                    let v = desired
+                        .endpoints
+                        .iter()
+                        .map(|d| &d.endpoint_config)
+                        .find(|c| c.endpoint_config_name == e.config_name)?
+                        .production_variants
+                        .first()?;
+                    (v.instance_type.clone(), v.initial_instance_count)
+                }
+            };
             let address = e
                 .tags
                 .get(crate::jumpstart::requests::TAG_ADDRESS)
@@ -150,8 +162,8 @@ pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -
                 .unwrap_or_else(|| e.name.clone());
             Some(EndpointCost::of(
                 address,
-                &v.instance_type,
-                v.instance_count,
+                &instance_type,
+                instance_count,
                 &mut lookup,
             ))
         })

@@ -369,6 +369,14 @@ impl Planner<'_> {
             deps.push("role".into());
         }
         let mut c = match self.o.jobs.get(&name) {
+            // Part of an unchanged fine-tune: completed, and not described.
+            _ if self.o.settled.contains(&name) => change(
+                &id,
+                ResourceKind::TrainingJob,
+                &name,
+                Action::Noop,
+                "trained (Completed)".into(),
+            ),
             Some(have) if !self.check_owner("training job", &name, &have.tags) => return false,
             Some(have) => match have.status {
                 TrainingStatus::Completed => change(
@@ -434,8 +442,16 @@ impl Planner<'_> {
         if let Some(arn) = role_arn.filter(|_| model.execution_role_arn == placeholder) {
             model.execution_role_arn = arn.to_string();
         }
+        let settled = self.o.settled.contains(&model.model_name);
         let mut c = match self.o.models.get(&model.model_name) {
-            Some(have) if !self.check_owner("model", &have.name, &have.tags) => return,
+            Some(have) if !settled && !self.check_owner("model", &have.name, &have.tags) => return,
+            _ if settled => change(
+                &model_id,
+                ResourceKind::Model,
+                &model.model_name,
+                Action::Noop,
+                format!("serves the output of {name}"),
+            ),
             Some(_) => change(
                 &model_id,
                 ResourceKind::Model,
@@ -533,8 +549,20 @@ impl Planner<'_> {
         let current = self.o.endpoints.get(&e.endpoint.endpoint_name);
         let served = current.and_then(|ep| self.o.endpoint_configs.get(&ep.config_name));
 
+        let settled = self.o.settled.contains(&cfg.endpoint_config_name);
         let mut c = match self.o.endpoint_configs.get(&cfg.endpoint_config_name) {
-            Some(have) if !self.check_owner("endpoint config", &have.name, &have.tags) => return,
+            Some(have)
+                if !settled && !self.check_owner("endpoint config", &have.name, &have.tags) =>
+            {
+                return
+            }
+            _ if settled => change(
+                &cfg_id,
+                ResourceKind::EndpointConfig,
+                &cfg.endpoint_config_name,
+                Action::Noop,
+                "exists".into(),
+            ),
             Some(_) => change(
                 &cfg_id,
                 ResourceKind::EndpointConfig,

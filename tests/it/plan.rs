@@ -266,6 +266,11 @@ fn an_applied_stack_plans_only_noops_and_reads_nothing_it_should_not() {
     assert!(!plan.has_changes());
     assert_eq!(plan.changes.len(), 5);
     assert!(s.cloud.writes().is_empty(), "{:?}", s.cloud.writes());
+    // An unchanged fine-tune costs one Describe: its endpoint; config, model and job are
+    // known from the listings.
+    let calls = s.cloud.calls();
+    let described: Vec<&String> = calls.iter().filter(|c| c.starts_with("Describe")).collect();
+    assert_eq!(described, ["DescribeEndpoint fx-llama"], "{calls:?}");
     snapshot_all(&s, "unchanged", &plan);
 }
 

@@ -1,0 +1,79 @@
+//! Fine-tunes whose whole chain is as the manifest wants — every endpoint of the fine-tune
+//! owned by the stack, in service on the desired endpoint config, that config and the desired
+//! model listed, the desired job listed as completed. Their config, model and job are taken as
+//! they are, without a Describe or a tag read: their names derive from their content, and
+//! nothing will change them. So a no-op plan reads one endpoint per fine-tune. Read-only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{run_all, Got, Observed, Read};
+use crate::cloud::{CloudError, CloudRead, EndpointStatus, Kind, TrainingStatus};
+use crate::desired::Desired;
+use crate::jumpstart::requests::TAG_STACK;
+
+/// Describes the desired endpoints the listing shows, then marks the unchanged chains in
+/// [`Observed::settled`] and takes what was read or settled out of `listed`.
+pub(super) fn settle_unchanged(
+    cloud: &dyn CloudRead,
+    desired: &Desired,
+    listed: &mut BTreeMap<Kind, BTreeSet<String>>,
+    seen: &mut Observed,
+) -> Result<(), CloudError> {
+    let shows = |listed: &BTreeMap<Kind, BTreeSet<String>>, kind: Kind, name: &str| {
+        listed.get(&kind).is_some_and(|names| names.contains(name))
+    };
+    let reads = desired
+        .endpoints
+        .iter()
+        .map(|e| e.endpoint.endpoint_name.clone())
+        .filter(|n| shows(listed, Kind::Endpoint, n))
+        .map(|n| Read::Describe(Kind::Endpoint, n))
+        .collect();
+    for got in run_all(cloud, reads)? {
+        if let Got::Endpoint(e) = got {
+            listed.entry(Kind::Endpoint).or_default().remove(&e.name);
+            seen.endpoints.insert(e.name.clone(), e);
+        }
+    }
+    for f in &desired.fine_tunes {
+        let Some(model) = &f.model else { continue };
+        let endpoints: Vec<_> = desired
+            .endpoints
+            .iter()
+            .filter(|e| e.fine_tune == f.name)
+            .collect();
+        let job = &f.training_job.training_job_name;
+        let unchanged = !endpoints.is_empty()
+            && seen.job_list.get(job) == Some(&TrainingStatus::Completed)
+            && shows(listed, Kind::Model, &model.model_name)
+            && endpoints.iter().all(|e| {
+                let config = &e.endpoint_config.endpoint_config_name;
+                seen.endpoints
+                    .get(&e.endpoint.endpoint_name)
+                    .is_some_and(|ep| {
+                        ep.tags.get(TAG_STACK) == Some(&desired.stack)
+                            && ep.status == EndpointStatus::InService
+                            && ep.config_name == *config
+                    })
+                    && shows(listed, Kind::EndpointConfig, config)
+            });
+        if !unchanged {
+            continue;
+        }
+        seen.settled.insert(job.clone());
+        seen.settled.insert(model.model_name.clone());
+        listed
+            .entry(Kind::Model)
+            .or_default()
+            .remove(&model.model_name);
+        for e in endpoints {
+            let config = &e.endpoint_config.endpoint_config_name;
+            seen.settled.insert(config.clone());
+            listed
+                .entry(Kind::EndpointConfig)
+                .or_default()
+                .remove(config);
+        }
+    }
+    Ok(())
+}
