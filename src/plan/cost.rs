@@ -132,9 +132,29 @@ pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -
             ))
         })
         .collect();
-    // A failed endpoint has no instances; every other one bills for its config's variant.
-    let endpoints_now: Vec<EndpointCost> = seen
-        .endpoints
+    let endpoints_now = running(desired, seen, &mut lookup);
+    Cost {
+        currency: "USD".into(),
+        endpoints_now_per_hour: sum(endpoints_now.iter().map(|e| e.per_hour)),
+        endpoints_now,
+        prices_as_of: prices_as_of().into(),
+        training_upper_bound: sum(training.iter().map(|t| t.upper_bound)),
+        endpoints_per_hour: sum(endpoints.iter().map(|e| e.per_hour)),
+        endpoints_per_30_days: sum(endpoints.iter().map(|e| e.per_30_days)),
+        training,
+        endpoints,
+        unknown_prices: unknown,
+    }
+}
+
+/// What the endpoints running now cost: a failed endpoint has no instances; every other one
+/// bills for its config's variant (a settled config is the manifest's, not described).
+fn running(
+    desired: &Desired,
+    seen: &Observed,
+    lookup: &mut impl FnMut(&str) -> Option<f64>,
+) -> Vec<EndpointCost> {
+    seen.endpoints
         .values()
         .filter(|e| e.status != EndpointStatus::Failed)
         .filter_map(|e| {
@@ -164,22 +184,10 @@ pub(crate) fn estimate(desired: &Desired, seen: &Observed, changes: &[Change]) -
                 address,
                 &instance_type,
                 instance_count,
-                &mut lookup,
+                lookup,
             ))
         })
-        .collect();
-    Cost {
-        currency: "USD".into(),
-        endpoints_now_per_hour: sum(endpoints_now.iter().map(|e| e.per_hour)),
-        endpoints_now,
-        prices_as_of: prices_as_of().into(),
-        training_upper_bound: sum(training.iter().map(|t| t.upper_bound)),
-        endpoints_per_hour: sum(endpoints.iter().map(|e| e.per_hour)),
-        endpoints_per_30_days: sum(endpoints.iter().map(|e| e.per_30_days)),
-        training,
-        endpoints,
-        unknown_prices: unknown,
-    }
+        .collect()
 }
 
 #[cfg(test)]
