@@ -705,6 +705,15 @@ impl CloudRead for FakeCloud {
             .cloned())
     }
 
+    fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
+        // A plan-time read: it does not move an endpoint along as a status poll does.
+        let s = self.read(format!("DescribeEndpoint {name}"));
+        Ok(s.endpoints.get(name).map(|e| Endpoint {
+            tags: Tags::new(),
+            ..e.endpoint.clone()
+        }))
+    }
+
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
         let mut s = self.status_read(format!("DescribeEndpoint {name}"), |s| {
             s.endpoints

@@ -84,6 +84,8 @@ pub trait CloudRead: Send + Sync {
     fn describe_model(&self, name: &str) -> Result<Option<Model>, CloudError>;
     fn describe_endpoint_config(&self, name: &str) -> Result<Option<EndpointConfig>, CloudError>;
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
+    /// The endpoint's status and config in one request, without its tags (`tags` empty).
+    fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
     fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError>;
     /// Names of the log streams in `group` that start with `prefix`, by name.
     fn log_streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, CloudError>;

@@ -285,6 +285,8 @@ enum Read {
     Head(String, String),
     /// The objects under a prefix (bucket, prefix).
     Objects(String, String),
+    /// An endpoint's status and config, without its tags.
+    EndpointStatus(String),
     Role(String),
     Jobs(String),
     List(Kind, String),
@@ -308,6 +310,9 @@ fn read(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
     Ok(match r {
         Read::Head(b, k) => cloud.head_object(b, k)?.map_or(Got::Nothing, Got::Object),
         Read::Objects(b, p) => Got::Objects(cloud.list_objects(b, p)?),
+        Read::EndpointStatus(n) => cloud
+            .endpoint_status(n)?
+            .map_or(Got::Nothing, Got::Endpoint),
         Read::Role(n) => cloud.get_role(n)?.map_or(Got::Nothing, Got::Role),
         Read::Jobs(p) => Got::Jobs(cloud.list_training_jobs(p)?),
         Read::List(kind, p) => Got::Names(*kind, cloud.list_names(*kind, p)?),

@@ -1,18 +1,19 @@
-//! Fine-tunes whose whole chain is as the manifest wants — every endpoint of the fine-tune
-//! owned by the stack, in service on the desired endpoint config, that config and the desired
-//! model listed, the desired job listed as completed. Their config, model and job are taken as
-//! they are, without a Describe or a tag read: their names derive from their content, and
-//! nothing will change them. So a no-op plan reads one endpoint per fine-tune. Read-only.
+//! Fine-tunes whose whole chain is as the manifest wants — every endpoint of the fine-tune in
+//! service on the desired endpoint config, that config and the desired model listed, the
+//! desired job listed as completed. Their endpoints, config, model and job are taken as they
+//! are: no tag read, no other Describe. Their names derive from their content (an endpoint
+//! serving this stack's exact config is this stack's), and nothing will change them. So a
+//! no-op plan reads one endpoint per fine-tune. Read-only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{run_all, Got, Observed, Read};
 use crate::cloud::{CloudError, CloudRead, EndpointStatus, Kind, TrainingStatus};
 use crate::desired::Desired;
-use crate::jumpstart::requests::TAG_STACK;
 
-/// Describes the desired endpoints the listing shows, then marks the unchanged chains in
-/// [`Observed::settled`] and takes what was read or settled out of `listed`.
+/// Reads the status of the desired endpoints the listing shows, marks the unchanged chains in
+/// [`Observed::settled`], reads the other endpoints' tags, and takes what was read or settled
+/// out of `listed`.
 pub(super) fn settle_unchanged(
     cloud: &dyn CloudRead,
     desired: &Desired,
@@ -27,7 +28,7 @@ pub(super) fn settle_unchanged(
         .iter()
         .map(|e| e.endpoint.endpoint_name.clone())
         .filter(|n| shows(listed, Kind::Endpoint, n))
-        .map(|n| Read::Describe(Kind::Endpoint, n))
+        .map(Read::EndpointStatus)
         .collect();
     for got in run_all(cloud, reads)? {
         if let Got::Endpoint(e) = got {
@@ -51,9 +52,7 @@ pub(super) fn settle_unchanged(
                 seen.endpoints
                     .get(&e.endpoint.endpoint_name)
                     .is_some_and(|ep| {
-                        ep.tags.get(TAG_STACK) == Some(&desired.stack)
-                            && ep.status == EndpointStatus::InService
-                            && ep.config_name == *config
+                        ep.status == EndpointStatus::InService && ep.config_name == *config
                     })
                     && shows(listed, Kind::EndpointConfig, config)
             });
@@ -69,10 +68,23 @@ pub(super) fn settle_unchanged(
         for e in endpoints {
             let config = &e.endpoint_config.endpoint_config_name;
             seen.settled.insert(config.clone());
+            seen.settled.insert(e.endpoint.endpoint_name.clone());
             listed
                 .entry(Kind::EndpointConfig)
                 .or_default()
                 .remove(config);
+        }
+    }
+    // The others may change: read them again with their tags, for the ownership checks.
+    let reads = seen
+        .endpoints
+        .keys()
+        .filter(|n| !seen.settled.contains(*n))
+        .map(|n| Read::Describe(Kind::Endpoint, n.clone()))
+        .collect();
+    for got in run_all(cloud, reads)? {
+        if let Got::Endpoint(e) = got {
+            seen.endpoints.insert(e.name.clone(), e);
         }
     }
     Ok(())

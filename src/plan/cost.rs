@@ -175,10 +175,18 @@ fn running(
                     (v.instance_type.clone(), v.initial_instance_count)
                 }
             };
+            // A settled endpoint's tags are not read: it is the manifest's endpoint.
             let address = e
                 .tags
                 .get(crate::jumpstart::requests::TAG_ADDRESS)
                 .cloned()
+                .or_else(|| {
+                    desired
+                        .endpoints
+                        .iter()
+                        .find(|d| d.endpoint.endpoint_name == e.name)
+                        .map(|d| format!("endpoint.{}", d.name))
+                })
                 .unwrap_or_else(|| e.name.clone());
             Some(EndpointCost::of(
                 address,

@@ -629,7 +629,7 @@ impl Planner<'_> {
             self.changes.push(c);
             return;
         };
-        if !self.check_owner("endpoint", name, &ep.tags) {
+        if !self.o.settled.contains(name) && !self.check_owner("endpoint", name, &ep.tags) {
             return;
         }
         if ep.config_name == cfg.endpoint_config_name {

@@ -106,6 +106,37 @@ pub(crate) fn url_decode(s: &str) -> String {
 }
 
 impl AwsCloud {
+    /// DescribeEndpoint, and its tags when `with_tags`.
+    fn read_endpoint(&self, name: &str, with_tags: bool) -> Result<Option<Endpoint>, CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let r = self.block_on(sm.describe_endpoint().endpoint_name(name).send());
+        let Some(e) = absent("DescribeEndpoint", name, r)? else {
+            return Ok(None);
+        };
+        let status = e
+            .endpoint_status()
+            .and_then(|s| EndpointStatus::parse(s.as_str()))
+            .ok_or_else(|| CloudError::Service {
+                operation: "DescribeEndpoint".into(),
+                code: "UnknownStatus".into(),
+                message: format!("endpoint {name} has no status sagetune knows"),
+            })?;
+        Ok(Some(Endpoint {
+            name: name.to_string(),
+            tags: if with_tags {
+                self.tags(e.endpoint_arn())?
+            } else {
+                Tags::new()
+            },
+            status,
+            config_name: e.endpoint_config_name().unwrap_or_default().to_string(),
+            failure_reason: some(e.failure_reason()),
+            pending_config: e
+                .pending_deployment_summary()
+                .and_then(|p| some(p.endpoint_config_name())),
+        }))
+    }
+
     fn tags(&self, arn: Option<&str>) -> Result<Tags, CloudError> {
         let Some(arn) = arn.filter(|a| !a.is_empty()) else {
             return Ok(Tags::new());
@@ -499,29 +530,11 @@ impl CloudRead for AwsCloud {
     }
 
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
-        let (_, sm, _) = self.clients()?;
-        let r = self.block_on(sm.describe_endpoint().endpoint_name(name).send());
-        let Some(e) = absent("DescribeEndpoint", name, r)? else {
-            return Ok(None);
-        };
-        let status = e
-            .endpoint_status()
-            .and_then(|s| EndpointStatus::parse(s.as_str()))
-            .ok_or_else(|| CloudError::Service {
-                operation: "DescribeEndpoint".into(),
-                code: "UnknownStatus".into(),
-                message: format!("endpoint {name} has no status sagetune knows"),
-            })?;
-        Ok(Some(Endpoint {
-            name: name.to_string(),
-            tags: self.tags(e.endpoint_arn())?,
-            status,
-            config_name: e.endpoint_config_name().unwrap_or_default().to_string(),
-            failure_reason: some(e.failure_reason()),
-            pending_config: e
-                .pending_deployment_summary()
-                .and_then(|p| some(p.endpoint_config_name())),
-        }))
+        self.read_endpoint(name, true)
+    }
+
+    fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
+        self.read_endpoint(name, false)
     }
 
     fn log_streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, CloudError> {
