@@ -7,7 +7,7 @@
 
 use std::io::BufRead;
 
-use super::report::{ContentError, Counts, ScanError};
+use super::report::{Counts, ScanError};
 
 /// Where the scanner is inside a record.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -74,14 +74,9 @@ pub(super) fn scan(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Co
     s.finish()
 }
 
+/// A problem at the start of a row (line `line`, byte `offset` of the file).
 fn content(line: u64, offset: u64, message: String, help: &str) -> ScanError {
-    ScanError::Content(ContentError {
-        line,
-        column: 1,
-        line_offset: Some(offset),
-        message,
-        help: help.to_string(),
-    })
+    super::formats::content(line, 1, Some(offset), message, help)
 }
 
 impl Scan<'_> {

@@ -46,7 +46,7 @@ fn first_non_space(r: &mut impl BufRead) -> std::io::Result<Option<u8>> {
     Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
 }
 
-fn content(
+pub(super) fn content(
     line: u64,
     column: u64,
     line_offset: Option<u64>,
@@ -217,65 +217,54 @@ struct Column {
     script: Option<String>,
 }
 
+impl Column {
+    /// `text_column` when the manifest sets it, else decided by the first record.
+    fn new(text_column: Option<&str>) -> Self {
+        Self {
+            name: text_column.map(str::to_string),
+            explicit: text_column.is_some(),
+            script: None,
+        }
+    }
+}
+
 fn json_lines(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
-    let mut column = Column {
-        name: text_column.map(str::to_string),
-        explicit: text_column.is_some(),
-        script: None,
-    };
+    let mut column = Column::new(text_column);
     let mut counts = Counts::default();
     for_each_line(r, |line, no, offset| {
         if is_blank(line) {
             return Ok(());
         }
-        let mut de = serde_json::Deserializer::from_slice(line);
-        let row = RowSeed {
-            column: &mut column,
-        }
-        .deserialize(&mut de)
-        .and_then(|row| de.end().map(|_| row))
-        .map_err(|e| json_error(&e, Some(no), Some(offset)))?;
-        counts.rows += 1;
-        counts.empty_rows += u64::from(row.is_empty);
-        Ok(())
+        record(line, &mut column, &mut counts).map_err(|e| {
+            let at = (no, e.column() as u64);
+            json_error(&e, at, Some(offset), JSONL_SYNTAX_HELP)
+        })
     })
     .map_err(|e| missing_column(e, &column))?;
     finish_json(counts, column)
 }
 
 fn json_array(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
-    let mut column = Column {
-        name: text_column.map(str::to_string),
-        explicit: text_column.is_some(),
-        script: None,
-    };
+    let mut column = Column::new(text_column);
     let mut counts = Counts::default();
     for_each_element(r, |element, at| {
-        let mut de = serde_json::Deserializer::from_slice(element);
-        let row = RowSeed {
-            column: &mut column,
-        }
-        .deserialize(&mut de)
-        .and_then(|row| de.end().map(|_| row))
-        .map_err(|e| {
-            let (line, col) = at.inner(e.line() as u64, e.column() as u64);
-            match json_error(&e, Some(line), Some(at.line_offset)) {
-                ScanError::Content(mut c) => {
-                    c.column = col;
-                    if c.help == JSONL_SYNTAX_HELP {
-                        c.help = "fix the JSON syntax of this element of the array".into();
-                    }
-                    ScanError::Content(c)
-                }
-                other => other,
-            }
-        })?;
-        counts.rows += 1;
-        counts.empty_rows += u64::from(row.is_empty);
-        Ok(())
+        record(element, &mut column, &mut counts).map_err(|e| {
+            let inner = at.inner(e.line() as u64, e.column() as u64);
+            json_error(&e, inner, Some(at.line_offset), ARRAY_SYNTAX_HELP)
+        })
     })
     .map_err(|e| missing_column(e, &column))?;
     finish_json(counts, column)
+}
+
+/// Checks one JSON record (a line or an array element) and counts it.
+fn record(bytes: &[u8], column: &mut Column, counts: &mut Counts) -> serde_json::Result<()> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let row = RowSeed { column }.deserialize(&mut de)?;
+    de.end()?;
+    counts.rows += 1;
+    counts.empty_rows += u64::from(row.is_empty);
+    Ok(())
 }
 
 fn finish_json(mut counts: Counts, column: Column) -> Result<Counts, ScanError> {
@@ -319,8 +308,15 @@ fn missing_column(e: ScanError, column: &Column) -> ScanError {
 const MISSING_FIELD: &str = "the record has no field";
 const JSONL_SYNTAX_HELP: &str =
     "fix the JSON syntax; JSON Lines files hold one complete object per line";
+const ARRAY_SYNTAX_HELP: &str = "fix the JSON syntax of this element of the array";
 
-fn json_error(e: &serde_json::Error, line: Option<u64>, offset: Option<u64>) -> ScanError {
+/// A record's JSON error at `(line, column)` of the file; `syntax_help` for plain syntax.
+fn json_error(
+    e: &serde_json::Error,
+    (line, column): (u64, u64),
+    offset: Option<u64>,
+    syntax_help: &str,
+) -> ScanError {
     let msg = e.to_string();
     let msg = match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
@@ -333,10 +329,9 @@ fn json_error(e: &serde_json::Error, line: Option<u64>, offset: Option<u64>) -> 
     } else if msg.contains("not a JSON object") {
         "each record is a JSON object such as {\"text\": \"...\"}"
     } else {
-        JSONL_SYNTAX_HELP
+        syntax_help
     };
-    let line = line.unwrap_or(e.line() as u64);
-    content(line, e.column().max(1) as u64, offset, msg, help)
+    content(line, column.max(1), offset, msg, help)
 }
 
 /// What a record contributed.

@@ -5,7 +5,7 @@
 
 use std::io::BufRead;
 
-use super::report::{ContentError, ScanError};
+use super::report::ScanError;
 
 /// Where an element starts in the file: 1-based line and byte column, and the byte offset of
 /// that line's start.
@@ -129,13 +129,9 @@ impl Splitter {
     }
 
     fn error(&self, offset: u64, message: &str, help: &str) -> ScanError {
-        ScanError::Content(ContentError {
-            line: self.line,
-            column: offset.saturating_sub(self.line_offset) + 1,
-            line_offset: Some(self.line_offset),
-            message: message.to_string(),
-            help: help.to_string(),
-        })
+        let column = offset.saturating_sub(self.line_offset) + 1;
+        let at = Some(self.line_offset);
+        super::formats::content(self.line, column, at, message.to_string(), help)
     }
 
     /// Takes byte `b` (not whitespace) outside any element, at `at` (file offset `offset`);

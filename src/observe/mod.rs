@@ -264,7 +264,7 @@ pub(crate) fn fingerprint(o: &Observed) -> String {
         .iter()
         .map(|(n, j)| (n, (j.status.as_str(), &j.tags)))
         .collect();
-    let facts = serde_json::json!({
+    let mut facts = serde_json::json!({
         "bucket_exists": o.bucket_exists,
         "objects": o.objects.iter().map(|(k, v)| (k.clone(), v.sha256.clone())).collect::<BTreeMap<_, _>>(),
         "role": o.role,
@@ -274,7 +274,6 @@ pub(crate) fn fingerprint(o: &Observed) -> String {
         "endpoint_configs": o.endpoint_configs,
         "endpoints": o.endpoints,
     });
-    let mut facts = facts;
     if !o.settled.is_empty() {
         facts["settled"] = serde_json::json!(o.settled);
     }
