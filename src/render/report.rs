@@ -27,16 +27,12 @@ pub fn report(r: &Report) -> String {
     for id in &r.not_done {
         out.push_str(&format!("  · {id}: not done\n"));
     }
-    out.push_str(if r.complete() {
-        "Apply complete.\n"
-    } else if r.failed.is_some() {
-        "Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n"
-    } else if !r.held.is_empty() && !r.interrupted && r.started.is_empty() {
-        "Held by a gate: the endpoints above keep their current model, and what waits for them (removing the old config and model) is not done; everything else is. `sagetune plan` shows the gate; train a better model (or change the gate) and apply again.\n"
-    } else if r.interrupted {
-        "Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n"
-    } else {
-        "Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n"
+    out.push_str(match Ended::of(r) {
+        Ended::Complete => "Apply complete.\n",
+        Ended::Failed => "Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n",
+        Ended::Held => "Held by a gate: the endpoints above keep their current model, and what waits for them (removing the old config and model) is not done; everything else is. `sagetune plan` shows the gate; train a better model (or change the gate) and apply again.\n",
+        Ended::Interrupted => "Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n",
+        Ended::Started => "Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n",
     });
     out
 }
@@ -56,18 +52,39 @@ pub fn try_it(plan: &Plan, r: &Report) -> String {
         .collect()
 }
 
-/// How a run ended, in the one word `--format json` reports it.
-fn outcome(r: &Report) -> &'static str {
-    if r.complete() {
-        "complete"
-    } else if r.failed.is_some() {
-        "failed"
-    } else if r.interrupted {
-        "interrupted"
-    } else if !r.held.is_empty() && r.started.is_empty() {
-        "held"
-    } else {
-        "started"
+/// How a run ended: it picks the closing line and is `--format json`'s `outcome`.
+#[derive(Clone, Copy)]
+enum Ended {
+    Complete,
+    Failed,
+    Interrupted,
+    Held,
+    Started,
+}
+
+impl Ended {
+    fn of(r: &Report) -> Self {
+        if r.complete() {
+            Ended::Complete
+        } else if r.failed.is_some() {
+            Ended::Failed
+        } else if r.interrupted {
+            Ended::Interrupted
+        } else if !r.held.is_empty() && r.started.is_empty() {
+            Ended::Held
+        } else {
+            Ended::Started
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Ended::Complete => "complete",
+            Ended::Failed => "failed",
+            Ended::Interrupted => "interrupted",
+            Ended::Held => "held",
+            Ended::Started => "started",
+        }
     }
 }
 
@@ -80,7 +97,7 @@ pub fn report_json(plan: &Plan, r: Option<&Report>) -> String {
     let doc = match r {
         None => json!({"outcome": "no_changes", "plan": plan}),
         Some(r) => json!({
-            "outcome": outcome(r),
+            "outcome": Ended::of(r).word(),
             "plan": plan,
             "done": r.done.iter().map(|(id, what)| match what {
                 Did::Uploaded { bytes } => json!({"id": id, "did": did(what), "bytes": bytes}),
