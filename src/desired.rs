@@ -83,6 +83,14 @@ pub struct EndpointResources {
     pub guarded: Option<GuardedUpdate>,
 }
 
+impl EndpointResources {
+    /// Whether a promotion of this endpoint must pass checks (a gate or a smoke test) before
+    /// what it superseded may go.
+    pub fn checked(&self) -> bool {
+        !self.gate.is_empty() || self.smoke.is_some()
+    }
+}
+
 /// A blue/green update with its rollback alarms: what the plan records and apply sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuardedUpdate {

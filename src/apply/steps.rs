@@ -132,6 +132,9 @@ impl<'a> Run<'a> {
                 _ => self.wait_endpoint(&c.name, None).into(),
             });
         }
+        if c.action == Action::Verify {
+            return self.verify(c);
+        }
         let Some(request) = &c.request else {
             return Ok(done("nothing to send"));
         };
@@ -166,7 +169,8 @@ impl<'a> Run<'a> {
             }
             Request::CreateEndpoint(e) => {
                 let created = self.create_endpoint(e)?;
-                Ok(self.smoke_tested(&e.endpoint_name, c.smoke.as_ref(), None, created))
+                let config = &e.endpoint_config_name;
+                self.checked(c, &e.endpoint_name, config, None, created)
             }
             Request::UpdateEndpoint {
                 endpoint_name,
@@ -175,7 +179,7 @@ impl<'a> Run<'a> {
                 let updated =
                     self.update_endpoint(endpoint_name, endpoint_config_name, c.guarded.as_ref())?;
                 let previous = c.supersedes.as_deref();
-                Ok(self.smoke_tested(endpoint_name, c.smoke.as_ref(), previous, updated))
+                self.checked(c, endpoint_name, endpoint_config_name, previous, updated)
             }
             Request::DeleteRole { role_name } => deleted(self.cloud.delete_role(role_name)),
             Request::DeleteModel { model_name } => deleted(self.cloud.delete_model(model_name)),
@@ -189,6 +193,13 @@ impl<'a> Run<'a> {
                     gone(self.cloud.delete_alarm(&alarm))?;
                 }
                 Ok(outcome)
+            }
+            Request::AddTags {
+                endpoint_name,
+                tags,
+            } => {
+                self.cloud.tag_endpoint(endpoint_name, tags)?;
+                Ok(done("tagged"))
             }
             Request::DeleteObject { bucket, key } => deleted(self.cloud.delete_object(bucket, key)),
             Request::AbortMultipartUpload {
@@ -632,6 +643,7 @@ fn verb(c: &Change) -> &'static str {
         (Action::Update, _) => "updating",
         (Action::Delete, _) => "deleting",
         (Action::Stop, _) => "stopping",
+        (Action::Verify, _) => "verifying",
         (Action::Noop, _) => "checking",
     }
 }

@@ -117,6 +117,8 @@ struct State {
     /// The next conditional PUT is stored, but its answer is lost: the caller sees what the
     /// SDK's retry of the same request sees (412).
     lose_next_put_answer: bool,
+    /// While set, every model answers with this error (a model that loads but cannot serve).
+    invoke_error: Option<String>,
     pace: u32,
 }
 
@@ -190,6 +192,11 @@ impl FakeCloud {
     /// fail as a flaky network does.
     pub fn fail_next_reads(&self, n: usize) {
         self.lock().failing_reads = n;
+    }
+
+    /// While `error` is set, every InvokeEndpoint answers `{"error": error}`.
+    pub fn answer_with_error(&self, error: Option<&str>) {
+        self.lock().invoke_error = error.map(str::to_string);
     }
 
     /// The next conditional PUT is stored but its answer is lost; the caller gets the answer
@@ -1120,6 +1127,18 @@ impl Cloud for FakeCloud {
             .ok_or_else(|| missing("DeleteEndpoint", name))
     }
 
+    fn tag_endpoint(&self, name: &str, tags: &[Tag]) -> Result<(), CloudError> {
+        let mut s = self.write(format!("AddTags {name}"))?;
+        let e = s
+            .endpoints
+            .get_mut(name)
+            .ok_or_else(|| missing("AddTags", name))?;
+        for t in tags {
+            e.endpoint.tags.insert(t.key.clone(), t.value.clone());
+        }
+        Ok(())
+    }
+
     fn put_alarm(&self, alarm: &AlarmRequest) -> Result<(), CloudError> {
         let mut s = self.write(format!("PutMetricAlarm {}", alarm.name))?;
         s.alarms.insert(alarm.name.clone());
@@ -1150,6 +1169,11 @@ impl Cloud for FakeCloud {
                 e.endpoint.config_name
             )
         };
+        if let Some(error) = &s.invoke_error {
+            return Ok(serde_json::json!({ "error": error })
+                .to_string()
+                .into_bytes());
+        }
         let answer = match (body.get("inputs"), body.get("text_inputs")) {
             (Some(p), _) => serde_json::json!([{ "generated_text": text(p) }]),
             (None, Some(p)) => serde_json::json!({ "generated_texts": [text(p)] }),

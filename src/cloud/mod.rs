@@ -143,6 +143,8 @@ pub trait Cloud: CloudRead {
     /// Deletes a CloudWatch alarm; `NotFound` when it is already gone.
     fn delete_alarm(&self, name: &str) -> Result<(), CloudError>;
     fn delete_endpoint(&self, name: &str) -> Result<(), CloudError>;
+    /// Adds or replaces tags on an endpoint (SageMaker AddTags on its ARN).
+    fn tag_endpoint(&self, name: &str, tags: &[Tag]) -> Result<(), CloudError>;
     /// Sends a request to a deployed model and returns its answer's body.
     fn invoke(&self, request: &Invocation) -> Result<Vec<u8>, CloudError>;
 }

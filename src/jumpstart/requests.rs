@@ -17,6 +17,10 @@ pub const MAX_NAME_LEN: usize = 63;
 pub const TAG_STACK: &str = "sagetune:stack";
 pub const TAG_ADDRESS: &str = "sagetune:address";
 pub const TAG_PROTECT: &str = "sagetune:protect";
+/// On an endpoint: the endpoint config that last passed the endpoint's gate and smoke test
+/// while this endpoint served it. Written by apply only after they pass, so an interrupted
+/// promotion is found and finished by the next run.
+pub const TAG_PASSED: &str = "sagetune:passed";
 /// The JumpStart tags the SDK adds.
 pub const TAG_JS_MODEL_ID: &str = "sagemaker-sdk:jumpstart-model-id";
 pub const TAG_JS_MODEL_VERSION: &str = "sagemaker-sdk:jumpstart-model-version";

@@ -1,15 +1,17 @@
 //! Fine-tunes whose whole chain is as the manifest wants — every endpoint of the fine-tune in
-//! service on the desired endpoint config, that config and the desired model listed, the
-//! desired job listed as completed. Their endpoints, config, model and job are taken as they
-//! are: no tag read, no other Describe. Their names derive from their content (an endpoint
-//! serving this stack's exact config is this stack's), and nothing will change them. So a
-//! no-op plan reads one endpoint per fine-tune. Read-only.
+//! service on the desired endpoint config (and, for an endpoint with a gate or smoke test,
+//! tagged as having passed them on it), that config and the desired model listed, the desired
+//! job listed as completed. Their endpoints, config, model and job are taken as they are: no
+//! other Describe, and no tag read but an endpoint's with checks. Their names derive from
+//! their content (an endpoint serving this stack's exact config is this stack's), and nothing
+//! will change them. So a no-op plan reads one endpoint per fine-tune. Read-only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{run_all, Got, Observed, Read};
 use crate::cloud::{CloudError, CloudRead, EndpointStatus, Kind, TrainingStatus};
 use crate::desired::Desired;
+use crate::jumpstart::requests::TAG_PASSED;
 
 /// Reads the status of the desired endpoints the listing shows, marks the unchanged chains in
 /// [`Observed::settled`], reads the other endpoints' tags, and takes what was read or settled
@@ -23,12 +25,22 @@ pub(super) fn settle_unchanged(
     let shows = |listed: &BTreeMap<Kind, BTreeSet<String>>, kind: Kind, name: &str| {
         listed.get(&kind).is_some_and(|names| names.contains(name))
     };
+    // An endpoint with checks is read with its tags: they say whether its checks passed.
+    let with_tags: BTreeSet<&str> = desired
+        .endpoints
+        .iter()
+        .filter(|e| e.checked())
+        .map(|e| e.endpoint.endpoint_name.as_str())
+        .collect();
     let reads = desired
         .endpoints
         .iter()
         .map(|e| e.endpoint.endpoint_name.clone())
         .filter(|n| shows(listed, Kind::Endpoint, n))
-        .map(Read::EndpointStatus)
+        .map(|n| match with_tags.contains(n.as_str()) {
+            true => Read::Describe(Kind::Endpoint, n),
+            false => Read::EndpointStatus(n),
+        })
         .collect();
     for got in run_all(cloud, reads)? {
         if let Got::Endpoint(e) = got {
@@ -52,7 +64,9 @@ pub(super) fn settle_unchanged(
                 seen.endpoints
                     .get(&e.endpoint.endpoint_name)
                     .is_some_and(|ep| {
-                        ep.status == EndpointStatus::InService && ep.config_name == *config
+                        ep.status == EndpointStatus::InService
+                            && ep.config_name == *config
+                            && (!e.checked() || ep.tags.get(TAG_PASSED) == Some(config))
                     })
                     && shows(listed, Kind::EndpointConfig, config)
             });
@@ -79,7 +93,7 @@ pub(super) fn settle_unchanged(
     let reads = seen
         .endpoints
         .keys()
-        .filter(|n| !seen.settled.contains(*n))
+        .filter(|n| !seen.settled.contains(*n) && !with_tags.contains(n.as_str()))
         .map(|n| Read::Describe(Kind::Endpoint, n.clone()))
         .collect();
     for got in run_all(cloud, reads)? {

@@ -5,6 +5,7 @@
 
 pub mod cost;
 mod diff;
+mod endpoints;
 pub mod file;
 pub mod gate;
 mod orphans;
@@ -14,13 +15,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::desired::GuardedUpdate;
 use crate::jumpstart::payload::Smoke;
+pub use crate::jumpstart::requests::TAG_PASSED;
+pub use endpoints::passed_tag;
 pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;
 pub use planner::{plan, Options, Planned, Problem};
 
 use crate::cloud::{RoleRequest, Upload};
 use crate::jumpstart::requests::{
-    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Repack,
+    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Repack, Tag,
 };
 
 /// The plan file's format version; a reader refuses other versions.
@@ -79,6 +82,10 @@ pub enum Action {
     Wait,
     /// Stop a running training job.
     Stop,
+    /// Finish an endpoint's promotion: it serves a config that has not passed its gate and
+    /// smoke test (an earlier run was interrupted, or its test failed), so apply runs them,
+    /// rolls back on failure, and records the pass on the endpoint.
+    Verify,
 }
 
 impl Action {
@@ -91,6 +98,7 @@ impl Action {
             Action::Noop => " ",
             Action::Wait => "…",
             Action::Stop => "■",
+            Action::Verify => "?",
         }
     }
 
@@ -102,6 +110,7 @@ impl Action {
             Action::Noop => "unchanged",
             Action::Wait => "waited for",
             Action::Stop => "stopped",
+            Action::Verify => "verified",
         }
     }
 }
@@ -223,6 +232,14 @@ pub enum Request {
         #[serde(rename = "EndpointName")]
         endpoint_name: String,
     },
+    /// Tags written on an endpoint (SageMaker AddTags on its ARN): a verify change's record
+    /// that the config it serves passed its checks, sent only after they pass.
+    AddTags {
+        #[serde(rename = "EndpointName")]
+        endpoint_name: String,
+        #[serde(rename = "Tags")]
+        tags: Vec<Tag>,
+    },
     DeleteObject {
         #[serde(rename = "Bucket")]
         bucket: String,
@@ -247,11 +264,19 @@ pub struct Summary {
     pub destroy: usize,
     pub wait: usize,
     pub stop: usize,
+    /// Endpoints whose promotion apply checks (gate and smoke test) before anything it
+    /// superseded goes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub verify: usize,
     pub unchanged: usize,
     /// Training jobs apply starts.
     pub jobs_to_run: usize,
     /// Bytes apply uploads.
     pub upload_bytes: u64,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -266,6 +291,7 @@ impl Summary {
                 Action::Noop => s.unchanged += 1,
                 Action::Wait => s.wait += 1,
                 Action::Stop => s.stop += 1,
+                Action::Verify => s.verify += 1,
             }
             match &c.request {
                 Some(Request::CreateTrainingJob(_)) => s.jobs_to_run += 1,

@@ -170,7 +170,7 @@ impl Planner<'_> {
             .iter()
             .filter(|c| {
                 c.kind == ResourceKind::Endpoint
-                    && matches!(c.action, Action::Update | Action::Wait)
+                    && matches!(c.action, Action::Update | Action::Wait | Action::Verify)
             })
             .map(|c| c.id.clone())
             .collect();

@@ -5,10 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::gate::{self, GateCheck};
 use super::{diff, Action, Change, DataChange, FieldDiff, Request, ResourceKind};
-use crate::cloud::{Endpoint, EndpointConfig, EndpointStatus, Tags, TrainingJob, TrainingStatus};
-use crate::desired::{managed_role_arn, Desired, EndpointResources, FineTuneResources};
+use crate::cloud::{Tags, TrainingJob, TrainingStatus};
+use crate::desired::{managed_role_arn, Desired, FineTuneResources};
 use crate::jumpstart::requests::TAG_STACK;
 use crate::observe::{job_of_artifact, Observed};
 
@@ -138,7 +137,7 @@ impl Planner<'_> {
     }
 
     /// An error when `tags` do not carry our stack tag; `true` when we own the object.
-    fn check_owner(&mut self, noun: &str, name: &str, tags: &Tags) -> bool {
+    pub(super) fn check_owner(&mut self, noun: &str, name: &str, tags: &Tags) -> bool {
         if self.owned(tags) {
             return true;
         }
@@ -160,7 +159,7 @@ impl Planner<'_> {
     }
 
     /// Whether the change with `id` does anything apply must finish first.
-    fn pending(&self, id: &str) -> bool {
+    pub(super) fn pending(&self, id: &str) -> bool {
         self.changes
             .iter()
             .any(|c| c.id == id && c.action != Action::Noop)
@@ -539,241 +538,6 @@ impl Planner<'_> {
             return (reason, Some(behind.name.clone()), diffs);
         }
         (diff::summarize(&diffs), Some(behind.name.clone()), diffs)
-    }
-
-    /// Plans an endpoint: its config (new or kept), then the endpoint that serves it.
-    fn endpoint(&mut self, e: &EndpointResources) {
-        let cfg = &e.endpoint_config;
-        let cfg_id = format!("endpoint_config.{}", e.name);
-        let model_id = format!("model.{}", e.fine_tune);
-        let current = self.o.endpoints.get(&e.endpoint.endpoint_name);
-        let served = current.and_then(|ep| self.o.endpoint_configs.get(&ep.config_name));
-
-        let settled = self.o.settled.contains(&cfg.endpoint_config_name);
-        let mut c = match self.o.endpoint_configs.get(&cfg.endpoint_config_name) {
-            Some(have)
-                if !settled && !self.check_owner("endpoint config", &have.name, &have.tags) =>
-            {
-                return
-            }
-            _ if settled => change(
-                &cfg_id,
-                ResourceKind::EndpointConfig,
-                &cfg.endpoint_config_name,
-                Action::Noop,
-                "exists".into(),
-            ),
-            Some(_) => change(
-                &cfg_id,
-                ResourceKind::EndpointConfig,
-                &cfg.endpoint_config_name,
-                Action::Noop,
-                "exists".into(),
-            ),
-            None => {
-                let mut c = change(
-                    &cfg_id,
-                    ResourceKind::EndpointConfig,
-                    &cfg.endpoint_config_name,
-                    Action::Create,
-                    String::new(),
-                );
-                match served {
-                    Some(old) => {
-                        c.diff = diff::endpoint_config(cfg, old);
-                        c.supersedes = Some(old.name.clone());
-                        c.reason = diff::summarize(&c.diff);
-                    }
-                    None => c.reason = "new endpoint config".into(),
-                }
-                if self.pending(&model_id) {
-                    c.depends_on.push(model_id.clone());
-                }
-                c.request = Some(Request::CreateEndpointConfig(cfg.clone()));
-                c
-            }
-        };
-        if c.reason.is_empty() {
-            c.reason = "new endpoint config".into();
-        }
-        self.changes.push(c);
-        self.serving_endpoint(e, current, served);
-    }
-
-    /// Plans the endpoint itself: create it, wait for it, leave it, or update it to the
-    /// desired config (freeing the config and models it serves now for rotation).
-    fn serving_endpoint(
-        &mut self,
-        e: &EndpointResources,
-        current: Option<&Endpoint>,
-        served: Option<&EndpointConfig>,
-    ) {
-        let cfg = &e.endpoint_config;
-        let cfg_id = format!("endpoint_config.{}", e.name);
-        let ep_id = format!("endpoint.{}", e.name);
-        let name = &e.endpoint.endpoint_name;
-        let Some(ep) = current else {
-            let mut c = change(
-                &ep_id,
-                ResourceKind::Endpoint,
-                name,
-                Action::Create,
-                format!("new endpoint serving {}", cfg.endpoint_config_name),
-            );
-            if self.pending(&cfg_id) {
-                c.depends_on.push(cfg_id);
-            }
-            c.request = Some(Request::CreateEndpoint(e.endpoint.clone()));
-            c.gate = self.gate(e, None);
-            c.smoke = e.smoke.clone();
-            self.changes.push(c);
-            return;
-        };
-        if !self.o.settled.contains(name) && !self.check_owner("endpoint", name, &ep.tags) {
-            return;
-        }
-        if ep.config_name == cfg.endpoint_config_name {
-            let (action, reason) = if ep.status.is_transitional() {
-                (
-                    Action::Wait,
-                    format!(
-                        "endpoint is {}; apply waits for InService",
-                        ep.status.as_str()
-                    ),
-                )
-            } else if ep.status == EndpointStatus::InService {
-                (Action::Noop, "in service".into())
-            } else {
-                self.problems.push(broken(ep));
-                return;
-            };
-            self.changes
-                .push(change(&ep_id, ResourceKind::Endpoint, name, action, reason));
-            return;
-        }
-        if !matches!(
-            ep.status,
-            EndpointStatus::InService | EndpointStatus::Creating
-        ) && !ep.status.is_transitional()
-        {
-            self.problems.push(broken(ep));
-            return;
-        }
-        self.endpoint_update(e, ep, served);
-    }
-
-    /// The endpoint's gate judged with what was observed: the fine-tune's job of this run
-    /// (once completed) against the job behind the model `served` now.
-    fn gate(&self, e: &EndpointResources, served: Option<&EndpointConfig>) -> Option<GateCheck> {
-        if e.gate.is_empty() {
-            return None;
-        }
-        let job = self.d.fine_tunes.iter().find(|f| f.name == e.fine_tune)?;
-        let name = &job.training_job.training_job_name;
-        let new = self
-            .o
-            .jobs
-            .get(name)
-            .filter(|j| j.status == TrainingStatus::Completed)
-            .map(|j| &j.final_metrics);
-        let serving = served
-            .and_then(|cfg| self.o.models.get(&cfg.variants.first()?.model_name))
-            .and_then(|m| job_of_artifact(m.model_data.as_deref()?))
-            .and_then(|j| self.o.jobs.get(&j));
-        Some(gate::judge(
-            &e.gate,
-            name,
-            new,
-            serving.map(|j| j.name.as_str()),
-            serving.map(|j| &j.final_metrics),
-        ))
-    }
-
-    /// Plans an update of `ep` to the desired config.
-    fn endpoint_update(
-        &mut self,
-        e: &EndpointResources,
-        ep: &Endpoint,
-        served: Option<&EndpointConfig>,
-    ) {
-        let cfg = &e.endpoint_config;
-        let cfg_id = format!("endpoint_config.{}", e.name);
-        let ep_id = format!("endpoint.{}", e.name);
-        let name = &e.endpoint.endpoint_name;
-        let mut c = change(
-            &ep_id,
-            ResourceKind::Endpoint,
-            name,
-            Action::Update,
-            String::new(),
-        );
-        c.reason = match served {
-            Some(old) if !diff::endpoint_config(cfg, old).is_empty() => format!(
-                "serve {} instead of {}: {}",
-                cfg.endpoint_config_name,
-                ep.config_name,
-                diff::summarize(&diff::endpoint_config(cfg, old))
-            ),
-            _ => format!(
-                "serve {} instead of {}",
-                cfg.endpoint_config_name, ep.config_name
-            ),
-        };
-        if ep.status.is_transitional() {
-            c.reason.push_str(&format!(
-                " (after the current {} finishes)",
-                ep.status.as_str()
-            ));
-        }
-        if let Some(r) = &ep.failure_reason {
-            c.reason.push_str(&format!("; the last update failed: {r}"));
-        }
-        c.diff.push(FieldDiff {
-            field: "endpoint_config".into(),
-            before: Some(ep.config_name.clone()),
-            after: Some(cfg.endpoint_config_name.clone()),
-        });
-        c.supersedes = Some(ep.config_name.clone());
-        if self.pending(&cfg_id) {
-            c.depends_on.push(cfg_id);
-        }
-        c.request = Some(Request::UpdateEndpoint {
-            endpoint_name: name.clone(),
-            endpoint_config_name: cfg.endpoint_config_name.clone(),
-        });
-        c.gate = self.gate(e, served);
-        c.smoke = e.smoke.clone();
-        c.guarded = e.guarded.clone();
-        self.changes.push(c);
-        self.freed
-            .entry(ep.config_name.clone())
-            .or_default()
-            .push(ep_id.clone());
-        if let Some(old) = served {
-            for v in &old.variants {
-                self.freed
-                    .entry(v.model_name.clone())
-                    .or_default()
-                    .push(ep_id.clone());
-            }
-        }
-    }
-}
-
-/// An endpoint in a state sagetune cannot update (`Failed`, `OutOfService`, …).
-fn broken(ep: &Endpoint) -> Problem {
-    let name = &ep.name;
-    Problem {
-        code: "plan::endpoint-broken",
-        message: format!(
-            "endpoint `{name}` is {} and cannot be updated{}",
-            ep.status.as_str(),
-            ep.failure_reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        ),
-        help: format!("delete the endpoint (`aws sagemaker delete-endpoint --endpoint-name {name}`) and plan again; sagetune then creates it afresh"),
     }
 }
 

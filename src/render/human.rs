@@ -74,6 +74,7 @@ fn legend_word(a: Action) -> &'static str {
         Action::Noop => "no change",
         Action::Wait => "wait for",
         Action::Stop => "stop",
+        Action::Verify => "verify a promotion",
     }
 }
 

@@ -95,6 +95,7 @@ fn word(a: Action) -> &'static str {
         Action::Noop => "no change",
         Action::Wait => "wait",
         Action::Stop => "stop",
+        Action::Verify => "verify",
     }
 }
 

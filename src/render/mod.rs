@@ -78,6 +78,9 @@ pub(crate) fn totals(s: &Summary) -> String {
     if s.stop > 0 {
         line.push_str(&format!(", {} to stop", s.stop));
     }
+    if s.verify > 0 {
+        line.push_str(&format!(", {} to verify", s.verify));
+    }
     line.push('.');
     line
 }

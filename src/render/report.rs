@@ -44,7 +44,10 @@ pub fn try_it(plan: &Plan, r: &Report) -> String {
         .iter()
         .filter(|c| {
             c.kind == ResourceKind::Endpoint
-                && matches!(c.action, Action::Create | Action::Update | Action::Wait)
+                && matches!(
+                    c.action,
+                    Action::Create | Action::Update | Action::Wait | Action::Verify
+                )
                 && r.done.iter().any(|(id, _)| *id == c.id)
         })
         .filter_map(|c| c.id.strip_prefix("endpoint."))

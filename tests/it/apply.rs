@@ -17,7 +17,7 @@ use sagetune::stages::{self, Applied, Approval, Session};
 
 use crate::plan::{Stack, BASE};
 
-fn fast() -> ExecOptions {
+pub(crate) fn fast() -> ExecOptions {
     ExecOptions {
         wait: true,
         poll: Duration::ZERO,
@@ -29,7 +29,7 @@ fn fast() -> ExecOptions {
 }
 
 /// Runs the apply command's logic with auto-approval.
-fn apply_with(
+pub(crate) fn apply_with(
     s: &Stack,
     saved: Option<&Plan>,
     exec: ExecOptions,
@@ -67,7 +67,7 @@ fn apply_with(
     })
 }
 
-fn apply(s: &Stack) -> Report {
+pub(crate) fn apply(s: &Stack) -> Report {
     match apply_with(s, None, fast(), &Recorder::default(), &Cancel::default()) {
         Ok(Applied::Executed(_, report)) => report,
         other => panic!("{other:?}"),

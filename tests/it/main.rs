@@ -9,6 +9,7 @@ mod e2e;
 mod fixtures;
 mod jumpstart;
 mod plan;
+mod promotion;
 mod workflows;
 
 use std::path::Path;

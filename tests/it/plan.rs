@@ -10,7 +10,7 @@ use sagetune::cloud::{
 };
 use sagetune::diagnostics::{render, Style};
 use sagetune::jumpstart::source::ContentStore;
-use sagetune::plan::{Action, Options, Plan, Request};
+use sagetune::plan::{passed_tag, Action, Options, Plan, Request};
 use sagetune::prepare::prepare;
 use sagetune::render;
 use sagetune::stages;
@@ -164,6 +164,10 @@ pub fn execute(cloud: &FakeCloud, plan: &Plan) {
                 cloud.update_endpoint(endpoint_name, endpoint_config_name, None)
             }
             Request::DeleteEndpoint { endpoint_name } => cloud.delete_endpoint(endpoint_name),
+            Request::AddTags {
+                endpoint_name,
+                tags,
+            } => cloud.tag_endpoint(endpoint_name, tags),
             Request::DeleteObject { bucket, key } => cloud.delete_object(bucket, key),
             Request::AbortMultipartUpload {
                 bucket,
@@ -176,6 +180,21 @@ pub fn execute(cloud: &FakeCloud, plan: &Plan) {
         }
         if matches!(r, Request::UpdateEndpoint { .. }) {
             cloud.settle();
+        }
+        // As apply does once an endpoint's checks pass (seeding assumes they do).
+        let serves = match r {
+            Request::CreateEndpoint(e) => Some((&e.endpoint_name, &e.endpoint_config_name)),
+            Request::UpdateEndpoint {
+                endpoint_name,
+                endpoint_config_name,
+            } => Some((endpoint_name, endpoint_config_name)),
+            _ => None,
+        };
+        if let (Some((name, config)), true) = (serves, c.gate.is_some() || c.smoke.is_some()) {
+            cloud.settle();
+            if let Err(e) = cloud.tag_endpoint(name, &[passed_tag(config)]) {
+                panic!("{}: {e}", c.id);
+            }
         }
     }
 }

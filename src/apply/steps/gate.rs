@@ -4,7 +4,7 @@
 use super::Run;
 use crate::apply::{Event, Outcome};
 use crate::cloud::{CloudError, TrainingStatus};
-use crate::plan::gate::judge;
+use crate::plan::gate::{judge, Baseline};
 use crate::plan::GateCheck;
 
 impl Run<'_> {
@@ -29,13 +29,17 @@ impl Run<'_> {
             Some(name) => self.cloud.describe_training_job(name)?,
             None => None,
         };
-        let check = judge(
-            &rules,
-            &job.name,
-            Some(&job.final_metrics),
-            planned.serving_job.as_deref(),
-            serving.as_ref().map(|j| &j.final_metrics),
-        );
+        let gone = planned
+            .serving_job
+            .as_ref()
+            .map(|name| format!("training job {name} no longer exists"));
+        let baseline = match (&planned.serving_unreadable, &planned.serving_job, &serving) {
+            (Some(why), _, _) => Baseline::Unreadable(why.clone()),
+            (None, Some(name), Some(j)) => Baseline::Job(name, &j.final_metrics),
+            (None, Some(_), None) => Baseline::Unreadable(gone.unwrap_or_default()),
+            (None, None, _) => Baseline::Nothing,
+        };
+        let check = judge(&rules, &job.name, Some(&job.final_metrics), baseline);
         let verdicts: Vec<String> = check
             .rules
             .iter()

@@ -133,6 +133,31 @@ fn metadata(upload: &Upload) -> std::collections::HashMap<String, String> {
 }
 
 impl AwsCloud {
+    /// AddTags on the endpoint's ARN; the tag cache learns the new values.
+    fn add_endpoint_tags(&self, name: &str, add: &[Tag]) -> Result<(), CloudError> {
+        let (_, sagemaker, _) = self.clients()?;
+        let described = self
+            .block_on(sagemaker.describe_endpoint().endpoint_name(name).send())
+            .map_err(|e| cloud_error("DescribeEndpoint", name, &e))?;
+        let arn = described.endpoint_arn().unwrap_or_default().to_string();
+        self.block_on(
+            sagemaker
+                .add_tags()
+                .resource_arn(&arn)
+                .set_tags(Some(sm_tags(add)))
+                .send(),
+        )
+        .map_err(|e| cloud_error("AddTags", name, &e))?;
+        let mut cache = self
+            .tags
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = cache.get_mut(&arn) {
+            known.extend(add.iter().map(|t| (t.key.clone(), t.value.clone())));
+        }
+        Ok(())
+    }
+
     async fn upload_multipart(
         &self,
         upload: &Upload,
@@ -698,6 +723,10 @@ impl Cloud for AwsCloud {
         self.block_on(sagemaker.delete_endpoint().endpoint_name(name).send())
             .map(|_| ())
             .map_err(|e| cloud_error("DeleteEndpoint", name, &e))
+    }
+
+    fn tag_endpoint(&self, name: &str, tags: &[Tag]) -> Result<(), CloudError> {
+        self.add_endpoint_tags(name, tags)
     }
 }
 

@@ -1,0 +1,232 @@
+//! Promotion that holds when a run is interrupted, against the fake: an endpoint on a config
+//! whose smoke test or gate never passed is verified by the next run before anything it
+//! superseded goes, a failed check rolls back to the config that last passed, and gates fail
+//! closed when what is served cannot be read.
+
+use sagetune::apply::progress::Recorder;
+use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
+use sagetune::cloud::{Cloud, CloudRead, Kind};
+use sagetune::plan::{Action, Plan, TAG_PASSED};
+use sagetune::render::report as rendered;
+use sagetune::stages::Applied;
+
+use crate::apply::{apply, apply_with, fast};
+use crate::plan::{Stack, BASE};
+
+fn smoke_tested() -> String {
+    BASE.replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    smoke_test:\n      - prompt: Revenue grew\n        min_chars: 10\n        not_contains: error\n",
+    )
+}
+
+/// Requests Ctrl-C as soon as an endpoint reports a status (right after UpdateEndpoint).
+struct CtrlCOnEndpoint<'a>(&'a Cancel);
+
+impl Progress for CtrlCOnEndpoint<'_> {
+    fn event(&self, e: Event) {
+        if matches!(e, Event::Endpoint { .. }) {
+            self.0.request();
+        }
+    }
+}
+
+fn executed(r: Result<Applied, String>) -> Report {
+    match r {
+        Ok(Applied::Executed(_, report)) => report,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn change<'p>(plan: &'p Plan, id: &str) -> &'p sagetune::plan::Change {
+    plan.changes
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no change {id}"))
+}
+
+fn invocations(s: &Stack) -> usize {
+    s.cloud
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("InvokeEndpoint"))
+        .count()
+}
+
+fn passed(s: &Stack) -> Option<String> {
+    let e = s.cloud.describe_endpoint("fx-llama").unwrap().unwrap();
+    e.tags.get(TAG_PASSED).cloned()
+}
+
+/// A stack serving v1 (its smoke test passed), edited so that v2 is wanted, and an apply of
+/// v2 interrupted right after UpdateEndpoint, then left to finish in AWS. Returns v1.
+fn interrupted_update(s: &Stack, how: &str) -> String {
+    assert!(apply(s).complete());
+    let v1 = s.cloud.names(Kind::EndpointConfig)[0].clone();
+    assert_eq!(passed(s).as_deref(), Some(v1.as_str()));
+    s.edit("epoch: 1", "epoch: 2");
+    s.cloud.set_pace(1000);
+    let report = match how {
+        "ctrl-c" => {
+            let cancel = Cancel::default();
+            executed(apply_with(
+                s,
+                None,
+                fast(),
+                &CtrlCOnEndpoint(&cancel),
+                &cancel,
+            ))
+        }
+        _ => {
+            let exec = ExecOptions {
+                wait: false,
+                ..fast()
+            };
+            // Training first (it must complete before the endpoint changes), then --no-wait.
+            s.cloud.set_pace(1);
+            let plan = s.plan();
+            assert!(plan.changes.iter().any(|c| c.action == Action::Create));
+            let _ = executed(apply_with(
+                s,
+                None,
+                exec.clone(),
+                &Recorder::default(),
+                &Cancel::default(),
+            ));
+            s.cloud.settle();
+            s.cloud.set_pace(1000);
+            executed(apply_with(
+                s,
+                None,
+                exec,
+                &Recorder::default(),
+                &Cancel::default(),
+            ))
+        }
+    };
+    assert!(!report.complete(), "{}", rendered(&report));
+    assert!(s
+        .cloud
+        .calls()
+        .iter()
+        .any(|c| c.starts_with("UpdateEndpoint")));
+    s.cloud.set_pace(1);
+    s.cloud.settle();
+    v1
+}
+
+#[test]
+fn an_update_interrupted_after_it_was_sent_is_smoke_tested_before_the_old_config_goes() {
+    for how in ["ctrl-c", "no-wait"] {
+        let s = Stack::new(&smoke_tested());
+        let v1 = interrupted_update(&s, how);
+        let e = s.cloud.describe_endpoint("fx-llama").unwrap().unwrap();
+        assert_ne!(e.config_name, v1, "{how}: the update finished in AWS");
+        let plan = s.plan();
+        let verify = change(&plan, "endpoint.llama");
+        assert_eq!(verify.action, Action::Verify, "{how}");
+        assert_eq!(verify.supersedes.as_deref(), Some(v1.as_str()), "{how}");
+        assert!(
+            verify.reason.contains("smoke test has not passed"),
+            "{how}: {}",
+            verify.reason
+        );
+        // The old config waits for the verification.
+        let old = change(&plan, &format!("endpoint_config.llama[{v1}]"));
+        assert_eq!(old.action, Action::Delete);
+        assert!(
+            old.depends_on.contains(&"endpoint.llama".to_string()),
+            "{how}"
+        );
+        assert!(sagetune::render::human(&plan).contains("1 to verify"));
+
+        s.cloud.clear_calls();
+        let report = apply(&s);
+        assert!(report.complete(), "{how}: {}", rendered(&report));
+        assert_eq!(
+            invocations(&s),
+            1,
+            "{how}: the smoke test ran once for the new config"
+        );
+        assert_eq!(passed(&s), Some(e.config_name.clone()), "{how}");
+        assert!(!s.cloud.names(Kind::EndpointConfig).contains(&v1), "{how}");
+        assert!(!s.plan().has_changes(), "{how}");
+    }
+}
+
+#[test]
+fn a_failing_smoke_test_found_after_an_interruption_rolls_back_and_keeps_the_old_config() {
+    let s = Stack::new(&smoke_tested());
+    let v1 = interrupted_update(&s, "ctrl-c");
+    let old_model = s
+        .cloud
+        .describe_endpoint_config(&v1)
+        .unwrap()
+        .unwrap()
+        .variants[0]
+        .model_name
+        .clone();
+    s.cloud.answer_with_error(Some("CUDA error: out of memory"));
+    let report = apply(&s);
+    let (id, why) = report.failed.clone().expect("the verification fails");
+    assert_eq!(id, "endpoint.llama");
+    assert!(
+        why.contains(&format!("rolled back: fx-llama serves {v1} again")),
+        "{why}"
+    );
+    assert!(why.contains("CUDA error"), "{why}");
+    assert!(s.cloud.names(Kind::EndpointConfig).contains(&v1));
+    assert!(s.cloud.names(Kind::Model).contains(&old_model));
+    assert_eq!(passed(&s).as_deref(), Some(v1.as_str()));
+    // A fixed model goes through as an ordinary update and then rotates v1 out.
+    s.cloud.answer_with_error(None);
+    assert_eq!(change(&s.plan(), "endpoint.llama").action, Action::Update);
+    assert!(apply(&s).complete());
+    assert!(!s.cloud.names(Kind::EndpointConfig).contains(&v1));
+    assert!(!s.plan().has_changes());
+}
+
+#[test]
+fn a_smoke_test_that_failed_after_a_create_is_shown_by_every_later_plan() {
+    let s = Stack::new(&smoke_tested());
+    s.cloud.answer_with_error(Some("model not loaded"));
+    let first = apply(&s);
+    assert!(first.failed.is_some(), "{}", rendered(&first));
+    for _ in 0..2 {
+        let plan = s.plan();
+        assert!(plan.has_changes(), "not \"No changes\"");
+        let c = change(&plan, "endpoint.llama");
+        assert_eq!(c.action, Action::Verify);
+        assert_eq!(c.supersedes, None);
+        let again = apply(&s);
+        let (_, why) = again.failed.clone().expect("still failing");
+        assert!(why.contains("left as it is for inspection"), "{why}");
+    }
+    s.cloud.answer_with_error(None);
+    assert!(apply(&s).complete());
+    assert!(!s.plan().has_changes());
+}
+
+#[test]
+fn a_relative_gate_holds_when_the_served_model_cannot_be_read() {
+    let gated = BASE.replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    gate:\n      better_than_serving: eval_loss\n",
+    );
+    let s = Stack::new(&gated);
+    assert!(apply(&s).complete());
+    let v1 = s.cloud.names(Kind::EndpointConfig)[0].clone();
+    let model = s.cloud.names(Kind::Model)[0].clone();
+    // Deleted out of band: what the endpoint serves can no longer be compared with.
+    s.cloud.delete_model(&model).unwrap();
+    s.edit("epoch: 1", "epoch: 2");
+    let report = apply(&s);
+    let (id, why) = report.held.first().cloned().expect("held");
+    assert_eq!(id, "endpoint.llama");
+    assert!(
+        why.contains(&format!("its model {model} cannot be read")),
+        "{why}"
+    );
+    let e = s.cloud.describe_endpoint("fx-llama").unwrap().unwrap();
+    assert_eq!(e.config_name, v1);
+}
