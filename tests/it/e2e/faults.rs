@@ -56,9 +56,14 @@ fn faults(w: &World, rate: f64, seed: u64) {
 /// Exactly one of each object, nothing half-uploaded, every dataset object's content hash
 /// equal to the hash in its key.
 fn assert_converged(w: &World) {
+    assert_converged_with(w, 1);
+}
+
+/// As [`assert_converged`], with `jobs` training jobs (history: an update trains again).
+fn assert_converged_with(w: &World, jobs: usize) {
     let s = w.status();
     for (kind, n) in [
-        ("training_jobs", 1),
+        ("training_jobs", jobs),
         ("models", 1),
         ("endpoint_configs", 1),
         ("endpoints", 1),
@@ -234,4 +239,140 @@ fn killed_mid_multipart_upload_or_mid_update_it_recovers_too() {
         updates, 1,
         "the update is adopted after the kill, not sent twice"
     );
+}
+
+/// A manifest whose endpoint has a smoke test and a canary rollout (a guarded update).
+fn guarded(name: &str) -> String {
+    super::manifest(name).replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    rollout:\n      canary: {size: 50%, wait: 1m}\n    smoke_test:\n      - prompt: Revenue grew\n        min_chars: 10\n        not_contains: error\n",
+    )
+}
+
+/// The endpoint's config now.
+fn serving(w: &World) -> String {
+    w.status()["endpoints"][0]["config_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Lets the endpoint finish whatever it is doing in AWS (reads advance the emulator), as it
+/// does while nobody runs sagetune after an interrupted run.
+fn settle_endpoint(w: &World) {
+    for _ in 0..40 {
+        if w.status()["endpoints"][0]["status"] == "InService" {
+            return;
+        }
+    }
+    panic!("the endpoint never settled: {}", w.status()["endpoints"]);
+}
+
+/// After an interrupted promotion has converged: the smoke test ran exactly once after the
+/// update was sent, and the superseded config was deleted only after it.
+fn assert_promoted_once(w: &World, name: &str, from: usize) {
+    let sent: Vec<String> = w.requests().split_off(from);
+    let update = sent
+        .iter()
+        .position(|o| o == "SageMaker.UpdateEndpoint")
+        .unwrap_or_else(|| panic!("{name}: no UpdateEndpoint in {sent:?}"));
+    let invokes: Vec<usize> = sent
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| *i > update && o.as_str() == "SageMakerRuntime.InvokeEndpoint")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        invokes.len(),
+        1,
+        "{name}: the smoke test ran once: {sent:?}"
+    );
+    let deleted = sent
+        .iter()
+        .position(|o| o == "SageMaker.DeleteEndpointConfig")
+        .unwrap_or_else(|| panic!("{name}: the old config was not rotated: {sent:?}"));
+    assert!(
+        deleted > invokes[0],
+        "{name}: the superseded config went before its successor passed: {sent:?}"
+    );
+}
+
+#[test]
+fn a_guarded_smoke_tested_update_killed_or_not_waited_for_is_tested_before_rotation() {
+    type Until = Box<dyn Fn(&[String]) -> bool>;
+    let after_update = |n: usize| -> Until {
+        Box::new(move |sent: &[String]| {
+            let Some(at) = sent.iter().position(|o| o == "SageMaker.UpdateEndpoint") else {
+                return false;
+            };
+            sent[at..]
+                .iter()
+                .filter(|o| o.as_str() == "SageMaker.DescribeEndpoint")
+                .count()
+                >= n
+        })
+    };
+    let points: [(&str, Until); 3] = [
+        ("e2e-kill-guard-sent", after_update(0)),
+        ("e2e-kill-guard-bake", after_update(2)),
+        (
+            "e2e-kill-guard-passed",
+            Box::new(|sent: &[String]| {
+                sent.iter().any(|o| o == "SageMaker.AddTags")
+                    && sent.iter().any(|o| o == "SageMaker.UpdateEndpoint")
+            }),
+        ),
+    ];
+    for (name, until) in points {
+        let w = World::with_manifest(name, &guarded(name));
+        w.expect(0, &["apply", "--auto-approve"]);
+        let v1 = serving(&w);
+        w.edit("epoch: 1", "epoch: 2");
+        w.pace(3);
+        let from = w.requests().len();
+        let killed = kill_during_apply(&w, |sent| until(sent));
+        assert!(killed.is_some(), "{name}: killed");
+        settle_endpoint(&w);
+        converge(&w, 6);
+        assert_converged_with(&w, 2);
+        assert_ne!(serving(&w), v1, "{name}");
+        assert_promoted_once(&w, name, from);
+    }
+    // --no-wait, then a plain apply.
+    let name = "e2e-nowait-guard";
+    let w = World::with_manifest(name, &guarded(name));
+    w.expect(0, &["apply", "--auto-approve"]);
+    let v1 = serving(&w);
+    w.edit("epoch: 1", "epoch: 2");
+    let from = w.requests().len();
+    // Training must complete before the endpoint moves: the first --no-wait run starts it.
+    w.expect(0, &["apply", "--auto-approve", "--no-wait"]);
+    w.pace(3);
+    let mut rounds = 0;
+    while !w.requests()[from..]
+        .iter()
+        .any(|o| o == "SageMaker.UpdateEndpoint")
+    {
+        rounds += 1;
+        assert!(rounds < 20, "the update was never sent");
+        w.expect(0, &["apply", "--auto-approve", "--no-wait"]);
+    }
+    settle_endpoint(&w);
+    let plan = w.run(&["plan"]);
+    assert!(
+        plan.stdout.contains("whose smoke test has not passed"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        w.status()["endpoint_configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == v1.as_str()),
+        "the superseded config is kept while the update is unproven"
+    );
+    w.expect(0, &["apply", "--auto-approve"]);
+    assert_converged_with(&w, 2);
+    assert_promoted_once(&w, name, from);
 }
