@@ -132,11 +132,6 @@ impl GuardedUpdate {
     }
 }
 
-/// The names of the alarms sagetune may have made for endpoint `endpoint` (its AWS name).
-pub fn alarm_names(endpoint: &str) -> [String; 2] {
-    ALARM_SUFFIXES.map(|suffix| alarm_name(endpoint, suffix))
-}
-
 /// The endpoint's alarm on 5xx errors, then on model latency: `<endpoint>-<suffix>`.
 const ALARM_SUFFIXES: [&str; 2] = ["5xx-errors", "model-latency"];
 

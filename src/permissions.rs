@@ -179,6 +179,14 @@ fn reads(s: &Scope) -> Vec<Statement> {
             ],
             s.sagemaker_all(),
         ),
+        // Alarms are listed by name prefix (DescribeAlarms takes no alarm ARN), their tags read
+        // on the stack's alarms only.
+        allow(
+            "AlarmListing",
+            &["cloudwatch:DescribeAlarms"],
+            vec!["*".to_string()],
+        ),
+        alarms(s, "AlarmTags", &["cloudwatch:ListTagsForResource"]),
         allow(
             "ManagedRoleRead",
             &["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy"],
@@ -208,12 +216,13 @@ fn logs(s: &Scope) -> Statement {
     )
 }
 
-fn alarms(s: &Scope, actions: &[&'static str]) -> Statement {
+/// `actions` on the stack's alarms (`<stack>-*`), as statement `sid`.
+fn alarms(s: &Scope, sid: &'static str, actions: &[&'static str]) -> Statement {
     let arn = format!(
         "arn:aws:cloudwatch:{}:{}:alarm:{}-*",
         s.region, s.account, s.stack
     );
-    allow("EndpointAlarms", actions, vec![arn])
+    allow(sid, actions, vec![arn])
 }
 
 /// What apply adds to the reads.
@@ -270,6 +279,7 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
     out.push(if s.alarms {
         alarms(
             s,
+            "EndpointAlarms",
             &[
                 "cloudwatch:PutMetricAlarm",
                 "cloudwatch:TagResource",
@@ -277,7 +287,7 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
             ],
         )
     } else {
-        alarms(s, &["cloudwatch:DeleteAlarms"])
+        alarms(s, "EndpointAlarms", &["cloudwatch:DeleteAlarms"])
     });
     if s.smoke_tests {
         out.push(allow(
@@ -312,7 +322,7 @@ fn destroy_writes(s: &Scope) -> Vec<Statement> {
             &["iam:DeleteRolePolicy", "iam:DeleteRole"],
             vec![s.managed_role()],
         ),
-        alarms(s, &["cloudwatch:DeleteAlarms"]),
+        alarms(s, "EndpointAlarms", &["cloudwatch:DeleteAlarms"]),
     ]
 }
 
@@ -389,7 +399,7 @@ mod tests {
         }
         for st in &plan {
             for r in &st.resources {
-                let scoped = r == "*" && st.sid == "SageMakerListings"
+                let scoped = r == "*" && ["SageMakerListings", "AlarmListing"].contains(&st.sid)
                     || r.contains("bank-")
                     || r.contains("ml-bucket")
                     || r.contains("jumpstart-cache-prod-eu-west-1")

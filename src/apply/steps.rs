@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{Cancel, Did, Event, ExecOptions, Outcome, Progress};
 use crate::cloud::{Cloud, CloudError, EndpointStatus, RoleRequest, Tags, Upload};
-use crate::desired::{alarm_names, managed_role_arn, managed_role_name, GuardedUpdate};
+use crate::desired::{managed_role_arn, managed_role_name, GuardedUpdate};
 use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
@@ -187,12 +187,13 @@ impl<'a> Run<'a> {
                 endpoint_config_name,
             } => deleted(self.cloud.delete_endpoint_config(endpoint_config_name)),
             Request::DeleteEndpoint { endpoint_name } => {
-                let outcome = deleted(self.cloud.delete_endpoint(endpoint_name))?;
-                // Its rollback alarms, if a guarded update made them, go with it.
-                for alarm in alarm_names(endpoint_name) {
-                    gone(self.cloud.delete_alarm(&alarm))?;
+                deleted(self.cloud.delete_endpoint(endpoint_name))
+            }
+            Request::DeleteAlarms { alarm_names } => {
+                for alarm in alarm_names {
+                    gone(self.cloud.delete_alarm(alarm))?;
                 }
-                Ok(outcome)
+                Ok(done("deleted"))
             }
             Request::AddTags {
                 endpoint_name,
@@ -475,18 +476,9 @@ impl<'a> Run<'a> {
         if now.config_name == config && now.status == EndpointStatus::InService {
             return Ok(done(format!("already serves {config}")));
         }
-        match guarded {
-            Some(g) => {
-                for alarm in &g.alarms {
-                    self.cloud.put_alarm(alarm)?;
-                }
-            }
-            // The manifest dropped its rollout: the alarms of earlier guarded updates go.
-            None => {
-                for alarm in alarm_names(name) {
-                    gone(self.cloud.delete_alarm(&alarm))?;
-                }
-            }
+        // A guarded update's alarms go first; alarms nothing wants are the plan's deletions.
+        for alarm in guarded.iter().flat_map(|g| &g.alarms) {
+            self.cloud.put_alarm(alarm)?;
         }
         self.cloud
             .update_endpoint(name, config, guarded.map(|g| &g.deployment))?;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    AlarmRequest, Blob, Cloud, CloudError, CloudRead, Deployment, Endpoint, EndpointConfig,
+    Alarm, AlarmRequest, Blob, Cloud, CloudError, CloudRead, Deployment, Endpoint, EndpointConfig,
     EndpointStatus, Invocation, JobSummary, Kind, LogCursor, LogEvent, LogPage, Model,
     PendingUpload, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload,
     Variant,
@@ -97,7 +97,7 @@ struct State {
     endpoints: BTreeMap<String, Ep>,
     roles: BTreeMap<String, Role>,
     /// CloudWatch alarms by name.
-    alarms: BTreeSet<String>,
+    alarms: BTreeMap<String, Alarm>,
     calls: Vec<String>,
     next_etag: u64,
     /// Reasons for the next jobs to fail, in order.
@@ -743,6 +743,16 @@ impl CloudRead for FakeCloud {
             .cloned())
     }
 
+    fn list_alarms(&self, prefix: &str) -> Result<Vec<Alarm>, CloudError> {
+        Ok(self
+            .read(format!("DescribeAlarms {prefix}"))
+            .alarms
+            .values()
+            .filter(|a| a.name.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
     fn log_streams(&self, _group: &str, prefix: &str) -> Result<Vec<String>, CloudError> {
         Ok(self
             .read(format!("DescribeLogStreams {prefix}"))
@@ -1141,7 +1151,19 @@ impl Cloud for FakeCloud {
 
     fn put_alarm(&self, alarm: &AlarmRequest) -> Result<(), CloudError> {
         let mut s = self.write(format!("PutMetricAlarm {}", alarm.name))?;
-        s.alarms.insert(alarm.name.clone());
+        s.alarms.insert(
+            alarm.name.clone(),
+            Alarm {
+                name: alarm.name.clone(),
+                tags: alarm
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect(),
+                state: "OK".into(),
+                endpoint: Some(alarm.endpoint.clone()),
+            },
+        );
         Ok(())
     }
 
@@ -1149,7 +1171,7 @@ impl Cloud for FakeCloud {
         let mut s = self.write(format!("DeleteAlarms {name}"))?;
         s.alarms
             .remove(name)
-            .then_some(())
+            .map(|_| ())
             .ok_or_else(|| missing("DeleteAlarms", name))
     }
 

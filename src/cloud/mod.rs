@@ -87,6 +87,8 @@ pub trait CloudRead: Send + Sync {
     /// The endpoint's status and config in one request, without its tags (`tags` empty).
     fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
     fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError>;
+    /// CloudWatch alarms whose name starts with `prefix`, with their tags.
+    fn list_alarms(&self, prefix: &str) -> Result<Vec<Alarm>, CloudError>;
     /// Names of the log streams in `group` that start with `prefix`, by name.
     fn log_streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, CloudError>;
     /// One page of a log stream read forward from `from` (one GetLogEvents call).

@@ -288,6 +288,18 @@ pub struct Deployment {
     pub alarms: Vec<String>,
 }
 
+/// A CloudWatch alarm as DescribeAlarms and ListTagsForResource show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub name: String,
+    pub tags: Tags,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    /// The endpoint its `EndpointName` dimension names, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+}
+
 /// A CloudWatch alarm on one metric of an endpoint's variant (PutMetricAlarm).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlarmRequest {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::split_s3;
 use crate::cloud::{
-    CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, PendingUpload, Role,
+    Alarm, CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, PendingUpload, Role,
     StoredObject, TrainingJob, TrainingStatus,
 };
 use crate::desired::{managed_role_name, Desired};
@@ -47,6 +47,10 @@ pub struct Observed {
     pub models: BTreeMap<String, Model>,
     pub endpoint_configs: BTreeMap<String, EndpointConfig>,
     pub endpoints: BTreeMap<String, Endpoint>,
+    /// CloudWatch alarms whose name starts with `<stack>-` (the rollback alarms of guarded
+    /// updates), with their tags; the planner deletes the stack's alarms nothing wants.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alarms: BTreeMap<String, Alarm>,
     /// Multipart uploads under the stack's dataset prefix left by an interrupted run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_uploads: Vec<PendingUpload>,
@@ -101,6 +105,7 @@ fn listings(
     let prefix = format!("{}-", desired.stack);
     let mut reads: Vec<Read> = vec![
         Read::Role(managed_role_name(&desired.stack)),
+        Read::Alarms(prefix.clone()),
         Read::Jobs(prefix.clone()),
         Read::List(Kind::Model, prefix.clone()),
         Read::List(Kind::EndpointConfig, prefix.clone()),
@@ -122,6 +127,9 @@ fn listings(
                     .insert(format!("s3://{}/{}", o.bucket, o.key), o);
             }
             Got::Role(r) => seen.role = Some(r),
+            Got::Alarms(alarms) => {
+                seen.alarms = alarms.into_iter().map(|a| (a.name.clone(), a)).collect();
+            }
             Got::Jobs(jobs) => {
                 seen.job_list = jobs
                     .into_iter()
@@ -287,6 +295,8 @@ enum Read {
     /// An endpoint's status and config, without its tags.
     EndpointStatus(String),
     Role(String),
+    /// CloudWatch alarms by name prefix.
+    Alarms(String),
     Jobs(String),
     List(Kind, String),
     Describe(Kind, String),
@@ -298,6 +308,7 @@ enum Got {
     Objects(Vec<StoredObject>),
     Role(Role),
     Jobs(Vec<crate::cloud::JobSummary>),
+    Alarms(Vec<Alarm>),
     Names(Kind, Vec<String>),
     Job(Box<TrainingJob>),
     Model(Model),
@@ -314,6 +325,7 @@ fn read(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
             .map_or(Got::Nothing, Got::Endpoint),
         Read::Role(n) => cloud.get_role(n)?.map_or(Got::Nothing, Got::Role),
         Read::Jobs(p) => Got::Jobs(cloud.list_training_jobs(p)?),
+        Read::Alarms(p) => Got::Alarms(cloud.list_alarms(p)?),
         Read::List(kind, p) => Got::Names(*kind, cloud.list_names(*kind, p)?),
         Read::Describe(Kind::TrainingJob, n) => cloud
             .describe_training_job(n)?

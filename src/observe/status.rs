@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use crate::cloud::{
-    CloudError, CloudRead, Endpoint, EndpointConfig, Model, PendingUpload, Role, Tags, TrainingJob,
+    Alarm, CloudError, CloudRead, Endpoint, EndpointConfig, Model, PendingUpload, Role, Tags,
+    TrainingJob,
 };
 use crate::desired::Desired;
 use crate::jumpstart::requests::TAG_STACK;
@@ -23,6 +24,9 @@ pub struct Status {
     pub models: Vec<Model>,
     pub endpoint_configs: Vec<EndpointConfig>,
     pub endpoints: Vec<Endpoint>,
+    /// The rollback alarms of guarded updates (CloudWatch), with their state.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<Alarm>,
     pub role: Option<Role>,
     /// Uploads an interrupted run left under the stack's datasets (apply aborts them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -116,6 +120,11 @@ pub fn status(cloud: &dyn CloudRead, desired: &Desired) -> Result<Status, CloudE
             .endpoints
             .into_values()
             .filter(|e| owned(&e.tags))
+            .collect(),
+        alarms: seen
+            .alarms
+            .into_values()
+            .filter(|a| owned(&a.tags))
             .collect(),
         role: seen.role.filter(|r| owned(&r.tags)),
         interrupted_uploads: seen.pending_uploads,

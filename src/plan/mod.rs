@@ -125,6 +125,8 @@ pub enum ResourceKind {
     Model,
     EndpointConfig,
     Endpoint,
+    /// A CloudWatch alarm that rolls back a guarded endpoint update.
+    Alarm,
 }
 
 /// One change to one object.
@@ -239,6 +241,10 @@ pub enum Request {
         endpoint_name: String,
         #[serde(rename = "Tags")]
         tags: Vec<Tag>,
+    },
+    DeleteAlarms {
+        #[serde(rename = "AlarmNames")]
+        alarm_names: Vec<String>,
     },
     DeleteObject {
         #[serde(rename = "Bucket")]

@@ -38,6 +38,7 @@ impl Planner<'_> {
     /// on request).
     pub(super) fn orphans(&mut self, opts: &Options) {
         let deleted = self.orphan_endpoints(opts);
+        self.orphan_alarms(&deleted);
         self.orphan_configs_and_models(&deleted);
         self.orphan_jobs(opts);
     }
@@ -105,6 +106,50 @@ impl Planner<'_> {
     fn orphan_configs_and_models(&mut self, deleted_endpoints: &BTreeSet<String>) {
         let kept_configs = self.orphan_configs(deleted_endpoints);
         self.orphan_models(&kept_configs);
+    }
+
+    /// Deletes the stack's alarms no guarded endpoint of the manifest wants (the endpoint left
+    /// the manifest, or its rollout did), after whatever still changes that endpoint; so an
+    /// interrupted destroy's re-run finds and deletes them too.
+    fn orphan_alarms(&mut self, deleted_endpoints: &BTreeSet<String>) {
+        let wanted: BTreeSet<&str> = self
+            .d
+            .endpoints
+            .iter()
+            .filter_map(|e| e.guarded.as_ref())
+            .flat_map(|g| g.alarms.iter().map(|a| a.name.as_str()))
+            .collect();
+        for a in self.o.alarms.values() {
+            if wanted.contains(a.name.as_str()) || !self.owned(&a.tags) {
+                continue;
+            }
+            let endpoint = a.endpoint.as_deref().unwrap_or_default();
+            let reason = if deleted_endpoints.contains(endpoint) {
+                format!("goes with endpoint {endpoint}")
+            } else if self.o.endpoints.contains_key(endpoint) {
+                format!("endpoint {endpoint} no longer has a rollout that uses it")
+            } else {
+                format!("its endpoint {endpoint} no longer exists")
+            };
+            let mut c = change(
+                &format!("alarm[{}]", a.name),
+                ResourceKind::Alarm,
+                &a.name,
+                Action::Delete,
+                reason,
+            );
+            c.depends_on = self
+                .changes
+                .iter()
+                .filter(|c| c.kind == ResourceKind::Endpoint && c.name == endpoint)
+                .filter(|c| c.action != Action::Noop)
+                .map(|c| c.id.clone())
+                .collect();
+            c.request = Some(Request::DeleteAlarms {
+                alarm_names: vec![a.name.clone()],
+            });
+            self.changes.push(c);
+        }
     }
 
     /// Deletes configs nothing wants or keeps serving; returns the names of those kept.

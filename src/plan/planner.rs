@@ -86,6 +86,7 @@ fn rank(c: &Change) -> u8 {
         (ResourceKind::EndpointConfig, false) => 4,
         (ResourceKind::Endpoint, false) => 5,
         (ResourceKind::Endpoint, true) => 6,
+        (ResourceKind::Alarm, _) => 6,
         (ResourceKind::EndpointConfig, true) => 7,
         (ResourceKind::Model, true) => 8,
         (ResourceKind::TrainingJob, true) => 9,

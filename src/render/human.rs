@@ -87,6 +87,7 @@ pub(crate) fn noun(k: ResourceKind) -> &'static str {
         ResourceKind::Model => "model",
         ResourceKind::EndpointConfig => "endpoint_config",
         ResourceKind::Endpoint => "endpoint",
+        ResourceKind::Alarm => "cloudwatch_alarm",
     }
 }
 

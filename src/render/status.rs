@@ -35,6 +35,13 @@ pub fn status_table(s: &Status) -> String {
     section(&mut out, "Models", model_rows(s));
     section(&mut out, "Endpoint configs", config_rows(s));
     section(&mut out, "Endpoints", endpoint_rows(s));
+    if !s.alarms.is_empty() {
+        section(
+            &mut out,
+            "Alarms (roll back guarded updates)",
+            alarm_rows(s),
+        );
+    }
     if let Some(r) = &s.role {
         let _ = write!(out, "\nRole\n  {}  {}\n", r.name, r.arn);
     }
@@ -151,6 +158,23 @@ fn config_rows(s: &Status) -> Vec<[String; 4]> {
                 String::new(),
                 address(&c.tags).to_string(),
                 v,
+            ]
+        })
+        .collect()
+}
+
+fn alarm_rows(s: &Status) -> Vec<[String; 4]> {
+    s.alarms
+        .iter()
+        .map(|a| {
+            [
+                a.name.clone(),
+                a.state.clone(),
+                a.endpoint
+                    .as_deref()
+                    .map(|e| format!("endpoint {e}"))
+                    .unwrap_or_default(),
+                String::new(),
             ]
         })
         .collect()

@@ -78,6 +78,9 @@ def _logs_resource(self):
 
 
 def _cloudwatch_resource(self):
+    arn = (self.querystring.get("ResourceARN") or [None])[0]
+    if arn:
+        return arn
     name = (self.querystring.get("AlarmName") or self.querystring.get("AlarmNames.member.1") or [None])[0]
     if not name:
         return "*"

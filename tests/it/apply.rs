@@ -506,7 +506,7 @@ proptest! {
     }
 }
 
-fn destroy(s: &Stack, options: Options, purge: bool) -> Result<Applied, String> {
+pub(crate) fn destroy(s: &Stack, options: Options, purge: bool) -> Result<Applied, String> {
     let loaded = sagetune::manifest::load(&s.manifest()).unwrap();
     let mut yes = |_: &Plan| Approval::Yes;
     let recorder = Recorder::default();

@@ -168,6 +168,9 @@ pub fn execute(cloud: &FakeCloud, plan: &Plan) {
                 endpoint_name,
                 tags,
             } => cloud.tag_endpoint(endpoint_name, tags),
+            Request::DeleteAlarms { alarm_names } => {
+                alarm_names.iter().try_for_each(|a| cloud.delete_alarm(a))
+            }
             Request::DeleteObject { bucket, key } => cloud.delete_object(bucket, key),
             Request::AbortMultipartUpload {
                 bucket,
@@ -265,10 +268,12 @@ fn fresh_stack_creates_everything_in_dependency_order() {
         }
     }
     assert_eq!(plan.summary.jobs_to_run, 1);
-    // The listings show nothing, so nothing is described.
+    // The listings show nothing, so nothing is described (DescribeAlarms is a listing).
     let calls = s.cloud.calls();
     assert!(
-        !calls.iter().any(|c| c.starts_with("Describe")),
+        !calls
+            .iter()
+            .any(|c| c.starts_with("Describe") && !c.starts_with("DescribeAlarms ")),
         "{calls:?}"
     );
     assert_eq!(plan.cost.training_upper_bound, Some(70.9)); // ml.g5.12xlarge × 1 × 10h
@@ -286,9 +291,12 @@ fn an_applied_stack_plans_only_noops_and_reads_nothing_it_should_not() {
     assert_eq!(plan.changes.len(), 5);
     assert!(s.cloud.writes().is_empty(), "{:?}", s.cloud.writes());
     // An unchanged fine-tune costs one Describe: its endpoint; config, model and job are
-    // known from the listings.
+    // known from the listings (DescribeAlarms is the alarms' listing).
     let calls = s.cloud.calls();
-    let described: Vec<&String> = calls.iter().filter(|c| c.starts_with("Describe")).collect();
+    let described: Vec<&String> = calls
+        .iter()
+        .filter(|c| c.starts_with("Describe") && !c.starts_with("DescribeAlarms "))
+        .collect();
     assert_eq!(described, ["DescribeEndpoint fx-llama"], "{calls:?}");
     snapshot_all(&s, "unchanged", &plan);
 }

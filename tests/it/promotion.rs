@@ -10,7 +10,7 @@ use sagetune::plan::{Action, Plan, TAG_PASSED};
 use sagetune::render::report as rendered;
 use sagetune::stages::Applied;
 
-use crate::apply::{apply, apply_with, fast};
+use crate::apply::{apply, apply_with, destroy, fast};
 use crate::plan::{Stack, BASE};
 
 fn smoke_tested() -> String {
@@ -229,4 +229,44 @@ fn a_relative_gate_holds_when_the_served_model_cannot_be_read() {
     );
     let e = s.cloud.describe_endpoint("fx-llama").unwrap().unwrap();
     assert_eq!(e.config_name, v1);
+}
+
+#[test]
+fn a_destroy_stopped_right_after_delete_endpoint_deletes_the_alarms_when_run_again() {
+    let guarded = BASE.replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    rollout: all_at_once\n",
+    );
+    let s = Stack::new(&guarded);
+    assert!(apply(&s).complete());
+    s.edit("epoch: 1", "epoch: 2");
+    assert!(apply(&s).complete());
+    let alarms = || s.cloud.list_alarms("fx-").unwrap();
+    assert_eq!(alarms().len(), 2, "the guarded update put its alarms");
+    // The writes of a whole destroy, up to and including DeleteEndpoint, then a crash.
+    s.cloud.clear_calls();
+    let writes_before = s.cloud.writes().len();
+    assert_eq!(writes_before, 0);
+    // The state lock, then DeleteEndpoint: the alarms go only after their endpoint.
+    s.cloud.crash_after_writes(2);
+    let _ = destroy(&s, sagetune::plan::Options::default(), false);
+    s.cloud.recover();
+    assert!(
+        s.cloud.names(Kind::Endpoint).is_empty(),
+        "{:?}",
+        s.cloud.writes()
+    );
+    assert_eq!(alarms().len(), 2, "the crash left the alarms");
+    let (bucket, key) = sagetune::apply::state_lock::location("s3://fx-bucket/sagetune/", "fx");
+    if let Some(held) = s.cloud.get_object(&bucket, &key).unwrap() {
+        let held: sagetune::apply::state_lock::LockInfo =
+            serde_json::from_slice(&held.body).unwrap();
+        sagetune::apply::state_lock::unlock(&s.cloud, "s3://fx-bucket/sagetune/", "fx", &held.id)
+            .unwrap();
+    }
+    match destroy(&s, sagetune::plan::Options::default(), false) {
+        Ok(Applied::Executed(_, r)) => assert!(r.complete(), "{}", rendered(&r)),
+        other => panic!("{other:?}"),
+    }
+    assert!(alarms().is_empty());
 }

@@ -6,7 +6,7 @@ use aws_sdk_sagemaker::types as sm;
 
 use super::read::cloud_error;
 use super::AwsCloud;
-use crate::cloud::{AlarmRequest, CloudError, Deployment};
+use crate::cloud::{Alarm, AlarmRequest, CloudError, Deployment, Tags};
 use crate::manifest::Traffic;
 
 impl AwsCloud {
@@ -34,6 +34,73 @@ impl AwsCloud {
         self.block_on(request.send())
             .map(|_| ())
             .map_err(|e| cloud_error("PutMetricAlarm", &a.name, &e))
+    }
+
+    /// DescribeAlarms by name prefix (every page), then each alarm's tags.
+    pub(super) fn describe_alarms(&self, prefix: &str) -> Result<Vec<Alarm>, CloudError> {
+        let cloudwatch = self.cloudwatch_client()?;
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .block_on(
+                    cloudwatch
+                        .describe_alarms()
+                        .alarm_name_prefix(prefix)
+                        .alarm_types(cw::AlarmType::MetricAlarm)
+                        .set_next_token(token.clone())
+                        .send(),
+                )
+                .map_err(|e| cloud_error("DescribeAlarms", prefix, &e))?;
+            for a in page.metric_alarms() {
+                let endpoint = a
+                    .dimensions()
+                    .iter()
+                    .find(|d| d.name() == Some("EndpointName"))
+                    .and_then(|d| d.value())
+                    .map(str::to_string);
+                found.push((
+                    a.alarm_arn().unwrap_or_default().to_string(),
+                    Alarm {
+                        name: a.alarm_name().unwrap_or_default().to_string(),
+                        tags: Tags::new(),
+                        state: a
+                            .state_value()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                        endpoint,
+                    },
+                ));
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        found
+            .into_iter()
+            .map(|(arn, mut alarm)| {
+                let out = self
+                    .block_on(
+                        cloudwatch
+                            .list_tags_for_resource()
+                            .resource_arn(&arn)
+                            .send(),
+                    )
+                    .map_err(|e| cloud_error("ListTagsForResource", &alarm.name, &e))?;
+                alarm.tags = out
+                    .tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                Ok(alarm)
+            })
+            .collect()
     }
 
     pub(super) fn delete_metric_alarm(&self, name: &str) -> Result<(), CloudError> {

@@ -9,8 +9,8 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 use super::AwsCloud;
 use crate::cloud::{
-    classify, Blob, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus, ErrorClass,
-    JobSummary, Kind, LogCursor, LogPage, MetricDefinition, Model, PendingUpload, Role,
+    classify, Alarm, Blob, CloudError, CloudRead, Endpoint, EndpointConfig, EndpointStatus,
+    ErrorClass, JobSummary, Kind, LogCursor, LogPage, MetricDefinition, Model, PendingUpload, Role,
     StoredObject, Tags, TrainingJob, TrainingStatus, Variant,
 };
 
@@ -535,6 +535,10 @@ impl CloudRead for AwsCloud {
 
     fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
         self.read_endpoint(name, false)
+    }
+
+    fn list_alarms(&self, prefix: &str) -> Result<Vec<Alarm>, CloudError> {
+        self.describe_alarms(prefix)
     }
 
     fn log_streams(&self, group: &str, prefix: &str) -> Result<Vec<String>, CloudError> {

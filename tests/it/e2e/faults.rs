@@ -133,9 +133,15 @@ fn a_quarter_of_requests_failing_or_losing_their_answer_still_converges() {
 /// Starts `apply`, kills it with SIGKILL once `until` says so (given the requests it sent),
 /// and returns how many requests it had sent then (`None`: it finished first).
 fn kill_during_apply(w: &World, until: impl Fn(&[String]) -> bool) -> Option<usize> {
+    kill_during(w, &["apply", "--auto-approve"], until)
+}
+
+/// Starts `sagetune args…`, kills it with SIGKILL once `until` says so (given the requests
+/// it sent), and returns how many requests it had sent then (`None`: it finished first).
+fn kill_during(w: &World, args: &[&str], until: impl Fn(&[String]) -> bool) -> Option<usize> {
     let before = w.requests().len();
     let mut child = w
-        .command(&["apply", "--auto-approve"])
+        .command(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -150,7 +156,7 @@ fn kill_during_apply(w: &World, until: impl Fn(&[String]) -> bool) -> Option<usi
             child.kill().unwrap();
             break Some(sent.len());
         }
-        assert!(Instant::now() < deadline, "apply hung");
+        assert!(Instant::now() < deadline, "{args:?} hung");
         std::thread::sleep(Duration::from_millis(2));
     };
     child.wait().unwrap();

@@ -108,10 +108,11 @@ fn each_command_runs_with_exactly_its_printed_policy() {
 #[test]
 fn apply_fails_without_any_one_statement_it_uses() {
     let all = sids(&policy(&enforced("iam-probe", &|m| m), "apply"));
-    // A first apply uses every statement but three: the log (below), the alarms (deleted on
-    // an update without rollout, tested below) and deleting a managed role it no longer uses.
-    let unused = ["TrainingLogs", "EndpointAlarms", "ManagedRoleWrite"];
-    assert_eq!(all.len(), 11, "{all:?}");
+    // A first apply uses every statement but four: the log (below), the alarms (their tags
+    // read and their deletion once an earlier guarded update left some, tested below) and
+    // deleting a managed role it no longer uses.
+    let unused = ["TrainingLogs", "EndpointAlarms", "AlarmTags", "ManagedRoleWrite"];
+    assert_eq!(all.len(), 13, "{all:?}");
     for (i, sid) in all.iter().enumerate() {
         if unused.contains(&sid.as_str()) {
             continue;
@@ -142,14 +143,25 @@ fn apply_fails_without_any_one_statement_it_uses() {
         run.stderr
     );
 
-    // Without the alarm statement, the first apply works and the update fails.
-    let stack = enforced("iam-no-alarms", &|m| m);
+    // Without the alarm statement, the alarms an earlier guarded update left cannot go.
+    let guarded = |m: String| {
+        m.replace(
+            "    instance_type: ml.g5.2xlarge\n",
+            "    instance_type: ml.g5.2xlarge\n    rollout: all_at_once\n",
+        )
+    };
+    let stack = enforced("iam-no-alarms", &guarded);
+    let k = user("iam-alarms-all", &policy(&stack, "apply"));
+    assert_eq!(stack.run_as(keys(&k), &["apply", "--auto-approve"]).code, 0);
+    stack.edit("epoch: 1", "epoch: 2");
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    stack.edit("    rollout: all_at_once\n", "");
+    stack.edit("epoch: 2", "epoch: 3");
     let k = user(
         "iam-no-alarms",
         &without(&policy(&stack, "apply"), "EndpointAlarms"),
     );
-    assert_eq!(stack.run_as(keys(&k), &["apply", "--auto-approve"]).code, 0);
-    stack.edit("epoch: 1", "epoch: 2");
     let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
     assert_eq!(run.code, 1, "{}", run.snapshot());
     assert!(

@@ -258,3 +258,41 @@ fn a_canary_rollout_is_rolled_back_by_its_alarm_and_destroy_removes_the_alarms()
     assert!(a.get("e2e-roll-gptj-5xx-errors").is_none(), "{a}");
     assert!(a.get("e2e-roll-gptj-model-latency").is_none(), "{a}");
 }
+
+#[test]
+fn alarms_are_the_stacks_own_listed_by_status_and_removed_by_destroy() {
+    let name = "e2e-alarms";
+    let text = manifest(name).replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    rollout: all_at_once\n",
+    );
+    let w = World::with_manifest(name, &text);
+    w.expect(0, &["apply", "--auto-approve"]);
+    w.edit("epoch: 1", "epoch: 2");
+    w.expect(0, &["apply", "--auto-approve"]);
+    let listed: Vec<String> = w.status()["alarms"]
+        .as_array()
+        .expect("status lists the alarms")
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "e2e-alarms-gptj-5xx-errors",
+            "e2e-alarms-gptj-model-latency"
+        ]
+    );
+    let table = w.expect(0, &["status"]);
+    assert!(
+        table.stdout.contains("e2e-alarms-gptj-5xx-errors"),
+        "{}",
+        table.stdout
+    );
+    // Destroy deletes them after the endpoint (a run stopped in between is the fake's test).
+    let plan = w.run(&["destroy", "--auto-approve"]);
+    assert_eq!(plan.code, 0, "{}", plan.snapshot());
+    let a = alarms();
+    assert!(a.get("e2e-alarms-gptj-5xx-errors").is_none(), "{a}");
+    assert!(a.get("e2e-alarms-gptj-model-latency").is_none(), "{a}");
+}
