@@ -8,8 +8,8 @@
 //! commands need), `apply` (the executor
 //! and the state lock), `stages` (one function per command composing those), `render`
 //! (everything printed) and `commands` (the CLI glue). Beside the pipeline: `cloud` (the only
-//! door to AWS), `diagnostics` (problems as data, rendered in one place), `files` and
-//! `model_archive` (local file helpers), `prices` (the dated price table).
+//! door to AWS), `diagnostics` (problems as data, rendered in one place), `escape` (the one rule
+//! for outside text in human output), `files` and `model_archive` (local file helpers), `prices` (the dated price table).
 
 pub mod apply;
 pub mod cli;
@@ -18,6 +18,7 @@ pub mod commands;
 pub mod data;
 pub mod desired;
 pub mod diagnostics;
+pub mod escape;
 pub mod files;
 pub mod inference;
 pub mod jumpstart;

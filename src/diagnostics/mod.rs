@@ -201,7 +201,13 @@ pub fn render(diagnostics: &[Diagnostic], style: Style) -> String {
 /// as in the human rendering.
 pub fn to_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
     let one = |d: &Diagnostic| {
-        let d = displayable(d);
+        // JSON stays exact: bounded, but control characters are JSON's to escape.
+        let mut d = d.clone();
+        d.message = bounded(&d.message);
+        d.help = d.help.as_deref().map(bounded);
+        if let Some(l) = d.location.as_mut() {
+            l.label = bounded(&l.label);
+        }
         let mut v = serde_json::json!({
             "code": d.code,
             "severity": match d.severity {
@@ -287,27 +293,27 @@ fn displayable(d: &Diagnostic) -> Diagnostic {
     d
 }
 
-/// Control characters other than line breaks and tabs.
+/// Control characters a source snippet must not carry to the terminal (line breaks are the
+/// snippet's own).
 fn is_hostile(c: char) -> bool {
-    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+    crate::escape::is_unsafe(c) && c != '\r'
 }
 
-/// `text` with control characters escaped (`\u{1b}`) and cut to [`MAX_TEXT`] characters.
+/// `text` cut to [`MAX_TEXT`] characters, its control characters shown escaped by the one
+/// rule of [`crate::escape`].
 fn clean(text: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in text.chars().enumerate() {
-        if n == MAX_TEXT {
-            let more = text.chars().count() - n;
-            out.push_str(&format!("… ({more} more characters)"));
-            break;
+    crate::escape::controls(&bounded(text)).into_owned()
+}
+
+/// `text` cut to [`MAX_TEXT`] characters.
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_TEXT) {
+        Some((at, _)) => {
+            let more = text[at..].chars().count();
+            format!("{}… ({more} more characters)", &text[..at])
         }
-        if is_hostile(c) {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
+        None => text.to_string(),
     }
-    out
 }
 
 struct Report<'a>(&'a Diagnostic);

@@ -10,7 +10,7 @@ use crate::plan::{Action, Change, FieldDiff, Plan, ResourceKind};
 
 /// The plan as people read it in a terminal or CI log.
 pub fn human(plan: &Plan) -> String {
-    super::units::short_hashes(&full(plan))
+    crate::escape::controls(&super::units::short_hashes(&full(plan))).into_owned()
 }
 
 /// The human plan with hashes whole.

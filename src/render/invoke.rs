@@ -3,8 +3,15 @@
 
 use crate::inference::Answer;
 
-/// (stdout, stderr) for one answer.
+/// (stdout, stderr) for one answer, the model's text with its control characters shown
+/// escaped.
 pub fn answered(a: &Answer, raw: bool) -> (String, String) {
+    let (out, err) = unescaped(a, raw);
+    let shown = |s: String| crate::escape::controls(&s).into_owned();
+    (shown(out), shown(err))
+}
+
+fn unescaped(a: &Answer, raw: bool) -> (String, String) {
     let took = format!("{} answered in {} ms", a.endpoint, a.latency.as_millis());
     match (&a.text, raw) {
         (_, true) => (format!("{}\n", a.raw.trim_end()), format!("{took}\n")),

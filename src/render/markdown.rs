@@ -10,8 +10,12 @@ use crate::plan::{Action, Change, Plan};
 /// GitHub refuses comments over 65,536 characters; stay well under.
 pub const MARKDOWN_LIMIT: usize = 60_000;
 
-/// The plan as a PR comment.
+/// The plan as a PR comment, outside text's control characters shown escaped.
 pub fn markdown(plan: &Plan) -> String {
+    crate::escape::controls(&unescaped(plan)).into_owned()
+}
+
+fn unescaped(plan: &Plan) -> String {
     let head = header(plan);
     let shown: Vec<&Change> = plan
         .changes

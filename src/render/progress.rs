@@ -59,8 +59,13 @@ impl Default for Lines {
     }
 }
 
-/// The text of an event as one line, or `None` for events this view skips.
+/// The text of an event as one line (outside text's control characters shown escaped), or
+/// `None` for events this view skips.
 pub fn line(e: &Event) -> Option<String> {
+    unescaped(e).map(|l| crate::escape::controls(&l).into_owned())
+}
+
+fn unescaped(e: &Event) -> Option<String> {
     Some(match e {
         Event::Started { id, what } => format!("{id}: {what}…"),
         Event::Finished { id, what } => format!("{id}: {}", did(what)),
@@ -263,6 +268,25 @@ impl Progress for Bars {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_training_log_line_cannot_control_the_terminal() {
+        let log = Event::Log {
+            job: "j".into(),
+            instance: "algo-1".into(),
+            message: "\u{1b}]0;owned\u{7}step 3\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            line(&log).unwrap(),
+            "  j | \\u{1b}]0;owned\\u{7}step 3\\u{1b}[2J"
+        );
+        let l = crate::observe::logs::LogLine {
+            stream: "j/algo-1-1".into(),
+            timestamp_ms: 0,
+            message: "bell\u{7}".into(),
+        };
+        assert_eq!(crate::render::training::log_line(&l, false), "bell\\u{7}");
+    }
 
     #[test]
     fn spinners_end_with_a_final_status_and_lines_read_well() {

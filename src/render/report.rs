@@ -7,8 +7,13 @@ use crate::plan::{Action, Plan, ResourceKind};
 
 use super::progress::did;
 
-/// The closing text: what happened and how to continue.
+/// The closing text: what happened and how to continue (outside text's control characters
+/// shown escaped).
 pub fn report(r: &Report) -> String {
+    crate::escape::controls(&unescaped(r)).into_owned()
+}
+
+fn unescaped(r: &Report) -> String {
     let mut out = String::new();
     for (id, what) in &r.done {
         out.push_str(&format!("  ✓ {id}: {}\n", did(what)));

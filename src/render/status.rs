@@ -15,6 +15,10 @@ fn address(tags: &Tags) -> &str {
 
 /// The status as aligned tables.
 pub fn status_table(s: &Status) -> String {
+    crate::escape::controls(&unescaped(s)).into_owned()
+}
+
+fn unescaped(s: &Status) -> String {
     let mut out = format!("Stack {} in {} ({})\n", s.stack, s.region, s.artifacts);
     section(&mut out, "Training jobs", job_rows(s));
     if !s.training_costs.is_empty() {

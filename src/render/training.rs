@@ -9,10 +9,11 @@ use crate::observe::metrics::{Point, Series};
 
 /// A log line as `logs` prints it: the text, after its instance when the job has several.
 pub fn log_line(l: &LogLine, several_instances: bool) -> String {
+    let message = crate::escape::controls(&l.message);
     if several_instances {
-        format!("[{}] {}", l.instance(), l.message)
+        format!("[{}] {message}", l.instance())
     } else {
-        l.message.clone()
+        message.into_owned()
     }
 }
 

@@ -13,6 +13,10 @@ use super::units::{plural, size, thousands};
 /// What `validate` found, for stdout: the stack, each dataset file's figures and hash, the
 /// fine-tunes and endpoints, how far specs were checked, and a closing verdict line.
 pub fn validated(v: &Validated) -> String {
+    crate::escape::controls(&unescaped(v)).into_owned()
+}
+
+fn unescaped(v: &Validated) -> String {
     let m = &v.loaded.manifest;
     let mut out = String::new();
     let region = m

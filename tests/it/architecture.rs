@@ -26,6 +26,7 @@ const PIPELINE: &[(&str, u8)] = &[
 const BESIDE: &[&str] = &[
     "cloud",
     "diagnostics",
+    "escape",
     "files",
     "model_archive",
     "cli",

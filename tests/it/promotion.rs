@@ -270,3 +270,38 @@ fn a_destroy_stopped_right_after_delete_endpoint_deletes_the_alarms_when_run_aga
     }
     assert!(alarms().is_empty());
 }
+
+#[test]
+fn outside_text_reaches_human_and_markdown_output_escaped_and_json_exact() {
+    let hostile = "\u{1b}]0;owned\u{7}disk full\u{1b}[2J\r";
+    let shown = "\\u{1b}]0;owned\\u{7}disk full\\u{1b}[2J\\u{d}";
+    let s = Stack::new(BASE);
+    s.cloud.fail_next_job(hostile);
+    let report = apply(&s);
+    let text = rendered(&report);
+    assert!(text.contains(shown), "{text}");
+    let plan = s.plan();
+    for (format, out) in [
+        ("human", sagetune::render::human(&plan)),
+        ("markdown", sagetune::render::markdown(&plan)),
+    ] {
+        assert!(out.contains(shown), "{format}: {out}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out:?}"
+        );
+    }
+    let json = sagetune::render::json(&plan);
+    let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        back.to_string().contains("\\u001b]0;owned\\u0007disk full"),
+        "JSON stays exact"
+    );
+    let desired = sagetune::desired::Desired::empty("fx", "us-west-2", "s3://fx-bucket/sagetune/");
+    let status = sagetune::observe::status(&s.cloud, &desired).unwrap();
+    let table = sagetune::render::status_table(&status);
+    assert!(
+        table.contains(shown) && !table.contains('\u{1b}'),
+        "{table}"
+    );
+}

@@ -111,7 +111,12 @@ fn apply_fails_without_any_one_statement_it_uses() {
     // A first apply uses every statement but four: the log (below), the alarms (their tags
     // read and their deletion once an earlier guarded update left some, tested below) and
     // deleting a managed role it no longer uses.
-    let unused = ["TrainingLogs", "EndpointAlarms", "AlarmTags", "ManagedRoleWrite"];
+    let unused = [
+        "TrainingLogs",
+        "EndpointAlarms",
+        "AlarmTags",
+        "ManagedRoleWrite",
+    ];
     assert_eq!(all.len(), 13, "{all:?}");
     for (i, sid) in all.iter().enumerate() {
         if unused.contains(&sid.as_str()) {
