@@ -89,6 +89,11 @@ pub(crate) fn drive(
             status: ExitStatus::Failure,
             ..Outcome::default()
         },
+        Ok(Applied::Executed(_, report)) if destroying => Outcome {
+            stderr: render::destroy_report(&report),
+            status: ExitStatus::of(&report),
+            ..Outcome::default()
+        },
         Ok(Applied::Executed(plan, report)) => Outcome {
             stderr: render::report(&report) + &render::try_it(&plan, &report),
             status: ExitStatus::of(&report),

@@ -187,7 +187,17 @@ fn text_problem(source: &Arc<SourceText>) -> Option<Diagnostic> {
 fn parse_error(source: &Arc<SourceText>, err: &serde_saphyr::Error) -> Diagnostic {
     let raw = err.without_snippet().to_string();
     let message = strip_location_suffix(&raw);
-    let (code, message, help) = classify(&message);
+    // The offending text: the error's span, else the rest of its line.
+    let value = err.location().and_then(|loc| {
+        let start = loc.span().byte_offset()? as usize;
+        let rest = source.text.get(start..)?;
+        let len = match loc.span().byte_len().unwrap_or(0) as usize {
+            0 => rest.find('\n').unwrap_or(rest.len()),
+            n => n,
+        };
+        rest.get(..len)
+    });
+    let (code, message, help) = classify(&message, value.map(str::trim));
     let top_level_missing = code == "manifest::missing-field"
         && TOP_LEVEL_REQUIRED.iter().any(|k| message.ends_with(k));
     let mut d = Diagnostic::new(code, message).help(help);
@@ -216,8 +226,9 @@ fn strip_location_suffix(raw: &str) -> String {
     }
 }
 
-/// The diagnostic code, a clearer message where the parser's is terse, and the help line.
-fn classify(message: &str) -> (&'static str, String, String) {
+/// The diagnostic code, a clearer message where the parser's is terse (naming `value`, the
+/// offending text, where it is known), and the help line.
+fn classify(message: &str, value: Option<&str>) -> (&'static str, String, String) {
     let m = message.to_ascii_lowercase();
     let wrong_type = |msg: String, help: &str| ("manifest::wrong-type", msg, help.to_string());
     if m.contains("unknown field") {
@@ -265,8 +276,14 @@ fn classify(message: &str) -> (&'static str, String, String) {
         )
     } else if m.contains("invalid u32") || m.contains("invalid u64") {
         wrong_type(
-            "expected a whole number of 0 or more".into(),
+            not_a_count(m.contains("invalid u32"), value),
             "write a number such as `1`, without quotes",
+        )
+    } else if m.contains("non-finite float") {
+        let v = value.unwrap_or(".nan");
+        wrong_type(
+            format!("`{v}` is not a number (YAML's NaN or infinity)"),
+            "write a finite number such as `0.0001`, or quote it if the text is meant",
         )
     } else if m.contains("invalid boolean") {
         wrong_type(
@@ -274,15 +291,41 @@ fn classify(message: &str) -> (&'static str, String, String) {
             "sagetune reads YAML 1.2 booleans only: write `true` or `false` (not yes/no/on/off)",
         )
     } else if m.contains("mapping") && m.contains("expected") {
+        let what = shape(value);
         wrong_type(
-            "expected a mapping (`key: value` lines)".into(),
-            "write this section as named entries (`name:` then indented keys), not as a list",
+            format!("expected a mapping (`key: value` lines), found {what}"),
+            &format!("write this as named entries (`name:` then indented keys), not as {what}"),
         )
     } else {
         wrong_type(
             message.to_string(),
             "write the value with the type the key takes (`sagetune schema` shows it); quote text that looks like a number or boolean",
         )
+    }
+}
+
+/// Why `value` is not a count (a `u32`, or a `u64` when not `small`): negative, too large,
+/// or not a whole number.
+fn not_a_count(small: bool, value: Option<&str>) -> String {
+    let max = if small { u64::from(u32::MAX) } else { u64::MAX };
+    match value.map(|v| (v, v.parse::<i128>())) {
+        Some((v, Ok(n))) if n < 0 => {
+            format!("`{v}` is negative: expected a whole number of 0 or more")
+        }
+        Some((v, Ok(_))) => format!("`{v}` is too large: the largest allowed is {max}"),
+        Some((v, Err(_))) if !v.is_empty() => {
+            format!("`{v}` is not a whole number: expected a whole number of 0 or more")
+        }
+        _ => "expected a whole number of 0 or more".into(),
+    }
+}
+
+/// What a YAML node that should have been a mapping is, from its text.
+fn shape(value: Option<&str>) -> &'static str {
+    match value {
+        Some(v) if v.starts_with('-') || v.starts_with('[') => "a list",
+        Some(v) if !v.is_empty() => "a single value",
+        _ => "something else",
     }
 }
 

@@ -372,6 +372,21 @@ fn check_smoke_test(c: &mut Checker<'_>, t: &Sp<SmokeTest>) {
 /// A gate's bounds say something (`max`, `min`, in order) and it has at least one rule.
 fn check_gate(c: &mut Checker<'_>, gate: &Sp<Gate>) {
     for (metric, b) in &gate.bounds {
+        for (key, bound) in [("max", &b.max), ("min", &b.min)] {
+            if let Some(v) = bound.as_ref().filter(|v| !v.get().is_finite()) {
+                c.error(
+                    "manifest::gate-not-a-number",
+                    format!(
+                        "the gate's `{key}` on `{}` is {}, not a number",
+                        metric.get(),
+                        v.get()
+                    ),
+                    v.span(),
+                    "not a finite number",
+                    format!("write a finite number such as `{key}: 1.8`"),
+                );
+            }
+        }
         match (&b.max, &b.min) {
             (None, None) => c.error(
                 "manifest::empty-gate-bounds",

@@ -27,7 +27,7 @@ pub(crate) use gate::promotion_lines;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 pub use pins::{relocked, relocked_json};
-pub use report::{report, report_json, try_it};
+pub use report::{destroy_report, report, report_json, try_it};
 pub use requests::requests;
 pub use status::status_table;
 pub use validate::{validated, validated_json};

@@ -10,10 +10,15 @@ use super::progress::did;
 /// The closing text: what happened and how to continue (outside text's control characters
 /// shown escaped).
 pub fn report(r: &Report) -> String {
-    crate::escape::controls(&unescaped(r)).into_owned()
+    crate::escape::controls(&unescaped(r, "apply")).into_owned()
 }
 
-fn unescaped(r: &Report) -> String {
+/// As [`report`], for `destroy`: its closing line speaks of destroying.
+pub fn destroy_report(r: &Report) -> String {
+    crate::escape::controls(&unescaped(r, "destroy")).into_owned()
+}
+
+fn unescaped(r: &Report, command: &str) -> String {
     let mut out = String::new();
     for (id, what) in &r.done {
         out.push_str(&format!("  ✓ {id}: {}\n", did(what)));
@@ -32,14 +37,27 @@ fn unescaped(r: &Report) -> String {
     for id in &r.not_done {
         out.push_str(&format!("  · {id}: not done\n"));
     }
-    out.push_str(match Ended::of(r) {
+    let ended = match (Ended::of(r), command) {
+        (Ended::Complete, "destroy") => "Destroy complete.\n",
+        (Ended::Failed, "destroy") => "Destroy stopped at the error above. What was deleted stays deleted; run `sagetune destroy` again once the cause is fixed and it continues from there.\n",
+        (Ended::Interrupted, "destroy") => "Interrupted: what was deleted stays deleted; `sagetune destroy` continues from here.\n",
+        (ended, _) => ended.closing(),
+    };
+    out.push_str(ended);
+    out
+}
+
+impl Ended {
+    /// Apply's closing line for a run that ended this way.
+    fn closing(self) -> &'static str {
+        match self {
         Ended::Complete => "Apply complete.\n",
         Ended::Failed => "Apply stopped at the error above. Finished steps stay done; run `sagetune apply` again once the cause is fixed and it continues from there.\n",
         Ended::Held => "Held by a gate: the endpoints above keep their current model, and what waits for them (removing the old config and model) is not done; everything else is. `sagetune plan` shows the gate; train a better model (or change the gate) and apply again.\n",
         Ended::Interrupted => "Interrupted: nothing was rolled back and running jobs keep running; `sagetune apply` continues from here.\n",
         Ended::Started => "Started without waiting (--no-wait); `sagetune plan` shows what is still running and `sagetune apply` finishes the rest.\n",
-    });
-    out
+        }
+    }
 }
 
 /// For each endpoint the run created or updated (or waited into service): the command that

@@ -373,6 +373,50 @@ fn bad_gates_smoke_tests_and_rollouts_are_located_errors_of_validate() {
     );
 }
 
+/// Validates `manifest` (written beside a small train file) and returns stderr.
+fn validate_text(manifest: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Revenue grew.\n").unwrap();
+    let path = dir.path().join("sagetune.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let run = sagetune(&["validate", "-f", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    run.stderr
+}
+
+#[test]
+fn messages_name_the_value_and_the_rule_it_breaks() {
+    let base = "stack: msgs\nartifacts: s3://bucket-x/p/\nrole: {create: true}\ndatasets:\n  d:\n    train: a.txt\nfine_tunes:\n  f:\n    model: huggingface-textgeneration1-gpt-neo-125m\n    dataset: d\n";
+    for (extra, message) in [
+        (
+            "    instance_count: 4294967297\n",
+            "`4294967297` is too large: the largest allowed is 4294967295",
+        ),
+        (
+            "    instance_count: -2\n",
+            "`-2` is negative: expected a whole number of 0 or more",
+        ),
+        (
+            "    hyperparameters:\n      learning_rate: .nan\n",
+            "`.nan` is not a number (YAML's NaN or infinity)",
+        ),
+        (
+            "endpoints:\n  f:\n    fine_tune: f\n    gate:\n      eval_loss: {max: .inf}\n",
+            "the gate's `max` on `eval_loss` is inf, not a number",
+        ),
+    ] {
+        let stderr = validate_text(&format!("{base}{extra}"));
+        assert!(stderr.contains(message), "no {message:?} in:\n{stderr}");
+        assert!(!stderr.contains("configured policy"), "{stderr}");
+    }
+    let stderr = validate_text("\"one scalar\"\n");
+    assert!(
+        stderr.contains("expected a mapping (`key: value` lines), found a single value"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not as a list"), "{stderr}");
+}
+
 #[test]
 fn version_names_the_git_commit() {
     let run = sagetune(&["--version"]);

@@ -31,6 +31,18 @@ where
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
     match err {
+        // A success status whose body the SDK could not read: not a service error.
+        SdkError::ResponseError(_) if status.is_some_and(|s| (200..300).contains(&s)) => {
+            CloudError::Service {
+                operation: operation.to_string(),
+                code: "UnreadableAnswer".into(),
+                message: format!(
+                    "the answer (HTTP {}) for {name} could not be read: {}; the endpoint may not be AWS's, or it answered in another format",
+                    status.unwrap_or_default(),
+                    super::describe_error(err)
+                ),
+            }
+        }
         SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
             CloudError::from_service(operation, name, err.code(), err.message(), status)
         }
@@ -665,6 +677,19 @@ mod tests {
             cloud_error("DescribeTrainingJob", "j", &dispatch),
             CloudError::Transport { .. }
         ));
+    }
+
+    #[test]
+    fn an_answer_that_cannot_be_read_says_so_instead_of_naming_its_status() {
+        let response = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from("<html>"));
+        let err: SdkError<DescribeTrainingJobError, HttpResponse> =
+            SdkError::response_error("expected a JSON object", response);
+        let said = cloud_error("DescribeTrainingJob", "j", &err).to_string();
+        assert!(
+            said.contains("the answer (HTTP 200) for j could not be read"),
+            "{said}"
+        );
+        assert!(!said.ends_with("HTTP 200"), "{said}");
     }
 
     #[test]

@@ -241,7 +241,13 @@ fn a_saved_plan_is_refused_when_stale_and_a_fresh_one_applies() {
     w.edit("epoch: 1", "epoch: 2");
     w.expect(0, &["plan", "--out", "plan.json"]);
     // Out of band: someone removes the endpoint.
-    w.expect(0, &["destroy", "--auto-approve"]);
+    let destroyed = w.expect(0, &["destroy", "--auto-approve"]);
+    assert!(
+        destroyed.stderr.contains("Destroy complete."),
+        "{}",
+        destroyed.stderr
+    );
+    assert!(!destroyed.stderr.contains("Apply"), "{}", destroyed.stderr);
     let run = w.expect(1, &["apply", "--auto-approve", "plan.json"]);
     assert!(
         run.stderr.contains("AWS changed since the plan was made"),
