@@ -256,7 +256,7 @@ impl<'a> Run<'a> {
         let creation = self.create_or_adopt(
             "training job",
             name,
-            || self.create_job_with_role_retry(&job),
+            || self.with_role_retry(|| self.cloud.create_training_job(&job)),
             || Ok(self.cloud.describe_training_job(name)?.map(|j| j.tags)),
         )?;
         if let Creation::Refused(outcome) = creation {
@@ -282,7 +282,7 @@ impl<'a> Run<'a> {
             .create_or_adopt(
                 "model",
                 name,
-                || self.cloud.create_model(&model),
+                || self.with_role_retry(|| self.cloud.create_model(&model)),
                 || Ok(self.cloud.describe_model(name)?.map(|m| m.tags)),
             )?
             .said())
@@ -389,10 +389,12 @@ impl<'a> Run<'a> {
     }
 
     /// CreateTrainingJob, retried while IAM has not yet propagated a new role.
-    fn create_job_with_role_retry(&self, job: &CreateTrainingJob) -> Result<(), CloudError> {
+    /// A create that passes a role (CreateTrainingJob, CreateModel), retried while IAM has not
+    /// yet let SageMaker assume a new role.
+    fn with_role_retry(&self, send: impl Fn() -> Result<(), CloudError>) -> Result<(), CloudError> {
         let start = Instant::now();
         loop {
-            match self.cloud.create_training_job(job) {
+            match send() {
                 Err(e)
                     if is_role_not_ready(&e) && start.elapsed() < self.options.role_propagation =>
                 {

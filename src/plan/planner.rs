@@ -471,6 +471,11 @@ impl Planner<'_> {
                     c.depends_on.push(id.clone());
                     c.reason.push_str(" once it completes");
                 }
+                // The managed role may be (re)created by this run: after a destroy, the
+                // completed job is still there and the model needs the role first.
+                if self.pending("role") && model.execution_role_arn == placeholder {
+                    c.depends_on.push("role".into());
+                }
                 c.request = Some(Request::CreateModel(model.clone()));
                 c.repack = f.repack.clone();
                 c

@@ -451,6 +451,24 @@ fn a_managed_role_is_created_and_its_arn_used_by_the_job() {
     assert!(!s.plan().has_changes());
 }
 
+#[test]
+fn after_destroy_the_model_of_a_kept_job_waits_for_the_recreated_role() {
+    let s = Stack::new(&crate::plan::managed());
+    assert!(apply(&s).complete());
+    for cycle in 0..3 {
+        match destroy(&s, Options::default(), false) {
+            Ok(Applied::Executed(_, r)) => assert!(r.complete(), "{}", rendered(&r)),
+            other => panic!("cycle {cycle}: {other:?}"),
+        }
+        // The completed job is history and stays: the model is the first user of the role.
+        let plan = s.plan();
+        let model = plan.changes.iter().find(|c| c.id == "model.llama").unwrap();
+        assert_eq!(model.depends_on, ["role"], "cycle {cycle}");
+        let report = apply(&s);
+        assert!(report.complete(), "cycle {cycle}: {}", rendered(&report));
+    }
+}
+
 fn manifest(epoch: u32, count: u32, endpoint: bool, validation: bool) -> String {
     let mut m = BASE.replace("epoch: 1", &format!("epoch: {epoch}"));
     if validation {
