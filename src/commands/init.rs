@@ -1,12 +1,20 @@
 //! `sagetune init`: a new manifest from a data folder and a model id, validated at once.
 
 use crate::cli::{Format, InitArgs};
-use crate::prepare::init::{init, InitRequest, SCHEMA_FILE};
+use crate::diagnostics::{self, Style};
+use crate::prepare::init::{init, staging_path, InitRequest, SCHEMA_FILE, SCHEMA_KEPT};
 use crate::render;
 
 use super::Outcome;
 
 pub fn run(args: &InitArgs) -> Outcome {
+    // Ctrl-C while the new manifest is checked: the user's file was never touched; remove the
+    // staging copy too.
+    let staged = staging_path(&args.file);
+    let _ = ctrlc::set_handler(move || {
+        let _ = std::fs::remove_file(&staged);
+        std::process::exit(130);
+    });
     let request = InitRequest {
         file: args.file.clone(),
         data: args.data.clone(),
@@ -21,9 +29,15 @@ pub fn run(args: &InitArgs) -> Outcome {
     match init(&request) {
         Ok(v) if args.format == Format::Json => Outcome::printed(render::validated_json(&v)),
         Ok(v) => Outcome {
-            stderr: format!(
-                "Wrote {} (and {SCHEMA_FILE} for editors). Next: `sagetune lock` pins the model, `sagetune plan` shows what apply would do.\n",
-                args.file.display()
+            stderr: diagnostics::render(&v.warnings, Style::for_stderr())
+                + &format!(
+                "Wrote {}{}. Next: `sagetune lock` pins the model, `sagetune plan` shows what apply would do.\n",
+                args.file.display(),
+                if v.warnings.iter().any(|w| w.code == SCHEMA_KEPT) {
+                    String::new()
+                } else {
+                    format!(" (and {SCHEMA_FILE} for editors)")
+                }
             ),
             ..Outcome::printed(render::validated(&v))
         },

@@ -16,7 +16,7 @@ use miette::{
 
 /// A text a diagnostic points into: a whole manifest, or an excerpt of a large data file
 /// that starts at `first_line` (0-based) and byte `first_offset` of the real file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceText {
     /// The path shown to the user, as they would type it.
     pub name: String,
@@ -130,6 +130,20 @@ impl Diagnostic {
     /// Whether this diagnostic stops the command.
     pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// The same diagnostic with the file named `from` called `to` (its location's source name
+    /// and its words): what a check of a staging copy says of the file it becomes.
+    pub(crate) fn renamed(mut self, from: &str, to: &str) -> Self {
+        self.message = self.message.replace(from, to);
+        if let Some(l) = self.location.as_mut() {
+            if l.source.name.contains(from) {
+                let mut source = (*l.source).clone();
+                source.name = source.name.replace(from, to);
+                l.source = Arc::new(source);
+            }
+        }
+        self
     }
 
     /// Adds the line that tells the user how to fix the problem.

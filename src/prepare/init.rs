@@ -1,6 +1,7 @@
 //! `init`: a new manifest from a data folder and a model id. Checks the inputs, writes the
-//! manifest (and the schema beside it for editors), and validates it at once; on any problem
-//! what was there before is put back, so a failed init changes nothing.
+//! manifest to a temporary file beside it, validates that, and only then renames it into
+//! place (and writes the schema for editors, never over a schema file it did not write); on
+//! any problem, or an interruption, the user's files are as they were.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use super::{validate, Validated};
 
 /// The schema file `init` writes beside the manifest; the modeline points to it.
 pub const SCHEMA_FILE: &str = "sagetune.schema.json";
+/// The warning's code when a schema file sagetune did not write is kept.
+pub const SCHEMA_KEPT: &str = "init::schema-kept";
 
 /// What `sagetune init` was asked for.
 #[derive(Debug, Clone)]
@@ -90,11 +93,13 @@ pub fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
         40,
         "data",
     );
+    let stack = match &req.stack {
+        Some(s) => s.clone(),
+        None => stack_from_folder(folder_name.as_deref().unwrap_or(""))?,
+    };
     let text = scaffold::render(&Scaffold {
         schema: SCHEMA_FILE.to_string(),
-        stack: req.stack.clone().unwrap_or_else(|| {
-            scaffold::name_from(folder_name.as_deref().unwrap_or(""), 24, "stack")
-        }),
+        stack,
         region: req.region.clone(),
         artifacts: req.artifacts.clone(),
         role_arn: req.role_arn.clone(),
@@ -108,6 +113,29 @@ pub fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
         hosting_instance: model.default_inference_instance.to_string(),
     });
     write_and_validate(req, &folder.join(SCHEMA_FILE), &text)
+}
+
+/// The stack name a folder's name gives, or an error when it gives none (only digits or
+/// punctuation): two such folders would otherwise share one name, one lock and one stack.
+fn stack_from_folder(folder: &str) -> Result<String, Vec<Diagnostic>> {
+    let name = scaffold::name_from(folder, 24, "");
+    if name.is_empty() {
+        return Err(vec![Diagnostic::new(
+            "init::stack-name",
+            format!("cannot derive a stack name from the folder name `{folder}`: a stack name starts with a letter"),
+        )
+        .help("pass --stack NAME (lowercase letters, digits and `-`, starting with a letter; it prefixes every AWS name and tags ownership)")]);
+    }
+    Ok(name)
+}
+
+/// Where init writes the new manifest before it is validated: a hidden file beside it.
+pub fn staging_path(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sagetune.yaml".into());
+    file.with_file_name(format!(".{name}.init.tmp"))
 }
 
 /// The train and validation entries for a data path: its `train/` and `validation/` when it
@@ -140,8 +168,9 @@ fn data_entries(folder: &Path, data: &str) -> Result<(String, Option<String>), V
     Ok((entry(&path, base.to_string()), None))
 }
 
-/// Writes the manifest (and the schema when missing), validates it, and puts back what was
-/// there before when it does not validate.
+/// Writes the manifest to its staging file, validates that, and renames it into place only
+/// when it is valid; then writes the schema unless a schema file sagetune did not write is
+/// there (a warning then says it was kept).
 fn write_and_validate(
     req: &InitRequest,
     schema: &Path,
@@ -154,26 +183,71 @@ fn write_and_validate(
         )
         .help("check that the folder exists and is writable")]
     };
-    let before = std::fs::read(&req.file).ok();
-    write_atomic(&req.file, text.as_bytes()).map_err(|e| write_error(&req.file, e))?;
+    let staged = staging_path(&req.file);
+    std::fs::write(&staged, text).map_err(|e| write_error(&staged, e))?;
     let offline = AwsOptions {
         profile: None,
         region: req.region.clone(),
     };
-    match validate(&req.file, false, &offline) {
-        Ok(v) => {
-            if !schema.exists() || req.force {
-                write_atomic(schema, crate::manifest::schema_text().as_bytes())
-                    .map_err(|e| write_error(schema, e))?;
-            }
-            Ok(v)
+    if let Err(diags) = validate(&staged, false, &offline) {
+        let _ = std::fs::remove_file(&staged);
+        let (from, to) = (staged.display().to_string(), req.file.display().to_string());
+        return Err(diags.into_iter().map(|d| d.renamed(&from, &to)).collect());
+    }
+    std::fs::rename(&staged, &req.file).map_err(|e| {
+        let _ = std::fs::remove_file(&staged);
+        write_error(&req.file, e)
+    })?;
+    // The same bytes validated above; read again under their real name (the data's hashes
+    // are cached by now).
+    let mut v = validate(&req.file, false, &offline)?;
+    match schema_file(schema) {
+        SchemaFile::Missing => write_atomic(schema, crate::manifest::schema_text().as_bytes())
+            .map_err(|e| write_error(schema, e))?,
+        SchemaFile::Ours if req.force => {
+            write_atomic(schema, crate::manifest::schema_text().as_bytes())
+                .map_err(|e| write_error(schema, e))?;
         }
-        Err(diags) => {
-            let _ = match before {
-                Some(old) => write_atomic(&req.file, &old),
-                None => std::fs::remove_file(&req.file),
-            };
-            Err(diags)
-        }
+        SchemaFile::Ours => {}
+        SchemaFile::Someone => v.warnings.push(
+            Diagnostic::new(
+                SCHEMA_KEPT,
+                format!("{} exists and is not a schema sagetune wrote: it was left as it is", schema.display()),
+            )
+            .warning()
+            .help(format!("the manifest's modeline points editors to it; move it aside and run `sagetune schema > {SCHEMA_FILE}` for sagetune's")),
+        ),
+    }
+    Ok(v)
+}
+
+/// What is at the schema's path.
+enum SchemaFile {
+    Missing,
+    /// A schema sagetune wrote (its title), of this version or an earlier one.
+    Ours,
+    /// Anything else: the user's file, never overwritten.
+    Someone,
+}
+
+fn schema_file(path: &Path) -> SchemaFile {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return match path.exists() {
+            true => SchemaFile::Someone,
+            false => SchemaFile::Missing,
+        };
+    };
+    let ours = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("title")?
+                .as_str()
+                .map(|t| t.starts_with("sagetune manifest"))
+        })
+        .unwrap_or(false);
+    if ours {
+        SchemaFile::Ours
+    } else {
+        SchemaFile::Someone
     }
 }

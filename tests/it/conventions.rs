@@ -234,3 +234,120 @@ fn init_with_bad_input_writes_nothing() {
     }
     assert!(!Path::new(&root.join(".sagetune")).join("x").exists());
 }
+
+#[test]
+fn init_never_replaces_what_it_did_not_write_and_needs_a_stack_name() {
+    let gptj = "huggingface-textgeneration1-gpt-j-6b";
+    let init = |root: &Path, extra: &[&str]| {
+        let mut all = vec![
+            "init",
+            "--model",
+            gptj,
+            "--artifacts",
+            "s3://p-bucket/sagetune/",
+        ];
+        all.extend_from_slice(extra);
+        sagetune_in(root, &[], &all)
+    };
+    // A folder named only with digits gives no stack name: refused, nothing written.
+    let dir = project("2024");
+    let root = dir.path().join("2024");
+    let run = init(&root, &[]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(
+        run.stderr
+            .contains("cannot derive a stack name from the folder name `2024`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--stack NAME"), "{}", run.stderr);
+    assert!(!root.join("sagetune.yaml").exists());
+    assert_eq!(init(&root, &["--stack", "notes-2024"]).code, 0);
+
+    // --force over a manifest whose new version does not validate: the old one stays, and no
+    // staging file is left.
+    let dir = project("bank");
+    let root = dir.path().join("bank");
+    let mine = "# my own manifest\nstack: bank\n";
+    std::fs::write(root.join("sagetune.yaml"), mine).unwrap();
+    let schema = "{\"title\": \"my editor settings\"}\n";
+    std::fs::write(root.join("sagetune.schema.json"), schema).unwrap();
+    std::fs::write(root.join("data/train/notes.txt"), "   \n").unwrap();
+    let run = init(&root, &["--force"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(run.stderr.contains("sagetune.yaml"), "{}", run.stderr);
+    assert!(!run.stderr.contains(".init.tmp"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(),
+        mine
+    );
+    let left: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // With good data the manifest is replaced, but a schema file sagetune did not write stays.
+    std::fs::write(root.join("data/train/notes.txt"), "Revenue grew.\n").unwrap();
+    let run = init(&root, &["--force"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    assert_ne!(
+        std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(),
+        mine
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("sagetune.schema.json")).unwrap(),
+        schema
+    );
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        said.contains("is not a schema sagetune wrote: it was left as it is"),
+        "{said}"
+    );
+    assert!(!run.stderr.contains("and sagetune.schema.json"), "{said}");
+}
+
+#[test]
+fn init_interrupted_while_it_checks_leaves_the_manifest_as_it_was() {
+    let dir = project("big");
+    let root = dir.path().join("big");
+    let mine = "# my own manifest\nstack: big\n";
+    std::fs::write(root.join("sagetune.yaml"), mine).unwrap();
+    // Enough text that checking it takes a while (the debug build reads it slowly).
+    let line = "Net interest income rose on higher rates while deposits fell slightly.\n";
+    std::fs::write(root.join("data/train/notes.txt"), line.repeat((96 << 20) / line.len()))
+        .unwrap();
+    let mut child = crate::command_in(
+        &root,
+        &[],
+        &[
+            "init",
+            "--force",
+            "--model",
+            "huggingface-textgeneration1-gpt-j-6b",
+            "--artifacts",
+            "s3://p-bucket/sagetune/",
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let staged = root.join(".sagetune.yaml.init.tmp");
+    let start = std::time::Instant::now();
+    while !staged.exists() {
+        assert!(start.elapsed().as_secs() < 20, "init never staged its manifest");
+        assert!(child.try_wait().unwrap().is_none(), "init ended before it was interrupted");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted while checking");
+    assert_eq!(std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(), mine);
+    assert!(!staged.exists(), "the staging copy is removed");
+}
