@@ -409,7 +409,11 @@ impl<'a> Run<'a> {
     }
 
     fn upload(&self, c: &Change, u: &Upload) -> Result<Outcome, CloudError> {
-        match crate::files::sha256_file(&u.path) {
+        // Checked right before it is read: still a regular file of the planned size, and
+        // never read past that size.
+        let planned = crate::files::open_planned(&u.path, u.bytes)
+            .and_then(|f| crate::files::sha256_planned(f, u.bytes));
+        match planned {
             Ok(sha) if sha == u.sha256 => {}
             Ok(sha) => {
                 return Ok(Outcome::Failed(format!(
@@ -421,7 +425,7 @@ impl<'a> Run<'a> {
             }
             Err(e) => {
                 return Ok(Outcome::Failed(format!(
-                    "cannot read {}: {e}",
+                    "cannot upload {}: {e}; run `sagetune plan` again",
                     u.path.display()
                 )))
             }

@@ -315,8 +315,11 @@ fn init_interrupted_while_it_checks_leaves_the_manifest_as_it_was() {
     std::fs::write(root.join("sagetune.yaml"), mine).unwrap();
     // Enough text that checking it takes a while (the debug build reads it slowly).
     let line = "Net interest income rose on higher rates while deposits fell slightly.\n";
-    std::fs::write(root.join("data/train/notes.txt"), line.repeat((96 << 20) / line.len()))
-        .unwrap();
+    std::fs::write(
+        root.join("data/train/notes.txt"),
+        line.repeat((96 << 20) / line.len()),
+    )
+    .unwrap();
     let mut child = crate::command_in(
         &root,
         &[],
@@ -336,8 +339,14 @@ fn init_interrupted_while_it_checks_leaves_the_manifest_as_it_was() {
     let staged = root.join(".sagetune.yaml.init.tmp");
     let start = std::time::Instant::now();
     while !staged.exists() {
-        assert!(start.elapsed().as_secs() < 20, "init never staged its manifest");
-        assert!(child.try_wait().unwrap().is_none(), "init ended before it was interrupted");
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "init never staged its manifest"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "init ended before it was interrupted"
+        );
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     let pid = child.id().to_string();
@@ -348,6 +357,9 @@ fn init_interrupted_while_it_checks_leaves_the_manifest_as_it_was() {
     assert!(sent.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "interrupted while checking");
-    assert_eq!(std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(), mine);
+    assert_eq!(
+        std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(),
+        mine
+    );
     assert!(!staged.exists(), "the staging copy is removed");
 }

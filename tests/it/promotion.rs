@@ -305,3 +305,38 @@ fn outside_text_reaches_human_and_markdown_output_escaped_and_json_exact() {
         "{table}"
     );
 }
+
+/// Swaps the train file for a symlink to `/dev/zero` as soon as its upload starts.
+struct SwapForDevice(std::path::PathBuf);
+
+impl Progress for SwapForDevice {
+    fn event(&self, e: Event) {
+        if matches!(&e, Event::Started { id, .. } if id.starts_with("dataset.")) {
+            let _ = std::fs::remove_file(&self.0);
+            std::os::unix::fs::symlink("/dev/zero", &self.0).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_data_file_swapped_for_a_device_before_its_upload_fails_at_once() {
+    let s = Stack::new(BASE);
+    let train = s.dir.path().join("data/train.txt");
+    let start = std::time::Instant::now();
+    let report = executed(apply_with(
+        &s,
+        None,
+        fast(),
+        &SwapForDevice(train),
+        &Cancel::default(),
+    ));
+    let (id, why) = report.failed.clone().expect("the upload fails");
+    assert!(id.starts_with("dataset."), "{id}");
+    assert!(why.contains("no longer a regular file"), "{why}");
+    assert!(start.elapsed().as_secs() < 10, "it did not read the device");
+    assert!(s
+        .cloud
+        .object_keys("fx-bucket")
+        .iter()
+        .all(|k| !k.contains("/datasets/")));
+}

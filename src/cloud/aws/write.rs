@@ -39,7 +39,7 @@ struct PartReader {
 impl PartReader {
     fn open(path: &std::path::Path, bytes: u64, size: u64) -> std::io::Result<Self> {
         Ok(Self {
-            file: std::fs::File::open(path)?,
+            file: crate::files::open_planned(path, bytes)?,
             left: bytes,
             size,
             whole: Sha256::new(),
@@ -114,6 +114,19 @@ fn io_error(operation: &str, e: impl std::fmt::Display) -> CloudError {
 
 fn map(pairs: &indexmap::IndexMap<String, String>) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// The upload's file, exactly its planned bytes (never more, whatever the file became).
+fn read_planned(upload: &Upload) -> std::io::Result<Vec<u8>> {
+    let file = crate::files::open_planned(&upload.path, upload.bytes)?;
+    let mut body = Vec::with_capacity(upload.bytes as usize);
+    file.take(upload.bytes).read_to_end(&mut body)?;
+    if body.len() as u64 != upload.bytes {
+        return Err(std::io::Error::other(
+            "the file ended before its planned size",
+        ));
+    }
+    Ok(body)
 }
 
 fn sm_tags(tags: &[Tag]) -> Vec<sm::Tag> {
@@ -321,7 +334,7 @@ impl Cloud for AwsCloud {
             return self.block_on(self.upload_multipart(upload, progress));
         }
         let (s3, _, _) = self.clients()?;
-        let body = std::fs::read(&upload.path).map_err(|e| io_error("PutObject", e))?;
+        let body = read_planned(upload).map_err(|e| io_error("PutObject", e))?;
         self.block_on(
             s3.put_object()
                 .bucket(&upload.bucket)
