@@ -53,6 +53,38 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
+/// Checks that endpoint `name` is this stack's (its `sagetune:stack` tag) before anything is
+/// sent to it: another stack's endpoint can have the same AWS name (`a` + `b-c` and `a-b` +
+/// `c` both make `a-b-c`).
+pub fn check_invoke_owner(
+    cloud: &dyn crate::cloud::CloudRead,
+    stack: &str,
+    name: &str,
+) -> Result<(), Vec<Diagnostic>> {
+    use crate::jumpstart::requests::TAG_STACK;
+    let endpoint = cloud
+        .describe_endpoint(name)
+        .map_err(|e| vec![Diagnostic::from(&e)])?;
+    let Some(endpoint) = endpoint else {
+        return Err(vec![Diagnostic::new(
+            "invoke::no-endpoint",
+            format!("endpoint {name} does not exist"),
+        )
+        .help("run `sagetune apply` to create it, then invoke it")]);
+    };
+    match endpoint.tags.get(TAG_STACK) {
+        Some(owner) if owner == stack => Ok(()),
+        owner => Err(vec![Diagnostic::new(
+            "invoke::not-owned",
+            match owner {
+                Some(other) => format!("endpoint {name} belongs to sagetune stack `{other}`, not `{stack}`"),
+                None => format!("endpoint {name} does not carry the tag {TAG_STACK}={stack}"),
+            },
+        )
+        .help("it is not this stack's endpoint, so no prompt was sent to it; rename the stack or the endpoint so AWS names do not collide")]),
+    }
+}
+
 /// Where `sagetune invoke ENDPOINT` sends a prompt: the endpoint's name in AWS and the request
 /// shape its model's spec (or serving container) wants.
 pub fn invoke_target(

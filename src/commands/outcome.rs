@@ -74,15 +74,6 @@ impl Outcome {
         }
     }
 
-    /// This outcome after what `earlier` printed, which stays in front.
-    pub(crate) fn after(self, earlier: Outcome) -> Self {
-        Self {
-            stdout: earlier.stdout + &self.stdout,
-            stderr: earlier.stderr + &self.stderr,
-            ..self
-        }
-    }
-
     /// The outcome as a command run with `--format json` prints it: a failure becomes one
     /// JSON document on stdout (`{"error", "diagnostics"}`) and nothing on stderr.
     pub fn in_format(self, json: bool) -> Self {

@@ -26,23 +26,67 @@ fn unescaped(a: &Answer, raw: bool) -> (String, String) {
     }
 }
 
-/// `invoke --format json`: every prompt with the generated text (or why none was found), the
-/// whole answer as sent and the latency.
-pub fn answers_json(asked: &[(&str, Answer)]) -> String {
-    let answers: Vec<serde_json::Value> = asked
-        .iter()
-        .map(|(prompt, a)| {
-            let raw = serde_json::from_str::<serde_json::Value>(&a.raw)
-                .unwrap_or_else(|_| serde_json::Value::String(a.raw.clone()));
-            serde_json::json!({
-                "endpoint": a.endpoint,
-                "prompt": prompt,
-                "text": a.text.as_ref().ok(),
-                "error": a.text.as_ref().err(),
-                "answer": raw,
-                "latency_ms": a.latency.as_millis() as u64,
-            })
-        })
-        .collect();
-    super::json_value(&serde_json::json!({ "answers": answers }))
+/// What `invoke` prints, one answer at a time as it arrives. Human: the generated text on
+/// stdout, the latency on stderr. `--format json`: one document streamed — `{"answers": [`,
+/// each answer (`endpoint`, `prompt`, `text`, `error`, the whole `answer` as sent,
+/// `latency_ms`) on its own line as it arrives, then `]}`; a failure after some answers keeps
+/// them and closes the document with `"error"` and `"diagnostics"`.
+pub struct AnswerStream {
+    json: bool,
+    raw: bool,
+    sent: usize,
+}
+
+impl AnswerStream {
+    pub fn new(json: bool, raw: bool) -> Self {
+        Self { json, raw, sent: 0 }
+    }
+
+    /// Whether this stream writes one JSON document.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// (stdout, stderr) for the next answer.
+    pub fn answer(&mut self, prompt: &str, a: &Answer) -> (String, String) {
+        if !self.json {
+            return answered(a, self.raw);
+        }
+        let raw = serde_json::from_str::<serde_json::Value>(&a.raw)
+            .unwrap_or_else(|_| serde_json::Value::String(a.raw.clone()));
+        let one = serde_json::json!({
+            "endpoint": a.endpoint,
+            "prompt": prompt,
+            "text": a.text.as_ref().ok(),
+            "error": a.text.as_ref().err(),
+            "answer": raw,
+            "latency_ms": a.latency.as_millis() as u64,
+        });
+        let lead = match self.sent {
+            0 => "{\"answers\": [\n",
+            _ => ",\n",
+        };
+        self.sent += 1;
+        (format!("{lead}{one}"), String::new())
+    }
+
+    /// What closes the output: for JSON, the end of the document, with the failure that
+    /// stopped it (its closing line and diagnostic) if any.
+    pub fn end(&self, failure: Option<(&str, &crate::diagnostics::Diagnostic)>) -> String {
+        if !self.json {
+            return String::new();
+        }
+        let open = match self.sent {
+            0 => "{\"answers\": [",
+            _ => "\n",
+        };
+        match failure {
+            None => format!("{open}]}}\n"),
+            Some((closing, d)) => format!(
+                "{open}], \"error\": {}, \"diagnostics\": {}}}\n",
+                serde_json::Value::from(closing),
+                crate::diagnostics::to_json(std::slice::from_ref(d))
+            ),
+        }
+    }
 }

@@ -28,7 +28,9 @@ points (pinned to moto 5.2.5) and adds a small test-control surface:
   GET    /_sagetune/invocations         every InvokeEndpoint request: endpoint, content type,
                                         accept, custom attributes, body
   POST   /_sagetune/invoke              {"prefix": "stack-", "fail": "reason" | null,
-                                        "delay_ms": n}: how that prefix's endpoints answer next
+                                        "fail_on": "text" | null, "delay_ms": n}: how that
+                                        prefix's endpoints answer next (with fail_on, only
+                                        requests whose body holds that text fail)
   GET    /_sagetune/metrics-written     {job: {"loss": [..], "eval_loss": [..], "eval_ppl": [..]}}:
                                         the metric values each job's log lines carry
   POST   /_sagetune/pace                {"prefix": "stack-", "describes_per_step": 3}
@@ -546,7 +548,8 @@ def _invoke(environ, body, start_response, key):
         model = config.production_variants[0]["ModelName"]
         behaviour = next((b for p, b in _invoke_behaviour if name.startswith(p)), {})
     time.sleep(behaviour.get("delay_ms", 0) / 1000)
-    if behaviour.get("fail"):
+    fail_on = behaviour.get("fail_on")
+    if behaviour.get("fail") and (not fail_on or fail_on.encode() in (body or b"")):
         return _json(
             start_response,
             "424 Failed Dependency",
@@ -682,7 +685,13 @@ def _control(environ, start_response):
         if path == "/_sagetune/invocations" and method == "GET":
             return _json(start_response, "200 OK", list(_invocations))
         if path == "/_sagetune/invoke" and method == "POST":
-            _invoke_behaviour.insert(0, (args["prefix"], {"fail": args.get("fail"), "delay_ms": int(args.get("delay_ms", 0))}))
+            _invoke_behaviour.insert(
+                0,
+                (
+                    args["prefix"],
+                    {"fail": args.get("fail"), "fail_on": args.get("fail_on"), "delay_ms": int(args.get("delay_ms", 0))},
+                ),
+            )
             return _json(start_response, "200 OK", {})
         if path == "/_sagetune/metrics-written" and method == "GET":
             return _json(start_response, "200 OK", _written_metrics)

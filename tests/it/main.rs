@@ -88,13 +88,15 @@ pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the sagetune binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    // Written from another thread, so a child that answers as it reads never blocks on a
+    // full pipe; a child that stops reading early (an error) just closes it.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),

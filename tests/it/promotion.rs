@@ -340,3 +340,26 @@ fn a_data_file_swapped_for_a_device_before_its_upload_fails_at_once() {
         .iter()
         .all(|k| !k.contains("/datasets/")));
 }
+
+#[test]
+fn invoke_refuses_an_endpoint_of_another_stack_with_the_same_aws_name() {
+    // Stack `rt-c`'s endpoint `x-gptj` and stack `rt-c-x`'s `gptj` are both `rt-c-x-gptj`.
+    let cloud = sagetune::cloud::fake::FakeCloud::new();
+    let endpoint = |stack: &str| sagetune::cloud::Endpoint {
+        name: "rt-c-x-gptj".into(),
+        tags: [("sagetune:stack".to_string(), stack.to_string())].into(),
+        status: sagetune::cloud::EndpointStatus::InService,
+        config_name: "rt-c-x-gptj-0123456789".into(),
+        failure_reason: None,
+        pending_config: None,
+    };
+    cloud.seed_endpoint(endpoint("rt-c-x"));
+    let refused = sagetune::stages::check_invoke_owner(&cloud, "rt-c", "rt-c-x-gptj").unwrap_err();
+    assert_eq!(refused[0].code, "invoke::not-owned");
+    assert!(refused[0]
+        .message
+        .contains("belongs to sagetune stack `rt-c-x`, not `rt-c`"));
+    assert!(sagetune::stages::check_invoke_owner(&cloud, "rt-c-x", "rt-c-x-gptj").is_ok());
+    let missing = sagetune::stages::check_invoke_owner(&cloud, "rt-c", "rt-c-gone").unwrap_err();
+    assert_eq!(missing[0].code, "invoke::no-endpoint");
+}

@@ -91,3 +91,53 @@ fn invoke_sends_llama_2_its_eula_attribute() {
     assert_eq!(body["inputs"], "Summarise the quarter");
     assert_eq!(body["parameters"]["max_new_tokens"], 64);
 }
+
+#[test]
+fn invoke_streams_answers_and_keeps_them_when_a_later_prompt_fails() {
+    let w = World::new("e2e-invoke-stream");
+    w.expect(0, &["apply", "--auto-approve"]);
+    control(
+        "POST",
+        "/_sagetune/invoke",
+        r#"{"prefix": "e2e-invoke-stream-gptj", "fail": "CUDA error: out of memory", "fail_on": "boom"}"#,
+    );
+    let prompts = "first prompt\nsecond prompt\nboom goes the third\nfourth\n";
+    let mut cmd = w.command(&["invoke", "gptj", "-", "--format", "json"]);
+    let run = crate::run_with_stdin(&mut cmd, prompts);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("one JSON document ({e}):\n{}", run.stdout));
+    let answers = doc["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2, "{doc}");
+    assert_eq!(answers[1]["prompt"], "second prompt");
+    assert!(answers[0]["text"].is_string(), "{doc}");
+    assert!(
+        doc["error"].as_str().unwrap().contains("did not answer"),
+        "{doc}"
+    );
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CUDA error"),
+        "{doc}"
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    // Human output: the answers received are printed before the error.
+    let mut cmd = w.command(&["invoke", "gptj", "-"]);
+    let run = crate::run_with_stdin(&mut cmd, prompts);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert!(run.stderr.contains("CUDA error"), "{}", run.stderr);
+    // A prompt line over 1 MiB is an error naming the line, after the lines before it.
+    let long = format!("short one\n{}\n", "x".repeat((1 << 20) + 10));
+    let mut cmd = w.command(&["invoke", "gptj", "-"]);
+    let run = crate::run_with_stdin(&mut cmd, &long);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("line 2 of stdin is longer than 1 MiB"),
+        "{}",
+        run.stderr
+    );
+}
