@@ -17,11 +17,13 @@ pub fn run(args: &MetricsArgs, aws: &AwsOptions) -> Outcome {
         Ok(found) => found,
         Err(d) => return Outcome::failed(&d, "no metrics were read"),
     };
-    let lines = match LogTail::new(&job.name, job.instance_count, None).drain(&cloud) {
-        Ok(lines) => lines,
-        Err(e) => return Outcome::failed(&[Diagnostic::from(&e)], "no metrics were read"),
-    };
-    let series = MetricParser::new(&job.metric_definitions).series(&lines);
+    // Page by page: only the parsed points are kept, never the log's lines.
+    let parser = MetricParser::new(&job.metric_definitions);
+    let mut series = parser.empty();
+    let mut tail = LogTail::new(&job.name, job.instance_count, None);
+    if let Err(e) = tail.pages(&cloud, &mut |lines| parser.add(&mut series, &lines)) {
+        return Outcome::failed(&[Diagnostic::from(&e)], "no metrics were read");
+    }
     let m = JobMetrics {
         job: &job.name,
         status: job.status.as_str(),

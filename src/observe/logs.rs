@@ -113,16 +113,27 @@ impl LogTail {
         Ok(lines)
     }
 
-    /// Everything up to the streams' current end (polls until a poll brings nothing).
-    pub fn drain(&mut self, cloud: &dyn CloudRead) -> Result<Vec<LogLine>, CloudError> {
-        let mut all = Vec::new();
+    /// Reads up to the streams' current end, handing each page to `show` as it arrives
+    /// (polls until a poll brings nothing); memory holds one page, never the whole log.
+    pub fn pages(
+        &mut self,
+        cloud: &dyn CloudRead,
+        show: &mut dyn FnMut(Vec<LogLine>),
+    ) -> Result<(), CloudError> {
         loop {
             let lines = self.poll(cloud)?;
             if lines.is_empty() {
-                return Ok(all);
+                return Ok(());
             }
-            all.extend(lines);
+            show(lines);
         }
+    }
+
+    /// Everything up to the streams' current end, collected (for short logs and tests).
+    pub fn drain(&mut self, cloud: &dyn CloudRead) -> Result<Vec<LogLine>, CloudError> {
+        let mut all = Vec::new();
+        self.pages(cloud, &mut |lines| all.extend(lines))?;
+        Ok(all)
     }
 
     /// The latest [`RECENT_LINES`] lines read, oldest first.
@@ -149,7 +160,7 @@ pub fn read(
     let mut tail = LogTail::new(&job.name, job.instance_count, since_ms);
     let mut status = job.status;
     loop {
-        show(tail.drain(cloud)?);
+        tail.pages(cloud, show)?;
         let Some(poll) = follow.filter(|_| status.is_running()) else {
             return Ok(status);
         };

@@ -63,8 +63,14 @@ impl MetricParser {
 
     /// Every definition's series over `lines`, in definition order.
     pub fn series(&self, lines: &[LogLine]) -> Vec<Series> {
-        let mut out: Vec<Series> = self
-            .defs
+        let mut out = self.empty();
+        self.add(&mut out, lines);
+        out
+    }
+
+    /// Every definition's series with no point yet, in definition order.
+    pub fn empty(&self) -> Vec<Series> {
+        self.defs
             .iter()
             .map(|(d, re)| Series {
                 name: d.name.clone(),
@@ -72,16 +78,20 @@ impl MetricParser {
                 points: Vec::new(),
                 unusable: re.as_ref().err().cloned(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// Adds the points `lines` carry to `series` (made by [`MetricParser::empty`]); the
+    /// lines themselves are not kept.
+    pub fn add(&self, series: &mut [Series], lines: &[LogLine]) {
         for l in lines {
             for (i, value) in self.values(&l.message) {
-                out[i].points.push(Point {
+                series[i].points.push(Point {
                     timestamp_ms: l.timestamp_ms,
                     value,
                 });
             }
         }
-        out
     }
 }
 

@@ -363,3 +363,39 @@ fn invoke_refuses_an_endpoint_of_another_stack_with_the_same_aws_name() {
     let missing = sagetune::stages::check_invoke_owner(&cloud, "rt-c", "rt-c-gone").unwrap_err();
     assert_eq!(missing[0].code, "invoke::no-endpoint");
 }
+
+#[test]
+fn logs_and_metrics_read_a_long_log_page_by_page() {
+    let s = Stack::new(BASE);
+    assert!(apply(&s).complete());
+    let job_name = s.cloud.names(Kind::TrainingJob).pop().unwrap();
+    let lines: Vec<String> = (1..=500)
+        .map(|i| format!("epoch={i}: train_epoch_loss={}.5", i % 3))
+        .collect();
+    s.cloud.write_log(&job_name, &lines);
+    let job = s.cloud.describe_training_job(&job_name).unwrap().unwrap();
+    // `logs`: each page is handed on as it is read; none holds the whole log.
+    let mut batches = Vec::new();
+    sagetune::observe::logs::read(&s.cloud, &job, None, None, &mut |page| {
+        batches.push(page.len());
+    })
+    .unwrap();
+    assert!(batches.len() >= 10, "{batches:?}");
+    assert!(
+        batches.iter().all(|n| *n <= 50),
+        "one page at a time: {batches:?}"
+    );
+    assert!(batches.iter().sum::<usize>() >= 500);
+    // `metrics`: the parser keeps points only, added page by page.
+    let parser = sagetune::observe::metrics::MetricParser::new(&job.metric_definitions);
+    let mut series = parser.empty();
+    let mut tail = sagetune::observe::logs::LogTail::new(&job_name, 1, None);
+    tail.pages(&s.cloud, &mut |page| parser.add(&mut series, &page))
+        .unwrap();
+    let loss = series
+        .iter()
+        .find(|m| m.name.ends_with("train-loss"))
+        .map(|m| m.points.len())
+        .unwrap_or_default();
+    assert!(loss >= 500, "{series:?}");
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::{Run, Waited};
 use crate::apply::Event;
-use crate::cloud::{TrainingJob, TrainingStatus};
+use crate::cloud::{CloudError, TrainingJob, TrainingStatus};
 use crate::observe::logs::{console_url, LogLine, LogTail, TRAINING_LOG_GROUP};
 use crate::observe::metrics::MetricParser;
 
@@ -20,6 +20,17 @@ struct Watch {
 }
 
 impl Watch {
+    /// Reads the log to its current end page by page, each page taken as it arrives.
+    fn read_to_end(&mut self, run: &Run<'_>, job: &str, show: bool) -> Result<(), CloudError> {
+        loop {
+            let lines = self.tail.poll(run.cloud)?;
+            if lines.is_empty() {
+                return Ok(());
+            }
+            self.take(run, job, lines, show);
+        }
+    }
+
     fn take(&mut self, run: &Run<'_>, job: &str, lines: Vec<LogLine>, show: bool) {
         for l in lines {
             if let Some((i, v)) = self.parser.values(&l.message).last() {
@@ -76,13 +87,15 @@ impl Run<'_> {
             );
             if self.options.logs {
                 // Logs are extra: a failed read is retried at the next poll.
-                let lines = if running {
-                    w.tail.poll(self.cloud)
+                let read = if running {
+                    w.tail
+                        .poll(self.cloud)
+                        .map(|lines| w.take(self, name, lines, true))
                 } else {
-                    w.tail.drain(self.cloud)
+                    w.read_to_end(self, name, true)
                 };
-                match lines {
-                    Ok(lines) => w.take(self, name, lines, true),
+                match read {
+                    Ok(()) => {}
                     Err(e) if !w.unreadable_said => {
                         w.unreadable_said = true;
                         self.progress.event(Event::LogUnreadable {
@@ -131,9 +144,7 @@ impl Run<'_> {
     /// Shows why a job failed: its reason, last log lines, streams and console page.
     fn report_failure(&self, job: &TrainingJob, w: &mut Watch) {
         if !self.options.logs {
-            if let Ok(lines) = w.tail.drain(self.cloud) {
-                w.take(self, &job.name, lines, false);
-            }
+            let _ = w.read_to_end(self, &job.name, false);
         }
         self.progress.event(Event::TrainingFailed {
             job: job.name.clone(),
