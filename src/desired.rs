@@ -413,13 +413,22 @@ fn managed_role(i: &Inputs<'_>) -> RoleRequest {
 }
 
 /// The managed role's least-privilege policy: read the stack's datasets (never write them),
-/// write its jobs' outputs (`outputs/<fine-tune>/<stack>-…`, nothing else under the prefix:
-/// not the state locks, not another stack's data), read the region's JumpStart buckets, write
-/// its logs and metrics, pull the images.
+/// write its jobs' outputs (`outputs/<fine-tune>/<stack>-<fine-tune>-…` for each fine-tune of
+/// the manifest: nothing else under the prefix, not the state locks, not the data or outputs
+/// of a stack whose name starts with this one), read the region's JumpStart buckets, write its
+/// logs and metrics, pull the images.
 fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
     let (bucket, prefix) = split_s3(i.artifacts);
     let datasets = format!("{prefix}datasets/{}/", i.stack);
-    let outputs = format!("{prefix}outputs/*/{}-*", i.stack);
+    let outputs: Vec<String> = i
+        .bound
+        .fine_tunes
+        .iter()
+        .map(|f| {
+            let base = crate::jumpstart::requests::job_name_base(i.stack, &f.name);
+            format!("arn:aws:s3:::{bucket}/{prefix}outputs/{}/{base}-*", f.name)
+        })
+        .collect();
     let mut js_buckets = vec![i.buckets.content.as_str(), i.buckets.gated.as_str()];
     js_buckets.dedup();
     let js_objects: Vec<String> = js_buckets
@@ -430,7 +439,7 @@ fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
         .iter()
         .map(|b| format!("arn:aws:s3:::{b}"))
         .collect();
-    json!({
+    let mut policy = json!({
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -443,7 +452,7 @@ fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
                 "Sid": "OutputsReadWrite",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                "Resource": [format!("arn:aws:s3:::{bucket}/{outputs}")]
+                "Resource": outputs
             },
             {
                 "Sid": "ArtifactsList",
@@ -488,5 +497,10 @@ fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
                 "Resource": ["*"]
             }
         ]
-    })
+    });
+    // A manifest without fine-tunes writes no output (IAM refuses an empty resource list).
+    if let Some(all) = policy["Statement"].as_array_mut() {
+        all.retain(|st| st["Resource"].as_array().is_none_or(|r| !r.is_empty()));
+    }
+    policy
 }

@@ -43,6 +43,8 @@ pub struct Scope {
     /// Whether an endpoint has a `rollout:` (alarms) or a `smoke_test:` (InvokeEndpoint).
     pub alarms: bool,
     pub smoke_tests: bool,
+    /// The manifest's fine-tunes: each writes its outputs under its own folder.
+    pub fine_tunes: Vec<String>,
 }
 
 impl Scope {
@@ -82,6 +84,7 @@ impl Scope {
             gated_bucket: gated.then(|| gated_bucket.to_string()),
             alarms: m.endpoints.values().any(|e| e.rollout.is_some()),
             smoke_tests: m.endpoints.values().any(|e| !e.smoke_test.is_empty()),
+            fine_tunes: m.fine_tunes.keys().map(|k| k.get().clone()).collect(),
             stack,
         }
     }
@@ -100,8 +103,22 @@ impl Scope {
             .collect()
     }
 
-    fn objects(&self) -> String {
-        format!("arn:aws:s3:::{}/{}*", self.bucket, self.prefix)
+    /// The stack's own objects under the artifacts prefix, and nothing another stack (even one
+    /// whose name starts with this one) writes: its state lock, its datasets folder, and each
+    /// fine-tune's runs under that fine-tune's output folder. With `outputs`, the latter too.
+    fn objects(&self, outputs: bool) -> Vec<String> {
+        let (b, p, stack) = (&self.bucket, &self.prefix, &self.stack);
+        let mut out = vec![
+            format!("arn:aws:s3:::{b}/{p}.sagetune/{stack}.lock"),
+            format!("arn:aws:s3:::{b}/{p}datasets/{stack}/*"),
+        ];
+        if outputs {
+            out.extend(self.fine_tunes.iter().map(|f| {
+                let base = crate::jumpstart::requests::job_name_base(stack, f);
+                format!("arn:aws:s3:::{b}/{p}outputs/{f}/{base}-*")
+            }));
+        }
+        out
     }
 
     fn managed_role(&self) -> String {
@@ -139,7 +156,7 @@ pub fn statements(scope: &Scope, purpose: Purpose) -> Vec<Statement> {
             out.push(allow(
                 "ArtifactsRead",
                 &["s3:GetObject"],
-                vec![scope.objects()],
+                scope.objects(false),
             ));
             out.push(specs(scope));
             out.push(logs(scope));
@@ -236,7 +253,7 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
                 "s3:DeleteObject",
                 "s3:AbortMultipartUpload",
             ],
-            vec![s.objects()],
+            s.objects(true),
         ),
         specs(s),
         logs(s),
@@ -305,7 +322,7 @@ fn destroy_writes(s: &Scope) -> Vec<Statement> {
         allow(
             "ArtifactsDelete",
             &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            vec![s.objects()],
+            s.objects(false),
         ),
         allow(
             "StackDelete",
@@ -409,7 +426,47 @@ mod tests {
         }
         let doc = document(&plan).to_string();
         assert!(doc.contains("arn:aws:sagemaker:eu-west-1:111122223333:endpoint/bank-*"));
-        assert!(doc.contains("arn:aws:s3:::ml-bucket/runs/*"));
+        assert!(doc.contains("arn:aws:s3:::ml-bucket/runs/datasets/bank/*"));
+        assert!(
+            !doc.contains("arn:aws:s3:::ml-bucket/runs/*"),
+            "not the whole prefix"
+        );
+    }
+
+    #[test]
+    fn objects_are_the_stacks_own_not_those_of_a_stack_whose_name_starts_with_it() {
+        let s = scope(BASE);
+        let apply = document(&statements(&s, Purpose::Apply)).to_string();
+        for own in [
+            "arn:aws:s3:::ml-bucket/runs/.sagetune/bank.lock",
+            "arn:aws:s3:::ml-bucket/runs/datasets/bank/*",
+            "arn:aws:s3:::ml-bucket/runs/outputs/f/bank-f-*",
+        ] {
+            assert!(apply.contains(own), "{own}: {apply}");
+        }
+        // Stack `bank-x`'s keys match none of stack `bank`'s patterns.
+        let patterns: Vec<String> = statements(&s, Purpose::Apply)
+            .iter()
+            .flat_map(|st| st.resources.clone())
+            .filter(|r| r.starts_with("arn:aws:s3:::ml-bucket/"))
+            .collect();
+        let matches = |key: &str| {
+            patterns.iter().any(|p| {
+                let re = format!("^{}$", regex::escape(p).replace("\\*", ".*"));
+                regex::Regex::new(&re).unwrap().is_match(key)
+            })
+        };
+        for theirs in [
+            "arn:aws:s3:::ml-bucket/runs/.sagetune/bank-x.lock",
+            "arn:aws:s3:::ml-bucket/runs/datasets/bank-x/d/train/ab/notes.txt",
+            "arn:aws:s3:::ml-bucket/runs/outputs/f/bank-x-f-0123456789/output/model.tar.gz",
+            "arn:aws:s3:::ml-bucket/runs/outputs/g/bank-x-g-0123456789/output/model.tar.gz",
+        ] {
+            assert!(!matches(theirs), "{theirs} is another stack's");
+        }
+        assert!(matches(
+            "arn:aws:s3:::ml-bucket/runs/outputs/f/bank-f-0123456789/output/model.tar.gz"
+        ));
     }
 
     #[test]

@@ -504,6 +504,14 @@ pub(crate) fn job_name(stack: &str, key: &str, identity: &str, attempt: u32) -> 
     name_with_tail(stack, key, &format!("{hash}-{attempt}"))
 }
 
+/// What every run's name of fine-tune `key` starts with, before `-<hash>`: `<stack>-<key>`,
+/// truncated as [`job_name`] does. Least-privilege patterns match `<base>-*` under the
+/// fine-tune's own output folder.
+pub fn job_name_base(stack: &str, key: &str) -> String {
+    let named = name_with_tail(stack, key, "0123456789");
+    named[..named.len() - 11].to_string()
+}
+
 /// `<stack>-<key>-<tail>`, the key truncated so the whole fits in 63 characters.
 fn name_with_tail(stack: &str, key: &str, hash: &str) -> String {
     let room = MAX_NAME_LEN - hash.len() - 1;

@@ -720,7 +720,7 @@ fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
     let s = applied(&managed);
     let role = s.cloud.get_role("fx-sagemaker-execution").unwrap().unwrap();
     let wider = role.inline_policies["sagetune-execution"].replace(
-        "arn:aws:s3:::fx-bucket/sagetune/outputs/*/fx-*",
+        "arn:aws:s3:::fx-bucket/sagetune/outputs/llama/fx-llama-*",
         "arn:aws:s3:::fx-bucket/*",
     );
     s.cloud
@@ -744,7 +744,10 @@ fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
     };
     assert!(has('-', r#""arn:aws:s3:::fx-bucket/*""#), "{human}");
     assert!(
-        has('+', r#""arn:aws:s3:::fx-bucket/sagetune/outputs/*/fx-*""#),
+        has(
+            '+',
+            r#""arn:aws:s3:::fx-bucket/sagetune/outputs/llama/fx-llama-*""#
+        ),
         "{human}"
     );
     assert!(
