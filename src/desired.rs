@@ -177,6 +177,8 @@ pub struct Inputs<'a> {
     pub role_arn: &'a str,
     /// Whether sagetune manages the role (`role: {create: true}`).
     pub managed_role: bool,
+    /// The managed role's permissions boundary (`role.permissions_boundary`).
+    pub permissions_boundary: Option<&'a str>,
     /// JumpStart content buckets the role must read.
     pub buckets: &'a Buckets,
     /// Run number per fine-tune when earlier runs of the same inputs failed (default 1).
@@ -205,6 +207,11 @@ pub fn of(prepared: &Prepared, runs: &BTreeMap<String, u32>) -> Desired {
         artifacts: m.artifacts.get(),
         role_arn: &role_arn,
         managed_role: m.role.create.is_some(),
+        permissions_boundary: m
+            .role
+            .permissions_boundary
+            .as_ref()
+            .map(|b| b.get().as_str()),
         buckets: &prepared.ctx.buckets,
         attempts: runs,
         user_tags: &user_tags,
@@ -409,6 +416,7 @@ fn managed_role(i: &Inputs<'_>) -> RoleRequest {
         policy_name: "sagetune-execution".into(),
         policy_document: execution_policy(i).to_string(),
         tags,
+        permissions_boundary: i.permissions_boundary.map(str::to_string),
     }
 }
 

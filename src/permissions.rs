@@ -37,6 +37,8 @@ pub struct Scope {
     pub role_arn: String,
     /// Whether sagetune manages the role (`create: true`).
     pub managed_role: bool,
+    /// The managed role's permissions boundary (`role.permissions_boundary`).
+    pub permissions_boundary: Option<String>,
     /// JumpStart's content bucket, and the gated one when a fine-tune uses a gated model.
     pub content_bucket: String,
     pub gated_bucket: Option<String>,
@@ -45,6 +47,8 @@ pub struct Scope {
     pub smoke_tests: bool,
     /// The manifest's fine-tunes: each writes its outputs under its own folder.
     pub fine_tunes: Vec<String>,
+    /// The manifest's endpoints (their keys).
+    pub endpoints: Vec<String>,
 }
 
 impl Scope {
@@ -76,6 +80,12 @@ impl Scope {
                 format!("arn:aws:iam::{account}:role/{}", managed_role_name(&stack))
             }),
             managed_role: arn.is_none(),
+            permissions_boundary: m
+                .role
+                .get()
+                .permissions_boundary
+                .as_ref()
+                .map(|b| b.get().clone()),
             region: region.unwrap_or("*").to_string(),
             account,
             bucket: bucket.to_string(),
@@ -85,6 +95,7 @@ impl Scope {
             alarms: m.endpoints.values().any(|e| e.rollout.is_some()),
             smoke_tests: m.endpoints.values().any(|e| !e.smoke_test.is_empty()),
             fine_tunes: m.fine_tunes.keys().map(|k| k.get().clone()).collect(),
+            endpoints: m.endpoints.keys().map(|k| k.get().clone()).collect(),
             stack,
         }
     }
@@ -94,6 +105,40 @@ impl Scope {
             "arn:aws:sagemaker:{}:{}:{kind}/{}-*",
             self.region, self.account, self.stack
         )
+    }
+
+    /// What this manifest creates, by the names it gives: each fine-tune's runs and models
+    /// (`<stack>-<fine-tune>-*`), each endpoint's configs (`<stack>-<endpoint>-*`) and the
+    /// endpoints themselves (exact names). Narrower than `<stack>-*`, which also covers a
+    /// stack whose name starts with this one.
+    fn sagemaker_created(&self) -> Vec<String> {
+        let arn = |kind: &str, name: &str| {
+            format!(
+                "arn:aws:sagemaker:{}:{}:{kind}/{name}",
+                self.region, self.account
+            )
+        };
+        let base = |key: &str| crate::jumpstart::requests::job_name_base(&self.stack, key);
+        let mut out = Vec::new();
+        for f in &self.fine_tunes {
+            out.push(arn("training-job", &format!("{}-*", base(f))));
+            out.push(arn("model", &format!("{}-*", base(f))));
+        }
+        for e in &self.endpoints {
+            out.push(arn("endpoint-config", &format!("{}-*", base(e))));
+            out.push(arn("endpoint", &format!("{}-{e}", self.stack)));
+        }
+        out
+    }
+
+    /// The condition that the object acted on carries this stack's tag.
+    fn owned(&self) -> Value {
+        json!({"StringEquals": {"aws:ResourceTag/sagetune:stack": self.stack}})
+    }
+
+    /// The condition that a create tags the new object with this stack.
+    fn tagged_on_create(&self) -> Value {
+        json!({"StringEquals": {"aws:RequestTag/sagetune:stack": self.stack}})
     }
 
     fn sagemaker_all(&self) -> Vec<String> {
@@ -148,6 +193,19 @@ fn allow(sid: &'static str, actions: &[&'static str], resources: Vec<String>) ->
     }
 }
 
+/// As [`allow`], only when `condition` holds.
+fn allow_if(
+    sid: &'static str,
+    actions: &[&'static str],
+    resources: Vec<String>,
+    condition: Value,
+) -> Statement {
+    Statement {
+        condition: Some(condition),
+        ..allow(sid, actions, resources)
+    }
+}
+
 /// The statements `purpose` needs for `scope`, in a stable order.
 pub fn statements(scope: &Scope, purpose: Purpose) -> Vec<Statement> {
     let mut out = reads(scope);
@@ -185,17 +243,20 @@ fn reads(s: &Scope) -> Vec<Statement> {
             ],
             vec!["*".to_string()],
         ),
-        allow(
+        // Only objects tagged with this stack (a stack whose name starts with this one has
+        // names that match `<stack>-*` too); tags themselves are readable under the names.
+        allow_if(
             "StackRead",
             &[
                 "sagemaker:DescribeTrainingJob",
                 "sagemaker:DescribeModel",
                 "sagemaker:DescribeEndpointConfig",
                 "sagemaker:DescribeEndpoint",
-                "sagemaker:ListTags",
             ],
             s.sagemaker_all(),
+            s.owned(),
         ),
+        allow("StackTags", &["sagemaker:ListTags"], s.sagemaker_all()),
         // Alarms are listed by name prefix (DescribeAlarms takes no alarm ARN), their tags read
         // on the stack's alarms only.
         allow(
@@ -257,41 +318,65 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
         ),
         specs(s),
         logs(s),
-        allow(
-            "StackWrite",
+        // Creates carry the stack's tag, under the names this manifest gives.
+        allow_if(
+            "StackCreate",
             &[
                 "sagemaker:CreateTrainingJob",
-                "sagemaker:StopTrainingJob",
                 "sagemaker:CreateModel",
-                "sagemaker:DeleteModel",
                 "sagemaker:CreateEndpointConfig",
-                "sagemaker:DeleteEndpointConfig",
                 "sagemaker:CreateEndpoint",
+            ],
+            s.sagemaker_created(),
+            s.tagged_on_create(),
+        ),
+        // SageMaker's AddTags takes no resource-tag condition: only under those names.
+        allow("StackTag", &["sagemaker:AddTags"], s.sagemaker_created()),
+        allow_if(
+            "StackWrite",
+            &[
+                "sagemaker:StopTrainingJob",
+                "sagemaker:DeleteModel",
+                "sagemaker:DeleteEndpointConfig",
                 "sagemaker:UpdateEndpoint",
                 "sagemaker:DeleteEndpoint",
-                "sagemaker:AddTags",
             ],
             s.sagemaker_all(),
+            s.owned(),
         ),
         pass_role(s),
     ];
-    // A managed role is created and kept in shape; once the manifest names its own role,
-    // apply deletes the one it managed before.
-    let role_actions: &[&'static str] = if s.managed_role {
-        &[
-            "iam:CreateRole",
-            "iam:TagRole",
-            "iam:PutRolePolicy",
-            "iam:UpdateAssumeRolePolicy",
-        ]
-    } else {
-        &["iam:DeleteRolePolicy", "iam:DeleteRole"]
-    };
-    out.push(allow(
-        "ManagedRoleWrite",
-        role_actions,
-        vec![s.managed_role()],
-    ));
+    // A managed role is created and kept in shape only under its permissions boundary, so
+    // these credentials (which also pass the role to jobs they define) cannot grant the role,
+    // and through it themselves, more than the boundary allows. Without a boundary the
+    // policy is refused (see `unbounded_role`). Once the manifest names its own role, apply
+    // deletes the one it managed before.
+    match (&s.permissions_boundary, s.managed_role) {
+        (Some(boundary), true) => {
+            out.push(allow_if(
+                "ManagedRoleWrite",
+                &[
+                    "iam:CreateRole",
+                    "iam:PutRolePolicy",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:PutRolePermissionsBoundary",
+                ],
+                vec![s.managed_role()],
+                json!({"StringEquals": {"iam:PermissionsBoundary": boundary}}),
+            ));
+            out.push(allow(
+                "ManagedRoleTag",
+                &["iam:TagRole"],
+                vec![s.managed_role()],
+            ));
+        }
+        (None, true) => {}
+        (_, false) => out.push(allow(
+            "ManagedRoleWrite",
+            &["iam:DeleteRolePolicy", "iam:DeleteRole"],
+            vec![s.managed_role()],
+        )),
+    }
     // Alarms go with an endpoint's deletion and with an update that has no rollout.
     out.push(if s.alarms {
         alarms(
@@ -307,10 +392,11 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
         alarms(s, "EndpointAlarms", &["cloudwatch:DeleteAlarms"])
     });
     if s.smoke_tests {
-        out.push(allow(
+        out.push(allow_if(
             "SmokeTests",
             &["sagemaker:InvokeEndpoint"],
             vec![s.sagemaker("endpoint")],
+            s.owned(),
         ));
     }
     out
@@ -324,7 +410,7 @@ fn destroy_writes(s: &Scope) -> Vec<Statement> {
             &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             s.objects(false),
         ),
-        allow(
+        allow_if(
             "StackDelete",
             &[
                 "sagemaker:StopTrainingJob",
@@ -333,6 +419,7 @@ fn destroy_writes(s: &Scope) -> Vec<Statement> {
                 "sagemaker:DeleteEndpoint",
             ],
             s.sagemaker_all(),
+            s.owned(),
         ),
         allow(
             "ManagedRoleDelete",
@@ -341,6 +428,18 @@ fn destroy_writes(s: &Scope) -> Vec<Statement> {
         ),
         alarms(s, "EndpointAlarms", &["cloudwatch:DeleteAlarms"]),
     ]
+}
+
+/// Why `purpose` gets no policy for `s`: a managed role without a permissions boundary. The
+/// apply credentials would write the role's policy and pass the role to training jobs whose
+/// code they choose: with that, they could grant themselves anything the role may get.
+pub fn unbounded_role(s: &Scope, purpose: Purpose) -> Option<String> {
+    (purpose == Purpose::Apply && s.managed_role && s.permissions_boundary.is_none()).then(|| {
+        format!(
+            "stack {} lets sagetune manage its role (`role: {{create: true}}`) without `permissions_boundary`: a policy that may write that role's permissions and pass it to SageMaker would let its holder grant themselves any permission",
+            s.stack
+        )
+    })
 }
 
 /// `iam:PassRole` on the execution role, only to SageMaker.

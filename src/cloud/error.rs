@@ -19,8 +19,13 @@ pub enum CloudError {
     #[error("{operation}: throttled by AWS and retries ran out: {message}")]
     Throttled { operation: String, message: String },
     /// Credentials missing or expired, or the caller lacks a permission.
-    #[error("{operation}: access denied{} (`sagetune iam-policy` prints the permissions this manifest needs)", suffix(message))]
-    Denied { operation: String, message: String },
+    #[error("{operation}: access denied{}{} (`sagetune iam-policy` prints the permissions this manifest needs)", on(what), suffix(message))]
+    Denied {
+        operation: String,
+        /// The object the call was on (a name or key), when known.
+        what: String,
+        message: String,
+    },
     /// The object is in a state that does not allow the call (e.g. updating an endpoint
     /// that is still `Creating`).
     #[error("{operation}: {message}")]
@@ -58,6 +63,14 @@ impl CloudError {
                 "no AWS credentials were found: not in the environment, a profile, SSO, web identity, ECS or instance metadata".into()
             },
         })
+    }
+}
+
+fn on(what: &str) -> String {
+    if what.is_empty() {
+        String::new()
+    } else {
+        format!(" on {what}")
     }
 }
 
@@ -193,6 +206,7 @@ impl CloudError {
             },
             ErrorClass::Denied => Self::Denied {
                 operation,
+                what: name.to_string(),
                 message: text,
             },
             ErrorClass::Conflict => Self::Conflict {

@@ -920,6 +920,7 @@ impl Cloud for FakeCloud {
                     role.policy_name.clone(),
                     role.policy_document.clone(),
                 )]),
+                permissions_boundary: role.permissions_boundary.clone(),
             },
         );
         Ok(arn)
@@ -934,6 +935,9 @@ impl Cloud for FakeCloud {
         r.inline_policies
             .insert(role.policy_name.clone(), role.policy_document.clone());
         r.trust_policy = role.trust_policy.clone();
+        if role.permissions_boundary.is_some() {
+            r.permissions_boundary = role.permissions_boundary.clone();
+        }
         Ok(())
     }
 

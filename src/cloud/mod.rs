@@ -57,6 +57,9 @@ pub struct RoleRequest {
     pub policy_name: String,
     pub policy_document: String,
     pub tags: Vec<Tag>,
+    /// The managed policy that bounds the role (its permissions boundary), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
 }
 
 /// Everything sagetune reads from AWS (all `plan` needs). Reads return `Ok(None)` for

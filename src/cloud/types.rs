@@ -230,6 +230,9 @@ pub struct Role {
     pub tags: Tags,
     pub trust_policy: String,
     pub inline_policies: BTreeMap<String, String>,
+    /// The role's permissions boundary (a managed policy's ARN), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
 }
 
 /// A training job as a listing shows it.

@@ -5,7 +5,7 @@ use crate::cloud::AwsOptions;
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::source::Buckets;
 use crate::manifest;
-use crate::permissions::{document, statements, Purpose, Scope};
+use crate::permissions::{document, statements, unbounded_role, Purpose, Scope};
 use crate::prepare::models::{env, region};
 
 use super::Outcome;
@@ -37,6 +37,12 @@ pub fn run(args: &IamPolicyArgs) -> Outcome {
         PolicyFor::Apply => (Purpose::Apply, "apply"),
         PolicyFor::Destroy => (Purpose::Destroy, "destroy"),
     };
+    if let Some(why) = unbounded_role(&scope, purpose) {
+        let d = Diagnostic::new("iam::unbounded-role", why).help(
+            "set `role.permissions_boundary` to the ARN of a managed policy your administrators control (the role is then created and changed only under it), or name an existing role with `role.arn`",
+        );
+        return Outcome::failed(&[d], "no policy was made");
+    }
     let policy = statements(&scope, purpose);
     let mut note = format!(
         "The IAM policy `sagetune {command}` needs for stack {} ({} statements).\n",

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod models;
 mod outcome;
 pub mod plan;
+mod prompts;
 pub mod requests;
 pub mod schema;
 pub mod shell;

@@ -70,6 +70,12 @@ pub struct Role {
     #[serde(default)]
     #[schemars(schema_with = "const_true")]
     pub create: Option<Sp<bool>>,
+    /// With `create: true`: the ARN of the IAM policy that bounds the managed role (its
+    /// permissions boundary). `sagetune iam-policy` then lets the caller create and change
+    /// the role only with this boundary, so the apply credentials cannot grant themselves more.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\w+=,.@/-]+$"))]
+    pub permissions_boundary: Option<Sp<String>>,
 }
 
 /// A dataset: one training file (and optionally one validation file) of domain text.

@@ -57,6 +57,10 @@ pattern!(
     role_arn_re,
     r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
 );
+pattern!(
+    boundary_arn_re,
+    r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$"
+);
 pattern!(tag_chars_re, r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$");
 
 struct Checker<'a> {
@@ -598,6 +602,26 @@ fn check_role(c: &mut Checker<'_>, m: &super::model::Manifest) {
             "write `create: true` to let sagetune manage the role, or replace it with `arn: ...`".into(),
         ),
         _ => {}
+    }
+    let Some(boundary) = &role.permissions_boundary else {
+        return;
+    };
+    if role.create.is_none() {
+        c.error(
+            "manifest::role",
+            "`permissions_boundary` bounds the role sagetune creates, and this role is not sagetune's".into(),
+            boundary.span(),
+            "with `arn`",
+            "remove `permissions_boundary` (set the boundary on your role in IAM), or use `create: true`".into(),
+        );
+    } else if !boundary_arn_re().is_match(boundary) {
+        c.error(
+            "manifest::invalid-boundary-arn",
+            format!("`{}` is not an IAM policy ARN", boundary.get()),
+            boundary.span(),
+            "not a policy ARN",
+            "a permissions boundary is a managed policy: `arn:aws:iam::123456789012:policy/SageMakerBoundary`".into(),
+        );
     }
 }
 

@@ -51,6 +51,11 @@ pub struct Observed {
     /// updates), with their tags; the planner deletes the stack's alarms nothing wants.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub alarms: BTreeMap<String, Alarm>,
+    /// Names the listings showed whose Describe was denied: with a least-privilege policy
+    /// (reads only of objects tagged with this stack), another stack's objects whose names
+    /// start with `<stack>-`. Never touched; a desired name among them is a clash.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unreadable: BTreeSet<String>,
     /// Multipart uploads under the stack's dataset prefix left by an interrupted run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_uploads: Vec<PendingUpload>,
@@ -171,6 +176,9 @@ fn describe_stack_objects(
             }
             Got::Endpoint(e) => {
                 seen.endpoints.insert(e.name.clone(), e);
+            }
+            Got::Unreadable(name) => {
+                seen.unreadable.insert(name);
             }
             _ => {}
         }
@@ -314,9 +322,21 @@ enum Got {
     Model(Model),
     Config(EndpointConfig),
     Endpoint(Endpoint),
+    /// A listed object whose Describe was denied.
+    Unreadable(String),
 }
 
 fn read(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
+    match (r, described(cloud, r)) {
+        // Not this stack's to read (a least-privilege policy reads only its own objects).
+        (Read::Describe(_, name) | Read::EndpointStatus(name), Err(CloudError::Denied { .. })) => {
+            Ok(Got::Unreadable(name.clone()))
+        }
+        (_, got) => got,
+    }
+}
+
+fn described(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
     Ok(match r {
         Read::Head(b, k) => cloud.head_object(b, k)?.map_or(Got::Nothing, Got::Object),
         Read::Objects(b, p) => Got::Objects(cloud.list_objects(b, p)?),

@@ -22,9 +22,6 @@ pub(super) fn settle_unchanged(
     listed: &mut BTreeMap<Kind, BTreeSet<String>>,
     seen: &mut Observed,
 ) -> Result<(), CloudError> {
-    let shows = |listed: &BTreeMap<Kind, BTreeSet<String>>, kind: Kind, name: &str| {
-        listed.get(&kind).is_some_and(|names| names.contains(name))
-    };
     // An endpoint with checks is read with its tags: they say whether its checks passed.
     let with_tags: BTreeSet<&str> = desired
         .endpoints
@@ -32,6 +29,36 @@ pub(super) fn settle_unchanged(
         .filter(|e| e.checked())
         .map(|e| e.endpoint.endpoint_name.as_str())
         .collect();
+    read_desired_endpoints(cloud, desired, &with_tags, listed, seen)?;
+    settle(desired, listed, seen);
+    // The others may change: read them again with their tags, for the ownership checks.
+    let reads = seen
+        .endpoints
+        .keys()
+        .filter(|n| !seen.settled.contains(*n) && !with_tags.contains(n.as_str()))
+        .map(|n| Read::Describe(Kind::Endpoint, n.clone()))
+        .collect();
+    for got in run_all(cloud, reads)? {
+        if let Got::Endpoint(e) = got {
+            seen.endpoints.insert(e.name.clone(), e);
+        }
+    }
+    Ok(())
+}
+
+fn shows(listed: &BTreeMap<Kind, BTreeSet<String>>, kind: Kind, name: &str) -> bool {
+    listed.get(&kind).is_some_and(|names| names.contains(name))
+}
+
+/// Reads the desired endpoints the listing shows (with their tags when `with_tags` names
+/// them, else their status alone) and takes them out of `listed`.
+fn read_desired_endpoints(
+    cloud: &dyn CloudRead,
+    desired: &Desired,
+    with_tags: &BTreeSet<&str>,
+    listed: &mut BTreeMap<Kind, BTreeSet<String>>,
+    seen: &mut Observed,
+) -> Result<(), CloudError> {
     let reads = desired
         .endpoints
         .iter()
@@ -43,11 +70,24 @@ pub(super) fn settle_unchanged(
         })
         .collect();
     for got in run_all(cloud, reads)? {
-        if let Got::Endpoint(e) = got {
-            listed.entry(Kind::Endpoint).or_default().remove(&e.name);
-            seen.endpoints.insert(e.name.clone(), e);
+        match got {
+            Got::Endpoint(e) => {
+                listed.entry(Kind::Endpoint).or_default().remove(&e.name);
+                seen.endpoints.insert(e.name.clone(), e);
+            }
+            Got::Unreadable(name) => {
+                listed.entry(Kind::Endpoint).or_default().remove(&name);
+                seen.unreadable.insert(name);
+            }
+            _ => {}
         }
     }
+    Ok(())
+}
+
+/// Marks the fine-tunes whose whole chain is as the manifest wants in [`Observed::settled`],
+/// taking their config and model out of `listed`.
+fn settle(desired: &Desired, listed: &mut BTreeMap<Kind, BTreeSet<String>>, seen: &mut Observed) {
     for f in &desired.fine_tunes {
         let Some(model) = &f.model else { continue };
         let endpoints: Vec<_> = desired
@@ -89,17 +129,4 @@ pub(super) fn settle_unchanged(
                 .remove(config);
         }
     }
-    // The others may change: read them again with their tags, for the ownership checks.
-    let reads = seen
-        .endpoints
-        .keys()
-        .filter(|n| !seen.settled.contains(*n) && !with_tags.contains(n.as_str()))
-        .map(|n| Read::Describe(Kind::Endpoint, n.clone()))
-        .collect();
-    for got in run_all(cloud, reads)? {
-        if let Got::Endpoint(e) = got {
-            seen.endpoints.insert(e.name.clone(), e);
-        }
-    }
-    Ok(())
 }

@@ -53,6 +53,10 @@ pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Pr
             help: "create the bucket (sagetune never creates or deletes buckets), or fix `artifacts` in the manifest".into(),
         }]);
     }
+    p.unreadable_names();
+    if !p.problems.is_empty() {
+        return Err(p.problems);
+    }
     let role_arn = p.role();
     p.interrupted_uploads();
     p.datasets();
@@ -159,6 +163,39 @@ impl Planner<'_> {
         false
     }
 
+    /// Desired names AWS holds but this caller may not read: with a least-privilege policy
+    /// (Describe only of objects tagged with this stack), another stack's objects.
+    fn unreadable_names(&mut self) {
+        let d = self.d;
+        let names = d
+            .fine_tunes
+            .iter()
+            .flat_map(|f| {
+                let model = f.model.as_ref().map(|m| ("model", m.model_name.as_str()));
+                [("training job", f.training_job.training_job_name.as_str())]
+                    .into_iter()
+                    .chain(model)
+            })
+            .chain(d.endpoints.iter().flat_map(|e| {
+                [
+                    (
+                        "endpoint config",
+                        e.endpoint_config.endpoint_config_name.as_str(),
+                    ),
+                    ("endpoint", e.endpoint.endpoint_name.as_str()),
+                ]
+            }));
+        for (noun, name) in names {
+            if self.o.unreadable.contains(name) {
+                self.problems.push(Problem {
+                    code: "plan::name-clash",
+                    message: format!("{noun} `{name}` already exists and these credentials may not read it: it is not tagged as stack `{}`'s", d.stack),
+                    help: format!("another stack (one whose name starts with `{}-`) has this AWS name: rename the stack, fine-tune or endpoint in the manifest", d.stack),
+                });
+            }
+        }
+    }
+
     /// Whether the change with `id` does anything apply must finish first.
     pub(super) fn pending(&self, id: &str) -> bool {
         self.changes
@@ -210,7 +247,10 @@ impl Planner<'_> {
             .inline_policies
             .get(&want.policy_name)
             .is_some_and(|p| same(p, &want.policy_document));
-        if policy_same && same(&have.trust_policy, &want.trust_policy) {
+        // A boundary the manifest sets must be on the role (one it does not set is left).
+        let boundary_same = want.permissions_boundary.is_none()
+            || want.permissions_boundary == have.permissions_boundary;
+        if policy_same && boundary_same && same(&have.trust_policy, &want.trust_policy) {
             self.changes.push(change(
                 "role",
                 ResourceKind::Role,
@@ -224,8 +264,20 @@ impl Planner<'_> {
                 ResourceKind::Role,
                 &have.name,
                 Action::Update,
-                "the inline policy differs from the one sagetune derives from the manifest".into(),
+                if boundary_same {
+                    "the inline policy differs from the one sagetune derives from the manifest"
+                        .into()
+                } else {
+                    "the role's permissions boundary is not the manifest's".into()
+                },
             );
+            if !boundary_same {
+                c.diff.push(FieldDiff {
+                    field: "permissions_boundary".into(),
+                    before: have.permissions_boundary.clone(),
+                    after: want.permissions_boundary.clone(),
+                });
+            }
             c.diff.push(FieldDiff {
                 field: format!("policy {}", want.policy_name),
                 before: have

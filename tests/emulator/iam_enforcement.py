@@ -8,6 +8,11 @@ sagetune calls, so that a least-privilege policy can be tested:
 - signatures are checked on the request's bytes as sent (moto re-encodes form posts);
 - CloudWatch actions are `cloudwatch:…` (moto uses the signing name, `monitoring:…`), and S3's
   HeadBucket needs `s3:ListBucket`, as in IAM;
+- IAM role requests carry `iam:PermissionsBoundary` (the boundary a CreateRole or
+  PutRolePermissionsBoundary sets, else the named role's);
+- SageMaker requests carry the condition values AWS gives them: `aws:RequestTag/<key>` for the
+  tags a create call sends, `aws:ResourceTag/<key>` for the tags the named resource has; a
+  statement whose condition does not hold does not apply (moto treats it as an explicit deny);
 - the permissions AWS checks implicitly: `iam:PassRole` (with `iam:PassedToService`) for the
   role a training job or model runs as, `sagemaker:AddTags` for tags given to a create call,
   `cloudwatch:TagResource` for tags given to an alarm.
@@ -109,12 +114,100 @@ def _implied(self):
     return out
 
 
+def _existing_tags(self, body):
+    """The tags of the SageMaker resource a request names (empty when it does not exist yet)."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    backend = sagemaker_backends[self.current_account][self.region]
+    kinds = {
+        "training-job": backend.training_jobs,
+        "model": backend._models,
+        "endpoint-config": backend.endpoint_configs,
+        "endpoint": backend.endpoints,
+    }
+    if "ResourceArn" in body:
+        try:
+            return list(backend._get_resource_from_arn(body["ResourceArn"]).tags)
+        except Exception:
+            return []
+    for field, kind in _SAGEMAKER_NAMES.items():
+        if field in body:
+            found = kinds[kind].get(body[field])
+            return list(found.tags) if found is not None else []
+    return []
+
+
+def _sagemaker_conditions(self):
+    """`aws:RequestTag/*` from the request's tags and `aws:ResourceTag/*` from the resource's."""
+    body = json.loads(self.body or "{}")
+    values = {}
+    for t in _existing_tags(self, body):
+        values[f"aws:ResourceTag/{t['Key']}"] = t.get("Value", "")
+    for t in body.get("Tags") or []:
+        values[f"aws:RequestTag/{t['Key']}"] = t.get("Value", "")
+    return values
+
+
+def _iam_conditions(self):
+    """`iam:PermissionsBoundary`: the boundary a CreateRole or PutRolePermissionsBoundary sets,
+    else the boundary of the role the request names."""
+    boundary = (self.data.get("PermissionsBoundary") or [None])[0]
+    name = (self.data.get("RoleName") or [None])[0]
+    if boundary is None and name and self._get_action() != "CreateRole":
+        try:
+            role = iam_backends[self.current_account]["aws"].get_role(name)
+            boundary = role.permissions_boundary_arn
+        except Exception:
+            boundary = None
+    return {"iam:PermissionsBoundary": boundary} if boundary else {}
+
+
+def _check(self, action, resource, conditions):
+    """Authorises `action` on `resource` with IAM's semantics: an explicit Deny wins, else an
+    Allow whose action, resource and conditions all match; a statement whose condition does not
+    hold does not apply."""
+    request = access_control.IAMRequest(
+        account_id=self.current_account,
+        method=self.method,
+        path=self.raw_path,
+        data=self.data,
+        body=self.raw_body,
+        headers=self.headers,
+        action=self._get_action(),
+    )
+    # The request's own action as IAM names it (`sagemaker:ListModels`), or an implied one.
+    action = action or request._action
+    request._action = action
+    permitted = False
+    for policy in request._access_key.collect_policies():
+        document = access_control.IAMPolicy(policy)._policy_json
+        statements = document["Statement"]
+        for st in statements if isinstance(statements, list) else [statements]:
+            s = access_control.IAMPolicyStatement(st)
+            if "Action" not in st or not s._check_element_matches("Action", action):
+                continue
+            if not s._check_conditions(conditions):
+                continue
+            if st.get("Resource") and not s._check_element_matches("Resource", resource):
+                continue
+            if st.get("Effect") == "Deny":
+                request._raise_access_denied()
+            permitted = True
+    if not permitted:
+        request._raise_access_denied()
+
+
 def _authorize(self, resource="*"):
-    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)
-    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
-        return
-    for action, arn, conditions in _implied(self):
-        request = access_control.IAMRequest(
+    conditions = {
+        sm_responses.SageMakerResponse: _sagemaker_conditions,
+        iam_responses.IamResponse: _iam_conditions,
+    }.get(self.__class__)
+    if conditions is not None:
+        if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            ActionAuthenticatorMixin.request_count += 1
+            return
+        # The signature as moto checks it, then the action with its condition values.
+        access_control.IAMRequest(
             account_id=self.current_account,
             method=self.method,
             path=self.raw_path,
@@ -122,18 +215,14 @@ def _authorize(self, resource="*"):
             body=self.raw_body,
             headers=self.headers,
             action=self._get_action(),
-        )
-        request._action = action
-        permitted = False
-        for policy in request._access_key.collect_policies():
-            result = access_control.IAMPolicy(policy).is_action_permitted(
-                action, arn, incoming_condition_values=conditions
-            )
-            if result == access_control.PermissionResult.DENIED:
-                request._raise_access_denied()
-            permitted |= result == access_control.PermissionResult.PERMITTED
-        if not permitted:
-            request._raise_access_denied()
+        ).check_signature()
+        _check(self, None, resource, conditions(self))
+    else:
+        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)
+    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        return
+    for action, arn, conditions in _implied(self):
+        _check(self, action, arn, conditions)
 
 
 _IAM_ACTIONS = {"monitoring:": "cloudwatch:", "s3:HeadBucket": "s3:ListBucket"}
@@ -163,7 +252,7 @@ def enable():
     logs_responses.LogsResponse._determine_resource = _logs_resource
     cw_responses.CloudWatchResponse._determine_resource = _cloudwatch_resource
     iam_responses.IamResponse._determine_resource = _iam_resource
-    for cls in (sm_responses.SageMakerResponse, cw_responses.CloudWatchResponse):
+    for cls in (sm_responses.SageMakerResponse, cw_responses.CloudWatchResponse, iam_responses.IamResponse):
         cls._authenticate_and_authorize_normal_action = _authorize
     for cls in (access_control.IAMRequest, access_control.S3IAMRequest):
         _patch_action_names(cls)

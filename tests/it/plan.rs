@@ -730,6 +730,7 @@ fn a_role_policy_changed_out_of_band_is_put_back_with_a_line_diff() {
             policy_name: "sagetune-execution".into(),
             policy_document: wider,
             tags: vec![],
+            permissions_boundary: None,
         })
         .unwrap();
     let plan = s.plan();

@@ -20,6 +20,27 @@ struct Watch {
 }
 
 impl Watch {
+    /// The log lines since the last poll (to the end once the job stopped running); logs are
+    /// extra: a failed read is said once and retried at the next poll.
+    fn show_logs(&mut self, run: &Run<'_>, job: &str, running: bool) {
+        let read = if running {
+            self.tail
+                .poll(run.cloud)
+                .map(|lines| self.take(run, job, lines, true))
+        } else {
+            self.read_to_end(run, job, true)
+        };
+        if let Err(e) = read {
+            if !self.unreadable_said {
+                self.unreadable_said = true;
+                run.progress.event(Event::LogUnreadable {
+                    job: job.to_string(),
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+
     /// Reads the log to its current end page by page, each page taken as it arrives.
     fn read_to_end(&mut self, run: &Run<'_>, job: &str, show: bool) -> Result<(), CloudError> {
         loop {
@@ -86,25 +107,7 @@ impl Run<'_> {
                 TrainingStatus::InProgress | TrainingStatus::Stopping
             );
             if self.options.logs {
-                // Logs are extra: a failed read is retried at the next poll.
-                let read = if running {
-                    w.tail
-                        .poll(self.cloud)
-                        .map(|lines| w.take(self, name, lines, true))
-                } else {
-                    w.read_to_end(self, name, true)
-                };
-                match read {
-                    Ok(()) => {}
-                    Err(e) if !w.unreadable_said => {
-                        w.unreadable_said = true;
-                        self.progress.event(Event::LogUnreadable {
-                            job: name.to_string(),
-                            error: e.to_string(),
-                        });
-                    }
-                    Err(_) => {}
-                }
+                w.show_logs(self, name, running);
             }
             if running && beat.elapsed() >= self.options.heartbeat {
                 beat = Instant::now();

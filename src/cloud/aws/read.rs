@@ -600,6 +600,10 @@ impl CloudRead for AwsCloud {
                 .collect(),
             trust_policy: url_decode(role.assume_role_policy_document().unwrap_or_default()),
             inline_policies,
+            permissions_boundary: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
         }))
     }
 }

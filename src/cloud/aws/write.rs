@@ -442,6 +442,7 @@ impl Cloud for AwsCloud {
                     .role_name(&role.role_name)
                     .assume_role_policy_document(&role.trust_policy)
                     .description("SageMaker execution role managed by sagetune")
+                    .set_permissions_boundary(role.permissions_boundary.clone())
                     .set_tags(Some(tags))
                     .send(),
             )
@@ -460,6 +461,16 @@ impl Cloud for AwsCloud {
 
     fn put_role_policy(&self, role: &RoleRequest) -> Result<(), CloudError> {
         let (_, _, iam) = self.clients()?;
+        // The boundary first: the policy and trust below are then written under it.
+        if let Some(boundary) = &role.permissions_boundary {
+            self.block_on(
+                iam.put_role_permissions_boundary()
+                    .role_name(&role.role_name)
+                    .permissions_boundary(boundary)
+                    .send(),
+            )
+            .map_err(|e| cloud_error("PutRolePermissionsBoundary", &role.role_name, &e))?;
+        }
         self.block_on(
             iam.update_assume_role_policy()
                 .role_name(&role.role_name)

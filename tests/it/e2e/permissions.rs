@@ -108,16 +108,17 @@ fn each_command_runs_with_exactly_its_printed_policy() {
 #[test]
 fn apply_fails_without_any_one_statement_it_uses() {
     let all = sids(&policy(&enforced("iam-probe", &|m| m), "apply"));
-    // A first apply uses every statement but four: the log (below), the alarms (their tags
-    // read and their deletion once an earlier guarded update left some, tested below) and
-    // deleting a managed role it no longer uses.
+    // A first apply uses every statement but five: the log (below), the alarms (their tags
+    // read and their deletion once an earlier guarded update left some, tested below),
+    // changing what exists (an update, below) and deleting a managed role it no longer uses.
     let unused = [
         "TrainingLogs",
         "EndpointAlarms",
         "AlarmTags",
+        "StackWrite",
         "ManagedRoleWrite",
     ];
-    assert_eq!(all.len(), 13, "{all:?}");
+    assert_eq!(all.len(), 16, "{all:?}");
     for (i, sid) in all.iter().enumerate() {
         if unused.contains(&sid.as_str()) {
             continue;
@@ -144,6 +145,22 @@ fn apply_fails_without_any_one_statement_it_uses() {
     assert_eq!(run.code, 0, "{}", run.snapshot());
     assert!(
         run.stderr.contains("its log could not be read"),
+        "{}",
+        run.stderr
+    );
+
+    // Without the statement that changes what exists, an update is refused.
+    let stack = enforced("iam-no-write", &|m| m);
+    let k = user(
+        "iam-no-write",
+        &without(&policy(&stack, "apply"), "StackWrite"),
+    );
+    assert_eq!(stack.run_as(keys(&k), &["apply", "--auto-approve"]).code, 0);
+    stack.edit("epoch: 1", "epoch: 2");
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(
+        run.stderr.contains("UpdateEndpoint: access denied"),
         "{}",
         run.stderr
     );
@@ -176,12 +193,15 @@ fn apply_fails_without_any_one_statement_it_uses() {
     );
 }
 
+/// The boundary the managed-role scenarios set.
+const BOUNDARY: &str = "arn:aws:iam::123456789012:policy/SageMakerBoundary";
+
 #[test]
 fn a_managed_role_needs_its_write_statement() {
     let managed = |m: String| {
         m.replace(
             "  arn: arn:aws:iam::123456789012:role/SageMakerExecution",
-            "  create: true",
+            &format!("  create: true\n  permissions_boundary: {BOUNDARY}"),
         )
     };
     let stack = enforced("iam-role", &managed);
@@ -207,4 +227,115 @@ fn a_managed_role_needs_its_write_statement() {
     let k = user("iam-role-destroy", &granted);
     let run = stack.run_as(keys(&k), &["destroy", "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
+}
+
+#[test]
+fn two_stacks_whose_names_share_a_prefix_are_out_of_each_others_reach() {
+    // Stacks `iamp` and `iamp-y` share one bucket and artifacts prefix.
+    let x = enforced("iamp", &|m| m);
+    let xy = World::on(
+        enforcing(),
+        "iamp-y",
+        &manifest("iamp-y").replace("s3://iamp-y/sagetune/", "s3://iamp/sagetune/"),
+    );
+    let kx = user("iamp-apply", &policy(&x, "apply"));
+    let kxy = user("iamp-y-apply", &policy(&xy, "apply"));
+    // Each applies and plans clean under its own policy, the other's objects in sight.
+    for (w, k) in [(&x, &kx), (&xy, &kxy), (&x, &kx)] {
+        let run = w.run_as(keys(k), &["apply", "--auto-approve"]);
+        assert_eq!(run.code, 0, "{}: {}", w.name, run.snapshot());
+        let run = w.run_as(keys(k), &["plan", "--detailed-exitcode"]);
+        assert_eq!(run.code, 0, "{}: {}", w.name, run.snapshot());
+    }
+    // Each stack's policy, used on the other's manifest: its lock, data and endpoints are out
+    // of reach.
+    for (w, k, other) in [(&xy, &kx, "iamp-y"), (&x, &kxy, "iamp")] {
+        let run = w.run_as(keys(k), &["apply", "--auto-approve"]);
+        assert_eq!(run.code, 1, "{}", run.snapshot());
+        assert!(
+            run.stderr.contains(&format!("{other}.lock"))
+                && run.stderr.to_lowercase().contains("denied"),
+            "the other's state lock: {}",
+            run.stderr
+        );
+        let run = w.run_as(keys(k), &["plan"]);
+        assert_eq!(run.code, 1, "{}", run.snapshot());
+        assert!(
+            run.stderr.to_lowercase().contains("denied"),
+            "the other's datasets: {}",
+            run.stderr
+        );
+    }
+    // An endpoint of `iamp` whose AWS name is `iamp-y`'s endpoint: not readable, so a clash.
+    x.edit("endpoints:\n  gptj:", "endpoints:\n  y-gptj:");
+    let run = x.run_as(keys(&user("iamp-clash", &policy(&x, "apply"))), &["plan"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(
+        run.stderr.contains(
+            "endpoint `iamp-y-gptj` already exists and these credentials may not read it"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_managed_role_is_written_only_under_its_permissions_boundary() {
+    let unbounded = |m: String| {
+        m.replace(
+            "  arn: arn:aws:iam::123456789012:role/SageMakerExecution",
+            "  create: true",
+        )
+    };
+    // Without a boundary, no apply policy: it would be a way to any permission.
+    let stack = enforced("iam-unbounded", &unbounded);
+    let run = stack.expect(1, &["iam-policy", "--for", "apply"]);
+    let said: String = run
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(said.contains("without `permissions_boundary`"), "{said}");
+    assert!(said.contains("set `role.permissions_boundary`"), "{said}");
+    let plan = stack.expect(0, &["iam-policy", "--for", "plan"]);
+    assert!(
+        !plan.stdout.contains("iam:PutRolePolicy"),
+        "{}",
+        plan.stdout
+    );
+
+    // With one, the role is created under it, and the policy allows no role without it.
+    let bounded = |m: String| {
+        unbounded(m).replace(
+            "  create: true",
+            &format!("  create: true\n  permissions_boundary: {BOUNDARY}"),
+        )
+    };
+    let stack = enforced("iam-bounded", &bounded);
+    let granted = policy(&stack, "apply");
+    let text = granted.to_string();
+    assert!(
+        text.contains(
+            r#""iam:PermissionsBoundary":"arn:aws:iam::123456789012:policy/SageMakerBoundary""#
+        ),
+        "{text}"
+    );
+    let k = user("iam-bounded", &granted);
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    let status = stack.run_as(keys(&k), &["status", "--format", "json"]);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["role"]["permissions_boundary"], BOUNDARY, "{status}");
+    // The same credentials cannot make the role without the boundary (or with another).
+    let other = bounded(manifest("iam-bounded")).replace("SageMakerBoundary", "Wide");
+    std::fs::write(stack.path().join("sagetune.yaml"), other).unwrap();
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    assert!(
+        run.stderr
+            .contains("PutRolePermissionsBoundary: access denied"),
+        "{}",
+        run.stderr
+    );
 }
