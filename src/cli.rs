@@ -140,8 +140,11 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub stack: Option<String>,
     /// An existing SageMaker execution role (default: a role sagetune creates and manages).
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", conflicts_with = "permissions_boundary")]
     pub role_arn: Option<String>,
+    /// The permissions boundary (a managed policy's ARN) of the role sagetune creates.
+    #[arg(long, value_name = "ARN")]
+    pub permissions_boundary: Option<String>,
     /// The stack's region (default: AWS_REGION, then the AWS configuration).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,

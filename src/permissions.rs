@@ -346,37 +346,7 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
         ),
         pass_role(s),
     ];
-    // A managed role is created and kept in shape only under its permissions boundary, so
-    // these credentials (which also pass the role to jobs they define) cannot grant the role,
-    // and through it themselves, more than the boundary allows. Without a boundary the
-    // policy is refused (see `unbounded_role`). Once the manifest names its own role, apply
-    // deletes the one it managed before.
-    match (&s.permissions_boundary, s.managed_role) {
-        (Some(boundary), true) => {
-            out.push(allow_if(
-                "ManagedRoleWrite",
-                &[
-                    "iam:CreateRole",
-                    "iam:PutRolePolicy",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:PutRolePermissionsBoundary",
-                ],
-                vec![s.managed_role()],
-                json!({"StringEquals": {"iam:PermissionsBoundary": boundary}}),
-            ));
-            out.push(allow(
-                "ManagedRoleTag",
-                &["iam:TagRole"],
-                vec![s.managed_role()],
-            ));
-        }
-        (None, true) => {}
-        (_, false) => out.push(allow(
-            "ManagedRoleWrite",
-            &["iam:DeleteRolePolicy", "iam:DeleteRole"],
-            vec![s.managed_role()],
-        )),
-    }
+    out.extend(managed_role_writes(s));
     // Alarms go with an endpoint's deletion and with an update that has no rollout.
     out.push(if s.alarms {
         alarms(
@@ -400,6 +370,36 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
         ));
     }
     out
+}
+
+/// The managed role's statements: created and kept in shape only under its permissions
+/// boundary, so these credentials (which also pass the role to jobs they define) cannot grant
+/// the role, and through it themselves, more than the boundary allows; without a boundary the
+/// policy is refused (see [`unbounded_role`]). Once the manifest names its own role, apply
+/// deletes the one it managed before.
+fn managed_role_writes(s: &Scope) -> Vec<Statement> {
+    match (&s.permissions_boundary, s.managed_role) {
+        (Some(boundary), true) => vec![
+            allow_if(
+                "ManagedRoleWrite",
+                &[
+                    "iam:CreateRole",
+                    "iam:PutRolePolicy",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:PutRolePermissionsBoundary",
+                ],
+                vec![s.managed_role()],
+                json!({"StringEquals": {"iam:PermissionsBoundary": boundary}}),
+            ),
+            allow("ManagedRoleTag", &["iam:TagRole"], vec![s.managed_role()]),
+        ],
+        (None, true) => Vec::new(),
+        (_, false) => vec![allow(
+            "ManagedRoleWrite",
+            &["iam:DeleteRolePolicy", "iam:DeleteRole"],
+            vec![s.managed_role()],
+        )],
+    }
 }
 
 /// What destroy adds to the reads (`--purge-data` and `--stop-orphaned-jobs` included).

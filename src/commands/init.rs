@@ -22,6 +22,7 @@ pub fn run(args: &InitArgs) -> Outcome {
         artifacts: args.artifacts.clone(),
         stack: args.stack.clone(),
         role_arn: args.role_arn.clone(),
+        permissions_boundary: args.permissions_boundary.clone(),
         region: args.region.clone(),
         accept_eula: args.accept_eula,
         force: args.force,

@@ -15,6 +15,8 @@ pub struct Scaffold {
     pub artifacts: String,
     /// An existing execution role, or `None` for a role sagetune manages.
     pub role_arn: Option<String>,
+    /// The managed role's permissions boundary (with no `role_arn`).
+    pub permissions_boundary: Option<String>,
     pub dataset: String,
     /// Train and (optional) validation entries, relative to the manifest's folder.
     pub train: String,
@@ -50,11 +52,15 @@ pub fn render(s: &Scaffold) -> String {
         "artifacts: {}   # an existing bucket: datasets, outputs, state lock",
         s.artifacts
     );
-    match &s.role_arn {
-        Some(arn) => writeln!(out, "role:\n  arn: {arn}"),
-        None => writeln!(
+    match (&s.role_arn, &s.permissions_boundary) {
+        (Some(arn), _) => writeln!(out, "role:\n  arn: {arn}"),
+        (None, Some(boundary)) => writeln!(
             out,
-            "role:\n  create: true                       # sagetune manages <stack>-sagemaker-execution"
+            "role:\n  create: true                       # sagetune manages <stack>-sagemaker-execution\n  permissions_boundary: {boundary}"
+        ),
+        (None, None) => writeln!(
+            out,
+            "role:\n  create: true                       # sagetune manages <stack>-sagemaker-execution\n  # permissions_boundary: arn:aws:iam::<account>:policy/<name>   # needed by `sagetune iam-policy --for apply`"
         ),
     }
     .ok();

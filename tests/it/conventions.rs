@@ -363,3 +363,38 @@ fn init_interrupted_while_it_checks_leaves_the_manifest_as_it_was() {
     );
     assert!(!staged.exists(), "the staging copy is removed");
 }
+
+#[test]
+fn init_can_bound_the_managed_role_so_an_apply_policy_can_be_printed() {
+    let dir = project("bounded");
+    let root = dir.path().join("bounded");
+    let boundary = "arn:aws:iam::123456789012:policy/SageMakerBoundary";
+    let run = sagetune_in(
+        &root,
+        &[],
+        &[
+            "init",
+            "--model",
+            "huggingface-textgeneration1-gpt-j-6b",
+            "--artifacts",
+            "s3://p-bucket/sagetune/",
+            "--region",
+            "us-east-1",
+            "--permissions-boundary",
+            boundary,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    let text = std::fs::read_to_string(root.join("sagetune.yaml")).unwrap();
+    assert!(
+        text.contains(&format!("  permissions_boundary: {boundary}\n")),
+        "{text}"
+    );
+    let policy = sagetune_in(&root, &[], &["iam-policy", "--for", "apply"]);
+    assert_eq!(policy.code, 0, "{}", policy.snapshot());
+    assert!(
+        policy.stdout.contains("iam:PermissionsBoundary"),
+        "{}",
+        policy.stdout
+    );
+}
