@@ -162,11 +162,9 @@ def _iam_conditions(self):
     return {"iam:PermissionsBoundary": boundary} if boundary else {}
 
 
-def _check(self, action, resource, conditions):
-    """Authorises `action` on `resource` with IAM's semantics: an explicit Deny wins, else an
-    Allow whose action, resource and conditions all match; a statement whose condition does not
-    hold does not apply."""
-    request = access_control.IAMRequest(
+def _iam_request(self):
+    """moto's view of the request: its caller, signature and action as IAM names it."""
+    return access_control.IAMRequest(
         account_id=self.current_account,
         method=self.method,
         path=self.raw_path,
@@ -175,6 +173,13 @@ def _check(self, action, resource, conditions):
         headers=self.headers,
         action=self._get_action(),
     )
+
+
+def _check(self, action, resource, conditions):
+    """Authorises `action` on `resource` with IAM's semantics: an explicit Deny wins, else an
+    Allow whose action, resource and conditions all match; a statement whose condition does not
+    hold does not apply."""
+    request = _iam_request(self)
     # The request's own action as IAM names it (`sagemaker:ListModels`), or an implied one.
     action = action or request._action
     request._action = action
@@ -207,15 +212,7 @@ def _authorize(self, resource="*"):
             ActionAuthenticatorMixin.request_count += 1
             return
         # The signature as moto checks it, then the action with its condition values.
-        access_control.IAMRequest(
-            account_id=self.current_account,
-            method=self.method,
-            path=self.raw_path,
-            data=self.data,
-            body=self.raw_body,
-            headers=self.headers,
-            action=self._get_action(),
-        ).check_signature()
+        _iam_request(self).check_signature()
         _check(self, None, resource, conditions(self))
     else:
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)

@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::promotion::serving;
 use super::{control, World};
 
 /// The lock id a failed apply names ("stack is locked by …, lock id ID)").
@@ -253,14 +254,6 @@ fn guarded(name: &str) -> String {
         "    instance_type: ml.g5.2xlarge\n",
         "    instance_type: ml.g5.2xlarge\n    rollout:\n      canary: {size: 50%, wait: 1m}\n    smoke_test:\n      - prompt: Revenue grew\n        min_chars: 10\n        not_contains: error\n",
     )
-}
-
-/// The endpoint's config now.
-fn serving(w: &World) -> String {
-    w.status()["endpoints"][0]["config_name"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 /// Lets the endpoint finish whatever it is doing in AWS (reads advance the emulator), as it

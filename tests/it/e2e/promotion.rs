@@ -10,7 +10,8 @@ fn gated(name: &str) -> String {
     )
 }
 
-fn serving(w: &World) -> String {
+/// The config the scenario's endpoint serves now.
+pub(super) fn serving(w: &World) -> String {
     w.status()["endpoints"][0]["config_name"]
         .as_str()
         .unwrap()
