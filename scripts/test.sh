@@ -19,6 +19,6 @@ bash scripts/ci-checks.sh
 export SAGETUNE_EMULATOR_PYTHON="$PWD/.venv-emulator/bin/python"
 
 cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --features e2e -- -D warnings
 "$SAGETUNE_EMULATOR_PYTHON" -m unittest discover -s tests/emulator
-cargo test --locked
+cargo test --locked --features e2e

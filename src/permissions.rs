@@ -596,7 +596,7 @@ mod tests {
         let managed = BASE
             .replace(
                 "  arn: arn:aws:iam::111122223333:role/Exec",
-                "  create: true",
+                "  create: true\n  permissions_boundary: arn:aws:iam::111122223333:policy/Bound",
             )
             .replace(
                 "e: {fine_tune: f}",
@@ -624,5 +624,19 @@ mod tests {
             .contains("jumpstart-private-cache-prod-eu-west-1/*"));
         let destroy = actions(&statements(&s, Purpose::Destroy));
         assert!(destroy.contains(&"iam:DeleteRole") && !destroy.contains(&"sagemaker:CreateModel"));
+        assert_eq!(unbounded_role(&s, Purpose::Apply), None);
+    }
+
+    #[test]
+    fn a_managed_role_without_a_boundary_gets_no_apply_policy() {
+        let managed = BASE.replace(
+            "  arn: arn:aws:iam::111122223333:role/Exec",
+            "  create: true",
+        );
+        let s = scope(&managed);
+        assert!(unbounded_role(&s, Purpose::Apply).is_some());
+        assert_eq!(unbounded_role(&s, Purpose::Plan), None);
+        let apply = actions(&statements(&s, Purpose::Apply));
+        assert!(!apply.contains(&"iam:PutRolePolicy") && !apply.contains(&"iam:CreateRole"));
     }
 }

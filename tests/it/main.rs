@@ -5,11 +5,13 @@ mod apply;
 mod architecture;
 mod cli;
 mod conventions;
+#[cfg(feature = "e2e")]
 mod e2e;
 mod fixtures;
 mod jumpstart;
 mod plan;
 mod promotion;
+#[cfg(feature = "e2e")]
 mod workflows;
 
 use std::path::Path;

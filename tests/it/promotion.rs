@@ -1,7 +1,8 @@
-//! Promotion that holds when a run is interrupted, against the fake: an endpoint on a config
-//! whose smoke test or gate never passed is verified by the next run before anything it
-//! superseded goes, a failed check rolls back to the config that last passed, and gates fail
-//! closed when what is served cannot be read.
+//! What must hold where real teams live, against the fake: an endpoint on a config whose
+//! smoke test or gate never passed is verified by the next run before anything it superseded
+//! goes, a failed check rolls back to the config that last passed, gates fail closed, alarms
+//! are converged, outside text reaches the terminal escaped, a data file swapped before its
+//! upload is refused, logs are read page by page, and invoke refuses another stack's endpoint.
 
 use sagetune::apply::progress::Recorder;
 use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
