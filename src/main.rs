@@ -6,11 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use sagetune::cli::{Cli, Command};
 use sagetune::cloud::AwsOptions;
-use sagetune::commands;
-
-/// The exit code of a usage error (sysexits' EX_USAGE): never 2, which `plan
-/// --detailed-exitcode` uses for "there are changes".
-const USAGE_ERROR: u8 = 64;
+use sagetune::commands::{self, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -22,7 +18,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(USAGE_ERROR);
+            return ExitCode::from(ExitStatus::Usage.code());
         }
     };
     let json = cli.command.wants_json();

@@ -17,6 +17,9 @@ pub enum ExitStatus {
     Failure,
     /// Exit 3: apply did everything else, but a gate held an endpoint on its current model.
     Held,
+    /// Exit 64 (sysexits' EX_USAGE): an unknown command or flag; never 2, which `plan
+    /// --detailed-exitcode` uses for "there are changes".
+    Usage,
 }
 
 impl ExitStatus {
@@ -27,6 +30,7 @@ impl ExitStatus {
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
             ExitStatus::Held => 3,
+            ExitStatus::Usage => 64,
         }
     }
 

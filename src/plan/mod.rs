@@ -102,6 +102,33 @@ impl Action {
         }
     }
 
+    /// What the human plan's legend says the symbol means.
+    pub(crate) fn legend(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update in place",
+            Action::Delete => "destroy",
+            Action::Noop => "no change",
+            Action::Wait => "wait for",
+            Action::Stop => "stop",
+            Action::Verify => "verify a promotion",
+        }
+    }
+
+    /// The action in one word, for the Markdown plan's table.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "destroy",
+            Action::Noop => "no change",
+            Action::Wait => "wait",
+            Action::Stop => "stop",
+            Action::Verify => "verify",
+        }
+    }
+
+    /// The past participle of the detail blocks (`… will be created`).
     pub(crate) fn verb(self) -> &'static str {
         match self {
             Action::Create => "created",

@@ -43,7 +43,7 @@ fn full(plan: &Plan) -> String {
     used.dedup();
     let legend: Vec<String> = used
         .iter()
-        .map(|a| format!("{} {}", a.symbol(), legend_word(*a)))
+        .map(|a| format!("{} {}", a.symbol(), a.legend()))
         .collect();
     let _ = writeln!(out, "Symbols: {}", legend.join(", "));
     for c in shown {
@@ -64,18 +64,6 @@ fn full(plan: &Plan) -> String {
     }
     warnings(&mut out, plan);
     out
-}
-
-fn legend_word(a: Action) -> &'static str {
-    match a {
-        Action::Create => "create",
-        Action::Update => "update in place",
-        Action::Delete => "destroy",
-        Action::Noop => "no change",
-        Action::Wait => "wait for",
-        Action::Stop => "stop",
-        Action::Verify => "verify a promotion",
-    }
 }
 
 /// The noun of a resource kind in a block header.

@@ -78,7 +78,7 @@ fn table(shown: &[&Change], rows: usize) -> String {
             out,
             "| `{}` {} | `{}` | {} `{}` | {} |",
             c.action.symbol(),
-            word(c.action),
+            c.action.word(),
             c.id,
             noun(c.kind),
             c.name,
@@ -89,18 +89,6 @@ fn table(shown: &[&Change], rows: usize) -> String {
         let _ = writeln!(out, "| | … {} more | | |", shown.len() - rows);
     }
     short_hashes(&out)
-}
-
-fn word(a: Action) -> &'static str {
-    match a {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Delete => "destroy",
-        Action::Noop => "no change",
-        Action::Wait => "wait",
-        Action::Stop => "stop",
-        Action::Verify => "verify",
-    }
 }
 
 /// Every change's block, folded, hashes shortened.
