@@ -38,7 +38,7 @@ struct Scan<'c> {
     header: Vec<Vec<u8>>,
     header_done: bool,
     index: usize,
-    text: super::formats::LineText,
+    text: super::text::LineText,
     counts: Counts,
 }
 
@@ -57,7 +57,7 @@ pub(super) fn scan(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Co
         header: Vec::new(),
         header_done: false,
         index: 0,
-        text: super::formats::LineText::default(),
+        text: super::text::LineText::default(),
         counts: Counts::default(),
     };
     let mut base = 0u64;
@@ -76,7 +76,7 @@ pub(super) fn scan(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Co
 
 /// A problem at the start of a row (line `line`, byte `offset` of the file).
 fn content(line: u64, offset: u64, message: String, help: &str) -> ScanError {
-    super::formats::content(line, 1, Some(offset), message, help)
+    super::text::content(line, 1, Some(offset), message, help)
 }
 
 impl Scan<'_> {

@@ -8,7 +8,8 @@ use std::io::BufRead;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::json_array::for_each_element;
-use super::report::{ContentError, Counts, ScanError};
+use super::report::{Counts, ScanError};
+use super::text::{content, is_blank, LineText};
 use super::Format;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -44,32 +45,6 @@ fn skip_bom(r: &mut impl BufRead) -> std::io::Result<()> {
 fn first_non_space(r: &mut impl BufRead) -> std::io::Result<Option<u8>> {
     let buf = r.fill_buf()?;
     Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
-}
-
-pub(super) fn content(
-    line: u64,
-    column: u64,
-    line_offset: Option<u64>,
-    message: String,
-    help: &str,
-) -> ScanError {
-    ScanError::Content(ContentError {
-        line,
-        column,
-        line_offset,
-        message,
-        help: help.to_string(),
-    })
-}
-
-/// Whether text is empty after trimming whitespace (Unicode whitespace included). UTF-8
-/// validity is checked by the scan's reader thread, not here.
-fn is_blank(text: &[u8]) -> bool {
-    match text.iter().position(|b| !b.is_ascii_whitespace()) {
-        None => true,
-        Some(i) if text[i].is_ascii() => false,
-        Some(i) => std::str::from_utf8(&text[i..]).is_ok_and(|s| s.trim().is_empty()),
-    }
 }
 
 /// Walks a stream chunk by chunk: `f(piece, ends_line)` for every run of bytes up to a `\n`
@@ -147,7 +122,7 @@ fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
         }
         Ok(())
     })?;
-    if line.open {
+    if line.is_open() {
         counts.rows += 1;
         counts.empty_rows += u64::from(!line.end());
     }
@@ -161,51 +136,6 @@ fn txt(r: &mut impl BufRead) -> Result<Counts, ScanError> {
         ));
     }
     Ok(counts)
-}
-
-/// Whether the line being read has text yet, from its pieces; keeps at most the 3 bytes of a
-/// character split between two chunks.
-#[derive(Default)]
-pub(super) struct LineText {
-    open: bool,
-    has_text: bool,
-    split_char: Vec<u8>,
-}
-
-impl LineText {
-    pub(super) fn see(&mut self, piece: &[u8]) {
-        if piece.is_empty() {
-            return;
-        }
-        self.open = true;
-        if self.has_text {
-            return;
-        }
-        let joined;
-        let piece = if self.split_char.is_empty() {
-            piece
-        } else {
-            self.split_char.extend_from_slice(piece);
-            joined = std::mem::take(&mut self.split_char);
-            &joined[..]
-        };
-        // A character cut at the chunk's end waits for its other bytes.
-        let whole = match std::str::from_utf8(piece) {
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            _ => piece.len(),
-        };
-        self.has_text = !is_blank(&piece[..whole]);
-        if !self.has_text {
-            self.split_char = piece[whole..].to_vec();
-        }
-    }
-
-    /// Ends the line: whether it had text.
-    pub(super) fn end(&mut self) -> bool {
-        let had = self.has_text;
-        *self = Self::default();
-        had
-    }
 }
 
 /// Which field holds the text: fixed, or chosen from the first record (`text`, else the first).

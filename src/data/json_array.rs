@@ -131,7 +131,7 @@ impl Splitter {
     fn error(&self, offset: u64, message: &str, help: &str) -> ScanError {
         let column = offset.saturating_sub(self.line_offset) + 1;
         let at = Some(self.line_offset);
-        super::formats::content(self.line, column, at, message.to_string(), help)
+        super::text::content(self.line, column, at, message.to_string(), help)
     }
 
     /// Takes byte `b` (not whitespace) outside any element, at `at` (file offset `offset`);

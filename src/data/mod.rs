@@ -1,10 +1,9 @@
 //! Datasets on disk: finding the one data file of a `train`/`validation` entry (`discover`),
 //! checking its format while hashing it in one streaming pass (`scan`, `formats`, whose
-//! results are `report`), the hash cache (`cache`), and the located diagnostics of a checked
-//! entry (`check`). Owns no AWS access and never loads a whole file into memory.
+//! results are `report`) and the hash cache (`cache`). Owns no AWS access, knows nothing of
+//! the manifest, and never loads a whole file into memory.
 
 mod cache;
-mod check;
 mod csv_scan;
 mod derive;
 mod discover;
@@ -12,13 +11,13 @@ mod formats;
 mod json_array;
 mod report;
 mod scan;
+mod text;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 pub use cache::{scan_cached, Source as ReportSource};
-pub use check::{check_entry, CheckedEntry};
 pub use derive::{derive, Derived};
 pub use discover::{discover, special_kind, DataFile, DiscoverError};
 pub use report::{ContentError, FileReport, ScanError};

@@ -1,10 +1,12 @@
 //! Prepare: from the command line's inputs to everything the later stages need, before any
 //! AWS write. Validates the manifest and data (`validate`), finds the region and where
 //! JumpStart content comes from, resolves the models as pinned or afresh (`models`), and
-//! binds fine-tunes and endpoints to their specs (`bind`). Every problem is a located
+//! binds fine-tunes and endpoints to their specs (`bind`); `check` turns one dataset entry into a
+//! checked, hashed file or located diagnostics. Every problem is a located
 //! diagnostic; nothing here reads or writes AWS except fetching JumpStart specs.
 
 pub mod bind;
+mod check;
 pub mod init;
 pub mod models;
 mod validate;

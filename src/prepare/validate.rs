@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cloud::AwsOptions;
-use crate::data::{self, DataFile, Derived, FileReport};
+use crate::data::{DataFile, Derived, FileReport};
 use crate::diagnostics::Diagnostic;
 use crate::jumpstart::fetch::{self, ResolvedModel};
 use crate::manifest::{self, LoadedManifest};
@@ -82,7 +82,8 @@ pub fn validate(
         ];
         for (channel, entry) in entries {
             let Some(entry) = entry else { continue };
-            match data::check_entry(&loaded, entry, ds.text_column.as_ref(), allow_outside) {
+            match super::check::check_entry(&loaded, entry, ds.text_column.as_ref(), allow_outside)
+            {
                 Ok(checked) => {
                     diags.extend(checked.note);
                     files.push(FileCheck {

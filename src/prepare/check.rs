@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::diagnostics::{Diagnostic, SourceText};
 use crate::manifest::{LoadedManifest, Sp};
 
-use super::{derive, discover, scan_cached, DataFile, Derived, FileReport, ScanError};
+use crate::data::{derive, discover, scan_cached, DataFile, Derived, FileReport, ScanError};
 
 /// A checked entry: the file, its report, the derived file that goes up in its place (when
 /// the chosen text column is not the one the training script reads), and a note worth
