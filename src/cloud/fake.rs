@@ -102,8 +102,6 @@ struct State {
     next_etag: u64,
     /// Reasons for the next jobs to fail, in order.
     job_failures: VecDeque<String>,
-    /// Reasons for the next endpoint creations to fail.
-    endpoint_failures: VecDeque<String>,
     /// Reasons for the next endpoint updates to roll back.
     rollbacks: VecDeque<String>,
     /// CreateTrainingJob calls still to refuse as IAM does before a new role propagates.
@@ -164,11 +162,6 @@ impl FakeCloud {
     /// The next training job created fails with `reason` instead of completing.
     pub fn fail_next_job(&self, reason: &str) {
         self.lock().job_failures.push_back(reason.to_string());
-    }
-
-    /// The next endpoint created ends `Failed` with `reason`.
-    pub fn fail_next_endpoint(&self, reason: &str) {
-        self.lock().endpoint_failures.push_back(reason.to_string());
     }
 
     /// The next endpoint update rolls back silently: `InService` on the old config, with
@@ -284,16 +277,6 @@ impl FakeCloud {
         );
     }
 
-    /// Seeds any model, e.g. one without sagetune's tags.
-    pub fn seed_model(&self, model: Model) {
-        self.lock().models.insert(model.name.clone(), model);
-    }
-
-    /// Seeds any endpoint config.
-    pub fn seed_endpoint_config(&self, config: EndpointConfig) {
-        self.lock().configs.insert(config.name.clone(), config);
-    }
-
     /// Seeds any endpoint.
     pub fn seed_endpoint(&self, endpoint: Endpoint) {
         self.lock().endpoints.insert(
@@ -319,17 +302,6 @@ impl FakeCloud {
                 etag,
             },
         );
-    }
-
-    /// Changes a stored object's body out of band (as another writer would).
-    pub fn tamper_object(&self, bucket: &str, key: &str, body: &[u8]) {
-        let mut s = self.lock();
-        s.next_etag += 1;
-        let etag = format!("\"{}\"", s.next_etag);
-        if let Some(o) = s.objects.get_mut(&(bucket.to_string(), key.to_string())) {
-            o.body = body.to_vec();
-            o.etag = etag;
-        }
     }
 
     /// Every object key in a bucket.
@@ -1072,7 +1044,6 @@ impl Cloud for FakeCloud {
                 &format!("endpoint config {}", request.endpoint_config_name),
             ));
         }
-        let fails = s.endpoint_failures.pop_front();
         s.endpoints.insert(
             name.clone(),
             Ep {
@@ -1088,7 +1059,7 @@ impl Cloud for FakeCloud {
                     target: request.endpoint_config_name.clone(),
                     previous: None,
                     ticks: 0,
-                    fails,
+                    fails: None,
                 }),
             },
         );

@@ -23,6 +23,13 @@ pub const INSTANCE_TYPE_PATTERN: &str = r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$";
 pub const MODEL_VERSION_PATTERN: &str = r"^(\*|[0-9]+(\.[0-9]+)*(\.\*)?)$";
 /// Pattern of a hyperparameter name.
 pub const HYPERPARAMETER_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+/// An AWS region name (`us-east-1`).
+pub const REGION_PATTERN: &str = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$";
+/// An IAM role ARN, in any partition.
+pub const ROLE_ARN_PATTERN: &str =
+    r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$";
+/// A managed IAM policy's ARN (a permissions boundary), the account's or AWS's.
+pub const POLICY_ARN_PATTERN: &str = r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$";
 
 /// A sagetune manifest (v1): the datasets, fine-tunes and endpoints of one stack.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -30,11 +37,11 @@ pub const HYPERPARAMETER_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 #[schemars(title = "sagetune manifest v1")]
 pub struct Manifest {
     /// Name of the stack: prefixes every AWS name sagetune creates and tags ownership.
-    #[schemars(regex(pattern = "^[a-z][a-z0-9-]{0,23}$"))]
+    #[schemars(regex = "STACK_PATTERN")]
     pub stack: Sp<String>,
     /// AWS region, e.g. `us-east-1`. Default: from the AWS configuration chain.
     #[serde(default)]
-    #[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"))]
+    #[schemars(regex = "REGION_PATTERN")]
     pub region: Option<Sp<String>>,
     /// S3 prefix for datasets, outputs and the state lock: `s3://bucket/prefix/`. The bucket must already exist.
     #[schemars(regex(pattern = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^/]+/)*$"))]
@@ -64,7 +71,7 @@ pub struct Manifest {
 pub struct Role {
     /// ARN of an existing IAM role that SageMaker can assume.
     #[serde(default)]
-    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$"))]
+    #[schemars(regex = "ROLE_ARN_PATTERN")]
     pub arn: Option<Sp<String>>,
     /// `true`: sagetune manages the role `<stack>-sagemaker-execution` with least privilege.
     #[serde(default)]
@@ -74,7 +81,7 @@ pub struct Role {
     /// permissions boundary). `sagetune iam-policy` then lets the caller create and change
     /// the role only with this boundary, so the apply credentials cannot grant themselves more.
     #[serde(default)]
-    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\w+=,.@/-]+$"))]
+    #[schemars(regex = "POLICY_ARN_PATTERN")]
     pub permissions_boundary: Option<Sp<String>>,
 }
 
@@ -101,13 +108,13 @@ pub struct FineTune {
     pub model: Sp<String>,
     /// Model version: `*` (latest), a prefix such as `3.*`, or an exact version. Pinned in `sagetune.lock`.
     #[serde(default)]
-    #[schemars(regex(pattern = r"^(\*|[0-9]+(\.[0-9]+)*(\.\*)?)$"))]
+    #[schemars(regex = "MODEL_VERSION_PATTERN")]
     pub model_version: Option<Sp<String>>,
     /// Name of a dataset of this manifest.
     pub dataset: Sp<String>,
     /// Training instance type. Default: the model spec's default; must be supported by the model.
     #[serde(default)]
-    #[schemars(regex(pattern = r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$"))]
+    #[schemars(regex = "INSTANCE_TYPE_PATTERN")]
     pub instance_type: Option<Sp<String>>,
     /// Number of training instances. Default: 1.
     #[serde(default)]
@@ -135,7 +142,7 @@ pub struct Endpoint {
     pub fine_tune: Sp<String>,
     /// Hosting instance type. Default: the model spec's default; must be supported by the model.
     #[serde(default)]
-    #[schemars(regex(pattern = r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$"))]
+    #[schemars(regex = "INSTANCE_TYPE_PATTERN")]
     pub instance_type: Option<Sp<String>>,
     /// Number of hosting instances. Default: 1.
     #[serde(default)]

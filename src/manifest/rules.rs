@@ -15,7 +15,8 @@ use crate::jumpstart::{catalog, regions};
 use super::gate::Gate;
 use super::model::{
     FineTune, HyperValue, Manifest, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN,
-    MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
+    MODEL_VERSION_PATTERN, NAME_PATTERN, POLICY_ARN_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN,
+    STACK_PATTERN,
 };
 use super::parse::LoadedManifest;
 use super::rollout::{percent, Rollout};
@@ -51,16 +52,10 @@ pattern!(name_re, NAME_PATTERN);
 pattern!(instance_re, INSTANCE_TYPE_PATTERN);
 pattern!(version_re, MODEL_VERSION_PATTERN);
 pattern!(hyper_name_re, HYPERPARAMETER_NAME_PATTERN);
-pattern!(region_re, r"^[a-z]{2}(-[a-z]+)+-[0-9]+$");
+pattern!(region_re, REGION_PATTERN);
 pattern!(bucket_re, r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
-pattern!(
-    role_arn_re,
-    r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
-);
-pattern!(
-    boundary_arn_re,
-    r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$"
-);
+pattern!(role_arn_re, ROLE_ARN_PATTERN);
+pattern!(boundary_arn_re, POLICY_ARN_PATTERN);
 pattern!(tag_chars_re, r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$");
 
 struct Checker<'a> {
@@ -69,6 +64,28 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// The duration `text` reads as, or a located error (`code`, what the key is, how to
+    /// write it) and `None`.
+    fn duration(
+        &mut self,
+        text: &Sp<String>,
+        (code, key, help): (&'static str, &str, &str),
+    ) -> Option<Duration> {
+        match humantime::parse_duration(text.get()) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.error(
+                    code,
+                    format!("{key} `{}` is not a duration", text.get()),
+                    text.span(),
+                    "not a duration",
+                    help.into(),
+                );
+                None
+            }
+        }
+    }
+
     fn diagnostic(
         &self,
         code: &'static str,
@@ -315,9 +332,15 @@ fn check_rollout(c: &mut Checker<'_>, r: &Sp<Rollout>) {
     }
     waits.extend(r.all_at_once.as_ref().and_then(|b| b.wait.as_ref()));
     for w in waits {
-        match humantime::parse_duration(w.get()) {
-            Ok(d) if d <= Duration::from_secs(3600) => {}
-            Ok(_) => c.error(
+        let wait = (
+            "manifest::rollout-wait",
+            "rollout wait",
+            "write it like `10m`, `30s` or `1h`",
+        );
+        if c.duration(w, wait)
+            .is_some_and(|d| d > Duration::from_secs(3600))
+        {
+            c.error(
                 "manifest::rollout-wait",
                 format!(
                     "rollout wait `{}` is over SageMaker's limit of 1 hour",
@@ -326,26 +349,16 @@ fn check_rollout(c: &mut Checker<'_>, r: &Sp<Rollout>) {
                 w.span(),
                 "over 1h",
                 "bake for at most `1h`".into(),
-            ),
-            Err(_) => c.error(
-                "manifest::rollout-wait",
-                format!("rollout wait `{}` is not a duration", w.get()),
-                w.span(),
-                "not a duration",
-                "write it like `10m`, `30s` or `1h`".into(),
-            ),
+            );
         }
     }
     if let Some(l) = &r.max_model_latency {
-        if humantime::parse_duration(l.get()).is_err() {
-            c.error(
-                "manifest::bad-latency",
-                format!("max_model_latency `{}` is not a duration", l.get()),
-                l.span(),
-                "not a duration",
-                "write it like `2s` or `500ms`".into(),
-            );
-        }
+        let latency = (
+            "manifest::bad-latency",
+            "max_model_latency",
+            "write it like `2s` or `500ms`",
+        );
+        c.duration(l, latency);
     }
 }
 
@@ -361,15 +374,12 @@ fn check_smoke_test(c: &mut Checker<'_>, t: &Sp<SmokeTest>) {
         );
     }
     if let Some(l) = &t.max_latency {
-        if humantime::parse_duration(l.get()).is_err() {
-            c.error(
-                "manifest::bad-latency",
-                format!("max_latency `{}` is not a duration", l.get()),
-                l.span(),
-                "not a duration",
-                "write it like `2s`, `500ms` or `1m`".into(),
-            );
-        }
+        let latency = (
+            "manifest::bad-latency",
+            "max_latency",
+            "write it like `2s`, `500ms` or `1m`",
+        );
+        c.duration(l, latency);
     }
 }
 
