@@ -6,6 +6,7 @@ mod logs;
 mod read;
 mod runtime;
 mod s3_content;
+mod upload;
 mod write;
 
 use std::future::Future;
