@@ -4,7 +4,7 @@
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_sagemaker::types as sm;
 
-use super::read::cloud_error;
+use super::answers::cloud_error;
 use super::AwsCloud;
 use crate::cloud::{Alarm, AlarmRequest, CloudError, Deployment, Tags};
 use crate::manifest::Traffic;

@@ -1,7 +1,7 @@
 //! CloudWatch Logs reads for training jobs' logs: stream listings by prefix and forward
 //! pages of one stream, as SageMaker's own `logs_for_job` reads them.
 
-use super::read::cloud_error;
+use super::answers::cloud_error;
 use super::AwsCloud;
 use crate::cloud::{CloudError, LogCursor, LogEvent, LogPage};
 

@@ -2,10 +2,12 @@
 //! conversion of SDK answers to sagetune's types. The only code that imports `aws_sdk_*`.
 
 mod alarms;
+mod answers;
 mod logs;
 mod read;
 mod runtime;
 mod s3_content;
+mod training_job;
 mod upload;
 mod write;
 

@@ -2,7 +2,7 @@
 
 use aws_sdk_sagemakerruntime::primitives::Blob;
 
-use super::read::cloud_error;
+use super::answers::cloud_error;
 use super::AwsCloud;
 use crate::cloud::{CloudError, Invocation};
 

@@ -10,7 +10,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use sha2::{Digest, Sha256};
 
-use super::read::{cloud_error, ROWS_METADATA, SHA256_METADATA};
+use super::answers::cloud_error;
+use super::read::{ROWS_METADATA, SHA256_METADATA};
 use super::write::io_error;
 use super::AwsCloud;
 use crate::cloud::{CloudError, Upload};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sagemaker::types as sm;
 
-use super::read::cloud_error;
+use super::answers::cloud_error;
 use super::AwsCloud;
 use crate::cloud::{AlarmRequest, Cloud, CloudError, Deployment, Invocation, RoleRequest, Upload};
 use crate::jumpstart::requests::{
