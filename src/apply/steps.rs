@@ -6,12 +6,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{Cancel, Did, Event, ExecOptions, Outcome, Progress};
-use crate::cloud::{Cloud, CloudError, EndpointStatus, RoleRequest, Tags, Upload};
-use crate::desired::{managed_role_arn, managed_role_name, GuardedUpdate};
-use crate::jumpstart::requests::{CreateEndpoint, CreateModel, CreateTrainingJob, TAG_STACK};
+use crate::cloud::{Cloud, CloudError, RoleRequest, Tags, Upload};
+use crate::desired::{managed_role_arn, managed_role_name};
+use crate::jumpstart::requests::{CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
+mod endpoint;
 mod gate;
+mod model;
 mod smoke;
 mod training;
 
@@ -269,95 +271,6 @@ impl<'a> Run<'a> {
         })
     }
 
-    fn create_model(&self, c: &Change, model: &CreateModel) -> Result<Outcome, CloudError> {
-        if let Some(r) = &c.repack {
-            if let Some(failed) = self.repack(&c.id, r)? {
-                return Ok(failed);
-            }
-        }
-        let mut model = model.clone();
-        model.execution_role_arn = self.role(&model.execution_role_arn)?;
-        let name = &model.model_name;
-        Ok(self
-            .create_or_adopt(
-                "model",
-                name,
-                || self.with_role_retry(|| self.cloud.create_model(&model)),
-                || Ok(self.cloud.describe_model(name)?.map(|m| m.tags)),
-            )?
-            .said())
-    }
-
-    fn create_endpoint(&self, e: &CreateEndpoint) -> Result<Outcome, CloudError> {
-        let name = &e.endpoint_name;
-        let creation = self.create_or_adopt(
-            "endpoint",
-            name,
-            || self.cloud.create_endpoint(e),
-            || Ok(self.cloud.describe_endpoint(name)?.map(|x| x.tags)),
-        )?;
-        if let Creation::Refused(outcome) = creation {
-            return Ok(outcome);
-        }
-        Ok(if self.options.wait {
-            self.wait_endpoint(name, Some(&e.endpoint_config_name))
-                .into()
-        } else {
-            Outcome::Started("creation started".into())
-        })
-    }
-
-    /// Builds the repacked artifact unless it already exists; `Some` when that failed.
-    fn repack(
-        &self,
-        id: &str,
-        r: &crate::jumpstart::requests::Repack,
-    ) -> Result<Option<Outcome>, CloudError> {
-        let (bucket, key) = crate::cloud::split_s3(&r.target);
-        if self.cloud.head_object(bucket, key)?.is_some() {
-            return Ok(None);
-        }
-        self.progress.event(Event::Note(format!(
-            "{id}: repacking {} with the inference code {}",
-            r.model_artifact, r.inference_code
-        )));
-        let dir = scratch_dir(id);
-        let result = (|| {
-            let local = |name: &str| dir.join(name);
-            let fail = |what: &str, e: std::io::Error| CloudError::Transport {
-                operation: "Repack".into(),
-                message: format!("{what}: {e}"),
-            };
-            std::fs::create_dir_all(&dir).map_err(|e| fail("scratch folder", e))?;
-            let (mb, mk) = crate::cloud::split_s3(&r.model_artifact);
-            self.cloud.download(mb, mk, &local("model.tar.gz"))?;
-            let (cb, ck) = crate::cloud::split_s3(&r.inference_code);
-            self.cloud.download(cb, ck, &local("sourcedir.tar.gz"))?;
-            crate::model_archive::repack(
-                &local("model.tar.gz"),
-                &local("sourcedir.tar.gz"),
-                &local("repacked.tar.gz"),
-            )
-            .map_err(|e| fail("repacking", e))?;
-            let out = local("repacked.tar.gz");
-            let sha256 = crate::files::sha256_file(&out).map_err(|e| fail("hashing", e))?;
-            let bytes = std::fs::metadata(&out).map_err(|e| fail("size", e))?.len();
-            self.cloud.upload(
-                &Upload {
-                    bucket: bucket.to_string(),
-                    key: key.to_string(),
-                    path: out,
-                    sha256,
-                    bytes,
-                    rows: None,
-                },
-                &|_| {},
-            )
-        })();
-        let _ = std::fs::remove_dir_all(&dir);
-        result.map(|()| None)
-    }
-
     /// The real ARN for a request's role: the managed role's placeholder becomes the ARN
     /// `CreateRole` returned (or the existing role's).
     fn role(&self, arn: &str) -> Result<String, CloudError> {
@@ -447,67 +360,6 @@ impl<'a> Run<'a> {
         Ok(done(Did::Uploaded { bytes: u.bytes }))
     }
 
-    fn update_endpoint(
-        &self,
-        name: &str,
-        config: &str,
-        guarded: Option<&GuardedUpdate>,
-    ) -> Result<Outcome, CloudError> {
-        let Some(mut now) = self.cloud.describe_endpoint(name)? else {
-            return Ok(Outcome::Failed(format!("endpoint {name} no longer exists")));
-        };
-        if !self.owned(&now.tags) {
-            return Ok(unowned("endpoint", name));
-        }
-        if now.status.is_transitional() && now.pending_config.as_deref() == Some(config) {
-            // The update to this config is already under way (an earlier run sent it and was
-            // interrupted, or its answer was lost): wait for it rather than send it again.
-            self.progress.event(Event::Note(format!(
-                "endpoint {name} is already updating to {config}; waiting for that update"
-            )));
-            if !self.options.wait {
-                return Ok(Outcome::Started(format!("update to {config} under way")));
-            }
-            return Ok(self.wait_endpoint(name, Some(config)).into());
-        }
-        if now.status.is_transitional() {
-            if let Waited::Interrupted(w) | Waited::Failed(w) = self.settle_endpoint(name) {
-                return Ok(Outcome::Failed(w));
-            }
-            match self.cloud.describe_endpoint(name)? {
-                Some(settled) => now = settled,
-                None => return Ok(Outcome::Failed(format!("endpoint {name} no longer exists"))),
-            }
-        }
-        if now.config_name == config && now.status == EndpointStatus::InService {
-            return Ok(done(format!("already serves {config}")));
-        }
-        // A guarded update's alarms go first; alarms nothing wants are the plan's deletions.
-        for alarm in guarded.iter().flat_map(|g| &g.alarms) {
-            self.cloud.put_alarm(alarm)?;
-        }
-        self.cloud
-            .update_endpoint(name, config, guarded.map(|g| &g.deployment))?;
-        if !self.options.wait {
-            return Ok(Outcome::Started(format!("update to {config} started")));
-        }
-        Ok(self.wait_endpoint(name, Some(config)).into())
-    }
-
-    /// Waits until an endpoint is no longer changing, whatever it ends on.
-    fn settle_endpoint(&self, name: &str) -> Waited {
-        loop {
-            if self.cancel.requested() {
-                return Waited::Interrupted("stopped waiting".into());
-            }
-            match self.cloud.describe_endpoint(name) {
-                Ok(Some(e)) if e.status.is_transitional() => self.pause(self.options.poll),
-                Ok(_) => return Waited::Done("settled".into()),
-                Err(e) => return Waited::Failed(e.to_string()),
-            }
-        }
-    }
-
     /// Sleeps `d`, waking early when Ctrl-C asks to stop waiting.
     fn pause(&self, d: Duration) {
         let end = Instant::now() + d;
@@ -543,64 +395,6 @@ impl<'a> Run<'a> {
             }
         }
     }
-
-    /// Waits for an endpoint to settle and, with `expect`, checks it serves that config: a
-    /// silent rollback (InService on another config) is a failure.
-    fn wait_endpoint(&self, name: &str, expect: Option<&str>) -> Waited {
-        let start = Instant::now();
-        let mut last: Option<EndpointStatus> = None;
-        loop {
-            if self.cancel.requested() {
-                return Waited::Interrupted(format!(
-                    "stopped waiting; endpoint {name} keeps changing in AWS"
-                ));
-            }
-            let e = match self.status(|| self.cloud.describe_endpoint(name)) {
-                Ok(Some(e)) => e,
-                Ok(None) => return Waited::Failed(format!("endpoint {name} does not exist")),
-                Err(err) => return Waited::Failed(err),
-            };
-            if last != Some(e.status) {
-                self.progress.event(Event::Endpoint {
-                    name: name.to_string(),
-                    status: e.status.as_str().to_string(),
-                    elapsed: start.elapsed(),
-                });
-                last = Some(e.status);
-            }
-            if e.status.is_transitional() {
-                self.pause(self.options.poll);
-                continue;
-            }
-            let reason = e
-                .failure_reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default();
-            return match (e.status, expect) {
-                (EndpointStatus::InService, Some(want)) if e.config_name != want => {
-                    Waited::Failed(format!(
-                        "endpoint {name} rolled back: it is InService on {} instead of {want}{reason}; the old config and model are kept",
-                        e.config_name
-                    ))
-                }
-                (EndpointStatus::InService, _) => Waited::Done(format!("in service on {}", e.config_name)),
-                (status, _) => Waited::Failed(format!(
-                    "endpoint {name} is {}{reason}",
-                    status.as_str()
-                )),
-            };
-        }
-    }
-}
-
-/// A private scratch folder for one step of this process.
-fn scratch_dir(id: &str) -> std::path::PathBuf {
-    let safe: String = id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    std::env::temp_dir().join(format!("sagetune-{}-{safe}", std::process::id()))
 }
 
 /// Status reads that may fail in a row, transiently, before a wait gives up.
