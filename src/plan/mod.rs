@@ -7,6 +7,7 @@ pub mod cost;
 mod diff;
 mod endpoints;
 pub mod file;
+mod fine_tunes;
 pub mod gate;
 mod orphans;
 mod planner;
