@@ -1,0 +1,206 @@
+//! Every format's checks, line by line and chunk by chunk.
+
+use super::*;
+
+fn run(format: Format, input: &str, col: Option<&str>) -> Result<Counts, ScanError> {
+    check(format, &mut input.as_bytes(), col)
+}
+
+#[test]
+fn an_unterminated_csv_quote_is_an_error_at_its_row() {
+    let (line, _, message) = err_at(run(
+        Format::Csv,
+        "id,text\n1,fine\n2,\"never closed\n3,more\n4,text\n",
+        None,
+    ));
+    assert_eq!(line, 3);
+    assert!(message.contains("never closed"), "{message}");
+    let ok = run(Format::Csv, "id,text\n1,\"a \"\"quoted\"\" word\"\n", None).unwrap();
+    assert_eq!(ok.rows, 1);
+}
+
+#[test]
+fn txt_lines_are_counted_across_chunks_without_holding_them() {
+    // Tiny chunks split lines and the three bytes of U+3000 (ideographic space).
+    let text = "a\n\u{3000}\u{3000}\n   \r\nb b b b b b b b b b\n\u{3000}x";
+    for capacity in [1, 2, 3, 5, 7, 64] {
+        let mut r = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+        let c = check(Format::Txt, &mut r, None).unwrap();
+        assert_eq!((c.rows, c.empty_rows), (5, 2), "chunks of {capacity}");
+    }
+    let blank = "  \n\u{3000}\n";
+    let mut r = std::io::BufReader::with_capacity(2, blank.as_bytes());
+    assert!(check(Format::Txt, &mut r, None).is_err(), "no text at all");
+}
+
+#[test]
+fn the_script_column_is_text_else_the_first_whatever_was_chosen() {
+    let script = |f, input: &str, col| run(f, input, col).unwrap().script_column;
+    assert_eq!(
+        script(Format::Csv, "id,body\n1,a\n", Some("body")).as_deref(),
+        Some("id")
+    );
+    assert_eq!(
+        script(Format::Csv, "id,text\n1,a\n", Some("id")).as_deref(),
+        Some("text")
+    );
+    assert_eq!(
+        script(Format::Csv, "body,id\na,1\n", None).as_deref(),
+        Some("body")
+    );
+    let jsonl = "{\"id\": \"1\", \"body\": \"a\"}\n";
+    assert_eq!(
+        script(Format::Jsonl, jsonl, Some("body")).as_deref(),
+        Some("id")
+    );
+    let with_text = "[{\"id\": \"1\", \"text\": \"a\", \"body\": \"b\"}]";
+    assert_eq!(
+        script(Format::Json, with_text, Some("body")).as_deref(),
+        Some("text")
+    );
+    assert_eq!(script(Format::Txt, "a\n", None), None);
+}
+
+fn err_at(r: Result<Counts, ScanError>) -> (u64, u64, String) {
+    match r {
+        Err(ScanError::Content(c)) => (c.line, c.column, c.message),
+        other => panic!("expected a content error, got {other:?}"),
+    }
+}
+
+#[test]
+fn txt_counts_lines_and_blank_lines() {
+    let c = run(Format::Txt, "a\n\n  \nb\r\nlast", None).unwrap();
+    assert_eq!((c.rows, c.empty_rows), (5, 2));
+    assert_eq!(run(Format::Txt, "\u{feff}x\n", None).unwrap().rows, 1);
+}
+
+#[test]
+fn txt_errors() {
+    assert_eq!(
+        err_at(run(Format::Txt, "  \n\n", None)).2,
+        "the file has no text"
+    );
+    assert_eq!(
+        err_at(run(Format::Txt, "\u{3000}\n", None)).2,
+        "the file has no text"
+    );
+}
+
+#[test]
+fn csv_picks_text_then_first_column() {
+    let c = run(
+        Format::Csv,
+        "id,text\n1,hello\n2,\"\"\n3,\"multi\nline\"\n",
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (c.rows, c.empty_rows, c.text_column.as_deref()),
+        (3, 1, Some("text"))
+    );
+    let c = run(Format::Csv, "body,id\nhello,1\n", None).unwrap();
+    assert_eq!(c.text_column.as_deref(), Some("body"));
+    let c = run(Format::Csv, "body,id\nhello,1\n", Some("id")).unwrap();
+    assert_eq!(c.text_column.as_deref(), Some("id"));
+}
+
+#[test]
+fn csv_errors() {
+    let (line, _, msg) = err_at(run(Format::Csv, "a,b\n1,2\n3\n", None));
+    assert_eq!(
+        (line, msg.as_str()),
+        (3, "this row has 1 fields but the header has 2")
+    );
+    assert!(err_at(run(Format::Csv, "", None)).2.contains("empty"));
+    assert!(err_at(run(Format::Csv, "text\n", None))
+        .2
+        .contains("no data rows"));
+    assert!(err_at(run(Format::Csv, "text\n\"\"\n", None))
+        .2
+        .contains("every row"));
+    match run(Format::Csv, "a,b\n1,2\n", Some("body")) {
+        Err(ScanError::MissingColumn { column, available }) => {
+            assert_eq!(
+                (column.as_str(), available),
+                ("body", vec!["a".to_string(), "b".into()])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn text_values_are_judged_as_written() {
+    for (raw, empty) in [
+        (r#""""#, true),
+        (r#"" \n\t\r\f \u00a0\u2003""#, true),
+        ("null", true),
+        (r#""\u0041""#, false),
+        (r#""\\""#, false),
+        (r#""\"""#, false),
+        (r#"" é""#, false),
+        (r#""\ud83d\ude00""#, false),
+    ] {
+        assert_eq!(matches!(Text::of_json(raw), Text::Empty), empty, "{raw}");
+    }
+    assert!(matches!(Text::of_json("3.5"), Text::Other("a number")));
+    assert!(matches!(Text::of_json("[1]"), Text::Other("an array")));
+    assert!(matches!(Text::of_json("false"), Text::Other("a boolean")));
+}
+
+#[test]
+fn json_lines_and_arrays() {
+    let c = run(
+        Format::Jsonl,
+        "{\"text\":\"a\"}\n\n{\"text\":\"  \",\"x\":1}\n",
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (c.rows, c.empty_rows, c.text_column.as_deref()),
+        (2, 1, Some("text"))
+    );
+    let c = run(
+        Format::Json,
+        " [ {\"body\": \"a\"},\n {\"body\": \"b\"} ]",
+        None,
+    )
+    .unwrap();
+    assert_eq!((c.rows, c.text_column.as_deref()), (2, Some("body")));
+    let c = run(Format::Json, "{\"body\": \"a\"}\n", None).unwrap();
+    assert_eq!(c.rows, 1);
+}
+
+#[test]
+fn json_errors_carry_the_line() {
+    let (line, _, msg) = err_at(run(
+        Format::Jsonl,
+        "{\"text\":\"a\"}\n{\"text\": 3}\n",
+        None,
+    ));
+    assert_eq!(
+        (line, msg.as_str()),
+        (2, "the text field `text` is a number; it must be a string")
+    );
+    let (line, _, msg) = err_at(run(
+        Format::Jsonl,
+        "{\"text\":\"a\"}\n{\"other\":\"b\"}\n",
+        None,
+    ));
+    assert_eq!(line, 2);
+    assert!(msg.starts_with("the record has no field `text`"), "{msg}");
+    let (line, col, _) = err_at(run(
+        Format::Jsonl,
+        "{\"text\":\"a\"}\n{\"text\": \"b\"\n",
+        None,
+    ));
+    assert_eq!((line, col), (2, 12));
+    let (line, _, msg) = err_at(run(Format::Json, "[\n{\"text\":\"a\"},\n[1]\n]", None));
+    assert_eq!(line, 3);
+    assert!(msg.contains("array, not a JSON object"), "{msg}");
+    assert!(matches!(
+        run(Format::Jsonl, "{\"a\":\"x\"}\n", Some("body")),
+        Err(ScanError::MissingColumn { .. })
+    ));
+}
