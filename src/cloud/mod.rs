@@ -7,6 +7,7 @@ mod aws;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
+pub mod requests;
 mod types;
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ pub use aws::{hosting_instance_types, training_instance_types, AwsCloud, S3Conte
 pub use error::{classify, CloudError, ErrorClass};
 pub use types::*;
 
-use crate::jumpstart::requests::{
+use crate::cloud::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
 

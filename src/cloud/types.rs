@@ -315,5 +315,5 @@ pub struct AlarmRequest {
     pub threshold: f64,
     pub endpoint: String,
     pub variant: String,
-    pub tags: Vec<crate::jumpstart::requests::Tag>,
+    pub tags: Vec<super::requests::Tag>,
 }

@@ -9,10 +9,10 @@ use aws_sdk_sagemaker::types as sm;
 
 use super::answers::cloud_error;
 use super::AwsCloud;
-use crate::cloud::{AlarmRequest, Cloud, CloudError, Deployment, Invocation, RoleRequest, Upload};
-use crate::jumpstart::requests::{
+use crate::cloud::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
+use crate::cloud::{AlarmRequest, Cloud, CloudError, Deployment, Invocation, RoleRequest, Upload};
 
 fn build_error(operation: &str, e: impl std::fmt::Display) -> CloudError {
     CloudError::Service {

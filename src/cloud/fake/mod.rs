@@ -13,7 +13,7 @@ use super::{
     PendingUpload, Role, RoleRequest, StoredObject, Tags, TrainingJob, TrainingStatus, Upload,
     Variant,
 };
-use crate::jumpstart::requests::{
+use crate::cloud::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
 

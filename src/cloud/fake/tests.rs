@@ -1,7 +1,7 @@
 //! The fake's own lifecycles, checked.
 
 use super::*;
-use crate::jumpstart::requests::{
+use crate::cloud::requests::{
     AlgorithmSpecification, OutputDataConfig, ProductionVariant, ResourceConfig, StoppingCondition,
 };
 
