@@ -167,6 +167,29 @@ fn only_the_binary_reaches_into_commands_and_commands_stay_thin() {
     }
 }
 
+/// Files longer than this are split by concern (resource kind, service, tests apart).
+const MAX_FILE_LINES: usize = 500;
+
+#[test]
+fn no_source_file_runs_longer_than_a_sitting() {
+    let root = crate::root();
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).unwrap().lines().count();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            (lines > MAX_FILE_LINES).then(|| format!("{rel}: {lines} lines"))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these by concern:\n{}",
+        long.join("\n")
+    );
+}
+
 /// Functions longer than this are split into named steps (request builders with one field
 /// a line are the longest, at about 85).
 const MAX_FUNCTION_LINES: usize = 90;
