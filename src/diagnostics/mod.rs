@@ -3,7 +3,10 @@
 //! where the typed errors of the stages (AWS, state lock, plan file, planner, JumpStart) become
 //! diagnostics with their help; located diagnostics add a span where the manifest is known.
 
+mod codes;
 mod from_errors;
+
+pub use codes::CODES;
 
 use std::fmt;
 use std::ops::Range;

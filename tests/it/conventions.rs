@@ -398,3 +398,64 @@ fn init_can_bound_the_managed_role_so_an_apply_policy_can_be_printed() {
         policy.stdout
     );
 }
+
+/// Code literals (`"area::name"`) in the non-test code of `src/`.
+fn codes_in_sources() -> std::collections::BTreeSet<String> {
+    let re = regex::Regex::new(r#""([a-z]+::[a-z0-9-]+)""#).unwrap();
+    let mut files = Vec::new();
+    let mut dirs = vec![crate::root().join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("tests.rs")
+                && !path.ends_with("codes.rs")
+            {
+                files.push(path);
+            }
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+        for c in re.captures_iter(code) {
+            found.insert(c[1].to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn every_diagnostic_code_is_registered_described_and_documented() {
+    let registered: std::collections::BTreeSet<String> = sagetune::diagnostics::CODES
+        .iter()
+        .map(|(c, _)| c.to_string())
+        .collect();
+    assert_eq!(
+        registered.len(),
+        sagetune::diagnostics::CODES.len(),
+        "a code twice"
+    );
+    let used = codes_in_sources();
+    let unregistered: Vec<&String> = used.difference(&registered).collect();
+    assert!(
+        unregistered.is_empty(),
+        "register these in src/diagnostics/codes.rs: {unregistered:?}"
+    );
+    let unused: Vec<&String> = registered.difference(&used).collect();
+    assert!(
+        unused.is_empty(),
+        "no source uses these registered codes: {unused:?}"
+    );
+    let docs = std::fs::read_to_string(crate::root().join("docs/diagnostics.md")).unwrap();
+    for (code, what) in sagetune::diagnostics::CODES {
+        assert!(!what.is_empty(), "{code} has no description");
+        assert!(
+            docs.contains(&format!("| `{code}` | {what} |")),
+            "docs/diagnostics.md lacks or differs on {code}"
+        );
+    }
+}
