@@ -63,6 +63,12 @@ pub struct RoleRequest {
     pub permissions_boundary: Option<String>,
 }
 
+/// Reads one object of JumpStart content; shared by the threads that fetch specs at once.
+pub trait ContentStore: Sync {
+    /// The bytes of `key` in `bucket`.
+    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String>;
+}
+
 /// Everything sagetune reads from AWS (all `plan` needs). Reads return `Ok(None)` for
 /// absent objects; every method is blocking and safe to call from several threads at once.
 pub trait CloudRead: Send + Sync {

@@ -6,7 +6,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::jumpstart::spec::MetricDefinition;
+/// A metric the training script logs, with the regex SageMaker uses to extract it (a spec's
+/// and a training request's `MetricDefinitions`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct MetricDefinition {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Regex")]
+    pub regex: String,
+}
 
 /// Tags as a sorted map (AWS gives no order).
 pub type Tags = BTreeMap<String, String>;
@@ -287,7 +295,7 @@ pub struct Invocation {
 /// and the alarms that roll it back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deployment {
-    pub rollout: crate::manifest::RolloutPlan,
+    pub rollout: RolloutPlan,
     pub alarms: Vec<String>,
 }
 
@@ -316,4 +324,23 @@ pub struct AlarmRequest {
     pub endpoint: String,
     pub variant: String,
     pub tags: Vec<super::requests::Tag>,
+}
+
+/// How traffic moves in an update (SageMaker's TrafficRoutingConfig).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Traffic {
+    AllAtOnce,
+    Canary { percent: u32 },
+    Linear { percent: u32 },
+}
+
+/// A rollout as plain data: what the plan records and apply sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolloutPlan {
+    pub traffic: Traffic,
+    /// Seconds to watch the alarms after each shift.
+    pub wait_seconds: u32,
+    /// The model-latency alarm's threshold, in milliseconds.
+    pub max_model_latency_ms: u64,
 }

@@ -8,11 +8,7 @@ use super::error::ResolveError;
 /// The SDK's key of the model manifest in the content bucket (and the override folder).
 pub const MANIFEST_KEY: &str = "models_manifest.json";
 
-/// Reads one object of JumpStart content; shared by the threads that fetch specs at once.
-pub trait ContentStore: Sync {
-    /// The bytes of `key` in `bucket`.
-    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String>;
-}
+pub use crate::cloud::ContentStore;
 
 /// The public and gated content buckets of a region, honouring the SDK's overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]

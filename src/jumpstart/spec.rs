@@ -207,14 +207,7 @@ pub enum HyperparameterType {
     Bool,
 }
 
-/// A metric the training script logs, with the regex SageMaker uses to extract it.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-pub struct MetricDefinition {
-    #[serde(rename = "Name")]
-    pub name: String,
-    #[serde(rename = "Regex")]
-    pub regex: String,
-}
+pub use crate::cloud::MetricDefinition;
 
 /// An inference environment variable of a spec.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

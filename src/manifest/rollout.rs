@@ -6,7 +6,7 @@ use schemars::gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Schema, SchemaObject};
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::spanned::Sp;
 
@@ -114,24 +114,7 @@ impl JsonSchema for Rollout {
     }
 }
 
-/// How traffic moves in an update (SageMaker's TrafficRoutingConfig).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
-pub enum Traffic {
-    AllAtOnce,
-    Canary { percent: u32 },
-    Linear { percent: u32 },
-}
-
-/// A rollout as plain data: what the plan records and apply sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RolloutPlan {
-    pub traffic: Traffic,
-    /// Seconds to watch the alarms after each shift.
-    pub wait_seconds: u32,
-    /// The model-latency alarm's threshold, in milliseconds.
-    pub max_model_latency_ms: u64,
-}
+pub use crate::cloud::{RolloutPlan, Traffic};
 
 /// The model-latency threshold when the manifest gives none.
 pub const DEFAULT_MAX_MODEL_LATENCY_MS: u64 = 5_000;

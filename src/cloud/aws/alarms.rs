@@ -6,8 +6,8 @@ use aws_sdk_sagemaker::types as sm;
 
 use super::answers::cloud_error;
 use super::AwsCloud;
+use crate::cloud::Traffic;
 use crate::cloud::{Alarm, AlarmRequest, CloudError, Deployment, Tags};
-use crate::manifest::Traffic;
 
 impl AwsCloud {
     pub(super) fn put_metric_alarm(&self, a: &AlarmRequest) -> Result<(), CloudError> {

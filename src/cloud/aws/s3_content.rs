@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::jumpstart::source::ContentStore;
+use crate::cloud::ContentStore;
 
 use super::{load_config, s3_client, AwsOptions};
 
