@@ -203,15 +203,13 @@ fn write_and_validate(
     // The same bytes validated above; read again under their real name (the data's hashes
     // are cached by now).
     let mut v = validate(&req.file, false, &offline)?;
-    match schema_file(schema) {
-        SchemaFile::Missing => write_atomic(schema, crate::manifest::schema_text().as_bytes())
-            .map_err(|e| write_error(schema, e))?,
-        SchemaFile::Ours if req.force => {
+    match (schema_file(schema), req.force) {
+        (SchemaFile::Missing, _) | (SchemaFile::Ours, true) => {
             write_atomic(schema, crate::manifest::schema_text().as_bytes())
                 .map_err(|e| write_error(schema, e))?;
         }
-        SchemaFile::Ours => {}
-        SchemaFile::Someone => v.warnings.push(
+        (SchemaFile::Ours, false) => {}
+        (SchemaFile::Someone, _) => v.warnings.push(
             Diagnostic::new(
                 SCHEMA_KEPT,
                 format!("{} exists and is not a schema sagetune wrote: it was left as it is", schema.display()),

@@ -29,14 +29,12 @@ impl Run<'_> {
             Some(name) => self.cloud.describe_training_job(name)?,
             None => None,
         };
-        let gone = planned
-            .serving_job
-            .as_ref()
-            .map(|name| format!("training job {name} no longer exists"));
         let baseline = match (&planned.serving_unreadable, &planned.serving_job, &serving) {
             (Some(why), _, _) => Baseline::Unreadable(why.clone()),
             (None, Some(name), Some(j)) => Baseline::Job(name, &j.final_metrics),
-            (None, Some(_), None) => Baseline::Unreadable(gone.unwrap_or_default()),
+            (None, Some(name), None) => {
+                Baseline::Unreadable(format!("training job {name} no longer exists"))
+            }
             (None, None, _) => Baseline::Nothing,
         };
         let check = judge(&rules, &job.name, Some(&job.final_metrics), baseline);
