@@ -61,7 +61,7 @@ pub fn check_invoke_owner(
     stack: &str,
     name: &str,
 ) -> Result<(), Vec<Diagnostic>> {
-    use crate::jumpstart::requests::TAG_STACK;
+    use crate::desired::naming::TAG_STACK;
     let endpoint = cloud
         .describe_endpoint(name)
         .map_err(|e| vec![Diagnostic::from(&e)])?;

@@ -6,9 +6,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{Cancel, Did, Event, ExecOptions, Outcome, Progress};
+use crate::cloud::requests::CreateTrainingJob;
 use crate::cloud::{Cloud, CloudError, RoleRequest, Tags, Upload};
+use crate::desired::naming::TAG_STACK;
 use crate::desired::{managed_role_arn, managed_role_name};
-use crate::jumpstart::requests::{CreateTrainingJob, TAG_STACK};
 use crate::plan::{Action, Change, Plan, Request, ResourceKind};
 
 mod endpoint;

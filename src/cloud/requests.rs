@@ -1,6 +1,6 @@
 //! The SageMaker requests sagetune sends (CreateTrainingJob, CreateModel,
 //! CreateEndpointConfig, CreateEndpoint) as plain serializable data in the API's own field
-//! names: the cloud door's vocabulary. Built by `jumpstart::requests`, recorded in plans,
+//! names: the cloud door's vocabulary. Built by `jumpstart::requests` and named by `desired::naming`, recorded in plans,
 //! sent by the AWS adapter.
 
 use indexmap::IndexMap;

@@ -7,16 +7,18 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::requests::{
+    CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Repack, Tag,
+};
 use crate::cloud::{split_s3, RoleRequest};
 use crate::cloud::{AlarmRequest, Deployment};
 use crate::jumpstart::payload::Smoke;
-use crate::jumpstart::requests::{
-    self, CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Ownership, Repack,
-    Tag, TrainingInputs,
-};
+use crate::jumpstart::requests::{self, TrainingInputs};
 use crate::jumpstart::source::Buckets;
 use crate::manifest::{GateRule, RolloutPlan};
-use crate::prepare::{Bound, BoundFineTune, DatasetCheck, Prepared};
+use crate::prepare::{Bound, BoundEndpoint, BoundFineTune, DatasetCheck, Prepared};
+
+use naming::Ownership;
 
 /// One dataset file as an S3 object: `<artifacts>datasets/<stack>/<d>/<channel>/<sha256>/<file>`;
 /// the stack in the key keeps stacks that share an artifacts prefix out of each other's data.
@@ -294,67 +296,29 @@ fn fine_tune(
         model_version: &ft.model.entry.version,
         user_tags: i.user_tags,
     };
-    let uri = |channel: &str| {
-        datasets
-            .iter()
-            .find(|d| d.dataset == ft.dataset && d.channel == channel)
-            .map(|d| d.prefix_uri.as_str())
-    };
-    let output_path = format!("{}outputs/{}/", i.artifacts, ft.name);
-    let inputs = TrainingInputs {
-        fine_tune: &ft.name,
-        region: i.region,
-        role_arn: i.role_arn,
-        output_path: &output_path,
-        training_channel: &ft.training_channel,
-        train_uri: uri("train").unwrap_or_default(),
-        validation_uri: uri("validation"),
-        instance_count: ft.instance_count,
-        max_runtime_seconds: ft.max_runtime_seconds,
-        retrain: ft.retrain,
-        attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
-        accept_eula: ft.accept_eula,
-    };
-    let job = requests::training_job(&ft.training, &ft.hyperparameters, &inputs, &owner);
-    let serving: Vec<_> = i
-        .bound
-        .endpoints
-        .iter()
+    let attempt = i.attempts.get(&ft.name).copied().unwrap_or(1);
+    let mut job = training_job(i, ft, datasets);
+    let identity = naming::name_training_job(&mut job, &owner, &ft.name, ft.retrain, attempt);
+    let serving: Vec<_> = (i.bound.endpoints.iter())
         .filter(|e| e.fine_tune == ft.name)
         .collect();
-    let model = serving
-        .first()
-        .map(|e| requests::model(&job, &e.hosting, &ft.name, &owner));
-    for ep in &serving {
-        let (m, _) = model.as_ref().expect("a serving endpoint has a model");
-        let config = requests::endpoint_config(m, &ep.hosting, &ep.name, ep.instance_count, &owner);
-        let endpoint = requests::endpoint(&config, &ep.name, ep.protect, &owner);
-        let address = format!("endpoint.{}", ep.name);
-        let guarded = ep
-            .rollout
-            .as_ref()
-            .map(|r| GuardedUpdate::of(r, &endpoint.endpoint_name, &owner.tags(&address)));
-        endpoints.push(EndpointResources {
-            name: ep.name.clone(),
-            fine_tune: ft.name.clone(),
-            protect: ep.protect,
-            endpoint_config: config,
-            endpoint,
-            gate: ep.gate.clone(),
-            smoke: ep.smoke.clone(),
-            guarded,
-        });
-    }
-    let (model, repack) = match model {
-        Some((m, r)) => (Some(m), r),
+    let (model, repack) = match serving.first() {
+        Some(e) => {
+            let (mut m, repack) = requests::model(&job, &e.hosting);
+            naming::name_model(&mut m, &owner, &ft.name);
+            (Some(m), repack)
+        }
         None => (None, None),
     };
-    let identity = requests::training_identity(&job, ft.retrain);
+    for ep in &serving {
+        let m = model.as_ref().expect("a serving endpoint has a model");
+        endpoints.push(endpoint(ep, &ft.name, m, &owner));
+    }
     FineTuneResources {
         name: ft.name.clone(),
-        first_job_name: requests::resource_name(i.stack, &ft.name, &identity),
+        first_job_name: naming::resource_name(i.stack, &ft.name, &identity),
         identity,
-        attempt: i.attempts.get(&ft.name).copied().unwrap_or(1),
+        attempt,
         retrain: ft.retrain,
         model_id: ft.model.entry.model_id.clone(),
         model_version: ft.model.entry.version.clone(),
@@ -366,6 +330,59 @@ fn fine_tune(
     }
 }
 
+/// The unnamed training job of a fine-tune, reading its dataset's uploaded files.
+fn training_job(
+    i: &Inputs<'_>,
+    ft: &BoundFineTune,
+    datasets: &[DatasetObject],
+) -> CreateTrainingJob {
+    let uri = |channel: &str| {
+        datasets
+            .iter()
+            .find(|d| d.dataset == ft.dataset && d.channel == channel)
+            .map(|d| d.prefix_uri.as_str())
+    };
+    let output_path = format!("{}outputs/{}/", i.artifacts, ft.name);
+    let inputs = TrainingInputs {
+        region: i.region,
+        role_arn: i.role_arn,
+        output_path: &output_path,
+        training_channel: &ft.training_channel,
+        train_uri: uri("train").unwrap_or_default(),
+        validation_uri: uri("validation"),
+        instance_count: ft.instance_count,
+        max_runtime_seconds: ft.max_runtime_seconds,
+        accept_eula: ft.accept_eula,
+    };
+    requests::training_job(&ft.training, &ft.hyperparameters, &inputs)
+}
+
+/// An endpoint serving `model`: its config and the endpoint, named and tagged.
+fn endpoint(
+    ep: &BoundEndpoint,
+    fine_tune: &str,
+    model: &CreateModel,
+    owner: &Ownership<'_>,
+) -> EndpointResources {
+    let mut config = requests::endpoint_config(model, &ep.hosting, ep.instance_count);
+    naming::name_endpoint_config(&mut config, owner, &ep.name);
+    let endpoint = naming::endpoint(&config, &ep.name, ep.protect, owner);
+    let address = format!("endpoint.{}", ep.name);
+    let guarded = (ep.rollout.as_ref())
+        .map(|r| GuardedUpdate::of(r, &endpoint.endpoint_name, &owner.tags(&address)));
+    EndpointResources {
+        name: ep.name.clone(),
+        fine_tune: fine_tune.to_string(),
+        protect: ep.protect,
+        endpoint_config: config,
+        endpoint,
+        gate: ep.gate.clone(),
+        smoke: ep.smoke.clone(),
+        guarded,
+    }
+}
+
+pub mod naming;
 mod role;
 
 use role::managed_role;

@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use super::Inputs;
+use crate::cloud::requests::Tag;
 use crate::cloud::{split_s3, RoleRequest};
-use crate::jumpstart::requests::{Tag, TAG_ADDRESS, TAG_STACK};
+use crate::desired::naming::{TAG_ADDRESS, TAG_STACK};
 
 /// The account shown in a managed role's ARN before sagetune has talked to AWS; role ARNs
 /// are in no identity hash, so names do not depend on it.
@@ -73,7 +74,7 @@ fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
         .fine_tunes
         .iter()
         .map(|f| {
-            let base = crate::jumpstart::requests::job_name_base(i.stack, &f.name);
+            let base = crate::desired::naming::job_name_base(i.stack, &f.name);
             format!("arn:aws:s3:::{bucket}/{prefix}outputs/{}/{base}-*", f.name)
         })
         .collect();

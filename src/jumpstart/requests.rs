@@ -1,28 +1,13 @@
-//! The pure builders of the four SageMaker requests (CreateTrainingJob, CreateModel,
-//! CreateEndpointConfig, CreateEndpoint) from resolved settings, and the deterministic names
-//! derived from what goes into each request. The request types are the cloud door's own
-//! (`cloud::requests`), re-exported here.
+//! The pure builders of the SageMaker requests a fine-tune sends (CreateTrainingJob,
+//! CreateModel, CreateEndpointConfig) from resolved settings, as the SageMaker Python SDK
+//! would send them. They leave names and tags empty: `desired::naming` names each request
+//! after its content. The request types are the cloud door's own (`cloud::requests`),
+//! re-exported here.
 
 use indexmap::IndexMap;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::hyperparameters::{quote, script_mode, Merged};
 use super::settings::{BaseModel, Hosting, Training};
-
-/// SageMaker's limit on resource names.
-pub const MAX_NAME_LEN: usize = 63;
-/// Tag keys sagetune owns.
-pub const TAG_STACK: &str = "sagetune:stack";
-pub const TAG_ADDRESS: &str = "sagetune:address";
-pub const TAG_PROTECT: &str = "sagetune:protect";
-/// On an endpoint: the endpoint config that last passed the endpoint's gate and smoke test
-/// while this endpoint served it. Written by apply only after they pass, so an interrupted
-/// promotion is found and finished by the next run.
-pub const TAG_PASSED: &str = "sagetune:passed";
-/// The JumpStart tags the SDK adds.
-pub const TAG_JS_MODEL_ID: &str = "sagemaker-sdk:jumpstart-model-id";
-pub const TAG_JS_MODEL_VERSION: &str = "sagemaker-sdk:jumpstart-model-version";
 
 pub use crate::cloud::requests::{
     AlgorithmSpecification, Channel, ContainerDefinition, CreateEndpoint, CreateEndpointConfig,
@@ -31,34 +16,9 @@ pub use crate::cloud::requests::{
     StoppingCondition, Tag,
 };
 
-/// Who owns an object and what it is; becomes the first tags of every request.
-#[derive(Debug, Clone)]
-pub struct Ownership<'a> {
-    pub stack: &'a str,
-    pub model_id: &'a str,
-    pub model_version: &'a str,
-    pub user_tags: &'a IndexMap<String, String>,
-}
-
-impl Ownership<'_> {
-    /// Stack and address tags, the user's tags, then the JumpStart tags.
-    pub fn tags(&self, address: &str) -> Vec<Tag> {
-        let tag = |k: &str, v: &str| Tag {
-            key: k.to_string(),
-            value: v.to_string(),
-        };
-        let mut tags = vec![tag(TAG_STACK, self.stack), tag(TAG_ADDRESS, address)];
-        tags.extend(self.user_tags.iter().map(|(k, v)| tag(k, v)));
-        tags.push(tag(TAG_JS_MODEL_ID, self.model_id));
-        tags.push(tag(TAG_JS_MODEL_VERSION, self.model_version));
-        tags
-    }
-}
-
 /// The data and settings of one fine-tune that are not in the spec.
 #[derive(Debug, Clone)]
 pub struct TrainingInputs<'a> {
-    pub fine_tune: &'a str,
     pub region: &'a str,
     pub role_arn: &'a str,
     /// `s3://…/` under which SageMaker writes `<job>/output/`.
@@ -70,9 +30,6 @@ pub struct TrainingInputs<'a> {
     pub validation_uri: Option<&'a str>,
     pub instance_count: u32,
     pub max_runtime_seconds: u64,
-    pub retrain: u32,
-    /// Which run of these inputs this is (1 unless earlier runs failed or were stopped).
-    pub attempt: u32,
     pub accept_eula: bool,
 }
 
@@ -92,13 +49,12 @@ fn s3_channel(name: &str, uri: &str) -> Channel {
     }
 }
 
-/// The CreateTrainingJob request, named `<stack>-<fine_tune>-<hash10>` after its own content.
-pub(crate) fn training_job(
+/// The job's input channels (data, base model, code) and its environment, which carries
+/// the base model instead of a channel for families that read it from a variable.
+fn channels_and_environment(
     t: &Training,
-    hp: &Merged,
     inp: &TrainingInputs<'_>,
-    owner: &Ownership<'_>,
-) -> CreateTrainingJob {
+) -> (Vec<Channel>, IndexMap<String, String>) {
     let mut channels = vec![s3_channel(inp.training_channel, inp.train_uri)];
     if let Some(v) = inp.validation_uri {
         channels.push(s3_channel("validation", v));
@@ -126,6 +82,16 @@ pub(crate) fn training_job(
     if t.network_isolation {
         channels.push(s3_channel("code", &t.script_uri));
     }
+    (channels, environment)
+}
+
+/// The CreateTrainingJob request without its name and tags (see [`set_job_name`]).
+pub(crate) fn training_job(
+    t: &Training,
+    hp: &Merged,
+    inp: &TrainingInputs<'_>,
+) -> CreateTrainingJob {
+    let (input_data_config, environment) = channels_and_environment(t, inp);
     let mut hyper_parameters: IndexMap<String, String> = hp
         .values
         .iter()
@@ -138,7 +104,7 @@ pub(crate) fn training_job(
         inp.region,
     ));
     hyper_parameters.shift_remove("sagemaker_job_name");
-    let mut job = CreateTrainingJob {
+    CreateTrainingJob {
         training_job_name: String::new(),
         role_arn: inp.role_arn.to_string(),
         algorithm_specification: AlgorithmSpecification {
@@ -147,7 +113,7 @@ pub(crate) fn training_job(
             metric_definitions: t.metrics.clone(),
         },
         hyper_parameters,
-        input_data_config: channels,
+        input_data_config,
         output_data_config: OutputDataConfig {
             s3_output_path: inp.output_path.to_string(),
             compression_type: t.uncompressed_output.then(|| "NONE".to_string()),
@@ -164,30 +130,19 @@ pub(crate) fn training_job(
         enable_network_isolation: t.network_isolation,
         enable_inter_container_traffic_encryption: t.encrypt_inter_container_traffic,
         tags: Vec::new(),
-    };
-    let identity = training_identity(&job, inp.retrain);
-    let name = job_name(owner.stack, inp.fine_tune, &identity, inp.attempt);
+    }
+}
+
+/// Names a training job: the name, and the `sagemaker_job_name` hyperparameter the SDK sends
+/// just before `sagemaker_region`.
+pub(crate) fn set_job_name(job: &mut CreateTrainingJob, name: &str) {
     job.hyper_parameters
-        .insert("sagemaker_job_name".into(), quote(&name));
-    // Keep the SDK's order: sagemaker_job_name sits before sagemaker_region.
+        .insert("sagemaker_job_name".into(), quote(name));
     if let Some(region) = job.hyper_parameters.shift_remove("sagemaker_region") {
         job.hyper_parameters
             .insert("sagemaker_region".into(), region);
     }
-    job.training_job_name = name;
-    job.tags = owner.tags(&format!("fine_tune.{}", inp.fine_tune));
-    job
-}
-
-/// The identity of a training job: the hash of its canonical request without the name,
-/// role and tags (which do not change what is trained), plus the `retrain` counter.
-pub(crate) fn training_identity(job: &CreateTrainingJob, retrain: u32) -> String {
-    let mut j = job.clone();
-    j.training_job_name.clear();
-    j.role_arn.clear();
-    j.tags.clear();
-    j.hyper_parameters.shift_remove("sagemaker_job_name");
-    hash_of(&j, &format!("retrain={retrain}"))
+    job.training_job_name = name.to_string();
 }
 
 /// Where the trained model lands, given the job's output settings.
@@ -203,13 +158,9 @@ pub(crate) fn model_artifact(job: &CreateTrainingJob) -> String {
     }
 }
 
-/// The CreateModel request for a job's output, named after the job, image and environment.
-pub fn model(
-    job: &CreateTrainingJob,
-    h: &Hosting,
-    fine_tune: &str,
-    owner: &Ownership<'_>,
-) -> (CreateModel, Option<Repack>) {
+/// The CreateModel request for a named job's output, without its own name and tags, and the
+/// repack of the model with an inference script when the hosting needs one.
+pub fn model(job: &CreateTrainingJob, h: &Hosting) -> (CreateModel, Option<Repack>) {
     let artifact = model_artifact(job);
     let uncompressed = artifact.ends_with('/');
     let repack = h.inference_script_uri.as_ref().map(|code| Repack {
@@ -234,7 +185,7 @@ pub fn model(
             }),
         ),
     };
-    let mut m = CreateModel {
+    let m = CreateModel {
         model_name: String::new(),
         execution_role_arn: job.role_arn.clone(),
         primary_container: ContainerDefinition {
@@ -246,24 +197,16 @@ pub fn model(
         enable_network_isolation: h.network_isolation,
         tags: Vec::new(),
     };
-    let identity = hash_of(
-        &m.primary_container,
-        &format!("network_isolation={}", m.enable_network_isolation),
-    );
-    m.model_name = resource_name(owner.stack, fine_tune, &identity);
-    m.tags = owner.tags(&format!("model.{fine_tune}"));
     (m, repack)
 }
 
-/// The CreateEndpointConfig request, named after its own content.
+/// The CreateEndpointConfig request serving a named model, without its own name and tags.
 pub fn endpoint_config(
     model: &CreateModel,
     h: &Hosting,
-    endpoint: &str,
     instance_count: u32,
-    owner: &Ownership<'_>,
 ) -> CreateEndpointConfig {
-    let mut c = CreateEndpointConfig {
+    CreateEndpointConfig {
         endpoint_config_name: String::new(),
         production_variants: vec![ProductionVariant {
             variant_name: "AllTraffic".into(),
@@ -277,140 +220,5 @@ pub fn endpoint_config(
                 .container_startup_health_check_timeout,
         }],
         tags: Vec::new(),
-    };
-    let identity = hash_of(&c.production_variants, "");
-    c.endpoint_config_name = resource_name(owner.stack, endpoint, &identity);
-    c.tags = owner.tags(&format!("endpoint_config.{endpoint}"));
-    c
-}
-
-/// The CreateEndpoint request; the endpoint's name is stable (`<stack>-<endpoint>`).
-pub fn endpoint(
-    config: &CreateEndpointConfig,
-    endpoint: &str,
-    protect: bool,
-    owner: &Ownership<'_>,
-) -> CreateEndpoint {
-    let mut tags = owner.tags(&format!("endpoint.{endpoint}"));
-    if protect {
-        tags.insert(
-            2,
-            Tag {
-                key: TAG_PROTECT.into(),
-                value: "true".into(),
-            },
-        );
-    }
-    CreateEndpoint {
-        endpoint_name: format!("{}-{endpoint}", owner.stack),
-        endpoint_config_name: config.endpoint_config_name.clone(),
-        tags,
-    }
-}
-
-/// `<stack>-<key>-<hash10>`, with `key` shortened (never the hash) to fit 63 characters.
-pub(crate) fn resource_name(stack: &str, key: &str, identity: &str) -> String {
-    name_with_tail(stack, key, &identity[..10.min(identity.len())])
-}
-
-/// The name of a training job's `attempt`-th run: the first is [`resource_name`], later
-/// ones end `-<attempt>` (a failed job's name cannot be reused).
-pub(crate) fn job_name(stack: &str, key: &str, identity: &str, attempt: u32) -> String {
-    if attempt <= 1 {
-        return resource_name(stack, key, identity);
-    }
-    let hash = &identity[..10.min(identity.len())];
-    name_with_tail(stack, key, &format!("{hash}-{attempt}"))
-}
-
-/// What every run's name of fine-tune `key` starts with, before `-<hash>`: `<stack>-<key>`,
-/// truncated as [`job_name`] does. Least-privilege patterns match `<base>-*` under the
-/// fine-tune's own output folder.
-pub fn job_name_base(stack: &str, key: &str) -> String {
-    let named = name_with_tail(stack, key, "0123456789");
-    named[..named.len() - 11].to_string()
-}
-
-/// `<stack>-<key>-<tail>`, the key truncated so the whole fits in 63 characters.
-fn name_with_tail(stack: &str, key: &str, hash: &str) -> String {
-    let room = MAX_NAME_LEN - hash.len() - 1;
-    let mut base = format!("{stack}-{key}");
-    if base.len() > room {
-        base.truncate(room);
-    }
-    let base = base.trim_end_matches('-');
-    format!("{base}-{hash}")
-}
-
-/// SHA-256 (hex) of a value's canonical JSON (object keys sorted) and an extra string.
-pub(crate) fn hash_of<T: Serialize>(value: &T, extra: &str) -> String {
-    let v = serde_json::to_value(value).expect("requests serialize");
-    let mut h = Sha256::new();
-    h.update(canonical_json(&v).as_bytes());
-    h.update(b"\n");
-    h.update(extra.as_bytes());
-    crate::data::hex(&h.finalize())
-}
-
-/// JSON with object keys sorted at every level, no whitespace: the input of identity hashes.
-pub(crate) fn canonical_json(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let inner: Vec<String> = keys
-                .into_iter()
-                .map(|k| {
-                    format!(
-                        "{}:{}",
-                        serde_json::to_string(k).expect("keys serialize"),
-                        canonical_json(&map[k])
-                    )
-                })
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(canonical_json)
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        other => other.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_fit_and_keep_the_hash() {
-        let id = "0123456789abcdef";
-        assert_eq!(
-            resource_name("finance", "gptj", id),
-            "finance-gptj-0123456789"
-        );
-        let long = resource_name(&"s".repeat(24), &"f".repeat(38), id);
-        assert_eq!(long.len(), 63);
-        assert!(long.ends_with("-0123456789"));
-        let re = regex::Regex::new(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$").unwrap();
-        assert!(re.is_match(&long));
-        // Truncation never leaves a hyphen before the hash separator.
-        let name = resource_name("abc", &format!("{}-{}", "x".repeat(47), "y"), id);
-        assert!(!name.contains("--"), "{name}");
-        assert!(re.is_match(&name));
-    }
-
-    #[test]
-    fn canonical_json_sorts_keys_at_every_level() {
-        let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 0, "y": 1}], "c": "x"}});
-        assert_eq!(
-            canonical_json(&v),
-            r#"{"a":{"c":"x","d":[1,{"y":1,"z":0}]},"b":1}"#
-        );
     }
 }

@@ -10,7 +10,7 @@ use thiserror::Error;
 use std::time::Duration;
 
 use crate::cloud::{CloudError, CloudRead, LogCursor, TrainingJob, TrainingStatus};
-use crate::jumpstart::requests::{TAG_ADDRESS, TAG_STACK};
+use crate::desired::naming::{TAG_ADDRESS, TAG_STACK};
 
 use super::describe_jobs;
 

@@ -25,8 +25,8 @@ use crate::cloud::{
     Alarm, CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, PendingUpload, Role,
     StoredObject, TrainingJob, TrainingStatus,
 };
+use crate::desired::naming::canonical_json;
 use crate::desired::{managed_role_name, Desired};
-use crate::jumpstart::requests::canonical_json;
 
 /// How many AWS reads run at once.
 pub const PARALLEL_READS: usize = 8;

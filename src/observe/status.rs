@@ -8,8 +8,8 @@ use crate::cloud::{
     Alarm, CloudError, CloudRead, Endpoint, EndpointConfig, Model, PendingUpload, Role, Tags,
     TrainingJob,
 };
+use crate::desired::naming::TAG_STACK;
 use crate::desired::Desired;
-use crate::jumpstart::requests::TAG_STACK;
 use crate::prices::{price, prices_as_of};
 
 use super::{describe_jobs, observe};

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{run_all, Got, Observed, Read};
 use crate::cloud::{CloudError, CloudRead, EndpointStatus, Kind, TrainingStatus};
+use crate::desired::naming::TAG_PASSED;
 use crate::desired::Desired;
-use crate::jumpstart::requests::TAG_PASSED;
 
 /// Reads the status of the desired endpoints the listing shows, marks the unchanged chains in
 /// [`Observed::settled`], reads the other endpoints' tags, and takes what was read or settled

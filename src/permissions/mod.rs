@@ -118,7 +118,7 @@ impl Scope {
                 self.region, self.account
             )
         };
-        let base = |key: &str| crate::jumpstart::requests::job_name_base(&self.stack, key);
+        let base = |key: &str| crate::desired::naming::job_name_base(&self.stack, key);
         let mut out = Vec::new();
         for f in &self.fine_tunes {
             out.push(arn("training-job", &format!("{}-*", base(f))));
@@ -159,7 +159,7 @@ impl Scope {
         ];
         if outputs {
             out.extend(self.fine_tunes.iter().map(|f| {
-                let base = crate::jumpstart::requests::job_name_base(stack, f);
+                let base = crate::desired::naming::job_name_base(stack, f);
                 format!("arn:aws:s3:::{b}/{p}outputs/{f}/{base}-*")
             }));
         }

@@ -178,7 +178,7 @@ fn running(
             // A settled endpoint's tags are not read: it is the manifest's endpoint.
             let address = e
                 .tags
-                .get(crate::jumpstart::requests::TAG_ADDRESS)
+                .get(crate::desired::naming::TAG_ADDRESS)
                 .cloned()
                 .or_else(|| {
                     desired

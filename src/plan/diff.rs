@@ -6,11 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::FieldDiff;
+use crate::cloud::requests::{CreateEndpointConfig, CreateTrainingJob};
 use crate::cloud::{EndpointConfig, TrainingJob};
+use crate::desired::naming::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
 use crate::jumpstart::hyperparameters::unquote;
-use crate::jumpstart::requests::{
-    CreateEndpointConfig, CreateTrainingJob, TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION,
-};
 
 fn field(name: impl Into<String>, before: Option<String>, after: Option<String>) -> FieldDiff {
     FieldDiff {

@@ -5,9 +5,10 @@
 use super::gate::{self, Baseline, GateCheck};
 use super::planner::{change, Planner, Problem};
 use super::{diff, Action, FieldDiff, Request, ResourceKind};
+use crate::cloud::requests::Tag;
 use crate::cloud::{Endpoint, EndpointConfig, EndpointStatus, TrainingStatus};
+use crate::desired::naming::TAG_PASSED;
 use crate::desired::EndpointResources;
-use crate::jumpstart::requests::{Tag, TAG_PASSED};
 use crate::observe::job_of_artifact;
 
 impl Planner<'_> {

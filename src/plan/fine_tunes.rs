@@ -178,7 +178,7 @@ impl Planner<'_> {
     fn why_train(
         &self,
         f: &FineTuneResources,
-        job: &crate::jumpstart::requests::CreateTrainingJob,
+        job: &crate::cloud::requests::CreateTrainingJob,
     ) -> (String, Option<String>, Vec<FieldDiff>) {
         if f.attempt > 1 {
             let previous = if f.attempt == 2 {

@@ -14,18 +14,18 @@ mod planner;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::desired::naming::TAG_PASSED;
 use crate::desired::GuardedUpdate;
 use crate::jumpstart::payload::Smoke;
-pub use crate::jumpstart::requests::TAG_PASSED;
 pub use endpoints::passed_tag;
 pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;
 pub use planner::{plan, Options, Planned, Problem};
 
-use crate::cloud::{RoleRequest, Upload};
-use crate::jumpstart::requests::{
+use crate::cloud::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Repack, Tag,
 };
+use crate::cloud::{RoleRequest, Upload};
 
 /// The plan file's format version; a reader refuses other versions.
 pub const FORMAT_VERSION: u32 = 1;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::planner::{change, Options, Planner, Problem};
 use super::{Action, Change, Request, ResourceKind};
 use crate::cloud::{Tags, TrainingStatus};
-use crate::jumpstart::requests::{TAG_ADDRESS, TAG_PROTECT};
+use crate::desired::naming::{TAG_ADDRESS, TAG_PROTECT};
 
 /// Deletions of every dataset object under the stack's `datasets/<stack>/` prefix (`destroy
 /// --purge-data`).

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use super::{diff, Action, Change, DataChange, FieldDiff, Request, ResourceKind};
 use crate::cloud::Tags;
+use crate::desired::naming::TAG_STACK;
 use crate::desired::Desired;
-use crate::jumpstart::requests::TAG_STACK;
 use crate::observe::Observed;
 
 /// Choices the user makes on the command line.

@@ -34,8 +34,8 @@ pub use validate::{validated, validated_json};
 
 use units::{money, plural, size};
 
+use crate::desired::naming::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
 use crate::jumpstart::hyperparameters::unquote;
-use crate::jumpstart::requests::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
 use crate::plan::{cost::Cost, Change, Plan, Request, Summary};
 
 /// The plan file's JSON.

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::cloud::Tags;
-use crate::jumpstart::requests::TAG_ADDRESS;
+use crate::desired::naming::TAG_ADDRESS;
 use crate::observe::{job_of_artifact, JobCost, Status};
 
 use super::progress::metrics;

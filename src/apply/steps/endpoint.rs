@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use super::{done, unowned, Creation, Run, Waited};
 use crate::apply::{Event, Outcome};
+use crate::cloud::requests::CreateEndpoint;
 use crate::cloud::{CloudError, EndpointStatus};
 use crate::desired::GuardedUpdate;
-use crate::jumpstart::requests::CreateEndpoint;
 
 impl Run<'_> {
     pub(super) fn create_endpoint(&self, e: &CreateEndpoint) -> Result<Outcome, CloudError> {

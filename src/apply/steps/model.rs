@@ -3,8 +3,8 @@
 
 use super::Run;
 use crate::apply::{Event, Outcome};
+use crate::cloud::requests::CreateModel;
 use crate::cloud::{CloudError, Upload};
-use crate::jumpstart::requests::CreateModel;
 use crate::plan::Change;
 
 impl Run<'_> {
@@ -35,7 +35,7 @@ impl Run<'_> {
     fn repack(
         &self,
         id: &str,
-        r: &crate::jumpstart::requests::Repack,
+        r: &crate::cloud::requests::Repack,
     ) -> Result<Option<Outcome>, CloudError> {
         let (bucket, key) = crate::cloud::split_s3(&r.target);
         if self.cloud.head_object(bucket, key)?.is_some() {
