@@ -1,15 +1,18 @@
 //! sagetune: plan/apply for domain-adaptation fine-tuning on SageMaker JumpStart.
 //!
 //! The crate reads as the pipeline it implements, each module importing only from those
-//! before it: the inputs — `manifest` (YAML with spans and semantic checks), `data` (dataset
-//! discovery, streaming checks and hashing) and `jumpstart` (catalog, specs, requests) — then
-//! `prepare` (validated, resolved, bound), `desired` (every AWS object wanted), `observe`
-//! (what AWS holds) and `inference` (prompting a deployed model), `plan` (the pure planner and the plan document) and `permissions` (the IAM policy the
-//! commands need), `apply` (the executor
-//! and the state lock), `stages` (one function per command composing those), `render`
-//! (everything printed) and `commands` (the CLI glue). Beside the pipeline: `cloud` (the only
-//! door to AWS), `diagnostics` (problems as data, rendered in one place), `escape` (the one rule
-//! for outside text in human output), `files` and `model_archive` (local file helpers), `prices` (the dated price table).
+//! before it (`tests/it/architecture.rs` holds it to that): `data` (dataset discovery,
+//! streaming checks and hashing), `jumpstart` (catalog, specs, request builders), `manifest`
+//! (YAML with spans and semantic checks), `prepare` (validated, resolved, bound), `desired`
+//! (every AWS object wanted, named and tagged), `observe` (what AWS holds) and `inference`
+//! (prompting a deployed model), `plan` (the pure planner and the plan document) and
+//! `permissions` (the IAM policy the commands need), `apply` (the executor and the state
+//! lock), `stages` (one function per command composing those), `render` (everything printed)
+//! and `commands` (the CLI glue). Beside the pipeline, usable from every stage: `cloud` (the
+//! only door to AWS, with its own vocabulary of requests and answers), `diagnostics`
+//! (problems as data, rendered in one place), `escape` (the one rule for outside text in
+//! human output), `files` and `model_archive` (local file helpers), `prices` (the dated price
+//! table) and `cli` (the argument types).
 
 pub mod apply;
 pub mod cli;

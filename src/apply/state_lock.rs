@@ -2,6 +2,7 @@
 //! `<artifacts>.sagetune/<stack>.lock` written with `If-None-Match: *`, refreshed with
 //! `If-Match`, released by its holder. `plan` never takes it.
 
+use crate::diagnostics::Diagnostic;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -263,6 +264,21 @@ pub fn unlock(
         Some((info, _)) => {
             cloud.delete_object(&bucket, &key)?;
             Ok(info)
+        }
+    }
+}
+
+impl From<&LockError> for Diagnostic {
+    /// The state lock could not be taken or removed.
+    fn from(e: &LockError) -> Self {
+        match e {
+            LockError::Held(info) => Diagnostic::new("apply::locked", e.to_string()).help(format!(
+                "wait for that run to finish; if it crashed, remove the lock with `sagetune unlock {}`",
+                info.id
+            )),
+            LockError::Cloud(c) => c.into(),
+            _ => Diagnostic::new("apply::lock", e.to_string())
+                .help("`sagetune unlock LOCK_ID` removes a stuck lock; the id is in the \"stack is locked\" message"),
         }
     }
 }

@@ -12,10 +12,10 @@ use crate::cloud::requests::{
 };
 use crate::cloud::{split_s3, RoleRequest};
 use crate::cloud::{AlarmRequest, Deployment};
-use crate::jumpstart::payload::Smoke;
 use crate::jumpstart::requests::{self, TrainingInputs};
 use crate::jumpstart::source::Buckets;
 use crate::manifest::{GateRule, RolloutPlan};
+use crate::prepare::Smoke;
 use crate::prepare::{Bound, BoundEndpoint, BoundFineTune, DatasetCheck, Prepared};
 
 use naming::Ownership;

@@ -1,10 +1,11 @@
 //! Diagnostics as plain data (what is wrong, where, how to fix it) and the one place they are
-//! rendered; no other module formats an error for the user. `from_errors` is the one place
-//! where the typed errors of the stages (AWS, state lock, plan file, planner, JumpStart) become
-//! diagnostics with their help; located diagnostics add a span where the manifest is known.
+//! rendered; no other module formats an error for the user. Each stage's typed error becomes a
+//! diagnostic with its help beside its own definition (`impl From<&E> for Diagnostic`); the
+//! cloud door's and dataset discovery's, which know nothing of diagnostics, in `from_beneath`.
+//! Located diagnostics add a span where the manifest is known.
 
 mod codes;
-mod from_errors;
+mod from_beneath;
 
 pub use codes::CODES;
 

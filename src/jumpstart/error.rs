@@ -1,5 +1,6 @@
 //! Errors of JumpStart resolution, each with the help a user needs to fix it.
 
+use crate::diagnostics::Diagnostic;
 use thiserror::Error;
 
 /// Why a model could not be resolved to a usable spec.
@@ -127,5 +128,12 @@ fn tail(versions: &[String]) -> String {
         format!("… {shown}")
     } else {
         shown
+    }
+}
+
+impl From<&ResolveError> for Diagnostic {
+    /// A model that cannot be resolved (unlocated; see `prepare::models` for the location).
+    fn from(e: &ResolveError) -> Self {
+        Diagnostic::new("jumpstart::resolve", e.to_string()).help(e.help())
     }
 }

@@ -7,15 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::spec::ModelSpec;
-use crate::manifest::SmokeCase;
-
-/// An endpoint's smoke test: its prompts and expectations, in the request shape its model
-/// wants. Plain data the plan records and apply runs after every create or update.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Smoke {
-    pub format: PayloadFormat,
-    pub cases: Vec<SmokeCase>,
-}
 
 /// The request and answer shapes of one deployed model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! every fine-tune, and the local cache of specs (`.sagetune/cache/specs/<sha256>.json`) that lets `validate`
 //! check specs offline. Reads and writes files next to the manifest only.
 
+use crate::diagnostics::Diagnostic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -143,6 +144,14 @@ pub(crate) fn cache_spec(dir: &Path, sha256: &str, bytes: &[u8]) {
 pub(crate) fn cached_spec(dir: &Path, sha256: &str) -> Option<Vec<u8>> {
     let bytes = std::fs::read(spec_cache_dir(dir).join(format!("{sha256}.json"))).ok()?;
     (crate::files::sha256_hex(&bytes) == sha256).then_some(bytes)
+}
+
+impl From<&PinsError> for Diagnostic {
+    /// `sagetune.lock` exists but cannot be used.
+    fn from(e: &PinsError) -> Self {
+        Diagnostic::new("lock::invalid", e.to_string())
+            .help("delete it and run `sagetune lock` to write a new one")
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! job's streams (`<job>/algo-N-…` in `/aws/sagemaker/TrainingJobs`) and their lines, read
 //! forward one page per stream per poll as SageMaker's `logs_for_job` does. Read-only.
 
+use crate::diagnostics::Diagnostic;
 use std::collections::VecDeque;
 
 use serde::Serialize;
@@ -233,6 +234,20 @@ pub fn job_of(
 /// The SageMaker console page of a training job (it links to the job's log streams).
 pub fn console_url(region: &str, job: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/jobs/{job}")
+}
+
+impl From<&JobLookupError> for Diagnostic {
+    /// A training job `logs` or `metrics` cannot show.
+    fn from(e: &JobLookupError) -> Self {
+        use JobLookupError as E;
+        match e {
+            E::Cloud(c) => Diagnostic::from(c),
+            E::NoJob { .. } => Diagnostic::new("logs::no-job", e.to_string())
+                .help("`sagetune apply` starts its training job; `sagetune status` lists the stack's jobs"),
+            E::NotOurs { .. } => Diagnostic::new("logs::not-our-job", e.to_string())
+                .help("`sagetune status` lists the stack's jobs with the fine-tune each belongs to"),
+        }
+    }
 }
 
 #[cfg(test)]

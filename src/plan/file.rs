@@ -2,6 +2,7 @@
 //! a plan must pass before apply runs it (a saved plan still describes the situation; apply
 //! can carry out every step).
 
+use crate::diagnostics::Diagnostic;
 use std::path::Path;
 
 use crate::desired::Desired;
@@ -146,5 +147,20 @@ pub(crate) fn check_supported(plan: &Plan) -> Result<(), PlanFileError> {
     match plan.changes.iter().find(unsupported) {
         None => Ok(()),
         Some(c) => Err(PlanFileError::Unsupported { id: c.id.clone() }),
+    }
+}
+
+impl From<&PlanFileError> for Diagnostic {
+    /// A plan file that cannot be read, a saved plan that is stale, or a step apply cannot do.
+    fn from(e: &PlanFileError) -> Self {
+        match e {
+            // The code `show` has always used; `apply PLANFILE` says `apply::plan-file`.
+            PlanFileError::Unreadable(_) => Diagnostic::new("show::read", e.to_string())
+                .help("pass a file written by `sagetune plan --out FILE`"),
+            PlanFileError::Unsupported { .. } => Diagnostic::new("apply::unsupported", e.to_string())
+                .help("nothing was changed; serve this fine-tune with a model whose spec hosts without an inference script, or drop its endpoint"),
+            _ => Diagnostic::new("apply::stale-plan", e.to_string())
+                .help("run `sagetune plan --out FILE` again, review it, and apply the new file"),
+        }
     }
 }

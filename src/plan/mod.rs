@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::desired::naming::TAG_PASSED;
 use crate::desired::GuardedUpdate;
-use crate::jumpstart::payload::Smoke;
+use crate::prepare::Smoke;
 pub use endpoints::passed_tag;
 pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;

@@ -3,6 +3,7 @@
 //! (with problems, not changes) what must never happen: touching objects sagetune does not
 //! own, deleting protected endpoints, planning without the artifacts bucket.
 
+use crate::diagnostics::Diagnostic;
 use std::collections::BTreeMap;
 
 use super::{diff, Action, Change, DataChange, FieldDiff, Request, ResourceKind};
@@ -391,4 +392,11 @@ fn pretty_json(s: &str) -> String {
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| s.to_string())
+}
+
+impl From<Problem> for Diagnostic {
+    /// Something that makes a plan impossible, with the planner's own way out.
+    fn from(p: Problem) -> Self {
+        Diagnostic::new(p.code, p.message).help(p.help)
+    }
 }

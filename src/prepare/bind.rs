@@ -2,6 +2,8 @@
 //! instance types, the EULA, hyperparameters and channels are checked against the spec, and
 //! every problem becomes a diagnostic located at the manifest node it is about. Pure.
 
+use serde::{Deserialize, Serialize};
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::time::Duration;
@@ -10,9 +12,10 @@ use crate::diagnostics::Diagnostic;
 use crate::jumpstart::catalog;
 use crate::jumpstart::fetch::ResolvedModel;
 use crate::jumpstart::hyperparameters::{self, HyperparameterError, Merged, UserValue};
-use crate::jumpstart::payload::{PayloadFormat, Smoke};
+use crate::jumpstart::payload::PayloadFormat;
 use crate::jumpstart::settings::{self, Hosting, Training, DEFAULT_MAX_RUNTIME_SECONDS};
 use crate::jumpstart::ResolveError;
+use crate::manifest::SmokeCase;
 use crate::manifest::{
     self, metric_key, Endpoint, FineTune, Gate, GateRule, HyperValue, LoadedManifest, RolloutPlan,
     Sp,
@@ -21,6 +24,14 @@ use crate::manifest::{
 use super::Context;
 
 /// A fine-tune with everything its training job needs from the spec.
+/// An endpoint's smoke test: its prompts and expectations, in the request shape its model
+/// wants. Plain data the plan records and apply runs after every create or update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Smoke {
+    pub format: PayloadFormat,
+    pub cases: Vec<SmokeCase>,
+}
+
 #[derive(Debug, Clone)]
 pub struct BoundFineTune {
     pub name: String,

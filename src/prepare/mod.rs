@@ -20,7 +20,7 @@ use crate::jumpstart::pins::PINS_FILE;
 use crate::jumpstart::source::{Buckets, ContentStore};
 use crate::manifest::{self, LoadedManifest};
 
-pub use bind::{Bound, BoundEndpoint, BoundFineTune};
+pub use bind::{Bound, BoundEndpoint, BoundFineTune, Smoke};
 pub use validate::{validate, DatasetCheck, FileCheck, SpecCheck, Validated};
 
 /// The region a stack lives in and the JumpStart buckets of that region.

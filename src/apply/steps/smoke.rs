@@ -8,8 +8,8 @@ use super::{done, Run, Waited};
 use crate::apply::{Did, Event, Outcome};
 use crate::cloud::{CloudError, EndpointStatus};
 use crate::inference::{ask, check};
-use crate::jumpstart::payload::Smoke;
 use crate::plan::{Change, Request};
+use crate::prepare::Smoke;
 
 impl Run<'_> {
     /// `outcome` of creating or updating endpoint `name` to `config`, followed by its smoke
