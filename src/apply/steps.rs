@@ -34,6 +34,14 @@ enum Waited {
     Failed(String),
 }
 
+/// What one look at an object being waited for decided.
+enum Look {
+    /// Still changing: look again after a pause.
+    Again,
+    /// The wait is over, with this result.
+    Ended(Waited),
+}
+
 impl From<Waited> for Outcome {
     fn from(w: Waited) -> Self {
         match w {
@@ -366,6 +374,31 @@ impl<'a> Run<'a> {
         let end = Instant::now() + d;
         while Instant::now() < end && !self.cancel.requested() {
             std::thread::sleep((end - Instant::now()).min(Duration::from_millis(100)));
+        }
+    }
+
+    /// The one poll loop of every wait: reads `subject` (through transient failures, see
+    /// [`Run::status`]) until `look` says the wait is over, pausing between reads. Ctrl-C ends
+    /// the wait, saying what goes on in AWS (`ongoing`); an object gone is a failure.
+    fn poll<T>(
+        &self,
+        (subject, ongoing): (&str, &str),
+        read: impl Fn() -> Result<Option<T>, CloudError>,
+        mut look: impl FnMut(T) -> Look,
+    ) -> Waited {
+        loop {
+            if self.cancel.requested() {
+                return Waited::Interrupted(format!("stopped waiting; {subject} {ongoing}"));
+            }
+            let seen = match self.status(&read) {
+                Ok(Some(v)) => v,
+                Ok(None) => return Waited::Failed(format!("{subject} does not exist")),
+                Err(e) => return Waited::Failed(e),
+            };
+            match look(seen) {
+                Look::Again => self.pause(self.options.poll),
+                Look::Ended(w) => return w,
+            }
         }
     }
 

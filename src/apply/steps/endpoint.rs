@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
-use super::{done, unowned, Creation, Run, Waited};
+use super::{done, unowned, Creation, Look, Run, Waited};
 use crate::apply::{Event, Outcome};
 use crate::cloud::requests::CreateEndpoint;
-use crate::cloud::{CloudError, EndpointStatus};
+use crate::cloud::{CloudError, Endpoint, EndpointStatus};
 use crate::desired::GuardedUpdate;
 
 impl Run<'_> {
@@ -77,18 +77,14 @@ impl Run<'_> {
         Ok(self.wait_endpoint(name, Some(config)).into())
     }
 
-    /// Waits until an endpoint is no longer changing, whatever it ends on.
+    /// Waits until an endpoint is no longer changing, whatever it ends on (gone included).
     fn settle_endpoint(&self, name: &str) -> Waited {
-        loop {
-            if self.cancel.requested() {
-                return Waited::Interrupted("stopped waiting".into());
-            }
-            match self.cloud.describe_endpoint(name) {
-                Ok(Some(e)) if e.status.is_transitional() => self.pause(self.options.poll),
-                Ok(_) => return Waited::Done("settled".into()),
-                Err(e) => return Waited::Failed(e.to_string()),
-            }
-        }
+        let subject = format!("endpoint {name}");
+        let read = || self.cloud.describe_endpoint(name).map(Some);
+        self.poll((&subject, CHANGING), read, |e| match e {
+            Some(e) if e.status.is_transitional() => Look::Again,
+            _ => Look::Ended(Waited::Done("settled".into())),
+        })
     }
 
     /// Waits for an endpoint to settle and, with `expect`, checks it serves that config: a
@@ -96,47 +92,43 @@ impl Run<'_> {
     pub(super) fn wait_endpoint(&self, name: &str, expect: Option<&str>) -> Waited {
         let start = Instant::now();
         let mut last: Option<EndpointStatus> = None;
-        loop {
-            if self.cancel.requested() {
-                return Waited::Interrupted(format!(
-                    "stopped waiting; endpoint {name} keeps changing in AWS"
-                ));
-            }
-            let e = match self.status(|| self.cloud.describe_endpoint(name)) {
-                Ok(Some(e)) => e,
-                Ok(None) => return Waited::Failed(format!("endpoint {name} does not exist")),
-                Err(err) => return Waited::Failed(err),
-            };
-            if last != Some(e.status) {
-                self.progress.event(Event::Endpoint {
-                    name: name.to_string(),
-                    status: e.status.as_str().to_string(),
-                    elapsed: start.elapsed(),
-                });
-                last = Some(e.status);
-            }
-            if e.status.is_transitional() {
-                self.pause(self.options.poll);
-                continue;
-            }
-            let reason = e
-                .failure_reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default();
-            return match (e.status, expect) {
-                (EndpointStatus::InService, Some(want)) if e.config_name != want => {
-                    Waited::Failed(format!(
-                        "endpoint {name} rolled back: it is InService on {} instead of {want}{reason}; the old config and model are kept",
-                        e.config_name
-                    ))
+        let subject = format!("endpoint {name}");
+        self.poll(
+            (&subject, CHANGING),
+            || self.cloud.describe_endpoint(name),
+            |e| {
+                if last != Some(e.status) {
+                    self.progress.event(Event::Endpoint {
+                        name: name.to_string(),
+                        status: e.status.as_str().to_string(),
+                        elapsed: start.elapsed(),
+                    });
+                    last = Some(e.status);
                 }
-                (EndpointStatus::InService, _) => Waited::Done(format!("in service on {}", e.config_name)),
-                (status, _) => Waited::Failed(format!(
-                    "endpoint {name} is {}{reason}",
-                    status.as_str()
-                )),
-            };
-        }
+                if e.status.is_transitional() {
+                    return Look::Again;
+                }
+                Look::Ended(settled_endpoint(name, &e, expect))
+            },
+        )
+    }
+}
+
+/// What an endpoint does after a wait for it stops.
+const CHANGING: &str = "keeps changing in AWS";
+
+/// How a wait for an endpoint that stopped changing ends: in service on the config it should
+/// serve, or failed (a silent rollback to another config is a failure).
+fn settled_endpoint(name: &str, e: &Endpoint, expect: Option<&str>) -> Waited {
+    let reason = (e.failure_reason.as_deref())
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    match (e.status, expect) {
+        (EndpointStatus::InService, Some(want)) if e.config_name != want => Waited::Failed(format!(
+            "endpoint {name} rolled back: it is InService on {} instead of {want}{reason}; the old config and model are kept",
+            e.config_name
+        )),
+        (EndpointStatus::InService, _) => Waited::Done(format!("in service on {}", e.config_name)),
+        (status, _) => Waited::Failed(format!("endpoint {name} is {}{reason}", status.as_str())),
     }
 }

@@ -4,11 +4,20 @@
 
 use std::time::Instant;
 
-use super::{Run, Waited};
+use super::{Look, Run, Waited};
 use crate::apply::Event;
 use crate::cloud::{CloudError, TrainingJob, TrainingStatus};
 use crate::observe::logs::{console_url, LogLine, LogTail, TRAINING_LOG_GROUP};
 use crate::observe::metrics::MetricParser;
+
+/// What a wait for a training job has seen so far.
+struct Seen {
+    start: Instant,
+    /// When the last heartbeat was said.
+    beat: Instant,
+    last: Option<(TrainingStatus, Option<String>)>,
+    watch: Option<Watch>,
+}
 
 /// What the wait has seen of a job's logs.
 struct Watch {
@@ -71,76 +80,76 @@ impl Watch {
 impl Run<'_> {
     /// Waits until the training job `name` ends; Completed is done, anything else failed.
     pub(super) fn wait_training(&self, name: &str) -> Waited {
-        let start = Instant::now();
-        let mut beat = Instant::now();
-        let mut last: Option<(TrainingStatus, Option<String>)> = None;
-        let mut watch: Option<Watch> = None;
-        loop {
-            if self.cancel.requested() {
-                return Waited::Interrupted(format!(
-                    "stopped waiting; training job {name} keeps running"
-                ));
-            }
-            let job = match self.status(|| self.cloud.describe_training_job(name)) {
-                Ok(Some(j)) => j,
-                Ok(None) => return Waited::Failed(format!("training job {name} does not exist")),
-                Err(e) => return Waited::Failed(e),
-            };
-            let w = watch.get_or_insert_with(|| Watch {
-                tail: LogTail::new(name, job.instance_count, None),
-                parser: MetricParser::new(&job.metric_definitions),
-                last_metric: None,
-                unreadable_said: false,
+        let mut seen = Seen {
+            start: Instant::now(),
+            beat: Instant::now(),
+            last: None,
+            watch: None,
+        };
+        let subject = format!("training job {name}");
+        self.poll(
+            (&subject, "keeps running"),
+            || self.cloud.describe_training_job(name),
+            |job| self.look_at_training(&mut seen, job),
+        )
+    }
+
+    /// One look at a job being waited for: its status change, logs and heartbeat said, and
+    /// whether it has ended.
+    fn look_at_training(&self, seen: &mut Seen, job: TrainingJob) -> Look {
+        let name = job.name.clone();
+        let w = seen.watch.get_or_insert_with(|| Watch {
+            tail: LogTail::new(&name, job.instance_count, None),
+            parser: MetricParser::new(&job.metric_definitions),
+            last_metric: None,
+            unreadable_said: false,
+        });
+        let now = (job.status, job.secondary_status.clone());
+        if seen.last.as_ref() != Some(&now) {
+            self.progress.event(Event::Training {
+                job: name.clone(),
+                status: job.status.as_str().to_string(),
+                secondary: job.secondary_status.clone(),
+                elapsed: seen.start.elapsed(),
             });
-            let now = (job.status, job.secondary_status.clone());
-            if last.as_ref() != Some(&now) {
-                self.progress.event(Event::Training {
-                    job: name.to_string(),
-                    status: job.status.as_str().to_string(),
-                    secondary: job.secondary_status.clone(),
-                    elapsed: start.elapsed(),
+            seen.last = Some(now);
+        }
+        let running = matches!(
+            job.status,
+            TrainingStatus::InProgress | TrainingStatus::Stopping
+        );
+        if self.options.logs {
+            w.show_logs(self, &name, running);
+        }
+        if running && seen.beat.elapsed() >= self.options.heartbeat {
+            seen.beat = Instant::now();
+            self.progress.event(Event::Heartbeat {
+                job: name.clone(),
+                status: job.status.as_str().to_string(),
+                secondary: job.secondary_status.clone(),
+                elapsed: seen.start.elapsed(),
+                last_metric: w.last_metric.clone(),
+            });
+        }
+        match job.status {
+            TrainingStatus::Completed => {
+                self.progress.event(Event::Trained {
+                    job: name,
+                    metrics: job.final_metrics.clone(),
                 });
-                last = Some(now);
+                Look::Ended(Waited::Done("trained".into()))
             }
-            let running = matches!(
-                job.status,
-                TrainingStatus::InProgress | TrainingStatus::Stopping
-            );
-            if self.options.logs {
-                w.show_logs(self, name, running);
+            TrainingStatus::Failed => {
+                self.report_failure(&job, w);
+                let reason = job.failure_reason.as_deref().unwrap_or("no reason given");
+                Look::Ended(Waited::Failed(format!(
+                    "training job {name} failed: {reason}"
+                )))
             }
-            if running && beat.elapsed() >= self.options.heartbeat {
-                beat = Instant::now();
-                self.progress.event(Event::Heartbeat {
-                    job: name.to_string(),
-                    status: job.status.as_str().to_string(),
-                    secondary: job.secondary_status.clone(),
-                    elapsed: start.elapsed(),
-                    last_metric: w.last_metric.clone(),
-                });
+            TrainingStatus::Stopped => {
+                Look::Ended(Waited::Failed(format!("training job {name} was stopped")))
             }
-            match job.status {
-                TrainingStatus::Completed => {
-                    self.progress.event(Event::Trained {
-                        job: name.to_string(),
-                        metrics: job.final_metrics.clone(),
-                    });
-                    return Waited::Done("trained".into());
-                }
-                TrainingStatus::Failed => {
-                    self.report_failure(&job, w);
-                    return Waited::Failed(format!(
-                        "training job {name} failed: {}",
-                        job.failure_reason.as_deref().unwrap_or("no reason given")
-                    ));
-                }
-                TrainingStatus::Stopped => {
-                    return Waited::Failed(format!("training job {name} was stopped"))
-                }
-                TrainingStatus::InProgress | TrainingStatus::Stopping => {
-                    self.pause(self.options.poll);
-                }
-            }
+            TrainingStatus::InProgress | TrainingStatus::Stopping => Look::Again,
         }
     }
 
