@@ -22,7 +22,16 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.command.wants_json();
-    let outcome = match &cli.command {
+    let outcome = run(&cli.command).in_format(json);
+    // A closed pipe (e.g. `sagetune schema | head`) is not an error worth reporting.
+    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    ExitCode::from(outcome.status.code())
+}
+
+/// Runs one command.
+fn run(command: &Command) -> commands::Outcome {
+    match command {
         Command::Init(args) => commands::init::run(args),
         Command::Validate(args) => {
             let offline = AwsOptions {
@@ -65,9 +74,4 @@ fn main() -> ExitCode {
         Command::Completions { shell } => commands::shell::completions(*shell),
         Command::Man => commands::shell::man(),
     }
-    .in_format(json);
-    // A closed pipe (e.g. `sagetune schema | head`) is not an error worth reporting.
-    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
-    let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
-    ExitCode::from(outcome.status.code())
 }

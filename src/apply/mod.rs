@@ -13,7 +13,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::cloud::Cloud;
-use crate::plan::{Action, Change, Plan};
+use crate::plan::{Action, Change, ChangeId, Plan};
 
 pub use progress::{Event, Progress};
 
@@ -137,17 +137,17 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// `(id, what happened)` for finished steps.
-    pub done: Vec<(String, Did)>,
+    pub done: Vec<(ChangeId, Did)>,
     /// Steps started and left running (`--no-wait`).
-    pub started: Vec<(String, String)>,
+    pub started: Vec<(ChangeId, String)>,
     /// The step that failed, and why.
-    pub failed: Option<(String, String)>,
+    pub failed: Option<(ChangeId, String)>,
     /// Whether Ctrl-C interrupted the run.
     pub interrupted: bool,
     /// Steps not run.
-    pub not_done: Vec<String>,
+    pub not_done: Vec<ChangeId>,
     /// `(id, why)` for endpoint changes a gate held back (the endpoint serves what it did).
-    pub held: Vec<(String, String)>,
+    pub held: Vec<(ChangeId, String)>,
 }
 
 impl Report {
@@ -169,33 +169,21 @@ pub fn execute(
     cancel: &Cancel,
 ) -> Report {
     let run = steps::Run::new(plan, cloud, options, progress, cancel);
-    let todo: Vec<&Change> = plan
-        .changes
-        .iter()
+    let todo: Vec<&Change> = (plan.changes.iter())
         .filter(|c| c.action != Action::Noop)
         .collect();
-    let mut finished: BTreeSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Noop)
-        .map(|c| c.id.as_str())
-        .collect();
-    let known: BTreeSet<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
-    let mut pending: Vec<&Change> = todo.clone();
-    let results: Mutex<BTreeMap<String, Outcome>> = Mutex::new(BTreeMap::new());
-    let mut blocked: BTreeSet<String> = BTreeSet::new();
-    let mut stop = false;
-    while !pending.is_empty() && !stop && !cancel.requested() {
-        let ready: Vec<&Change> = pending
-            .iter()
-            .copied()
-            .filter(|c| {
-                c.depends_on
-                    .iter()
-                    .all(|d| finished.contains(d.as_str()) || !known.contains(d.as_str()))
-            })
-            .filter(|c| !c.depends_on.iter().any(|d| blocked.contains(d)))
-            .collect();
+    let mut waves = Waves {
+        finished: (plan.changes.iter())
+            .filter(|c| c.action == Action::Noop)
+            .map(|c| &c.id)
+            .collect(),
+        known: plan.changes.iter().map(|c| &c.id).collect(),
+        pending: todo.clone(),
+        blocked: BTreeSet::new(),
+    };
+    let results: Mutex<BTreeMap<ChangeId, Outcome>> = Mutex::new(BTreeMap::new());
+    while !waves.pending.is_empty() && !cancel.requested() {
+        let ready = waves.ready();
         if ready.is_empty() {
             break;
         }
@@ -204,34 +192,62 @@ pub fn execute(
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        for c in &ready {
-            match results_now.get(&c.id) {
-                Some(Outcome::Done(_)) => {
-                    finished.insert(&c.id);
-                }
-                Some(Outcome::Started(_)) | Some(Outcome::Held(_)) => {
-                    blocked.insert(c.id.clone());
-                }
-                Some(Outcome::Interrupted(_)) | Some(Outcome::Failed(_)) | None => stop = true,
-            }
-        }
-        pending.retain(|c| !ready.iter().any(|r| r.id == c.id));
-        // Whatever depends on a step left running waits for a later apply.
-        loop {
-            let newly: Vec<String> = pending
-                .iter()
-                .filter(|c| c.depends_on.iter().any(|d| blocked.contains(d)))
-                .map(|c| c.id.clone())
-                .filter(|id| !blocked.contains(id))
-                .collect();
-            if newly.is_empty() {
-                break;
-            }
-            blocked.extend(newly);
+        if waves.record(&ready, &results_now) {
+            break;
         }
     }
     let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
     report(&todo, &results, cancel)
+}
+
+/// The steps of a run by state, wave by wave.
+struct Waves<'p> {
+    finished: BTreeSet<&'p ChangeId>,
+    /// Every change of the plan; a dependency outside it does not hold a step back.
+    known: BTreeSet<&'p ChangeId>,
+    pending: Vec<&'p Change>,
+    /// Steps left running or held, and whatever depends on them: for a later apply.
+    blocked: BTreeSet<ChangeId>,
+}
+
+impl<'p> Waves<'p> {
+    /// The pending steps whose dependencies are all done.
+    fn ready(&self) -> Vec<&'p Change> {
+        let done = |d: &ChangeId| self.finished.contains(d) || !self.known.contains(d);
+        (self.pending.iter().copied())
+            .filter(|c| c.depends_on.iter().all(done))
+            .filter(|c| !c.depends_on.iter().any(|d| self.blocked.contains(d)))
+            .collect()
+    }
+
+    /// Records how a wave's steps ended; `true` when the run stops (a failure, Ctrl-C).
+    fn record(&mut self, ready: &[&'p Change], results: &BTreeMap<ChangeId, Outcome>) -> bool {
+        let mut stop = false;
+        for c in ready {
+            match results.get(&c.id) {
+                Some(Outcome::Done(_)) => {
+                    self.finished.insert(&c.id);
+                }
+                Some(Outcome::Started(_)) | Some(Outcome::Held(_)) => {
+                    self.blocked.insert(c.id.clone());
+                }
+                Some(Outcome::Interrupted(_)) | Some(Outcome::Failed(_)) | None => stop = true,
+            }
+        }
+        self.pending.retain(|c| !ready.iter().any(|r| r.id == c.id));
+        // Whatever depends on a step left running waits for a later apply.
+        loop {
+            let newly: Vec<ChangeId> = (self.pending.iter())
+                .filter(|c| c.depends_on.iter().any(|d| self.blocked.contains(d)))
+                .map(|c| c.id.clone())
+                .filter(|id| !self.blocked.contains(id))
+                .collect();
+            if newly.is_empty() {
+                return stop;
+            }
+            self.blocked.extend(newly);
+        }
+    }
 }
 
 /// Runs the ready steps, at most `parallel` at once, recording how each ended.
@@ -239,7 +255,7 @@ fn run_wave(
     run: &steps::Run<'_>,
     ready: &[&Change],
     parallel: usize,
-    results: &Mutex<BTreeMap<String, Outcome>>,
+    results: &Mutex<BTreeMap<ChangeId, Outcome>>,
 ) {
     for chunk in ready.chunks(parallel.max(1)) {
         std::thread::scope(|scope| {
@@ -257,7 +273,7 @@ fn run_wave(
 }
 
 /// The report of a run: each step to do with how it ended, in plan order.
-fn report(todo: &[&Change], results: &BTreeMap<String, Outcome>, cancel: &Cancel) -> Report {
+fn report(todo: &[&Change], results: &BTreeMap<ChangeId, Outcome>, cancel: &Cancel) -> Report {
     let mut report = Report {
         interrupted: cancel.requested(),
         ..Report::default()

@@ -6,16 +6,17 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::Did;
+use crate::plan::ChangeId;
 
 /// One thing that happened during apply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A step began (`id` is the plan change's id).
-    Started { id: String, what: String },
+    Started { id: ChangeId, what: String },
     /// A step finished (or was left running, or failed: `what` says).
-    Finished { id: String, what: Did },
+    Finished { id: ChangeId, what: Did },
     /// Bytes of an upload sent so far.
-    Uploaded { id: String, sent: u64, total: u64 },
+    Uploaded { id: ChangeId, sent: u64, total: u64 },
     /// A training job's status or secondary status changed.
     Training {
         job: String,

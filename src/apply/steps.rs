@@ -10,7 +10,7 @@ use crate::cloud::requests::CreateTrainingJob;
 use crate::cloud::{Cloud, CloudError, RoleRequest, Tags, Upload};
 use crate::desired::naming::TAG_STACK;
 use crate::desired::{managed_role_arn, managed_role_name};
-use crate::plan::{Action, Change, Plan, Request, ResourceKind};
+use crate::plan::{Action, Change, ChangeId, Plan, Request, ResourceKind};
 
 mod endpoint;
 mod gate;
@@ -108,9 +108,9 @@ impl<'a> Run<'a> {
         tags.get(TAG_STACK) == Some(&self.plan.stack)
     }
 
-    fn note(&self, id: &str, what: Did) {
+    fn note(&self, id: &ChangeId, what: Did) {
         self.progress.event(Event::Finished {
-            id: id.to_string(),
+            id: id.clone(),
             what,
         });
     }
@@ -154,6 +154,12 @@ impl<'a> Run<'a> {
                 return Ok(stop);
             }
         }
+        self.send(c, request)
+    }
+
+    /// Sends a change's request: the creates, updates and tags here, removals in
+    /// [`Run::remove`].
+    fn send(&self, c: &Change, request: &Request) -> Result<Outcome, CloudError> {
         match request {
             Request::PutObject(u) => self.upload(c, u),
             Request::CreateRole(r) => self.create_role(r),
@@ -162,10 +168,6 @@ impl<'a> Run<'a> {
                 Ok(done("policy replaced"))
             }
             Request::CreateTrainingJob(job) => self.create_training_job(job),
-            Request::StopTrainingJob { training_job_name } => {
-                gone(self.cloud.stop_training_job(training_job_name))?;
-                Ok(done("stop requested"))
-            }
             Request::CreateModel(model) => self.create_model(c, model),
             Request::CreateEndpointConfig(cfg) => {
                 let name = &cfg.endpoint_config_name;
@@ -192,6 +194,31 @@ impl<'a> Run<'a> {
                 let previous = c.supersedes.as_deref();
                 self.checked(c, endpoint_name, endpoint_config_name, previous, updated)
             }
+            Request::AddTags {
+                endpoint_name,
+                tags,
+            } => {
+                self.cloud.tag_endpoint(endpoint_name, tags)?;
+                Ok(done("tagged"))
+            }
+            removal @ (Request::StopTrainingJob { .. }
+            | Request::DeleteRole { .. }
+            | Request::DeleteModel { .. }
+            | Request::DeleteEndpointConfig { .. }
+            | Request::DeleteEndpoint { .. }
+            | Request::DeleteAlarms { .. }
+            | Request::DeleteObject { .. }
+            | Request::AbortMultipartUpload { .. }) => self.remove(removal),
+        }
+    }
+
+    /// Stops or removes an object: gone already counts as done.
+    fn remove(&self, request: &Request) -> Result<Outcome, CloudError> {
+        match request {
+            Request::StopTrainingJob { training_job_name } => {
+                gone(self.cloud.stop_training_job(training_job_name))?;
+                Ok(done("stop requested"))
+            }
             Request::DeleteRole { role_name } => deleted(self.cloud.delete_role(role_name)),
             Request::DeleteModel { model_name } => deleted(self.cloud.delete_model(model_name)),
             Request::DeleteEndpointConfig {
@@ -206,19 +233,14 @@ impl<'a> Run<'a> {
                 }
                 Ok(done("deleted"))
             }
-            Request::AddTags {
-                endpoint_name,
-                tags,
-            } => {
-                self.cloud.tag_endpoint(endpoint_name, tags)?;
-                Ok(done("tagged"))
-            }
             Request::DeleteObject { bucket, key } => deleted(self.cloud.delete_object(bucket, key)),
             Request::AbortMultipartUpload {
                 bucket,
                 key,
                 upload_id,
             } => gone(self.cloud.abort_upload(bucket, key, upload_id)).map(|()| done("aborted")),
+            // `send` passes removals only.
+            other => Ok(Outcome::Failed(format!("not a removal: {other:?}"))),
         }
     }
 

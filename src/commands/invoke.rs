@@ -8,6 +8,7 @@ use crate::cli::{Format, InvokeArgs};
 use crate::cloud::{AwsCloud, AwsOptions};
 use crate::diagnostics::Diagnostic;
 use crate::inference::ask;
+use crate::jumpstart::payload::PayloadFormat;
 use crate::prepare::prepare;
 use crate::render::invoke::AnswerStream;
 use crate::stages::{check_invoke_owner, invoke_target};
@@ -20,23 +21,10 @@ pub fn run(args: &InvokeArgs, aws: &AwsOptions) -> Outcome {
         Ok(p) => p,
         Err(d) => return Outcome::failed(&[d], "nothing was sent"),
     };
-    let m = &args.manifest;
-    let prepared = match prepare(&m.file, m.allow_outside, aws, false, None) {
-        Ok(p) => p,
-        Err(d) => return Outcome::failed(&d, "nothing was sent"),
-    };
-    let (endpoint, format) = match invoke_target(&prepared, &args.endpoint) {
+    let (cloud, endpoint, format) = match target(args, aws) {
         Ok(t) => t,
         Err(d) => return Outcome::failed(&d, "nothing was sent"),
     };
-    let cloud = AwsCloud::new(aws.clone(), &prepared.ctx.region);
-    if let Err(d) = check_invoke_owner(
-        &cloud,
-        prepared.validated.loaded.manifest.stack.get(),
-        &endpoint,
-    ) {
-        return Outcome::failed(&d, "nothing was sent");
-    }
     let mut stream = AnswerStream::new(args.format == Format::Json, args.raw);
     let mut status = ExitStatus::Success;
     let mut asked = 0usize;
@@ -65,6 +53,29 @@ pub fn run(args: &InvokeArgs, aws: &AwsOptions) -> Outcome {
             Err(e) => break Some((Diagnostic::from(&e), "the endpoint did not answer")),
         }
     };
+    finish(stream, status, failure)
+}
+
+/// The endpoint to prompt, checked to be this stack's, and the payload format of its model.
+fn target(
+    args: &InvokeArgs,
+    aws: &AwsOptions,
+) -> Result<(AwsCloud, String, PayloadFormat), Vec<Diagnostic>> {
+    let m = &args.manifest;
+    let prepared = prepare(&m.file, m.allow_outside, aws, false, None)?;
+    let (endpoint, format) = invoke_target(&prepared, &args.endpoint)?;
+    let cloud = AwsCloud::new(aws.clone(), &prepared.ctx.region);
+    let stack = prepared.validated.loaded.manifest.stack.get();
+    check_invoke_owner(&cloud, stack, &endpoint)?;
+    Ok((cloud, endpoint, format))
+}
+
+/// Closes the output: the JSON document (with the error, if any) or the error.
+fn finish(
+    stream: AnswerStream,
+    status: ExitStatus,
+    failure: Option<(Diagnostic, &str)>,
+) -> Outcome {
     match failure {
         None => {
             emit(&stream.end(None), "");

@@ -126,34 +126,10 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
         return Err(DiscoverError::NotRegular { path: shown, kind });
     }
     let (display, canonical) = if meta.is_dir() {
-        let only = only_entry(&display)?;
-        let file_display = display.join(&only);
-        let file_canonical = file_display.canonicalize().map_err(|e| {
-            if is_symlink_loop(&e) {
-                DiscoverError::SymlinkLoop(file_display.display().to_string())
-            } else {
-                DiscoverError::Io {
-                    path: file_display.display().to_string(),
-                    reason: e.to_string(),
-                }
-            }
-        })?;
+        let file_display = display.join(only_entry(&display)?);
+        let file_canonical = only_file(&file_display)?;
         check_inside(&file_canonical, &file_display)?;
-        if let Some(kind) = std::fs::metadata(&file_canonical)
-            .ok()
-            .as_ref()
-            .and_then(special_kind)
-        {
-            return Err(DiscoverError::NotRegular {
-                path: file_display.display().to_string(),
-                kind,
-            });
-        }
-        if !file_canonical.is_file() {
-            return Err(DiscoverError::NotDataFile(
-                file_display.display().to_string(),
-            ));
-        }
+        regular_data_file(&file_display, &file_canonical)?;
         (file_display, file_canonical)
     } else {
         (display, canonical)
@@ -170,6 +146,37 @@ pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFil
         file_name,
         format,
     })
+}
+
+/// The canonical path of a folder's only entry.
+fn only_file(file_display: &Path) -> Result<PathBuf, DiscoverError> {
+    file_display.canonicalize().map_err(|e| {
+        if is_symlink_loop(&e) {
+            DiscoverError::SymlinkLoop(file_display.display().to_string())
+        } else {
+            DiscoverError::Io {
+                path: file_display.display().to_string(),
+                reason: e.to_string(),
+            }
+        }
+    })
+}
+
+/// A folder's only entry is a regular file (not a device, FIFO or socket, not a folder).
+fn regular_data_file(file_display: &Path, file_canonical: &Path) -> Result<(), DiscoverError> {
+    let meta = std::fs::metadata(file_canonical).ok();
+    if let Some(kind) = meta.as_ref().and_then(special_kind) {
+        return Err(DiscoverError::NotRegular {
+            path: file_display.display().to_string(),
+            kind,
+        });
+    }
+    if !file_canonical.is_file() {
+        return Err(DiscoverError::NotDataFile(
+            file_display.display().to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// `target` as seen from `root`, both canonical (`../../data/x.txt`).

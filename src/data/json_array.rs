@@ -163,6 +163,26 @@ impl Splitter {
         Ok(false)
     }
 
+    /// Inside a string at `buf[i]`: the index after the string's end, an escape's backslash
+    /// (the next byte is taken whatever it is) or the chunk's end.
+    fn skip_string(&mut self, buf: &[u8], i: usize) -> usize {
+        if self.escaped {
+            self.escaped = false;
+            return i + 1;
+        }
+        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+            None => buf.len(),
+            Some(n) => {
+                if buf[i + n] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                }
+                i + n + 1
+            }
+        }
+    }
+
     /// Scans one chunk (at file offset `base`), calling `f` for each element that ends in it.
     fn chunk(
         &mut self,
@@ -189,24 +209,7 @@ impl Splitter {
                 continue;
             }
             if self.in_string {
-                if self.escaped {
-                    // The byte after a backslash is taken, whatever it is.
-                    self.escaped = false;
-                    i += 1;
-                    continue;
-                }
-                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
-                    None => i = buf.len(),
-                    Some(n) => {
-                        i += n;
-                        if buf[i] == b'\\' {
-                            self.escaped = true;
-                        } else {
-                            self.in_string = false;
-                        }
-                        i += 1;
-                    }
-                }
+                i = self.skip_string(buf, i);
                 continue;
             }
             match buf[i] {

@@ -61,12 +61,8 @@ pub(super) fn managed_role(i: &Inputs<'_>) -> RoleRequest {
     }
 }
 
-/// The managed role's least-privilege policy: read the stack's datasets (never write them),
-/// write its jobs' outputs (`outputs/<fine-tune>/<stack>-<fine-tune>-…` for each fine-tune of
-/// the manifest: nothing else under the prefix, not the state locks, not the data or outputs
-/// of a stack whose name starts with this one), read the region's JumpStart buckets, write its
-/// logs and metrics, pull the images.
-fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
+/// The S3 statements: the stack's datasets, its jobs' outputs, the JumpStart content.
+fn data_statements(i: &Inputs<'_>) -> Vec<serde_json::Value> {
     let (bucket, prefix) = split_s3(i.artifacts);
     let datasets = format!("{prefix}datasets/{}/", i.stack);
     let outputs: Vec<String> = i
@@ -80,73 +76,81 @@ fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
         .collect();
     let mut js_buckets = vec![i.buckets.content.as_str(), i.buckets.gated.as_str()];
     js_buckets.dedup();
-    let js_objects: Vec<String> = js_buckets
-        .iter()
-        .map(|b| format!("arn:aws:s3:::{b}/*"))
-        .collect();
-    let js_arns: Vec<String> = js_buckets
-        .iter()
-        .map(|b| format!("arn:aws:s3:::{b}"))
-        .collect();
-    let mut policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DatasetsRead",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject"],
-                "Resource": [format!("arn:aws:s3:::{bucket}/{datasets}*")]
-            },
-            {
-                "Sid": "OutputsReadWrite",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                "Resource": outputs
-            },
-            {
-                "Sid": "ArtifactsList",
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
-                "Resource": [format!("arn:aws:s3:::{bucket}")],
-                "Condition": {"StringLike": {"s3:prefix": [format!("{datasets}*"), format!("{prefix}outputs/*")]}}
-            },
-            {
-                "Sid": "JumpStartContentRead",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:ListBucket"],
-                "Resource": js_objects.into_iter().chain(js_arns).collect::<Vec<_>>()
-            },
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": [
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:DescribeLogStreams"
-                ],
-                "Resource": [format!("arn:aws:logs:{}:*:log-group:/aws/sagemaker/*", i.region)]
-            },
-            {
-                "Sid": "Metrics",
-                "Effect": "Allow",
-                "Action": ["cloudwatch:PutMetricData"],
-                "Resource": ["*"],
-                "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}}
-            },
-            {
-                "Sid": "PullImages",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:GetAuthorizationToken",
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage"
-                ],
-                "Resource": ["*"]
-            }
-        ]
-    });
+    let js_objects = js_buckets.iter().map(|b| format!("arn:aws:s3:::{b}/*"));
+    let js_arns = js_buckets.iter().map(|b| format!("arn:aws:s3:::{b}"));
+    vec![
+        json!({
+            "Sid": "DatasetsRead",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [format!("arn:aws:s3:::{bucket}/{datasets}*")]
+        }),
+        json!({
+            "Sid": "OutputsReadWrite",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": outputs
+        }),
+        json!({
+            "Sid": "ArtifactsList",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [format!("arn:aws:s3:::{bucket}")],
+            "Condition": {"StringLike": {"s3:prefix": [format!("{datasets}*"), format!("{prefix}outputs/*")]}}
+        }),
+        json!({
+            "Sid": "JumpStartContentRead",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": js_objects.chain(js_arns).collect::<Vec<_>>()
+        }),
+    ]
+}
+
+/// What a running job or endpoint needs beside its data: logs, metrics, images.
+fn runtime_statements(region: &str) -> Vec<serde_json::Value> {
+    vec![
+        json!({
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams"
+            ],
+            "Resource": [format!("arn:aws:logs:{region}:*:log-group:/aws/sagemaker/*")]
+        }),
+        json!({
+            "Sid": "Metrics",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": ["*"],
+            "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}}
+        }),
+        json!({
+            "Sid": "PullImages",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage"
+            ],
+            "Resource": ["*"]
+        }),
+    ]
+}
+
+/// The managed role's least-privilege policy: read the stack's datasets (never write them),
+/// write its jobs' outputs (`outputs/<fine-tune>/<stack>-<fine-tune>-…` for each fine-tune of
+/// the manifest: nothing else under the prefix, not the state locks, not the data or outputs
+/// of a stack whose name starts with this one), read the region's JumpStart buckets, write its
+/// logs and metrics, pull the images.
+fn execution_policy(i: &Inputs<'_>) -> serde_json::Value {
+    let mut statements = data_statements(i);
+    statements.extend(runtime_statements(i.region));
+    let mut policy = json!({"Version": "2012-10-17", "Statement": statements});
     // A manifest without fine-tunes writes no output (IAM refuses an empty resource list).
     if let Some(all) = policy["Statement"].as_array_mut() {
         all.retain(|st| st["Resource"].as_array().is_none_or(|r| !r.is_empty()));

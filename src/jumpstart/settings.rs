@@ -166,30 +166,7 @@ pub fn training(
     let base_model =
         base_model(spec, variants, &instance_type, region, buckets).ok_or_else(incomplete)?;
 
-    let mut hyperparameters: Vec<HyperparameterSpec> = spec
-        .hyperparameters
-        .iter()
-        .filter(|h| h.is_algorithm())
-        .cloned()
-        .collect();
-    for over in variants
-        .merged_list::<HyperparameterSpec>(&instance_type, "hyperparameters", |h| h.name.clone())
-    {
-        match hyperparameters.iter_mut().find(|h| h.name == over.name) {
-            Some(existing) => *existing = over,
-            None if over.is_algorithm() => hyperparameters.push(over),
-            None => {}
-        }
-    }
-
-    let mut metrics = spec.metrics.clone();
-    for m in variants.merged_list::<MetricDefinition>(&instance_type, "metrics", |m| m.name.clone())
-    {
-        if !metrics.iter().any(|e| e.name == m.name) {
-            metrics.push(m);
-        }
-    }
-
+    let (hyperparameters, metrics) = training_variables(spec, variants, &instance_type);
     let volume_size_gb = match spec.training_volume_size {
         Some(size) if volume_size_supported(&instance_type) => size,
         _ => DEFAULT_VOLUME_GB,
@@ -213,6 +190,38 @@ pub fn training(
         validation_supported: spec.validation_supported.unwrap_or(true),
         instance_type,
     })
+}
+
+/// The algorithm hyperparameters and the metrics of a training instance type: the spec's,
+/// with the instance variant's overriding or added.
+fn training_variables(
+    spec: &ModelSpec,
+    variants: &InstanceTypeVariants,
+    instance_type: &str,
+) -> (Vec<HyperparameterSpec>, Vec<MetricDefinition>) {
+    let mut hyperparameters: Vec<HyperparameterSpec> = spec
+        .hyperparameters
+        .iter()
+        .filter(|h| h.is_algorithm())
+        .cloned()
+        .collect();
+    for over in variants
+        .merged_list::<HyperparameterSpec>(instance_type, "hyperparameters", |h| h.name.clone())
+    {
+        match hyperparameters.iter_mut().find(|h| h.name == over.name) {
+            Some(existing) => *existing = over,
+            None if over.is_algorithm() => hyperparameters.push(over),
+            None => {}
+        }
+    }
+    let mut metrics = spec.metrics.clone();
+    for m in variants.merged_list::<MetricDefinition>(instance_type, "metrics", |m| m.name.clone())
+    {
+        if !metrics.iter().any(|e| e.name == m.name) {
+            metrics.push(m);
+        }
+    }
+    (hyperparameters, metrics)
 }
 
 /// The SDK's `use_training_model_artifact` decision and the artifact's URI.
@@ -264,6 +273,51 @@ fn base_model(
         .map(|uri| BaseModel::EnvVar { uri: uri.clone() })
 }
 
+/// The serving container's environment and, for script-mode hosting, the inference
+/// script's URI (with the variables the SDK sets for it).
+fn hosting_environment(
+    spec: &ModelSpec,
+    variants: &InstanceTypeVariants,
+    instance_type: &str,
+    region: &str,
+    buckets: &Buckets,
+) -> Result<(IndexMap<String, String>, Option<String>), ResolveError> {
+    let mut environment: IndexMap<String, String> = spec
+        .inference_environment_variables
+        .iter()
+        .filter(|e| e.required_for_model_class)
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.default.as_ref().map(python_str).unwrap_or_default(),
+            )
+        })
+        .collect();
+    environment.extend(string_map(
+        variants.merged_map(instance_type, "environment_variables"),
+    ));
+    let scripted = spec.hosting_use_script_uri.unwrap_or(false)
+        && spec.hosting_prepacked_artifact_key.is_none();
+    if !scripted {
+        return Ok((environment, None));
+    }
+    let key = spec
+        .hosting_script_key
+        .as_deref()
+        .ok_or_else(|| ResolveError::IncompleteSpec {
+            model_id: spec.model_id.clone(),
+            version: spec.version.clone(),
+        })?;
+    environment.insert("SAGEMAKER_PROGRAM".into(), "inference.py".into());
+    environment.insert(
+        "SAGEMAKER_SUBMIT_DIRECTORY".into(),
+        "/opt/ml/model/code".into(),
+    );
+    environment.insert("SAGEMAKER_CONTAINER_LOG_LEVEL".into(), "20".into());
+    environment.insert("SAGEMAKER_REGION".into(), region.to_string());
+    Ok((environment, Some(format!("s3://{}/{key}", buckets.content))))
+}
+
 /// Resolves the hosting side of `spec`; `training_instance` lets newer specs map a
 /// training instance to its default inference instance.
 pub(crate) fn hosting(
@@ -288,41 +342,8 @@ pub(crate) fn hosting(
     )?;
     let variants = variants_or_empty(&spec.hosting_instance_type_variants);
     let image = image(spec, variants, &instance_type, region, "hosting")?;
-    let mut environment: IndexMap<String, String> = spec
-        .inference_environment_variables
-        .iter()
-        .filter(|e| e.required_for_model_class)
-        .map(|e| {
-            (
-                e.name.clone(),
-                e.default.as_ref().map(python_str).unwrap_or_default(),
-            )
-        })
-        .collect();
-    environment.extend(string_map(
-        variants.merged_map(&instance_type, "environment_variables"),
-    ));
-    let scripted = spec.hosting_use_script_uri.unwrap_or(false)
-        && spec.hosting_prepacked_artifact_key.is_none();
-    let inference_script_uri = if scripted {
-        let key =
-            spec.hosting_script_key
-                .as_deref()
-                .ok_or_else(|| ResolveError::IncompleteSpec {
-                    model_id: spec.model_id.clone(),
-                    version: spec.version.clone(),
-                })?;
-        environment.insert("SAGEMAKER_PROGRAM".into(), "inference.py".into());
-        environment.insert(
-            "SAGEMAKER_SUBMIT_DIRECTORY".into(),
-            "/opt/ml/model/code".into(),
-        );
-        environment.insert("SAGEMAKER_CONTAINER_LOG_LEVEL".into(), "20".into());
-        environment.insert("SAGEMAKER_REGION".into(), region.to_string());
-        Some(format!("s3://{}/{key}", buckets.content))
-    } else {
-        None
-    };
+    let (environment, inference_script_uri) =
+        hosting_environment(spec, variants, &instance_type, region, buckets)?;
     Ok(Hosting {
         volume_size_gb: spec
             .inference_volume_size

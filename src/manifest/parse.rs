@@ -230,7 +230,6 @@ fn strip_location_suffix(raw: &str) -> String {
 /// offending text, where it is known), and the help line.
 fn classify(message: &str, value: Option<&str>) -> (&'static str, String, String) {
     let m = message.to_ascii_lowercase();
-    let wrong_type = |msg: String, help: &str| ("manifest::wrong-type", msg, help.to_string());
     if m.contains("unknown field") {
         (
             "manifest::unknown-field",
@@ -274,7 +273,15 @@ fn classify(message: &str, value: Option<&str>) -> (&'static str, String, String
             "fix the YAML syntax here: indentation, a missing `:`, or an unclosed quote or bracket"
                 .into(),
         )
-    } else if m.contains("invalid u32") || m.contains("invalid u64") {
+    } else {
+        value_problem(&m, message, value)
+    }
+}
+
+/// A value of the wrong type: a number, boolean or mapping where the key takes another.
+fn value_problem(m: &str, message: &str, value: Option<&str>) -> (&'static str, String, String) {
+    let wrong_type = |msg: String, help: &str| ("manifest::wrong-type", msg, help.to_string());
+    if m.contains("invalid u32") || m.contains("invalid u64") {
         wrong_type(
             not_a_count(m.contains("invalid u32"), value),
             "write a number such as `1`, without quotes",

@@ -64,6 +64,13 @@ pub fn render(s: &Scaffold) -> String {
         ),
     }
     .ok();
+    out.push_str(&workload(s));
+    out
+}
+
+/// The datasets, fine-tunes and endpoints of the manifest.
+fn workload(s: &Scaffold) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "\ndatasets:\n  {}:\n    train: {}", s.dataset, s.train);
     if let Some(v) = &s.validation {
         let _ = writeln!(out, "    validation: {v}");

@@ -303,22 +303,10 @@ fn alarms(s: &Scope, sid: &'static str, actions: &[&'static str]) -> Statement {
     allow(sid, actions, vec![arn])
 }
 
-/// What apply adds to the reads.
-fn apply_writes(s: &Scope) -> Vec<Statement> {
-    let mut out = vec![
-        allow(
-            "ArtifactsWrite",
-            &[
-                "s3:GetObject",
-                "s3:PutObject",
-                "s3:DeleteObject",
-                "s3:AbortMultipartUpload",
-            ],
-            s.objects(true),
-        ),
-        specs(s),
-        logs(s),
-        // Creates carry the stack's tag, under the names this manifest gives.
+/// The stack's SageMaker writes: creates carry the stack's tag, under the names this
+/// manifest gives; changes only to objects that carry it.
+fn sagemaker_writes(s: &Scope) -> [Statement; 3] {
+    [
         allow_if(
             "StackCreate",
             &[
@@ -344,8 +332,27 @@ fn apply_writes(s: &Scope) -> Vec<Statement> {
             s.sagemaker_all(),
             s.owned(),
         ),
-        pass_role(s),
+    ]
+}
+
+/// What apply adds to the reads.
+fn apply_writes(s: &Scope) -> Vec<Statement> {
+    let mut out = vec![
+        allow(
+            "ArtifactsWrite",
+            &[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
+            s.objects(true),
+        ),
+        specs(s),
+        logs(s),
     ];
+    out.extend(sagemaker_writes(s));
+    out.push(pass_role(s));
     out.extend(managed_role_writes(s));
     // Alarms go with an endpoint's deletion and with an update that has no rollout.
     out.push(if s.alarms {

@@ -4,8 +4,8 @@
 
 use super::gate::{self, Baseline, GateCheck};
 use super::planner::{change, Planner, Problem};
-use super::{diff, Action, FieldDiff, Request, ResourceKind};
-use crate::cloud::requests::Tag;
+use super::{diff, Action, ChangeId, FieldDiff, Request, ResourceKind};
+use crate::cloud::requests::{CreateEndpointConfig, Tag};
 use crate::cloud::{Endpoint, EndpointConfig, EndpointStatus, TrainingStatus};
 use crate::desired::naming::TAG_PASSED;
 use crate::desired::EndpointResources;
@@ -15,8 +15,8 @@ impl Planner<'_> {
     /// Plans an endpoint: its config (new or kept), then the endpoint that serves it.
     pub(super) fn endpoint(&mut self, e: &EndpointResources) {
         let cfg = &e.endpoint_config;
-        let cfg_id = format!("endpoint_config.{}", e.name);
-        let model_id = format!("model.{}", e.fine_tune);
+        let cfg_id = ChangeId::at(format!("endpoint_config.{}", e.name));
+        let model_id = ChangeId::at(format!("model.{}", e.fine_tune));
         let current = self.o.endpoints.get(&e.endpoint.endpoint_name);
         let served = current.and_then(|ep| self.o.endpoint_configs.get(&ep.config_name));
 
@@ -28,14 +28,14 @@ impl Planner<'_> {
                 return
             }
             _ if settled => change(
-                &cfg_id,
+                cfg_id.clone(),
                 ResourceKind::EndpointConfig,
                 &cfg.endpoint_config_name,
                 Action::Noop,
                 "exists".into(),
             ),
             Some(_) => change(
-                &cfg_id,
+                cfg_id.clone(),
                 ResourceKind::EndpointConfig,
                 &cfg.endpoint_config_name,
                 Action::Noop,
@@ -43,7 +43,7 @@ impl Planner<'_> {
             ),
             None => {
                 let mut c = change(
-                    &cfg_id,
+                    cfg_id.clone(),
                     ResourceKind::EndpointConfig,
                     &cfg.endpoint_config_name,
                     Action::Create,
@@ -80,52 +80,16 @@ impl Planner<'_> {
         served: Option<&EndpointConfig>,
     ) {
         let cfg = &e.endpoint_config;
-        let cfg_id = format!("endpoint_config.{}", e.name);
-        let ep_id = format!("endpoint.{}", e.name);
         let name = &e.endpoint.endpoint_name;
         let Some(ep) = current else {
-            let mut c = change(
-                &ep_id,
-                ResourceKind::Endpoint,
-                name,
-                Action::Create,
-                format!("new endpoint serving {}", cfg.endpoint_config_name),
-            );
-            if self.pending(&cfg_id) {
-                c.depends_on.push(cfg_id);
-            }
-            c.request = Some(Request::CreateEndpoint(e.endpoint.clone()));
-            c.gate = self.gate(e, Baseline::Nothing);
-            c.smoke = e.smoke.clone();
-            self.changes.push(c);
+            self.new_endpoint(e);
             return;
         };
         if !self.o.settled.contains(name) && !self.check_owner("endpoint", name, &ep.tags) {
             return;
         }
         if ep.config_name == cfg.endpoint_config_name {
-            let unproven =
-                e.checked() && self.passed(ep) != Some(cfg.endpoint_config_name.as_str());
-            if unproven && (ep.status.is_transitional() || ep.status == EndpointStatus::InService) {
-                self.verify(e, ep);
-                return;
-            }
-            let (action, reason) = if ep.status.is_transitional() {
-                (
-                    Action::Wait,
-                    format!(
-                        "endpoint is {}; apply waits for InService",
-                        ep.status.as_str()
-                    ),
-                )
-            } else if ep.status == EndpointStatus::InService {
-                (Action::Noop, "in service".into())
-            } else {
-                self.problems.push(broken(ep));
-                return;
-            };
-            self.changes
-                .push(change(&ep_id, ResourceKind::Endpoint, name, action, reason));
+            self.endpoint_on_desired_config(e, ep);
             return;
         }
         if !matches!(
@@ -198,7 +162,7 @@ impl Planner<'_> {
     /// it, judges the gate against the config that last passed, runs the smoke test, rolls
     /// back to that config on failure, and only then lets what it superseded go.
     fn verify(&mut self, e: &EndpointResources, ep: &Endpoint) {
-        let ep_id = format!("endpoint.{}", e.name);
+        let ep_id = ChangeId::at(format!("endpoint.{}", e.name));
         let passed = self.passed(ep).map(str::to_string);
         let checks = match (e.gate.is_empty(), e.smoke.is_some()) {
             (false, true) => "gate and smoke test",
@@ -207,7 +171,7 @@ impl Planner<'_> {
         };
         let serving = &ep.config_name;
         let mut c = change(
-            &ep_id,
+                ep_id.clone(),
             ResourceKind::Endpoint,
             &ep.name,
             Action::Verify,
@@ -240,7 +204,7 @@ impl Planner<'_> {
     }
 
     /// Marks `config` and the models it uses as freed only once change `after` is done.
-    fn free_after(&mut self, config: &str, after: &str) {
+    fn free_after(&mut self, config: &str, after: &ChangeId) {
         let mut names = vec![config.to_string()];
         if let Some(cfg) = self.o.endpoint_configs.get(config) {
             names.extend(cfg.variants.iter().map(|v| v.model_name.clone()));
@@ -248,9 +212,56 @@ impl Planner<'_> {
         for n in names {
             let deps = self.freed.entry(n).or_default();
             if !deps.iter().any(|d| d == after) {
-                deps.push(after.to_string());
+                deps.push(after.clone());
             }
         }
+    }
+
+    /// A new endpoint serving the desired config, judged by its gate and smoke-tested.
+    fn new_endpoint(&mut self, e: &EndpointResources) {
+        let cfg = &e.endpoint_config;
+        let cfg_id = ChangeId::at(format!("endpoint_config.{}", e.name));
+        let ep_id = ChangeId::at(format!("endpoint.{}", e.name));
+        let mut c = change(
+            ep_id,
+            ResourceKind::Endpoint,
+            &e.endpoint.endpoint_name,
+            Action::Create,
+            format!("new endpoint serving {}", cfg.endpoint_config_name),
+        );
+        if self.pending(&cfg_id) {
+            c.depends_on.push(cfg_id);
+        }
+        c.request = Some(Request::CreateEndpoint(e.endpoint.clone()));
+        c.gate = self.gate(e, Baseline::Nothing);
+        c.smoke = e.smoke.clone();
+        self.changes.push(c);
+    }
+
+    /// An endpoint already on the desired config: verified when its checks never passed
+    /// there, waited for while it changes, left alone in service, a problem otherwise.
+    fn endpoint_on_desired_config(&mut self, e: &EndpointResources, ep: &Endpoint) {
+        let cfg = &e.endpoint_config.endpoint_config_name;
+        let unproven = e.checked() && self.passed(ep) != Some(cfg.as_str());
+        if unproven && (ep.status.is_transitional() || ep.status == EndpointStatus::InService) {
+            self.verify(e, ep);
+            return;
+        }
+        let (action, reason) = if ep.status.is_transitional() {
+            let status = ep.status.as_str();
+            (
+                Action::Wait,
+                format!("endpoint is {status}; apply waits for InService"),
+            )
+        } else if ep.status == EndpointStatus::InService {
+            (Action::Noop, "in service".into())
+        } else {
+            self.problems.push(broken(ep));
+            return;
+        };
+        let ep_id = ChangeId::at(format!("endpoint.{}", e.name));
+        let name = &e.endpoint.endpoint_name;
+        (self.changes).push(change(ep_id, ResourceKind::Endpoint, name, action, reason));
     }
 
     /// Plans an update of `ep` to the desired config.
@@ -261,37 +272,17 @@ impl Planner<'_> {
         served: Option<&EndpointConfig>,
     ) {
         let cfg = &e.endpoint_config;
-        let cfg_id = format!("endpoint_config.{}", e.name);
-        let ep_id = format!("endpoint.{}", e.name);
+        let cfg_id = ChangeId::at(format!("endpoint_config.{}", e.name));
+        let ep_id = ChangeId::at(format!("endpoint.{}", e.name));
         let name = &e.endpoint.endpoint_name;
         let mut c = change(
-            &ep_id,
+            ep_id.clone(),
             ResourceKind::Endpoint,
             name,
             Action::Update,
             String::new(),
         );
-        c.reason = match served {
-            Some(old) if !diff::endpoint_config(cfg, old).is_empty() => format!(
-                "serve {} instead of {}: {}",
-                cfg.endpoint_config_name,
-                ep.config_name,
-                diff::summarize(&diff::endpoint_config(cfg, old))
-            ),
-            _ => format!(
-                "serve {} instead of {}",
-                cfg.endpoint_config_name, ep.config_name
-            ),
-        };
-        if ep.status.is_transitional() {
-            c.reason.push_str(&format!(
-                " (after the current {} finishes)",
-                ep.status.as_str()
-            ));
-        }
-        if let Some(r) = &ep.failure_reason {
-            c.reason.push_str(&format!("; the last update failed: {r}"));
-        }
+        c.reason = update_reason(cfg, ep, served);
         c.diff.push(FieldDiff {
             field: "endpoint_config".into(),
             before: Some(ep.config_name.clone()),
@@ -317,6 +308,37 @@ impl Planner<'_> {
             self.free_after(&back, &ep_id);
         }
     }
+}
+
+/// Why an endpoint is updated: the config it will serve instead, what differs, and what is
+/// under way or failed before.
+fn update_reason(
+    cfg: &CreateEndpointConfig,
+    ep: &Endpoint,
+    served: Option<&EndpointConfig>,
+) -> String {
+    let mut reason = match served {
+        Some(old) if !diff::endpoint_config(cfg, old).is_empty() => format!(
+            "serve {} instead of {}: {}",
+            cfg.endpoint_config_name,
+            ep.config_name,
+            diff::summarize(&diff::endpoint_config(cfg, old))
+        ),
+        _ => format!(
+            "serve {} instead of {}",
+            cfg.endpoint_config_name, ep.config_name
+        ),
+    };
+    if ep.status.is_transitional() {
+        reason.push_str(&format!(
+            " (after the current {} finishes)",
+            ep.status.as_str()
+        ));
+    }
+    if let Some(r) = &ep.failure_reason {
+        reason.push_str(&format!("; the last update failed: {r}"));
+    }
+    reason
 }
 
 /// The tag that records on an endpoint that `config` passed its checks there.

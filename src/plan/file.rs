@@ -146,7 +146,9 @@ pub(crate) fn check_supported(plan: &Plan) -> Result<(), PlanFileError> {
     };
     match plan.changes.iter().find(unsupported) {
         None => Ok(()),
-        Some(c) => Err(PlanFileError::Unsupported { id: c.id.clone() }),
+        Some(c) => Err(PlanFileError::Unsupported {
+            id: c.id.to_string(),
+        }),
     }
 }
 

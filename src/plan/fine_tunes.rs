@@ -3,7 +3,8 @@
 //! one) and the model that serves its output, with why it trains.
 
 use super::planner::{change, Planner, Problem};
-use super::{diff, Action, FieldDiff, Request, ResourceKind};
+use super::{diff, Action, ChangeId, FieldDiff, Request, ResourceKind};
+use crate::cloud::requests::CreateTrainingJob;
 use crate::cloud::{TrainingJob, TrainingStatus};
 use crate::desired::{managed_role_arn, FineTuneResources};
 use crate::observe::job_of_artifact;
@@ -32,70 +33,33 @@ impl Planner<'_> {
 
     /// Plans a fine-tune's training job; `false` when planning stopped at a problem.
     fn training_job(&mut self, f: &FineTuneResources, role_arn: Option<&str>) -> bool {
-        let id = format!("fine_tune.{}", f.name);
+        let id = ChangeId::at(format!("fine_tune.{}", f.name));
         let mut job = f.training_job.clone();
         let placeholder = managed_role_arn(&self.d.stack);
         if let Some(arn) = role_arn.filter(|_| job.role_arn == placeholder) {
             job.role_arn = arn.to_string();
         }
         let name = job.training_job_name.clone();
-        let mut deps: Vec<String> = self
-            .d
-            .datasets
-            .iter()
-            .filter(|ds| {
-                job.input_data_config
-                    .iter()
-                    .any(|c| c.data_source.s3_data_source.s3_uri == ds.prefix_uri)
-            })
-            .map(|ds| ds.address.clone())
-            .filter(|a| self.pending(a))
-            .collect();
-        if self.pending("role") {
-            deps.push("role".into());
-        }
         let mut c = match self.o.jobs.get(&name) {
             // Part of an unchanged fine-tune: completed, and not described.
             _ if self.o.settled.contains(&name) => change(
-                &id,
+                id.clone(),
                 ResourceKind::TrainingJob,
                 &name,
                 Action::Noop,
                 "trained (Completed)".into(),
             ),
             Some(have) if !self.check_owner("training job", &name, &have.tags) => return false,
-            Some(have) => match have.status {
-                TrainingStatus::Completed => change(
-                    &id,
-                    ResourceKind::TrainingJob,
-                    &name,
-                    Action::Noop,
-                    "trained (Completed)".into(),
-                ),
-                s if s.is_running() => change(
-                    &id,
-                    ResourceKind::TrainingJob,
-                    &name,
-                    Action::Wait,
-                    format!(
-                        "training is {} ({}); apply waits for it",
-                        s.as_str(),
-                        have.secondary_status.as_deref().unwrap_or("no detail yet")
-                    ),
-                ),
-                s => {
-                    self.problems.push(Problem {
-                        code: "plan::job-reused",
-                        message: format!("training job `{name}` already ran and is {}", s.as_str()),
-                        help: "run `sagetune plan` again: a new run is planned when the listing shows the earlier one".into(),
-                    });
+            Some(have) => {
+                let Some((action, reason)) = self.existing_job(have) else {
                     return false;
-                }
-            },
+                };
+                change(id.clone(), ResourceKind::TrainingJob, &name, action, reason)
+            }
             None => {
                 let (reason, supersedes, diffs) = self.why_train(f, &job);
                 let mut c = change(
-                    &id,
+                    id.clone(),
                     ResourceKind::TrainingJob,
                     &name,
                     Action::Create,
@@ -108,22 +72,60 @@ impl Planner<'_> {
                 c
             }
         };
-        c.depends_on = if c.action == Action::Create {
-            deps
-        } else {
-            Vec::new()
-        };
+        if c.action == Action::Create {
+            c.depends_on = self.job_inputs_pending(&job);
+        }
         self.changes.push(c);
         true
+    }
+
+    /// A job of the desired name that exists: trained, running (apply waits), or a problem
+    /// (`None`) when it ended otherwise.
+    fn existing_job(&mut self, have: &TrainingJob) -> Option<(Action, String)> {
+        match have.status {
+            TrainingStatus::Completed => Some((Action::Noop, "trained (Completed)".into())),
+            s if s.is_running() => Some((
+                Action::Wait,
+                format!(
+                    "training is {} ({}); apply waits for it",
+                    s.as_str(),
+                    have.secondary_status.as_deref().unwrap_or("no detail yet")
+                ),
+            )),
+            s => {
+                self.problems.push(Problem {
+                    code: "plan::job-reused",
+                    message: format!("training job `{}` already ran and is {}", have.name, s.as_str()),
+                    help: "run `sagetune plan` again: a new run is planned when the listing shows the earlier one".into(),
+                });
+                None
+            }
+        }
+    }
+
+    /// What a new job must wait for: the uploads of the data it reads, and the role.
+    fn job_inputs_pending(&self, job: &CreateTrainingJob) -> Vec<ChangeId> {
+        let reads = |prefix: &str| {
+            (job.input_data_config.iter()).any(|c| c.data_source.s3_data_source.s3_uri == prefix)
+        };
+        let mut deps: Vec<ChangeId> = (self.d.datasets.iter())
+            .filter(|ds| reads(&ds.prefix_uri))
+            .map(|ds| ChangeId::at(&ds.address))
+            .filter(|a| self.pending(a))
+            .collect();
+        if self.pending(&ChangeId::at("role")) {
+            deps.push(ChangeId::at("role"));
+        }
+        deps
     }
 
     /// Plans the model that serves a fine-tune's job output, when an endpoint serves it.
     fn model(&mut self, f: &FineTuneResources, role_arn: Option<&str>) {
         let Some(model) = &f.model else { return };
-        let id = format!("fine_tune.{}", f.name);
+        let id = ChangeId::at(format!("fine_tune.{}", f.name));
         let name = &f.training_job.training_job_name;
         let placeholder = managed_role_arn(&self.d.stack);
-        let model_id = format!("model.{}", f.name);
+        let model_id = ChangeId::at(format!("model.{}", f.name));
         let mut model = model.clone();
         if let Some(arn) = role_arn.filter(|_| model.execution_role_arn == placeholder) {
             model.execution_role_arn = arn.to_string();
@@ -132,14 +134,14 @@ impl Planner<'_> {
         let mut c = match self.o.models.get(&model.model_name) {
             Some(have) if !settled && !self.check_owner("model", &have.name, &have.tags) => return,
             _ if settled => change(
-                &model_id,
+                model_id.clone(),
                 ResourceKind::Model,
                 &model.model_name,
                 Action::Noop,
                 format!("serves the output of {name}"),
             ),
             Some(_) => change(
-                &model_id,
+                model_id.clone(),
                 ResourceKind::Model,
                 &model.model_name,
                 Action::Noop,
@@ -147,7 +149,7 @@ impl Planner<'_> {
             ),
             None => {
                 let mut c = change(
-                    &model_id,
+                    model_id.clone(),
                     ResourceKind::Model,
                     &model.model_name,
                     Action::Create,
@@ -159,8 +161,8 @@ impl Planner<'_> {
                 }
                 // The managed role may be (re)created by this run: after a destroy, the
                 // completed job is still there and the model needs the role first.
-                if self.pending("role") && model.execution_role_arn == placeholder {
-                    c.depends_on.push("role".into());
+                if self.pending(&ChangeId::at("role")) && model.execution_role_arn == placeholder {
+                    c.depends_on.push(ChangeId::at("role"));
                 }
                 c.request = Some(Request::CreateModel(model.clone()));
                 c.repack = f.repack.clone();

@@ -3,6 +3,7 @@
 //! `diff`), cost estimates (`cost`), and the plan file (`file`: assembling, reading, and the
 //! checks a saved plan must pass before apply). No I/O here except reading a plan file.
 
+mod change_id;
 pub mod cost;
 mod diff;
 mod endpoints;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::desired::naming::TAG_PASSED;
 use crate::desired::GuardedUpdate;
 use crate::prepare::Smoke;
+pub use change_id::ChangeId;
 pub use endpoints::passed_tag;
 pub use gate::{GateCheck, RuleCheck, Verdict};
 pub use orphans::purge_datasets;
@@ -162,7 +164,7 @@ pub enum ResourceKind {
 pub struct Change {
     /// Unique within the plan: the address, or `address[name]` for an object the manifest no
     /// longer describes (superseded or orphaned).
-    pub id: String,
+    pub id: ChangeId,
     /// The manifest address (`fine_tune.gptj-sec`, `dataset.sec.train`, `role`).
     pub address: String,
     pub kind: ResourceKind,
@@ -173,7 +175,7 @@ pub struct Change {
     pub reason: String,
     /// Ids of the changes that must finish first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<ChangeId>,
     /// The object this change replaces (the job behind the endpoint, the config served now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<String>,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::planner::{change, Options, Planner, Problem};
-use super::{Action, Change, Request, ResourceKind};
+use super::{Action, Change, ChangeId, Request, ResourceKind};
 use crate::cloud::{Tags, TrainingStatus};
 use crate::desired::naming::{TAG_ADDRESS, TAG_PROTECT};
 
@@ -17,7 +17,7 @@ pub fn purge_datasets(objects: &[crate::cloud::StoredObject]) -> Vec<Change> {
         .map(|o| {
             let uri = format!("s3://{}/{}", o.bucket, o.key);
             let mut c = change(
-                &format!("dataset[{}]", o.key),
+                ChangeId::instance("dataset", &o.key),
                 ResourceKind::Dataset,
                 &uri,
                 Action::Delete,
@@ -74,7 +74,7 @@ impl Planner<'_> {
                 "no longer in the manifest"
             };
             let mut c = change(
-                &id,
+                id.clone(),
                 ResourceKind::Endpoint,
                 &ep.name,
                 Action::Delete,
@@ -132,7 +132,7 @@ impl Planner<'_> {
                 format!("its endpoint {endpoint} no longer exists")
             };
             let mut c = change(
-                &format!("alarm[{}]", a.name),
+                ChangeId::instance("alarm", &a.name),
                 ResourceKind::Alarm,
                 &a.name,
                 Action::Delete,
@@ -185,7 +185,7 @@ impl Planner<'_> {
             }
             let (id, reason) = self.rotation_id(&cfg.tags, name, "endpoint_config");
             let mut c = change(
-                &id,
+                id.clone(),
                 ResourceKind::EndpointConfig,
                 name,
                 Action::Delete,
@@ -210,7 +210,7 @@ impl Planner<'_> {
             .filter_map(|f| f.model.as_ref().map(|m| m.model_name.as_str()))
             .collect();
         // Nothing is deleted while an endpoint is still changing: a rollback may need it.
-        let in_flight: Vec<String> = self
+        let in_flight: Vec<ChangeId> = self
             .changes
             .iter()
             .filter(|c| {
@@ -219,8 +219,8 @@ impl Planner<'_> {
             })
             .map(|c| c.id.clone())
             .collect();
-        let after = |freed: Option<&Vec<String>>| {
-            let mut deps: Vec<String> = freed.cloned().unwrap_or_default();
+        let after = |freed: Option<&Vec<ChangeId>>| {
+            let mut deps: Vec<ChangeId> = freed.cloned().unwrap_or_default();
             deps.extend(in_flight.iter().cloned());
             deps.sort();
             deps.dedup();
@@ -237,7 +237,13 @@ impl Planner<'_> {
                 continue;
             }
             let (id, reason) = self.rotation_id(&m.tags, name, "model");
-            let mut c = change(&id, ResourceKind::Model, name, Action::Delete, reason);
+            let mut c = change(
+                id.clone(),
+                ResourceKind::Model,
+                name,
+                Action::Delete,
+                reason,
+            );
             c.depends_on = after(self.freed.get(name));
             c.request = Some(Request::DeleteModel {
                 model_name: name.to_string(),
@@ -271,7 +277,7 @@ impl Planner<'_> {
                 .unwrap_or_else(|| "fine_tune".into());
             if opts.stop_orphaned_jobs {
                 let mut c = change(
-                    &format!("{address}[{name}]"),
+                    ChangeId::instance(address, name),
                     ResourceKind::TrainingJob,
                     name,
                     Action::Stop,
@@ -291,37 +297,38 @@ impl Planner<'_> {
 
     /// The id of an orphan: its address from the tag, with `[name]` when the address is
     /// one the manifest still uses.
-    fn orphan_id(&self, tags: &Tags, name: &str, kind: &str) -> String {
+    fn orphan_id(&self, tags: &Tags, name: &str, kind: &str) -> ChangeId {
         let address = tags
             .get(TAG_ADDRESS)
             .cloned()
             .unwrap_or_else(|| format!("{kind}.{name}"));
-        if self.changes.iter().any(|c| c.id == address) {
-            format!("{address}[{name}]")
+        if self.changes.iter().any(|c| c.id == address.as_str()) {
+            ChangeId::instance(address, name)
         } else {
-            address
+            ChangeId::at(address)
         }
     }
 
     /// Id and reason for deleting a superseded or orphaned config or model.
-    fn rotation_id(&self, tags: &Tags, name: &str, kind: &str) -> (String, String) {
+    fn rotation_id(&self, tags: &Tags, name: &str, kind: &str) -> (ChangeId, String) {
         let address = tags
             .get(TAG_ADDRESS)
             .cloned()
             .unwrap_or_else(|| format!("{kind}.{name}"));
         let still_used = self.changes.iter().any(|c| c.address == address);
+        let listed = |ids: &Vec<ChangeId>| {
+            let ids: Vec<String> = ids.iter().map(ChangeId::to_string).collect();
+            ids.join(", ")
+        };
         let reason = match self.freed.get(name) {
             Some(after) if still_used => format!(
                 "superseded; removed after {} no longer uses it",
-                after.join(", ")
+                listed(after)
             ),
-            Some(after) => format!(
-                "no longer in the manifest; removed after {}",
-                after.join(", ")
-            ),
+            Some(after) => format!("no longer in the manifest; removed after {}", listed(after)),
             None if still_used => "superseded and unused".into(),
             None => "no longer in the manifest".into(),
         };
-        (format!("{address}[{name}]"), reason)
+        (ChangeId::instance(address, name), reason)
     }
 }

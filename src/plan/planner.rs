@@ -3,13 +3,14 @@
 //! (with problems, not changes) what must never happen: touching objects sagetune does not
 //! own, deleting protected endpoints, planning without the artifacts bucket.
 
-use crate::diagnostics::Diagnostic;
 use std::collections::BTreeMap;
 
-use super::{diff, Action, Change, DataChange, FieldDiff, Request, ResourceKind};
-use crate::cloud::Tags;
+use crate::diagnostics::Diagnostic;
+
+use super::{diff, Action, Change, ChangeId, DataChange, FieldDiff, Request, ResourceKind};
+use crate::cloud::{Role, RoleRequest, Tags};
 use crate::desired::naming::TAG_STACK;
-use crate::desired::Desired;
+use crate::desired::{DatasetObject, Desired};
 use crate::observe::Observed;
 
 /// Choices the user makes on the command line.
@@ -99,6 +100,35 @@ fn rank(c: &Change) -> u8 {
     }
 }
 
+/// Puts the managed role's policy (and boundary) back in the shape the manifest derives.
+fn role_update(have: &Role, want: &RoleRequest, boundary_same: bool) -> Change {
+    let mut c = change(
+        ChangeId::at("role"),
+        ResourceKind::Role,
+        &have.name,
+        Action::Update,
+        if boundary_same {
+            "the inline policy differs from the one sagetune derives from the manifest".into()
+        } else {
+            "the role's permissions boundary is not the manifest's".into()
+        },
+    );
+    if !boundary_same {
+        c.diff.push(FieldDiff {
+            field: "permissions_boundary".into(),
+            before: have.permissions_boundary.clone(),
+            after: want.permissions_boundary.clone(),
+        });
+    }
+    c.diff.push(FieldDiff {
+        field: format!("policy {}", want.policy_name),
+        before: (have.inline_policies.get(&want.policy_name)).map(|p| pretty_json(p)),
+        after: Some(pretty_json(&want.policy_document)),
+    });
+    c.request = Some(Request::PutRolePolicy(want.clone()));
+    c
+}
+
 pub(super) struct Planner<'a> {
     pub(super) d: &'a Desired,
     pub(super) o: &'a Observed,
@@ -106,20 +136,19 @@ pub(super) struct Planner<'a> {
     pub(super) problems: Vec<Problem>,
     pub(super) warnings: Vec<String>,
     /// Old config or model name → ids of the changes after which nothing serves it.
-    pub(super) freed: BTreeMap<String, Vec<String>>,
+    pub(super) freed: BTreeMap<String, Vec<ChangeId>>,
 }
 
 pub(super) fn change(
-    id: &str,
+    id: ChangeId,
     kind: ResourceKind,
     name: &str,
     action: Action,
     reason: String,
 ) -> Change {
-    let address = id.split('[').next().unwrap_or(id).to_string();
     Change {
-        id: id.to_string(),
-        address,
+        address: id.address().to_string(),
+        id,
         kind,
         name: name.to_string(),
         action,
@@ -198,34 +227,20 @@ impl Planner<'_> {
     }
 
     /// Whether the change with `id` does anything apply must finish first.
-    pub(super) fn pending(&self, id: &str) -> bool {
+    pub(super) fn pending(&self, id: &ChangeId) -> bool {
         self.changes
             .iter()
-            .any(|c| c.id == id && c.action != Action::Noop)
+            .any(|c| &c.id == id && c.action != Action::Noop)
     }
 
     fn role(&mut self) -> Option<String> {
         let Some(want) = &self.d.role else {
-            if let Some(r) = &self.o.role {
-                if self.owned(&r.tags) {
-                    let mut c = change(
-                        "role",
-                        ResourceKind::Role,
-                        &r.name,
-                        Action::Delete,
-                        "the manifest no longer asks sagetune to manage the role".into(),
-                    );
-                    c.request = Some(Request::DeleteRole {
-                        role_name: r.name.clone(),
-                    });
-                    self.changes.push(c);
-                }
-            }
+            self.role_no_longer_managed();
             return None;
         };
         let Some(have) = &self.o.role else {
             let mut c = change(
-                "role",
+                ChangeId::at("role"),
                 ResourceKind::Role,
                 &want.role_name,
                 Action::Create,
@@ -253,44 +268,34 @@ impl Planner<'_> {
             || want.permissions_boundary == have.permissions_boundary;
         if policy_same && boundary_same && same(&have.trust_policy, &want.trust_policy) {
             self.changes.push(change(
-                "role",
+                ChangeId::at("role"),
                 ResourceKind::Role,
                 &have.name,
                 Action::Noop,
                 "policy matches".into(),
             ));
         } else {
-            let mut c = change(
-                "role",
-                ResourceKind::Role,
-                &have.name,
-                Action::Update,
-                if boundary_same {
-                    "the inline policy differs from the one sagetune derives from the manifest"
-                        .into()
-                } else {
-                    "the role's permissions boundary is not the manifest's".into()
-                },
-            );
-            if !boundary_same {
-                c.diff.push(FieldDiff {
-                    field: "permissions_boundary".into(),
-                    before: have.permissions_boundary.clone(),
-                    after: want.permissions_boundary.clone(),
-                });
-            }
-            c.diff.push(FieldDiff {
-                field: format!("policy {}", want.policy_name),
-                before: have
-                    .inline_policies
-                    .get(&want.policy_name)
-                    .map(|p| pretty_json(p)),
-                after: Some(pretty_json(&want.policy_document)),
-            });
-            c.request = Some(Request::PutRolePolicy(want.clone()));
-            self.changes.push(c);
+            self.changes.push(role_update(have, want, boundary_same));
         }
         Some(have.arn.clone())
+    }
+
+    /// Deletes the role sagetune managed once the manifest names its own.
+    fn role_no_longer_managed(&mut self) {
+        let Some(r) = self.o.role.as_ref().filter(|r| self.owned(&r.tags)) else {
+            return;
+        };
+        let mut c = change(
+            ChangeId::at("role"),
+            ResourceKind::Role,
+            &r.name,
+            Action::Delete,
+            "the manifest no longer asks sagetune to manage the role".into(),
+        );
+        c.request = Some(Request::DeleteRole {
+            role_name: r.name.clone(),
+        });
+        self.changes.push(c);
     }
 
     /// Multipart uploads an interrupted run left under the stack's datasets: their parts are
@@ -299,7 +304,7 @@ impl Planner<'_> {
     fn interrupted_uploads(&mut self) {
         for u in &self.o.pending_uploads {
             let mut c = change(
-                &format!("upload[{}]", u.upload_id),
+                ChangeId::instance("upload", &u.upload_id),
                 ResourceKind::Dataset,
                 &format!("s3://{}/{}", u.bucket, u.key),
                 Action::Delete,
@@ -320,60 +325,73 @@ impl Planner<'_> {
         }
     }
 
+    /// Each dataset file: uploaded already (same SHA-256), or uploaded by apply.
     fn datasets(&mut self) {
         for ds in &self.d.datasets {
-            let uri = format!("s3://{}/{}", ds.bucket, ds.key);
-            let short = &ds.sha256[..12];
-            let derived = ds
-                .derived_from
-                .as_ref()
-                .map(|from| format!("derived from {from}; "))
-                .unwrap_or_default();
-            let (action, reason) = match self.o.objects.get(&uri) {
-                Some(obj) if obj.sha256.as_deref() == Some(ds.sha256.as_str()) => {
-                    (Action::Noop, format!("uploaded ({derived}sha256 {short})"))
-                }
-                Some(obj) => (
-                    Action::Update,
-                    format!(
-                        "the object's sagetune-sha256 is {}; uploaded again",
-                        diff::short(obj.sha256.as_deref())
-                    ),
-                ),
-                None => (
-                    Action::Create,
-                    format!(
-                        "upload {} ({derived}{} bytes, sha256 {short})",
-                        ds.local_path, ds.bytes
-                    ),
-                ),
-            };
-            let mut c = change(&ds.address, ResourceKind::Dataset, &uri, action, reason);
-            if action != Action::Noop {
-                c.request = Some(Request::PutObject(crate::cloud::Upload {
-                    bucket: ds.bucket.clone(),
-                    key: ds.key.clone(),
-                    path: ds.local_path.clone().into(),
-                    sha256: ds.sha256.clone(),
-                    bytes: ds.bytes,
-                    rows: Some(ds.rows),
-                }));
-            }
-            if action == Action::Create {
-                c.data = self
-                    .o
-                    .previous_uploads
-                    .get(&ds.address)
-                    .map(|p| DataChange {
-                        previous: format!("s3://{}/{}", p.bucket, p.key),
-                        bytes_before: p.size,
-                        bytes_after: ds.bytes,
-                        rows_before: p.rows,
-                        rows_after: ds.rows,
-                    });
-            }
+            let c = self.dataset(ds);
             self.changes.push(c);
         }
+    }
+
+    /// One dataset file's change.
+    fn dataset(&self, ds: &DatasetObject) -> Change {
+        let uri = format!("s3://{}/{}", ds.bucket, ds.key);
+        let short = &ds.sha256[..12];
+        let derived = ds
+            .derived_from
+            .as_ref()
+            .map(|from| format!("derived from {from}; "))
+            .unwrap_or_default();
+        let (action, reason) = match self.o.objects.get(&uri) {
+            Some(obj) if obj.sha256.as_deref() == Some(ds.sha256.as_str()) => {
+                (Action::Noop, format!("uploaded ({derived}sha256 {short})"))
+            }
+            Some(obj) => (
+                Action::Update,
+                format!(
+                    "the object's sagetune-sha256 is {}; uploaded again",
+                    diff::short(obj.sha256.as_deref())
+                ),
+            ),
+            None => (
+                Action::Create,
+                format!(
+                    "upload {} ({derived}{} bytes, sha256 {short})",
+                    ds.local_path, ds.bytes
+                ),
+            ),
+        };
+        let mut c = change(
+            ChangeId::at(&ds.address),
+            ResourceKind::Dataset,
+            &uri,
+            action,
+            reason,
+        );
+        if action != Action::Noop {
+            c.request = Some(Request::PutObject(crate::cloud::Upload {
+                bucket: ds.bucket.clone(),
+                key: ds.key.clone(),
+                path: ds.local_path.clone().into(),
+                sha256: ds.sha256.clone(),
+                bytes: ds.bytes,
+                rows: Some(ds.rows),
+            }));
+        }
+        if action == Action::Create {
+            c.data = self
+                .o
+                .previous_uploads
+                .get(&ds.address)
+                .map(|p| DataChange {
+                    previous: format!("s3://{}/{}", p.bucket, p.key),
+                    bytes_before: p.size,
+                    bytes_after: ds.bytes,
+                    rows_before: p.rows,
+                    rows_after: ds.rows,
+                });
+        }
+        c
     }
 }
 

@@ -136,43 +136,7 @@ fn fine_tune(
             .help("read the model's license; if you accept it, add `accept_eula: true` to this fine-tune"),
         );
     }
-    let instance = ft.instance_type.as_ref().map(|i| i.get().as_str());
-    let training = match settings::training(spec, &ctx.region, &ctx.buckets, instance) {
-        Ok(t) => t,
-        Err(e) => {
-            let (span, label) = match (&e, &ft.instance_type) {
-                (
-                    ResolveError::UnsupportedInstance { .. } | ResolveError::NoImage { .. },
-                    Some(it),
-                ) => (it.span(), "instance type"),
-                _ => (ft.model.span(), "this model"),
-            };
-            errors.push(spec_error(loaded, &e, span, label));
-            return None;
-        }
-    };
-    let has_validation = loaded
-        .manifest
-        .datasets
-        .get(ft.dataset.get().as_str())
-        .is_some_and(|d| d.validation.is_some());
-    if has_validation && !training.validation_supported {
-        errors.push(
-            Diagnostic::new(
-                "jumpstart::no-validation-channel",
-                format!(
-                    "`{}` {} takes no validation data, but dataset `{}` has a validation file",
-                    spec.model_id,
-                    spec.version,
-                    ft.dataset.get()
-                ),
-            )
-            .at(&loaded.source, ft.dataset.span(), "has validation")
-            .help(
-                "remove `validation` from the dataset, or use a dataset without one for this model",
-            ),
-        );
-    }
+    let training = training(loaded, ctx, ft, model, errors)?;
     let merged = merged_hyperparameters(loaded, ft, model, &training, errors)?;
     let max_runtime_seconds = ft
         .max_runtime
@@ -196,6 +160,54 @@ fn fine_tune(
         accept_eula,
         training,
     })
+}
+
+/// The training settings of a fine-tune's spec on its instance type, with a validation file
+/// refused when the spec takes none.
+fn training(
+    loaded: &LoadedManifest,
+    ctx: &Context,
+    ft: &FineTune,
+    model: &ResolvedModel,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Training> {
+    let spec = &model.spec;
+    let instance = ft.instance_type.as_ref().map(|i| i.get().as_str());
+    let training = match settings::training(spec, &ctx.region, &ctx.buckets, instance) {
+        Ok(t) => t,
+        Err(e) => {
+            let (span, label) = match (&e, &ft.instance_type) {
+                (
+                    ResolveError::UnsupportedInstance { .. } | ResolveError::NoImage { .. },
+                    Some(it),
+                ) => (it.span(), "instance type"),
+                _ => (ft.model.span(), "this model"),
+            };
+            errors.push(spec_error(loaded, &e, span, label));
+            return None;
+        }
+    };
+    let datasets = &loaded.manifest.datasets;
+    let has_validation =
+        (datasets.get(ft.dataset.get().as_str())).is_some_and(|d| d.validation.is_some());
+    if has_validation && !training.validation_supported {
+        errors.push(
+            Diagnostic::new(
+                "jumpstart::no-validation-channel",
+                format!(
+                    "`{}` {} takes no validation data, but dataset `{}` has a validation file",
+                    spec.model_id,
+                    spec.version,
+                    ft.dataset.get()
+                ),
+            )
+            .at(&loaded.source, ft.dataset.span(), "has validation")
+            .help(
+                "remove `validation` from the dataset, or use a dataset without one for this model",
+            ),
+        );
+    }
+    Some(training)
 }
 
 /// The spec's defaults overlaid with the fine-tune's hyperparameters, each problem located at
@@ -238,6 +250,56 @@ fn merged_hyperparameters(
     None
 }
 
+/// An endpoint's smoke test in the request shape its model wants, or `None` with the
+/// problem pushed when sagetune cannot prompt that model.
+fn smoke(
+    loaded: &LoadedManifest,
+    ep: &Endpoint,
+    ft: &BoundFineTune,
+    hosting: &Hosting,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Smoke> {
+    let first = ep.smoke_test.first()?;
+    let script_mode = hosting.inference_script_uri.is_some();
+    match PayloadFormat::of(&ft.model.spec, &hosting.image, script_mode) {
+        Ok(format) => Some(Smoke {
+            format,
+            cases: ep.smoke_test.iter().map(|t| t.case()).collect(),
+        }),
+        Err(why) => {
+            errors.push(
+                Diagnostic::new("manifest::smoke-test-unsupported", why)
+                    .at(&loaded.source, first.span(), "smoke test")
+                    .help("remove `smoke_test:` for this endpoint; `sagetune invoke --raw` shows what it answers"),
+            );
+            None
+        }
+    }
+}
+
+/// A fine-tune has one model: an earlier endpoint of it on another container is a problem.
+fn container_clash(
+    loaded: &LoadedManifest,
+    name: &Sp<String>,
+    ft: &BoundFineTune,
+    hosting: &Hosting,
+    earlier: &[BoundEndpoint],
+) -> Option<Diagnostic> {
+    let other = earlier.iter().find(|other| {
+        other.fine_tune == ft.name
+            && (other.hosting.image != hosting.image
+                || other.hosting.environment != hosting.environment)
+    })?;
+    Some(
+        Diagnostic::new(
+            "jumpstart::hosting-mismatch",
+            format!("endpoints `{}` and `{}` serve fine-tune `{}` with different containers", other.name, name.get(), ft.name),
+        )
+        .at(&loaded.source, name.span(), "second endpoint")
+        .help("a fine-tune has one model: host it on instance types of the same family, or add a second fine-tune"),
+    )
+}
+
 /// One endpoint bound to the hosting settings of the fine-tune it serves, or `None` with its
 /// problem pushed to `errors` (a fine-tune has one model, so every endpoint of it must agree
 /// on the container).
@@ -268,20 +330,8 @@ fn endpoint(
             return None;
         }
     };
-    let clash = earlier.iter().find(|other| {
-        other.fine_tune == ft.name
-            && (other.hosting.image != hosting.image
-                || other.hosting.environment != hosting.environment)
-    });
-    if let Some(other) = clash {
-        errors.push(
-            Diagnostic::new(
-                "jumpstart::hosting-mismatch",
-                format!("endpoints `{}` and `{}` serve fine-tune `{}` with different containers", other.name, name.get(), ft.name),
-            )
-            .at(&loaded.source, name.span(), "second endpoint")
-            .help("a fine-tune has one model: host it on instance types of the same family, or add a second fine-tune"),
-        );
+    if let Some(clash) = container_clash(loaded, name, ft, &hosting, earlier) {
+        errors.push(clash);
         return None;
     }
     let gate = match &ep.gate {
@@ -290,23 +340,7 @@ fn endpoint(
     };
     let smoke = match ep.smoke_test.first() {
         None => None,
-        Some(first) => {
-            let script_mode = hosting.inference_script_uri.is_some();
-            match PayloadFormat::of(&ft.model.spec, &hosting.image, script_mode) {
-                Ok(format) => Some(Smoke {
-                    format,
-                    cases: ep.smoke_test.iter().map(|t| t.case()).collect(),
-                }),
-                Err(why) => {
-                    errors.push(
-                        Diagnostic::new("manifest::smoke-test-unsupported", why)
-                            .at(&loaded.source, first.span(), "smoke test")
-                            .help("remove `smoke_test:` for this endpoint; `sagetune invoke --raw` shows what it answers"),
-                    );
-                    return None;
-                }
-            }
-        }
+        Some(_) => Some(smoke(loaded, ep, ft, &hosting, errors)?),
     };
     Some(BoundEndpoint {
         name: name.get().clone(),

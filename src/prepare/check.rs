@@ -56,21 +56,7 @@ pub fn check_entry(
             f.format,
             &chosen,
         )
-        .map_err(|e| {
-            Diagnostic::new(
-                "data::derive",
-                format!(
-                    "cannot write the `{chosen}` column of {} as its own file: {}",
-                    f.display.display(),
-                    match e {
-                        ScanError::Io(m) => m,
-                        other => format!("{other:?}"),
-                    }
-                ),
-            )
-            .at(&loaded.source, entry.span(), "this data")
-            .help("check that .sagetune/cache/ next to the manifest is writable and the disk has room")
-        })?;
+        .map_err(|e| derive_failed(loaded, entry, f, &chosen, e))?;
         checked.derived = Some(derived);
     } else if text_column.is_none() && script != "text" {
         checked.note = Some(
@@ -89,6 +75,29 @@ pub fn check_entry(
         );
     }
     Ok(checked)
+}
+
+/// The derived file (the chosen column alone) could not be written.
+fn derive_failed(
+    loaded: &LoadedManifest,
+    entry: &Sp<String>,
+    f: &DataFile,
+    chosen: &str,
+    e: ScanError,
+) -> Diagnostic {
+    let why = match e {
+        ScanError::Io(m) => m,
+        other => format!("{other:?}"),
+    };
+    Diagnostic::new(
+        "data::derive",
+        format!(
+            "cannot write the `{chosen}` column of {} as its own file: {why}",
+            f.display.display()
+        ),
+    )
+    .at(&loaded.source, entry.span(), "this data")
+    .help("check that .sagetune/cache/ next to the manifest is writable and the disk has room")
 }
 
 fn check_file(

@@ -47,39 +47,7 @@ pub fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
         )
         .help("edit it, or pass --force to replace it")]);
     }
-    let Some(model) = catalog::find(&req.model) else {
-        let ids: Vec<&str> = catalog::MODELS.iter().map(|m| m.id).collect();
-        let hint = ids
-            .iter()
-            .copied()
-            .find(|id| id.contains(req.model.as_str()))
-            .or_else(|| crate::manifest::closest(&req.model, &ids))
-            .map(|id| format!("did you mean `{id}`? "))
-            .unwrap_or_default();
-        return Err(vec![Diagnostic::new(
-            "init::unknown-model",
-            format!(
-                "`{}` is not a JumpStart model sagetune can fine-tune",
-                req.model
-            ),
-        )
-        .help(format!(
-            "{hint}`sagetune models` lists the {} ids",
-            ids.len()
-        ))]);
-    };
-    if model.gated && !req.accept_eula {
-        return Err(vec![Diagnostic::new(
-            "init::eula",
-            format!(
-                "{} is gated behind its end-user license agreement",
-                model.name
-            ),
-        )
-        .help(
-            "read the license, then pass --accept-eula to accept it in the manifest",
-        )]);
-    }
+    let model = known_model(req)?;
     let (train, validation) = data_entries(&folder, &req.data)?;
     let canonical = folder.canonicalize().unwrap_or_else(|_| folder.clone());
     let folder_name = canonical
@@ -115,6 +83,44 @@ pub fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
         hosting_instance: model.default_inference_instance.to_string(),
     });
     write_and_validate(req, &folder.join(SCHEMA_FILE), &text)
+}
+
+/// The catalog entry of the model asked for, its license accepted when it is gated.
+fn known_model(req: &InitRequest) -> Result<&'static catalog::CatalogModel, Vec<Diagnostic>> {
+    let Some(model) = catalog::find(&req.model) else {
+        let ids: Vec<&str> = catalog::MODELS.iter().map(|m| m.id).collect();
+        let hint = ids
+            .iter()
+            .copied()
+            .find(|id| id.contains(req.model.as_str()))
+            .or_else(|| crate::manifest::closest(&req.model, &ids))
+            .map(|id| format!("did you mean `{id}`? "))
+            .unwrap_or_default();
+        return Err(vec![Diagnostic::new(
+            "init::unknown-model",
+            format!(
+                "`{}` is not a JumpStart model sagetune can fine-tune",
+                req.model
+            ),
+        )
+        .help(format!(
+            "{hint}`sagetune models` lists the {} ids",
+            ids.len()
+        ))]);
+    };
+    if model.gated && !req.accept_eula {
+        return Err(vec![Diagnostic::new(
+            "init::eula",
+            format!(
+                "{} is gated behind its end-user license agreement",
+                model.name
+            ),
+        )
+        .help(
+            "read the license, then pass --accept-eula to accept it in the manifest",
+        )]);
+    }
+    Ok(model)
 }
 
 /// The stack name a folder's name gives, or an error when it gives none (only digits or

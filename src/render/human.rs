@@ -6,7 +6,7 @@ use std::fmt::Write;
 use similar::{ChangeTag, TextDiff};
 
 use super::{cost_lines, totals, work};
-use crate::plan::{Action, Change, FieldDiff, Plan, ResourceKind};
+use crate::plan::{Action, Change, ChangeId, FieldDiff, Plan, ResourceKind};
 
 /// The plan as people read it in a terminal or CI log.
 pub fn human(plan: &Plan) -> String {
@@ -108,7 +108,8 @@ fn block(out: &mut String, c: &Change) {
         );
     }
     if !c.depends_on.is_empty() {
-        let _ = writeln!(out, "      after {}", c.depends_on.join(", "));
+        let after: Vec<String> = c.depends_on.iter().map(ChangeId::to_string).collect();
+        let _ = writeln!(out, "      after {}", after.join(", "));
     }
     for line in super::data_lines(c) {
         let _ = writeln!(out, "      {line}");

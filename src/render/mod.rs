@@ -34,6 +34,9 @@ pub use validate::{validated, validated_json};
 
 use units::{money, plural, size};
 
+use std::time::Duration;
+
+use crate::cloud::requests::CreateTrainingJob;
 use crate::desired::naming::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
 use crate::jumpstart::hyperparameters::unquote;
 use crate::plan::{cost::Cost, Change, Plan, Request, Summary};
@@ -171,59 +174,11 @@ fn cost_delta(c: &crate::plan::cost::Cost) -> String {
     }
 }
 
+/// The lines under a change that say what its request holds, for reviewers.
 pub(crate) fn attributes(c: &Change) -> Vec<(String, String)> {
     let mut out = Vec::new();
     match &c.request {
-        Some(Request::CreateTrainingJob(j)) => {
-            let tag = |k: &str| {
-                j.tags
-                    .iter()
-                    .find(|t| t.key == k)
-                    .map(|t| t.value.clone())
-                    .unwrap_or_default()
-            };
-            out.push((
-                "model".into(),
-                format!("{} {}", tag(TAG_JS_MODEL_ID), tag(TAG_JS_MODEL_VERSION)),
-            ));
-            let r = &j.resource_config;
-            out.push((
-                "instances".into(),
-                format!("{} × {}", r.instance_type, r.instance_count),
-            ));
-            out.push((
-                "max_runtime".into(),
-                humantime::format_duration(std::time::Duration::from_secs(
-                    j.stopping_condition.max_runtime_in_seconds,
-                ))
-                .to_string(),
-            ));
-            // What the manifest sets, apart from the spec's defaults.
-            let (mut set, mut defaults) = (Vec::new(), Vec::new());
-            for (k, v) in &j.hyper_parameters {
-                if k.starts_with("sagemaker_") {
-                    continue;
-                }
-                let item = format!("{k}={}", unquote(v));
-                if c.hyperparameters_set.contains(k) {
-                    set.push(item);
-                } else {
-                    defaults.push(item);
-                }
-            }
-            let set = if set.is_empty() {
-                "none set in the manifest".to_string()
-            } else {
-                set.join(", ")
-            };
-            out.push(("hyperparameters".into(), set));
-            if !defaults.is_empty() {
-                out.push((
-                    "spec defaults".into(),
-                    format!("{} ({})", defaults.join(", "), defaults.len()),
-                ));
-            }
-        }
+        Some(Request::CreateTrainingJob(j)) => out = job_attributes(c, j),
         Some(Request::CreateEndpointConfig(cfg)) => {
             if let Some(v) = cfg.production_variants.first() {
                 out.push((
@@ -237,6 +192,57 @@ pub(crate) fn attributes(c: &Change) -> Vec<(String, String)> {
             out.push(("image".into(), m.primary_container.image.clone()));
         }
         _ => {}
+    }
+    out
+}
+
+/// A new training job's model, instances, runtime bound and hyperparameters (the manifest's
+/// apart from the spec's defaults).
+fn job_attributes(c: &Change, j: &CreateTrainingJob) -> Vec<(String, String)> {
+    let tag = |k: &str| {
+        (j.tags.iter().find(|t| t.key == k))
+            .map(|t| t.value.clone())
+            .unwrap_or_default()
+    };
+    let r = &j.resource_config;
+    let runtime = Duration::from_secs(j.stopping_condition.max_runtime_in_seconds);
+    let mut out = vec![
+        (
+            "model".into(),
+            format!("{} {}", tag(TAG_JS_MODEL_ID), tag(TAG_JS_MODEL_VERSION)),
+        ),
+        (
+            "instances".into(),
+            format!("{} × {}", r.instance_type, r.instance_count),
+        ),
+        (
+            "max_runtime".into(),
+            humantime::format_duration(runtime).to_string(),
+        ),
+    ];
+    let (mut set, mut defaults) = (Vec::new(), Vec::new());
+    for (k, v) in &j.hyper_parameters {
+        if k.starts_with("sagemaker_") {
+            continue;
+        }
+        let item = format!("{k}={}", unquote(v));
+        if c.hyperparameters_set.contains(k) {
+            set.push(item);
+        } else {
+            defaults.push(item);
+        }
+    }
+    let set = if set.is_empty() {
+        "none set in the manifest".to_string()
+    } else {
+        set.join(", ")
+    };
+    out.push(("hyperparameters".into(), set));
+    if !defaults.is_empty() {
+        out.push((
+            "spec defaults".into(),
+            format!("{} ({})", defaults.join(", "), defaults.len()),
+        ));
     }
     out
 }

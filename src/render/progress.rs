@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::apply::{Did, Event, Progress};
+use crate::plan::ChangeId;
 
 use super::units::size;
 
@@ -48,7 +49,7 @@ pub fn metrics(m: &BTreeMap<String, f64>) -> String {
 
 /// One line per event to stderr; uploads report at most every few seconds.
 pub struct Lines {
-    last_upload: Mutex<BTreeMap<String, Instant>>,
+    last_upload: Mutex<BTreeMap<ChangeId, Instant>>,
 }
 
 impl Default for Lines {
@@ -79,10 +80,7 @@ fn unescaped(e: &Event) -> Option<String> {
             elapsed: t,
         } => format!(
             "training job {job}: {status}{} ({})",
-            secondary
-                .as_deref()
-                .map(|s| format!(" / {s}"))
-                .unwrap_or_default(),
+            detail(secondary),
             elapsed(*t)
         ),
         Event::Trained { job, metrics: m } => {
@@ -97,10 +95,7 @@ fn unescaped(e: &Event) -> Option<String> {
             job,
             instance,
             message,
-        } => match instance.as_str() {
-            "algo-1" => format!("  {job} | {message}"),
-            other => format!("  {job} [{other}] | {message}"),
-        },
+        } => log_line(job, instance, message),
         Event::LogUnreadable { job, error } => {
             format!("training job {job}: its log could not be read ({error}); sagetune tries again at each poll")
         }
@@ -112,10 +107,7 @@ fn unescaped(e: &Event) -> Option<String> {
             last_metric,
         } => format!(
             "training job {job}: still {status}{} ({}){}",
-            secondary
-                .as_deref()
-                .map(|s| format!(" / {s}"))
-                .unwrap_or_default(),
+            detail(secondary),
             elapsed(*t),
             last_metric
                 .as_ref()
@@ -132,6 +124,21 @@ fn unescaped(e: &Event) -> Option<String> {
         } => failure(job, reason, last_lines, log_group, streams, console_url),
         Event::Note(n) => n.clone(),
     })
+}
+
+/// A training job's secondary status, ` / <status>`, when it has one.
+fn detail(secondary: &Option<String>) -> String {
+    (secondary.as_deref())
+        .map(|s| format!(" / {s}"))
+        .unwrap_or_default()
+}
+
+/// A line of a training job's log; the instance is named on multi-instance jobs.
+fn log_line(job: &str, instance: &str, message: &str) -> String {
+    match instance {
+        "algo-1" => format!("  {job} | {message}"),
+        other => format!("  {job} [{other}] | {message}"),
+    }
 }
 
 /// A failed training job's report: reason, last log lines, where the whole log is.
@@ -185,6 +192,7 @@ impl Progress for Lines {
 /// Bars for uploads (bytes, rate, ETA) and spinners for waits, on a terminal.
 pub struct Bars {
     multi: MultiProgress,
+    /// By change id (uploads) or job and endpoint name (waits).
     bars: Mutex<BTreeMap<String, ProgressBar>>,
 }
 
@@ -197,6 +205,30 @@ impl Default for Bars {
     }
 }
 
+impl Bars {
+    /// A bar of bytes sent, rate and time left for one upload.
+    fn upload_bar(&self, id: &str, total: u64) -> ProgressBar {
+        let b = self.multi.add(ProgressBar::new(total));
+        b.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        b.set_message(id.to_string());
+        b
+    }
+}
+
+/// Whether a training job's or endpoint's status is final (its spinner ends).
+fn settled(status: &str) -> bool {
+    !matches!(
+        status,
+        "InProgress" | "Stopping" | "Creating" | "Updating" | "SystemUpdating" | "RollingBack"
+    )
+}
+
 impl Progress for Bars {
     fn event(&self, e: Event) {
         let mut bars = self
@@ -205,18 +237,8 @@ impl Progress for Bars {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &e {
             Event::Uploaded { id, sent, total } => {
-                let bar = bars.entry(id.clone()).or_insert_with(|| {
-                    let b = self.multi.add(ProgressBar::new(*total));
-                    b.set_style(
-                        ProgressStyle::with_template(
-                            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-                        )
-                        .expect("a valid template")
-                        .progress_chars("=> "),
-                    );
-                    b.set_message(id.clone());
-                    b
-                });
+                let bar = (bars.entry(id.to_string()))
+                    .or_insert_with(|| self.upload_bar(&id.to_string(), *total));
                 bar.set_position(*sent);
                 if sent >= total {
                     bar.finish();
@@ -235,16 +257,7 @@ impl Progress for Bars {
                     bar.set_message(l);
                 }
                 // A final status ends the spinner and leaves its last line on screen.
-                let settled = !matches!(
-                    status.as_str(),
-                    "InProgress"
-                        | "Stopping"
-                        | "Creating"
-                        | "Updating"
-                        | "SystemUpdating"
-                        | "RollingBack"
-                );
-                if settled {
+                if settled(status) {
                     if let Some(b) = bars.remove(job) {
                         b.finish();
                     }

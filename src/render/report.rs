@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::apply::{Did, Report};
-use crate::plan::{Action, Plan, ResourceKind};
+use crate::plan::{Action, ChangeId, Plan, ResourceKind};
 
 use super::progress::did;
 
@@ -73,7 +73,7 @@ pub fn try_it(plan: &Plan, r: &Report) -> String {
                 )
                 && r.done.iter().any(|(id, _)| *id == c.id)
         })
-        .filter_map(|c| c.id.strip_prefix("endpoint."))
+        .filter_map(|c| c.id.key_in("endpoint"))
         .map(|key| format!("Try it: sagetune invoke {key} \"your prompt\"\n"))
         .collect()
 }
@@ -117,7 +117,7 @@ impl Ended {
 /// Apply's and destroy's `--format json` document: the plan that ran and, when it ran, what
 /// each step did (`outcome` is `no_changes` when there was nothing to do).
 pub fn report_json(plan: &Plan, r: Option<&Report>) -> String {
-    let pairs = |v: &[(String, String)], what: &str| -> Vec<Value> {
+    let pairs = |v: &[(ChangeId, String)], what: &str| -> Vec<Value> {
         v.iter().map(|(id, x)| json!({"id": id, what: x})).collect()
     };
     let doc = match r {

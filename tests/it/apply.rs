@@ -10,7 +10,7 @@ use sagetune::apply::state_lock as lock;
 use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
 use sagetune::cloud::{AwsOptions, Cloud, CloudRead, Kind, TrainingStatus};
 use sagetune::observe::logs::LogTail;
-use sagetune::plan::{Options, Plan};
+use sagetune::plan::{ChangeId, Options, Plan};
 use sagetune::prepare::prepare;
 use sagetune::render::report as rendered;
 use sagetune::stages::{self, Applied, Approval, Session};
@@ -566,8 +566,8 @@ fn destroy_removes_serving_objects_keeps_jobs_and_data_and_honours_protect() {
     match destroy(&s, forced.clone(), false).unwrap() {
         Applied::Executed(plan, report) => {
             assert!(report.complete(), "{}", rendered(&report));
-            let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
-            assert!(ids.contains(&"role"), "{ids:?}");
+            let ids: Vec<String> = plan.changes.iter().map(|c| c.id.to_string()).collect();
+            assert!(ids.iter().any(|id| id == "role"), "{ids:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -801,7 +801,7 @@ fn uploads_a_crash_left_behind_are_reported_then_aborted_by_apply() {
     let abort = plan
         .changes
         .iter()
-        .find(|c| c.id == format!("upload[{id}]"))
+        .find(|c| c.id == ChangeId::instance("upload", id.as_str()))
         .expect("the plan aborts it");
     assert!(abort.reason.contains("interrupted"), "{}", abort.reason);
     assert!(apply(&s).complete());

@@ -10,7 +10,7 @@ use sagetune::cloud::{
 };
 use sagetune::diagnostics::{render, Style};
 use sagetune::jumpstart::source::ContentStore;
-use sagetune::plan::{passed_tag, Action, Options, Plan, Request};
+use sagetune::plan::{passed_tag, Action, ChangeId, Options, Plan, Request};
 use sagetune::prepare::prepare;
 use sagetune::render;
 use sagetune::stages;
@@ -257,12 +257,12 @@ fn fresh_stack_creates_everything_in_dependency_order() {
             "Create endpoint.llama",
         ]
     );
-    let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&ChangeId> = plan.changes.iter().map(|c| &c.id).collect();
     for c in &plan.changes {
         for d in &c.depends_on {
             let (at, dep) = (
-                ids.iter().position(|i| *i == c.id).unwrap(),
-                ids.iter().position(|i| i == d).unwrap(),
+                ids.iter().position(|i| **i == c.id).unwrap(),
+                ids.iter().position(|i| *i == d).unwrap(),
             );
             assert!(dep < at, "{} depends on the later {d}", c.id);
         }
@@ -648,7 +648,7 @@ fn a_managed_role_is_created_first_and_its_arn_is_used_once_it_exists() {
         .iter()
         .find(|c| c.id == "fine_tune.llama")
         .unwrap();
-    assert!(job.depends_on.contains(&"role".to_string()));
+    assert!(job.depends_on.contains(&ChangeId::at("role")));
     s.apply(&plan);
     let again = s.plan();
     assert!(!again.has_changes(), "{:?}", actions(&again));
@@ -660,7 +660,7 @@ fn markdown_stays_under_the_comment_limit() {
     let template = plan.changes[1].clone();
     for i in 0..2000 {
         let mut c = template.clone();
-        c.id = format!("fine_tune.f{i}");
+        c.id = ChangeId::at(format!("fine_tune.f{i}"));
         c.reason = "x".repeat(60);
         plan.changes.push(c);
     }

@@ -7,7 +7,7 @@
 use sagetune::apply::progress::Recorder;
 use sagetune::apply::{Cancel, Event, ExecOptions, Progress, Report};
 use sagetune::cloud::{Cloud, CloudRead, Kind};
-use sagetune::plan::{Action, Plan, TAG_PASSED};
+use sagetune::plan::{Action, ChangeId, Plan, TAG_PASSED};
 use sagetune::render::report as rendered;
 use sagetune::stages::Applied;
 
@@ -136,7 +136,7 @@ fn an_update_interrupted_after_it_was_sent_is_smoke_tested_before_the_old_config
         let old = change(&plan, &format!("endpoint_config.llama[{v1}]"));
         assert_eq!(old.action, Action::Delete);
         assert!(
-            old.depends_on.contains(&"endpoint.llama".to_string()),
+            old.depends_on.contains(&ChangeId::at("endpoint.llama")),
             "{how}"
         );
         assert!(sagetune::render::human(&plan).contains("1 to verify"));
@@ -312,7 +312,7 @@ struct SwapForDevice(std::path::PathBuf);
 
 impl Progress for SwapForDevice {
     fn event(&self, e: Event) {
-        if matches!(&e, Event::Started { id, .. } if id.starts_with("dataset.")) {
+        if matches!(&e, Event::Started { id, .. } if id.address().starts_with("dataset.")) {
             let _ = std::fs::remove_file(&self.0);
             std::os::unix::fs::symlink("/dev/zero", &self.0).unwrap();
         }
@@ -332,7 +332,7 @@ fn a_data_file_swapped_for_a_device_before_its_upload_fails_at_once() {
         &Cancel::default(),
     ));
     let (id, why) = report.failed.clone().expect("the upload fails");
-    assert!(id.starts_with("dataset."), "{id}");
+    assert!(id.address().starts_with("dataset."), "{id}");
     assert!(why.contains("no longer a regular file"), "{why}");
     assert!(start.elapsed().as_secs() < 10, "it did not read the device");
     assert!(s

@@ -5,7 +5,7 @@ use super::Run;
 use crate::apply::{Event, Outcome};
 use crate::cloud::requests::CreateModel;
 use crate::cloud::{CloudError, Upload};
-use crate::plan::Change;
+use crate::plan::{Change, ChangeId};
 
 impl Run<'_> {
     pub(super) fn create_model(
@@ -34,7 +34,7 @@ impl Run<'_> {
     /// Builds the repacked artifact unless it already exists; `Some` when that failed.
     fn repack(
         &self,
-        id: &str,
+        id: &ChangeId,
         r: &crate::cloud::requests::Repack,
     ) -> Result<Option<Outcome>, CloudError> {
         let (bucket, key) = crate::cloud::split_s3(&r.target);
@@ -45,7 +45,7 @@ impl Run<'_> {
             "{id}: repacking {} with the inference code {}",
             r.model_artifact, r.inference_code
         )));
-        let dir = scratch_dir(id);
+        let dir = scratch_dir(&id.to_string());
         let result = (|| {
             let local = |name: &str| dir.join(name);
             let fail = |what: &str, e: std::io::Error| CloudError::Transport {

@@ -52,26 +52,7 @@ impl AwsCloud {
                         .send(),
                 )
                 .map_err(|e| cloud_error("DescribeAlarms", prefix, &e))?;
-            for a in page.metric_alarms() {
-                let endpoint = a
-                    .dimensions()
-                    .iter()
-                    .find(|d| d.name() == Some("EndpointName"))
-                    .and_then(|d| d.value())
-                    .map(str::to_string);
-                found.push((
-                    a.alarm_arn().unwrap_or_default().to_string(),
-                    Alarm {
-                        name: a.alarm_name().unwrap_or_default().to_string(),
-                        tags: Tags::new(),
-                        state: a
-                            .state_value()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
-                        endpoint,
-                    },
-                ));
-            }
+            found.extend(page.metric_alarms().iter().map(alarm_of));
             token = page.next_token().map(str::to_string);
             if token.is_none() {
                 break;
@@ -80,27 +61,27 @@ impl AwsCloud {
         found
             .into_iter()
             .map(|(arn, mut alarm)| {
-                let out = self
-                    .block_on(
-                        cloudwatch
-                            .list_tags_for_resource()
-                            .resource_arn(&arn)
-                            .send(),
-                    )
-                    .map_err(|e| cloud_error("ListTagsForResource", &alarm.name, &e))?;
-                alarm.tags = out
-                    .tags()
-                    .iter()
-                    .map(|t| {
-                        (
-                            t.key().unwrap_or_default().to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect();
+                alarm.tags = self.alarm_tags(cloudwatch, &arn, &alarm.name)?;
                 Ok(alarm)
             })
             .collect()
+    }
+
+    /// An alarm's tags (ListTagsForResource).
+    fn alarm_tags(
+        &self,
+        cloudwatch: &aws_sdk_cloudwatch::Client,
+        arn: &str,
+        name: &str,
+    ) -> Result<Tags, CloudError> {
+        let out = self
+            .block_on(cloudwatch.list_tags_for_resource().resource_arn(arn).send())
+            .map_err(|e| cloud_error("ListTagsForResource", name, &e))?;
+        let pair = |t: &cw::Tag| {
+            let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+            (text(t.key()), text(t.value()))
+        };
+        Ok(out.tags().iter().map(pair).collect())
     }
 
     pub(super) fn delete_metric_alarm(&self, name: &str) -> Result<(), CloudError> {
@@ -142,4 +123,21 @@ pub(super) fn deployment_config(d: &Deployment) -> sm::DeploymentConfig {
         )
         .auto_rollback_configuration(rollback.build())
         .build()
+}
+
+/// An alarm as listed (its ARN, and the alarm without its tags yet).
+fn alarm_of(a: &cw::MetricAlarm) -> (String, Alarm) {
+    let endpoint = (a.dimensions().iter())
+        .find(|d| d.name() == Some("EndpointName"))
+        .and_then(|d| d.value())
+        .map(str::to_string);
+    let alarm = Alarm {
+        name: a.alarm_name().unwrap_or_default().to_string(),
+        tags: Tags::new(),
+        state: (a.state_value())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        endpoint,
+    };
+    (a.alarm_arn().unwrap_or_default().to_string(), alarm)
 }

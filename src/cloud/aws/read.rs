@@ -93,6 +93,64 @@ impl AwsCloud {
             }
         }
     }
+
+    /// One page of the names of models, endpoint configs or endpoints containing `fragment`,
+    /// and the next page's token.
+    fn names_page(
+        &self,
+        kind: Kind,
+        fragment: &str,
+        token: Option<String>,
+    ) -> Result<(Vec<String>, Option<String>), CloudError> {
+        let (_, sm, _) = self.clients()?;
+        let page = match kind {
+            Kind::Model => {
+                let out = self
+                    .block_on(
+                        sm.list_models()
+                            .name_contains(fragment)
+                            .max_results(100)
+                            .set_next_token(token)
+                            .send(),
+                    )
+                    .map_err(|e| cloud_error("ListModels", fragment, &e))?;
+                let names = out.models().iter().filter_map(|m| some(m.model_name()));
+                (names.collect(), some(out.next_token()))
+            }
+            Kind::EndpointConfig => {
+                let out = self
+                    .block_on(
+                        sm.list_endpoint_configs()
+                            .name_contains(fragment)
+                            .max_results(100)
+                            .set_next_token(token)
+                            .send(),
+                    )
+                    .map_err(|e| cloud_error("ListEndpointConfigs", fragment, &e))?;
+                let names =
+                    (out.endpoint_configs().iter()).filter_map(|c| some(c.endpoint_config_name()));
+                (names.collect(), some(out.next_token()))
+            }
+            Kind::Endpoint => {
+                let out = self
+                    .block_on(
+                        sm.list_endpoints()
+                            .name_contains(fragment)
+                            .max_results(100)
+                            .set_next_token(token)
+                            .send(),
+                    )
+                    .map_err(|e| cloud_error("ListEndpoints", fragment, &e))?;
+                let names = out
+                    .endpoints()
+                    .iter()
+                    .filter_map(|e| some(e.endpoint_name()));
+                (names.collect(), some(out.next_token()))
+            }
+            Kind::TrainingJob => (Vec::new(), None), // listed with their status instead
+        };
+        Ok(page)
+    }
 }
 
 impl CloudRead for AwsCloud {
@@ -237,66 +295,15 @@ impl CloudRead for AwsCloud {
     }
 
     fn list_names(&self, kind: Kind, fragment: &str) -> Result<Vec<String>, CloudError> {
-        let (_, sm, _) = self.clients()?;
+        if kind == Kind::TrainingJob {
+            let jobs = self.list_training_jobs(fragment)?;
+            return Ok(jobs.into_iter().map(|j| j.name).collect());
+        }
         let mut all = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let next = match kind {
-                Kind::TrainingJob => {
-                    return Ok(self
-                        .list_training_jobs(fragment)?
-                        .into_iter()
-                        .map(|j| j.name)
-                        .collect())
-                }
-                Kind::Model => {
-                    let out = self
-                        .block_on(
-                            sm.list_models()
-                                .name_contains(fragment)
-                                .max_results(100)
-                                .set_next_token(token.clone())
-                                .send(),
-                        )
-                        .map_err(|e| cloud_error("ListModels", fragment, &e))?;
-                    all.extend(out.models().iter().filter_map(|m| some(m.model_name())));
-                    some(out.next_token())
-                }
-                Kind::EndpointConfig => {
-                    let out = self
-                        .block_on(
-                            sm.list_endpoint_configs()
-                                .name_contains(fragment)
-                                .max_results(100)
-                                .set_next_token(token.clone())
-                                .send(),
-                        )
-                        .map_err(|e| cloud_error("ListEndpointConfigs", fragment, &e))?;
-                    all.extend(
-                        out.endpoint_configs()
-                            .iter()
-                            .filter_map(|c| some(c.endpoint_config_name())),
-                    );
-                    some(out.next_token())
-                }
-                Kind::Endpoint => {
-                    let out = self
-                        .block_on(
-                            sm.list_endpoints()
-                                .name_contains(fragment)
-                                .max_results(100)
-                                .set_next_token(token.clone())
-                                .send(),
-                        )
-                        .map_err(|e| cloud_error("ListEndpoints", fragment, &e))?;
-                    all.extend(
-                        out.endpoints()
-                            .iter()
-                            .filter_map(|e| some(e.endpoint_name())),
-                    );
-                    some(out.next_token())
-                }
-            };
+            let (names, next) = self.names_page(kind, fragment, token)?;
+            all.extend(names);
             token = next;
             if token.is_none() {
                 return Ok(all);

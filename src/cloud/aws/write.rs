@@ -8,7 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sagemaker::types as sm;
 
 use super::answers::cloud_error;
-use super::AwsCloud;
+use super::{training_job, AwsCloud};
 use crate::cloud::requests::{
     CreateEndpoint, CreateEndpointConfig, CreateModel, CreateTrainingJob, Tag,
 };
@@ -233,75 +233,15 @@ impl Cloud for AwsCloud {
         let (_, sagemaker, _) = self.clients()?;
         let op = "CreateTrainingJob";
         let name = &r.training_job_name;
-        let metrics = r
-            .algorithm_specification
-            .metric_definitions
-            .iter()
-            .map(|m| {
-                sm::MetricDefinition::builder()
-                    .name(&m.name)
-                    .regex(&m.regex)
-                    .build()
-            })
-            .collect::<Vec<_>>();
-        let algorithm = sm::AlgorithmSpecification::builder()
-            .training_image(&r.algorithm_specification.training_image)
-            .training_input_mode(sm::TrainingInputMode::from(
-                r.algorithm_specification.training_input_mode.as_str(),
-            ))
-            .set_metric_definitions(Some(metrics))
-            .build();
-        let channels = r
-            .input_data_config
-            .iter()
-            .map(|c| {
-                let s = &c.data_source.s3_data_source;
-                let source = sm::S3DataSource::builder()
-                    .s3_data_type(sm::S3DataType::from(s.s3_data_type.as_str()))
-                    .s3_uri(&s.s3_uri)
-                    .s3_data_distribution_type(sm::S3DataDistribution::from(
-                        s.s3_data_distribution_type.as_str(),
-                    ))
-                    .set_model_access_config(s.model_access_config.map(|m| {
-                        sm::ModelAccessConfig::builder()
-                            .accept_eula(m.accept_eula)
-                            .build()
-                    }))
-                    .build();
-                sm::Channel::builder()
-                    .channel_name(&c.channel_name)
-                    .set_content_type(c.content_type.clone())
-                    .set_input_mode(c.input_mode.as_deref().map(sm::TrainingInputMode::from))
-                    .data_source(sm::DataSource::builder().s3_data_source(source).build())
-                    .build()
-            })
-            .collect::<Vec<_>>();
-        let output = sm::OutputDataConfig::builder()
-            .s3_output_path(&r.output_data_config.s3_output_path)
-            .set_compression_type(
-                r.output_data_config
-                    .compression_type
-                    .as_deref()
-                    .map(sm::OutputCompressionType::from),
-            )
-            .build();
-        let resources = sm::ResourceConfig::builder()
-            .volume_size_in_gb(r.resource_config.volume_size_in_gb as i32)
-            .instance_count(r.resource_config.instance_count as i32)
-            .instance_type(sm::TrainingInstanceType::from(
-                r.resource_config.instance_type.as_str(),
-            ))
-            .build();
-        let stopping = sm::StoppingCondition::builder()
-            .max_runtime_in_seconds(r.stopping_condition.max_runtime_in_seconds as i32)
-            .build();
+        let (output, resources, stopping) = training_job::output_and_resources(r);
+        let channels = r.input_data_config.iter().map(training_job::channel);
         let request = sagemaker
             .create_training_job()
             .training_job_name(name)
             .role_arn(&r.role_arn)
-            .algorithm_specification(algorithm)
+            .algorithm_specification(training_job::algorithm(r))
             .set_hyper_parameters(Some(map(&r.hyper_parameters)))
-            .set_input_data_config(Some(channels))
+            .set_input_data_config(Some(channels.collect()))
             .output_data_config(output)
             .resource_config(resources)
             .stopping_condition(stopping)

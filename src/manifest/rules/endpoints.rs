@@ -22,6 +22,19 @@ pub(super) fn check_rollout(c: &mut Checker<'_>, r: &Sp<Rollout>) {
             "keep one of `all_at_once`, `canary` or `linear`".into(),
         );
     }
+    check_rollout_steps(c, r);
+    if let Some(l) = &r.max_model_latency {
+        let latency = (
+            "manifest::bad-latency",
+            "max_model_latency",
+            "write it like `2s` or `500ms`",
+        );
+        c.duration(l, latency);
+    }
+}
+
+/// Each step's size is a percentage and each wait at most an hour.
+fn check_rollout_steps(c: &mut Checker<'_>, r: &Sp<Rollout>) {
     let mut waits: Vec<&Sp<String>> = Vec::new();
     for step in r.canary.iter().chain(&r.linear) {
         if percent(step.size.get()).is_none() {
@@ -59,14 +72,6 @@ pub(super) fn check_rollout(c: &mut Checker<'_>, r: &Sp<Rollout>) {
                 "bake for at most `1h`".into(),
             );
         }
-    }
-    if let Some(l) = &r.max_model_latency {
-        let latency = (
-            "manifest::bad-latency",
-            "max_model_latency",
-            "write it like `2s` or `500ms`",
-        );
-        c.duration(l, latency);
     }
 }
 

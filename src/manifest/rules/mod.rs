@@ -21,7 +21,7 @@ use super::rollout::{percent, Rollout};
 use super::smoke::SmokeTest;
 use super::spanned::Sp;
 use crate::manifest::model::{
-    FineTune, HyperValue, Manifest, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN,
+    Endpoint, FineTune, HyperValue, Manifest, HYPERPARAMETER_NAME_PATTERN, INSTANCE_TYPE_PATTERN,
     MODEL_VERSION_PATTERN, NAME_PATTERN, POLICY_ARN_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN,
     STACK_PATTERN,
 };
@@ -229,45 +229,9 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
         out: Vec::new(),
     };
 
-    if !stack_re().is_match(&m.stack) {
-        c.error(
-            "manifest::invalid-stack",
-            format!("stack `{}` is not allowed", m.stack.get()),
-            m.stack.span(),
-            "invalid stack name",
-            format!(
-                "use 1 to 24 lowercase letters, digits and hyphens, starting with a letter (e.g. `{}`)",
-                suggest_name(&m.stack).chars().take(24).collect::<String>()
-            ),
-        );
-    }
+    check_stack(&mut c, m);
     if let Some(region) = &m.region {
-        if !region_re().is_match(region) {
-            c.error(
-                "manifest::invalid-region",
-                format!("region `{}` is not an AWS region name", region.get()),
-                region.span(),
-                "not a region",
-                "write a region code such as `us-east-1`, or remove `region` to use the AWS configuration".into(),
-            );
-        } else if !regions::is_known(region) {
-            let hint = regions::closest(region, regions::REGIONS)
-                .map(|r| format!("did you mean `{r}`? "))
-                .unwrap_or_default();
-            c.error(
-                "manifest::unknown-region",
-                format!(
-                    "region `{}` does not exist or has no SageMaker JumpStart",
-                    region.get()
-                ),
-                region.span(),
-                "unknown region",
-                format!(
-                    "{hint}JumpStart serves {} regions, e.g. `us-east-1`, `us-west-2`, `eu-west-1`",
-                    regions::REGIONS.len()
-                ),
-            );
-        }
+        check_region(&mut c, region);
     }
     check_artifacts(&mut c, &m.artifacts);
     check_role(&mut c, m);
@@ -281,20 +245,71 @@ pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
         check_fine_tune(&mut c, m, name, ft);
     }
     for (name, ep) in &m.endpoints {
-        c.name("endpoint", name);
-        c.reference("fine-tune", "fine_tune", &ep.fine_tune, &m.fine_tunes);
-        c.instance("hosting", &ep.instance_type, &ep.instance_count);
-        if let Some(gate) = &ep.gate {
-            check_gate(&mut c, gate);
-        }
-        for t in &ep.smoke_test {
-            check_smoke_test(&mut c, t);
-        }
-        if let Some(r) = &ep.rollout {
-            check_rollout(&mut c, r);
-        }
+        check_endpoint(&mut c, m, name, ep);
     }
     c.out
+}
+
+/// An endpoint's name, fine-tune, instances and promotion rules.
+fn check_endpoint(c: &mut Checker<'_>, m: &Manifest, name: &Sp<String>, ep: &Endpoint) {
+    c.name("endpoint", name);
+    c.reference("fine-tune", "fine_tune", &ep.fine_tune, &m.fine_tunes);
+    c.instance("hosting", &ep.instance_type, &ep.instance_count);
+    if let Some(gate) = &ep.gate {
+        check_gate(c, gate);
+    }
+    for t in &ep.smoke_test {
+        check_smoke_test(c, t);
+    }
+    if let Some(r) = &ep.rollout {
+        check_rollout(c, r);
+    }
+}
+
+/// The stack name's form.
+fn check_stack(c: &mut Checker<'_>, m: &Manifest) {
+    if !stack_re().is_match(&m.stack) {
+        c.error(
+            "manifest::invalid-stack",
+            format!("stack `{}` is not allowed", m.stack.get()),
+            m.stack.span(),
+            "invalid stack name",
+            format!(
+                "use 1 to 24 lowercase letters, digits and hyphens, starting with a letter (e.g. `{}`)",
+                suggest_name(&m.stack).chars().take(24).collect::<String>()
+            ),
+        );
+    }
+}
+
+/// The region's form, and that JumpStart serves it.
+fn check_region(c: &mut Checker<'_>, region: &Sp<String>) {
+    if !region_re().is_match(region) {
+        c.error(
+            "manifest::invalid-region",
+            format!("region `{}` is not an AWS region name", region.get()),
+            region.span(),
+            "not a region",
+            "write a region code such as `us-east-1`, or remove `region` to use the AWS configuration".into(),
+        );
+    } else if !regions::is_known(region) {
+        let hint = regions::closest(region, regions::REGIONS)
+            .map(|r| format!("did you mean `{r}`? "))
+            .unwrap_or_default();
+        c.error(
+            "manifest::unknown-region",
+            format!(
+                "region `{}` does not exist or has no SageMaker JumpStart",
+                region.get()
+            ),
+            region.span(),
+            "unknown region",
+            format!(
+                "{hint}JumpStart serves {} regions, e.g. `us-east-1`, `us-west-2`, `eu-west-1`",
+                regions::REGIONS.len()
+            ),
+        );
+    }
 }
 
 mod endpoints;
