@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::cloud::AwsOptions;
 
 /// The version and the git commit the binary was built from.
-pub const VERSION: &str = concat!(
+pub(crate) const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",
     env!("SAGETUNE_COMMIT"),
@@ -28,10 +28,10 @@ pub struct Cli {
 pub struct AwsArgs {
     /// AWS profile to use (default: the standard AWS configuration chain).
     #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     /// AWS region for a manifest without `region` (default: AWS_REGION, then the AWS configuration).
     #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
 }
 
 impl Command {
@@ -84,21 +84,21 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct IamPolicyArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub(crate) manifest: ManifestArgs,
     /// Which commands the policy is for.
     #[arg(long = "for", value_enum, default_value_t = PolicyFor::Apply)]
-    pub purpose: PolicyFor,
+    pub(crate) purpose: PolicyFor,
     /// The AWS account id (default: the role ARN's account, else `*`).
     #[arg(long, value_name = "ID", value_parser = account_id)]
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
     /// Region for a manifest without `region` (default: AWS_REGION, else `*`).
     #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
 }
 
 /// The commands an IAM policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PolicyFor {
+pub(crate) enum PolicyFor {
     /// plan and the read-only commands (status, logs, metrics, requests, lock).
     Plan,
     /// apply (its plan included) and invoke.
@@ -120,14 +120,14 @@ fn account_id(text: &str) -> Result<String, String> {
 pub struct InitArgs {
     /// The JumpStart model id (`sagetune models` lists them).
     #[arg(long, value_name = "ID")]
-    pub model: String,
+    pub(crate) model: String,
     /// An existing S3 bucket (and prefix) for datasets, outputs and the state lock.
     #[arg(long, value_name = "S3_URI")]
-    pub artifacts: String,
+    pub(crate) artifacts: String,
     /// The domain text: a folder with `train/` (and `validation/`), or a folder or file used
     /// as train; relative to the manifest's folder.
     #[arg(long, value_name = "PATH", default_value = "data")]
-    pub data: String,
+    pub(crate) data: String,
     /// Path of the manifest to write.
     #[arg(
         short = 'f',
@@ -135,28 +135,28 @@ pub struct InitArgs {
         value_name = "PATH",
         default_value = "sagetune.yaml"
     )]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// The stack name (default: from the manifest's folder name).
     #[arg(long, value_name = "NAME")]
-    pub stack: Option<String>,
+    pub(crate) stack: Option<String>,
     /// An existing SageMaker execution role (default: a role sagetune creates and manages).
     #[arg(long, value_name = "ARN", conflicts_with = "permissions_boundary")]
-    pub role_arn: Option<String>,
+    pub(crate) role_arn: Option<String>,
     /// The permissions boundary (a managed policy's ARN) of the role sagetune creates.
     #[arg(long, value_name = "ARN")]
-    pub permissions_boundary: Option<String>,
+    pub(crate) permissions_boundary: Option<String>,
     /// The stack's region (default: AWS_REGION, then the AWS configuration).
     #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     /// Accept the end-user license agreement of a gated model (Llama 2).
     #[arg(long)]
-    pub accept_eula: bool,
+    pub(crate) accept_eula: bool,
     /// Replace an existing manifest.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Output format of the validation summary.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// A manifest and the AWS settings to read or change its stack with.
@@ -262,106 +262,106 @@ pub struct ManifestArgs {
         value_name = "PATH",
         default_value = "sagetune.yaml"
     )]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Allow dataset paths (and symlinks) that lead outside the manifest's folder.
     #[arg(long)]
-    pub allow_outside: bool,
+    pub(crate) allow_outside: bool,
 }
 
 /// Arguments of `plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub(crate) manifest: ManifestArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Also save the plan (JSON) to this file, for `show` and review.
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
+    pub(crate) format: PlanFormat,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
-    pub detailed_exitcode: bool,
+    pub(crate) detailed_exitcode: bool,
     /// Fail unless sagetune.lock exists and matches the manifest (for CI).
     #[arg(long)]
-    pub locked: bool,
+    pub(crate) locked: bool,
     /// Stop running training jobs whose result no fine-tune wants any more.
     #[arg(long)]
-    pub stop_orphaned_jobs: bool,
+    pub(crate) stop_orphaned_jobs: bool,
 }
 
 /// Arguments of `apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub(crate) manifest: ManifestArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Apply this saved plan (refused if AWS, the manifest, the lock or the data changed since).
     #[arg(value_name = "PLANFILE")]
-    pub plan_file: Option<PathBuf>,
+    pub(crate) plan_file: Option<PathBuf>,
     /// Apply without asking (required when stdin is not a terminal).
     #[arg(long)]
-    pub auto_approve: bool,
+    pub(crate) auto_approve: bool,
     /// Return once training jobs and endpoint changes have started; a later apply finishes.
     #[arg(long)]
-    pub no_wait: bool,
+    pub(crate) no_wait: bool,
     /// Fail unless sagetune.lock exists and matches the manifest (for CI).
     #[arg(long)]
-    pub locked: bool,
+    pub(crate) locked: bool,
     /// Stop running training jobs whose result no fine-tune wants any more.
     #[arg(long)]
-    pub stop_orphaned_jobs: bool,
+    pub(crate) stop_orphaned_jobs: bool,
     /// Do not stream training jobs' log lines (a failed job's last lines are still shown).
     #[arg(long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Say at least this often how a running training job is doing (plain output only).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
-    pub heartbeat: Duration,
+    pub(crate) heartbeat: Duration,
     /// Output format (`json`: the plan and what was done, as one JSON document; needs --auto-approve).
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// Arguments of `invoke`.
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub(crate) manifest: ManifestArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// The endpoint, by its name in the manifest.
     #[arg(value_name = "ENDPOINT")]
-    pub endpoint: String,
+    pub(crate) endpoint: String,
     /// The prompt; `-` (or none, with stdin not a terminal) reads one prompt per line of stdin.
     #[arg(value_name = "PROMPT")]
-    pub prompt: Option<String>,
+    pub(crate) prompt: Option<String>,
     /// At most this many new tokens (default: the model's example payload, else 64).
     #[arg(long, value_name = "N")]
-    pub max_new_tokens: Option<u32>,
+    pub(crate) max_new_tokens: Option<u32>,
     /// Print the model's whole answer (JSON) instead of the generated text.
     #[arg(long)]
-    pub raw: bool,
+    pub(crate) raw: bool,
     /// Output format (`json`: every prompt with its answer and latency, as one JSON document).
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// Which training job of a fine-tune to read.
 #[derive(Debug, Args)]
 pub struct JobArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub(crate) manifest: ManifestArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// The fine-tune, by its name in the manifest.
     #[arg(value_name = "FINE_TUNE")]
-    pub fine_tune: String,
+    pub(crate) fine_tune: String,
     /// A given run of the fine-tune, by training job name (default: its latest job).
     #[arg(long, value_name = "NAME")]
-    pub job: Option<String>,
+    pub(crate) job: Option<String>,
 }
 
 /// Arguments of `logs`.
@@ -371,13 +371,13 @@ pub struct LogsArgs {
     pub which: JobArgs,
     /// Keep printing new lines until the job ends.
     #[arg(long)]
-    pub follow: bool,
+    pub(crate) follow: bool,
     /// Only lines from this long ago on (e.g. 10m, 2h).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub since: Option<Duration>,
+    pub(crate) since: Option<Duration>,
     /// Output format (`json`: JSON Lines, one object per log line, as they are read).
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// Arguments of `metrics`.
@@ -387,34 +387,34 @@ pub struct MetricsArgs {
     pub which: JobArgs,
     /// Output format: a sparkline per metric (human), or the series as JSON.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Also write the curves as an SVG plot to this file.
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 }
 
 /// Arguments of `destroy`.
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub(crate) manifest: ManifestArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Destroy without asking (required when stdin is not a terminal).
     #[arg(long)]
-    pub auto_approve: bool,
+    pub(crate) auto_approve: bool,
     /// Also delete protected endpoints.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Also delete the uploaded datasets under the artifacts prefix.
     #[arg(long)]
-    pub purge_data: bool,
+    pub(crate) purge_data: bool,
     /// Stop the stack's running training jobs (they are never deleted).
     #[arg(long)]
-    pub stop_orphaned_jobs: bool,
+    pub(crate) stop_orphaned_jobs: bool,
     /// Output format (`json`: the plan and what was done, as one JSON document; needs --auto-approve).
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// How a plan is printed.

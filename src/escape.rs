@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 /// `text` with every control character but `\n` and `\t` shown escaped (`\u{1b}`, `\u{7f}`,
 /// `\u{9b}`); borrowed unchanged when there is none.
-pub fn controls(text: &str) -> Cow<'_, str> {
+pub(crate) fn controls(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
@@ -24,7 +24,7 @@ pub fn controls(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `c` is a control character this rule escapes (every one but `\n` and `\t`).
-pub fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
 }
 

@@ -13,15 +13,15 @@ use crate::manifest::SmokeCase;
 
 /// What a deployed model answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Answer {
-    pub endpoint: String,
+pub(crate) struct Answer {
+    pub(crate) endpoint: String,
     /// The answer's body as sent (UTF-8, lossy).
-    pub raw: String,
+    pub(crate) raw: String,
     /// The generated text, or why it could not be found in the answer.
-    pub text: Result<String, String>,
+    pub(crate) text: Result<String, String>,
     /// From sending the request to the whole answer.
     #[serde(serialize_with = "millis")]
-    pub latency: Duration,
+    pub(crate) latency: Duration,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -29,7 +29,7 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// Sends `prompt` to `endpoint`, shaped by `format`, with at most `max_new_tokens` new tokens.
-pub fn ask(
+pub(crate) fn ask(
     cloud: &dyn Cloud,
     endpoint: &str,
     format: &PayloadFormat,
@@ -55,7 +55,7 @@ pub fn ask(
 }
 
 /// Whether `answer` meets `case`: `Ok` with a summary, or `Err` with every expectation missed.
-pub fn check(case: &SmokeCase, answer: &Answer) -> Result<String, String> {
+pub(crate) fn check(case: &SmokeCase, answer: &Answer) -> Result<String, String> {
     let text = match &answer.text {
         Ok(t) => t,
         Err(why) => return Err(format!("{why} (answer: {})", clip(&answer.raw))),

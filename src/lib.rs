@@ -14,23 +14,25 @@
 //! human output), `files` and `model_archive` (local file helpers), `prices` (the dated price
 //! table) and `cli` (the argument types).
 
+#![warn(unreachable_pub)]
+
 pub mod apply;
 pub mod cli;
 pub mod cloud;
 pub mod commands;
-pub mod data;
+pub(crate) mod data;
 pub mod desired;
 pub mod diagnostics;
-pub mod escape;
-pub mod files;
-pub mod inference;
+pub(crate) mod escape;
+pub(crate) mod files;
+pub(crate) mod inference;
 pub mod jumpstart;
 pub mod manifest;
 pub mod model_archive;
 pub mod observe;
-pub mod permissions;
+pub(crate) mod permissions;
 pub mod plan;
 pub mod prepare;
-pub mod prices;
+pub(crate) mod prices;
 pub mod render;
 pub mod stages;

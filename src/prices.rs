@@ -5,7 +5,7 @@
 const TABLE: &str = include_str!("prices.csv");
 
 /// The date the embedded prices were last checked.
-pub fn prices_as_of() -> &'static str {
+pub(crate) fn prices_as_of() -> &'static str {
     TABLE
         .lines()
         .find_map(|l| l.strip_prefix("# prices_as_of: "))
@@ -14,7 +14,7 @@ pub fn prices_as_of() -> &'static str {
 }
 
 /// USD per instance-hour of `instance_type` in `region`, when the table has it.
-pub fn price(region: &str, instance_type: &str) -> Option<f64> {
+pub(crate) fn price(region: &str, instance_type: &str) -> Option<f64> {
     TABLE
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("region,"))

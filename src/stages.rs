@@ -49,7 +49,7 @@ pub enum Applied {
 }
 
 /// Now, as RFC 3339 UTC to the second: a plan's `created_at`, the lock's stamps.
-pub fn now() -> String {
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
@@ -87,7 +87,7 @@ pub fn check_invoke_owner(
 
 /// Where `sagetune invoke ENDPOINT` sends a prompt: the endpoint's name in AWS and the request
 /// shape its model's spec (or serving container) wants.
-pub fn invoke_target(
+pub(crate) fn invoke_target(
     prepared: &Prepared,
     endpoint: &str,
 ) -> Result<(String, PayloadFormat), Vec<Diagnostic>> {

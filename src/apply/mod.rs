@@ -161,7 +161,7 @@ impl Report {
 }
 
 /// Runs `plan` against `cloud`. Never panics on AWS errors; every failure is in the report.
-pub fn execute(
+pub(crate) fn execute(
     plan: &Plan,
     cloud: &dyn Cloud,
     options: &ExecOptions,

@@ -18,13 +18,13 @@ pub struct LockInfo {
     /// Random id; `sagetune unlock ID` must name it.
     pub id: String,
     /// `user@host`.
-    pub holder: String,
-    pub command: String,
-    pub created_at: String,
-    pub refreshed_at: String,
+    pub(crate) holder: String,
+    pub(crate) command: String,
+    pub(crate) created_at: String,
+    pub(crate) refreshed_at: String,
     /// The CI run holding it (GitHub Actions or GitLab), when there is one.
-    pub ci_run: Option<String>,
-    pub sagetune_version: String,
+    pub(crate) ci_run: Option<String>,
+    pub(crate) sagetune_version: String,
 }
 
 impl LockInfo {
@@ -72,7 +72,7 @@ pub fn location(artifacts: &str, stack: &str) -> (String, String) {
 }
 
 /// How often a held lock is rewritten while work runs under it ([`StateLock::hold_while`]).
-pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
+pub(crate) const REFRESH_EVERY: Duration = Duration::from_secs(60);
 
 /// A held lock; release it with [`StateLock::release`].
 pub struct StateLock<'a> {

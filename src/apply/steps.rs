@@ -87,7 +87,7 @@ fn deleted(r: Result<(), CloudError>) -> Result<Outcome, CloudError> {
 }
 
 impl<'a> Run<'a> {
-    pub fn new(
+    pub(super) fn new(
         plan: &'a Plan,
         cloud: &'a dyn Cloud,
         options: &'a ExecOptions,
@@ -116,7 +116,7 @@ impl<'a> Run<'a> {
     }
 
     /// Runs one change and reports how it ended.
-    pub fn step(&self, c: &Change) -> Outcome {
+    pub(crate) fn step(&self, c: &Change) -> Outcome {
         self.progress.event(Event::Started {
             id: c.id.clone(),
             what: format!("{} {}", verb(c), c.name),

@@ -84,7 +84,7 @@ fn suffix(message: &str) -> String {
 
 /// The class of a service error, decided from its code, message and HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
+pub(crate) enum ErrorClass {
     NotFound,
     AlreadyExists,
     PreconditionFailed,
@@ -96,7 +96,11 @@ pub enum ErrorClass {
 
 /// Classifies a service answer; SageMaker reports "not found" as a `ValidationException`
 /// whose message starts "Could not find", so the message matters as much as the code.
-pub fn classify(code: Option<&str>, message: Option<&str>, http_status: Option<u16>) -> ErrorClass {
+pub(crate) fn classify(
+    code: Option<&str>,
+    message: Option<&str>,
+    http_status: Option<u16>,
+) -> ErrorClass {
     let code = code.unwrap_or("");
     let msg = message.unwrap_or("").to_ascii_lowercase();
     match code {

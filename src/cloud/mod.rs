@@ -7,15 +7,16 @@ mod aws;
 mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
-pub mod requests;
+pub(crate) mod requests;
 mod types;
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use aws::{hosting_instance_types, training_instance_types, AwsCloud, S3ContentStore};
-pub use error::{classify, CloudError, ErrorClass};
+pub(crate) use aws::S3ContentStore;
+pub use aws::{hosting_instance_types, training_instance_types, AwsCloud};
+pub(crate) use error::{classify, CloudError, ErrorClass};
 pub use types::*;
 
 use crate::cloud::requests::{

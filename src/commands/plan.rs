@@ -14,10 +14,10 @@ use crate::stages;
 use super::{ExitStatus, Outcome};
 
 /// Said on stderr when the models were resolved afresh instead of from the pins.
-pub const UNPINNED_NOTE: &str = "note: sagetune.lock is missing or does not match the manifest; models were resolved afresh (run `sagetune lock` to pin them)\n";
+pub(crate) const UNPINNED_NOTE: &str = "note: sagetune.lock is missing or does not match the manifest; models were resolved afresh (run `sagetune lock` to pin them)\n";
 
 /// The plan in the chosen format.
-pub fn rendered(plan: &Plan, format: PlanFormat) -> String {
+pub(crate) fn rendered(plan: &Plan, format: PlanFormat) -> String {
     match format {
         PlanFormat::Human => render::human_for_stdout(plan),
         PlanFormat::Json => render::json(plan),

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Read};
 use crate::diagnostics::Diagnostic;
 
 /// The longest prompt line read from stdin; a longer one is an error, not a memory problem.
-pub const MAX_PROMPT_LINE: usize = 1 << 20;
+pub(crate) const MAX_PROMPT_LINE: usize = 1 << 20;
 
 /// The prompts: the one given, or stdin's non-empty lines read one at a time.
 pub(super) enum Prompts {

@@ -16,14 +16,14 @@ use super::approval::ask;
 use super::{ExitStatus, Outcome};
 
 /// The choices apply and destroy share.
-pub struct Flags {
-    pub auto_approve: bool,
+pub(crate) struct Flags {
+    pub(crate) auto_approve: bool,
     /// How to wait and report (`--no-wait`, `--quiet`, `--heartbeat`).
-    pub exec: ExecOptions,
-    pub options: Options,
-    pub command: &'static str,
+    pub(crate) exec: ExecOptions,
+    pub(crate) options: Options,
+    pub(crate) command: &'static str,
     /// `--format json`: no plan text; one JSON document of the plan and the run on stdout.
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Ctrl-C once: stop waiting and exit cleanly; twice: abort at once.

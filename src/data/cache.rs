@@ -42,13 +42,13 @@ struct Entry {
 
 /// Whether a report came from the cache or from reading the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     Cache,
     Scan,
 }
 
 /// Scans `path` unless the cache in `cache_dir` holds a report for exactly this state of it.
-pub fn scan_cached(
+pub(crate) fn scan_cached(
     cache_dir: &Path,
     path: &Path,
     format: Format,

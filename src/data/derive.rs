@@ -17,16 +17,16 @@ use crate::files::{hex, sha256_hex, write_atomic};
 
 /// A derived file ready to upload in place of its source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Derived {
+pub(crate) struct Derived {
     /// Where it is, under `.sagetune/cache/derived/`.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The name it is uploaded under: the source's stem with `.csv` or `.jsonl`.
-    pub file_name: String,
+    pub(crate) file_name: String,
     /// The source column its `text` holds.
-    pub column: String,
-    pub sha256: String,
-    pub bytes: u64,
-    pub rows: u64,
+    pub(crate) column: String,
+    pub(crate) sha256: String,
+    pub(crate) bytes: u64,
+    pub(crate) rows: u64,
 }
 
 /// What a derived file's sidecar records, to reuse it without reading it again.
@@ -42,7 +42,7 @@ const SIDECAR_VERSION: u32 = 1;
 /// The file to upload for `source` (of `format`, content hash `source_sha256`) whose text is
 /// in `column`: reused from `cache_dir` when already derived from these exact bytes, else
 /// written there now.
-pub fn derive(
+pub(crate) fn derive(
     cache_dir: &Path,
     source: &Path,
     source_name: &str,

@@ -7,19 +7,19 @@ use super::Format;
 
 /// The single data file a `train` or `validation` entry stands for.
 #[derive(Debug, Clone)]
-pub struct DataFile {
+pub(crate) struct DataFile {
     /// The path as shown to the user (manifest folder joined with the entry, then the file).
-    pub display: PathBuf,
+    pub(crate) display: PathBuf,
     /// The canonical path (symlinks resolved).
-    pub canonical: PathBuf,
+    pub(crate) canonical: PathBuf,
     /// The file name, as it will be uploaded.
-    pub file_name: String,
-    pub format: Format,
+    pub(crate) file_name: String,
+    pub(crate) format: Format,
 }
 
 /// Why an entry does not resolve to one data file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum DiscoverError {
+pub(crate) enum DiscoverError {
     /// Nothing exists at the path.
     #[error("{0} does not exist")]
     NotFound(String),
@@ -51,7 +51,7 @@ pub enum DiscoverError {
 }
 
 /// What a non-regular file is, for messages; `None` for a regular file or a folder.
-pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+pub(crate) fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_file() || t.is_dir() {
@@ -94,7 +94,11 @@ impl DiscoverError {
 }
 
 /// Resolves `entry` (relative to `base`, the manifest's folder) to its one data file.
-pub fn discover(base: &Path, entry: &str, allow_outside: bool) -> Result<DataFile, DiscoverError> {
+pub(crate) fn discover(
+    base: &Path,
+    entry: &str,
+    allow_outside: bool,
+) -> Result<DataFile, DiscoverError> {
     let display = base.join(entry);
     let shown = display.display().to_string();
     let io = |e: std::io::Error| DiscoverError::Io {

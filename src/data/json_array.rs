@@ -11,15 +11,15 @@ use super::report::ScanError;
 /// that line's start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct At {
-    pub line: u64,
-    pub column: u64,
-    pub line_offset: u64,
+    pub(crate) line: u64,
+    pub(crate) column: u64,
+    pub(crate) line_offset: u64,
 }
 
 impl At {
     /// A position inside the element (`line`, `column` as the parser counts them in the
     /// element's bytes) as a position in the file.
-    pub fn inner(&self, line: u64, column: u64) -> (u64, u64) {
+    pub(crate) fn inner(&self, line: u64, column: u64) -> (u64, u64) {
         if line <= 1 {
             (self.line, self.column + column.max(1) - 1)
         } else {

@@ -17,16 +17,16 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use cache::{scan_cached, Source as ReportSource};
-pub use derive::{derive, Derived};
-pub use discover::{discover, special_kind, DataFile, DiscoverError};
-pub use report::{ContentError, FileReport, ScanError};
-pub use scan::{hex, scan, CHUNK_SIZE};
+pub(crate) use cache::scan_cached;
+pub(crate) use derive::{derive, Derived};
+pub(crate) use discover::{discover, special_kind, DataFile, DiscoverError};
+pub(crate) use report::{FileReport, ScanError};
+pub(crate) use scan::{hex, CHUNK_SIZE};
 
 /// The data formats JumpStart's domain-adaptation scripts read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub(crate) enum Format {
     Txt,
     Csv,
     /// A `.json` file: JSON Lines or one top-level array of objects.

@@ -10,39 +10,39 @@ use super::Format;
 
 /// What a successful scan learned about a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileReport {
-    pub format: Format,
-    pub bytes: u64,
+pub(crate) struct FileReport {
+    pub(crate) format: Format,
+    pub(crate) bytes: u64,
     /// Records (CSV rows, JSON objects) or lines (TXT).
-    pub rows: u64,
+    pub(crate) rows: u64,
     /// Rows whose text is empty after trimming whitespace.
-    pub empty_rows: u64,
+    pub(crate) empty_rows: u64,
     /// Rough token count (bytes / 4).
-    pub approx_tokens: u64,
+    pub(crate) approx_tokens: u64,
     /// Lowercase hex SHA-256 of the file's bytes.
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// The CSV column or JSON field the text was read from (None for TXT).
-    pub text_column: Option<String>,
+    pub(crate) text_column: Option<String>,
     /// The column JumpStart's training script reads: `text` when the data has one, else the
     /// first column (None for TXT). When it differs from `text_column`, what is uploaded is a
     /// file derived from this one with just the text column (see `derive`).
-    pub script_column: Option<String>,
+    pub(crate) script_column: Option<String>,
 }
 
 /// A problem inside a data file, at a line and column (both 1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentError {
-    pub line: u64,
-    pub column: u64,
+pub(crate) struct ContentError {
+    pub(crate) line: u64,
+    pub(crate) column: u64,
     /// Byte offset of the start of `line`, when the checker knows it.
-    pub line_offset: Option<u64>,
-    pub message: String,
-    pub help: String,
+    pub(crate) line_offset: Option<u64>,
+    pub(crate) message: String,
+    pub(crate) help: String,
 }
 
 /// Why a scan failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScanError {
+pub(crate) enum ScanError {
     /// The file could not be read.
     Io(String),
     /// The content breaks a data rule.
@@ -65,8 +65,8 @@ impl From<io::Error> for ScanError {
 /// Counts a checker reports; the scan adds bytes and the hash.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Counts {
-    pub rows: u64,
-    pub empty_rows: u64,
-    pub text_column: Option<String>,
-    pub script_column: Option<String>,
+    pub(crate) rows: u64,
+    pub(crate) empty_rows: u64,
+    pub(crate) text_column: Option<String>,
+    pub(crate) script_column: Option<String>,
 }

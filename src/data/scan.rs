@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use crate::files::hex;
+pub(crate) use crate::files::hex;
 
 use super::formats;
 use super::report::{ContentError, FileReport, ScanError};
 use super::Format;
 
 /// Size of one read; at most [`POOL`] chunks exist at once, so a scan uses about 8 MiB.
-pub const CHUNK_SIZE: usize = 2 << 20;
+pub(crate) const CHUNK_SIZE: usize = 2 << 20;
 const POOL: usize = 4;
 
 /// What the reader thread learned: size, first invalid UTF-8 byte, read error.
@@ -28,7 +28,7 @@ struct ReadOutcome {
 }
 
 /// Checks `path` as `format` and hashes it, reading it once.
-pub fn scan(
+pub(crate) fn scan(
     path: &Path,
     format: Format,
     text_column: Option<&str>,

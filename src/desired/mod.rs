@@ -23,86 +23,86 @@ use naming::Ownership;
 /// One dataset file as an S3 object: `<artifacts>datasets/<stack>/<d>/<channel>/<sha256>/<file>`;
 /// the stack in the key keeps stacks that share an artifacts prefix out of each other's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DatasetObject {
+pub(crate) struct DatasetObject {
     /// `dataset.<d>.<channel>`.
-    pub address: String,
-    pub dataset: String,
-    pub channel: String,
+    pub(crate) address: String,
+    pub(crate) dataset: String,
+    pub(crate) channel: String,
     /// The file uploaded: the dataset file itself, or the file derived from it.
-    pub local_path: String,
-    pub sha256: String,
-    pub bytes: u64,
+    pub(crate) local_path: String,
+    pub(crate) sha256: String,
+    pub(crate) bytes: u64,
     /// Records (CSV rows, JSON objects) or lines (TXT) in what goes up.
-    pub rows: u64,
-    pub bucket: String,
-    pub key: String,
+    pub(crate) rows: u64,
+    pub(crate) bucket: String,
+    pub(crate) key: String,
     /// The S3 prefix that holds only this file; the training channel reads it.
-    pub prefix_uri: String,
+    pub(crate) prefix_uri: String,
     /// For a derived file, what it holds: `data/x.csv, column `body``.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub derived_from: Option<String>,
+    pub(crate) derived_from: Option<String>,
 }
 
 /// The training job of a fine-tune and, when an endpoint serves it, its model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FineTuneResources {
-    pub name: String,
+pub(crate) struct FineTuneResources {
+    pub(crate) name: String,
     /// The job's identity hash (see `requests::training_identity`).
-    pub identity: String,
+    pub(crate) identity: String,
     /// The job's name for its first run; later runs append `-<attempt>`.
-    pub first_job_name: String,
+    pub(crate) first_job_name: String,
     /// Which run of these inputs the desired job is.
-    pub attempt: u32,
-    pub retrain: u32,
-    pub model_id: String,
-    pub model_version: String,
+    pub(crate) attempt: u32,
+    pub(crate) retrain: u32,
+    pub(crate) model_id: String,
+    pub(crate) model_version: String,
     /// Notes for the plan (e.g. domain-adaptation flags overriding spec defaults).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// The hyperparameters the manifest sets; the job's others are the spec's defaults.
-    pub hyperparameters_set: Vec<String>,
-    pub training_job: CreateTrainingJob,
-    pub model: Option<CreateModel>,
-    pub repack: Option<Repack>,
+    pub(crate) hyperparameters_set: Vec<String>,
+    pub(crate) training_job: CreateTrainingJob,
+    pub(crate) model: Option<CreateModel>,
+    pub(crate) repack: Option<Repack>,
 }
 
 /// An endpoint and its config.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EndpointResources {
-    pub name: String,
-    pub fine_tune: String,
-    pub protect: bool,
-    pub endpoint_config: CreateEndpointConfig,
-    pub endpoint: CreateEndpoint,
+pub(crate) struct EndpointResources {
+    pub(crate) name: String,
+    pub(crate) fine_tune: String,
+    pub(crate) protect: bool,
+    pub(crate) endpoint_config: CreateEndpointConfig,
+    pub(crate) endpoint: CreateEndpoint,
     /// Conditions on the fine-tune's final metrics before the endpoint serves its model.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub gate: Vec<GateRule>,
+    pub(crate) gate: Vec<GateRule>,
     /// Prompts to check the endpoint with after it changes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub smoke: Option<Smoke>,
+    pub(crate) smoke: Option<Smoke>,
     /// How updates shift traffic, and the alarms that roll them back.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub guarded: Option<GuardedUpdate>,
+    pub(crate) guarded: Option<GuardedUpdate>,
 }
 
 impl EndpointResources {
     /// Whether a promotion of this endpoint must pass checks (a gate or a smoke test) before
     /// what it superseded may go.
-    pub fn checked(&self) -> bool {
+    pub(crate) fn checked(&self) -> bool {
         !self.gate.is_empty() || self.smoke.is_some()
     }
 }
 
 /// A blue/green update with its rollback alarms: what the plan records and apply sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardedUpdate {
-    pub deployment: Deployment,
-    pub alarms: Vec<AlarmRequest>,
+pub(crate) struct GuardedUpdate {
+    pub(crate) deployment: Deployment,
+    pub(crate) alarms: Vec<AlarmRequest>,
 }
 
 impl GuardedUpdate {
     /// The rollout of endpoint `endpoint` (its AWS name), with its two alarms: any 5xx
     /// error, and model latency above the rollout's limit, each over one minute.
-    pub fn of(rollout: &RolloutPlan, endpoint: &str, tags: &[Tag]) -> Self {
+    pub(crate) fn of(rollout: &RolloutPlan, endpoint: &str, tags: &[Tag]) -> Self {
         let alarm = |suffix: &str, metric: &str, statistic: &str, threshold: f64| AlarmRequest {
             name: alarm_name(endpoint, suffix),
             metric: metric.into(),
@@ -143,14 +143,14 @@ fn alarm_name(endpoint: &str, suffix: &str) -> String {
 /// Everything the manifest asks for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Desired {
-    pub stack: String,
-    pub region: String,
-    pub artifacts: String,
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) artifacts: String,
     /// The execution role sagetune manages (`role: {create: true}`).
-    pub role: Option<RoleRequest>,
-    pub datasets: Vec<DatasetObject>,
-    pub fine_tunes: Vec<FineTuneResources>,
-    pub endpoints: Vec<EndpointResources>,
+    pub(crate) role: Option<RoleRequest>,
+    pub(crate) datasets: Vec<DatasetObject>,
+    pub(crate) fine_tunes: Vec<FineTuneResources>,
+    pub(crate) endpoints: Vec<EndpointResources>,
 }
 
 impl Desired {
@@ -169,29 +169,29 @@ impl Desired {
 }
 
 /// What the desired state is built from.
-pub struct Inputs<'a> {
-    pub stack: &'a str,
-    pub region: &'a str,
+pub(crate) struct Inputs<'a> {
+    pub(crate) stack: &'a str,
+    pub(crate) region: &'a str,
     /// `s3://bucket/prefix/`.
-    pub artifacts: &'a str,
+    pub(crate) artifacts: &'a str,
     /// The role's ARN; for a managed role, [`managed_role_arn`] with the placeholder account.
-    pub role_arn: &'a str,
+    pub(crate) role_arn: &'a str,
     /// Whether sagetune manages the role (`role: {create: true}`).
-    pub managed_role: bool,
+    pub(crate) managed_role: bool,
     /// The managed role's permissions boundary (`role.permissions_boundary`).
-    pub permissions_boundary: Option<&'a str>,
+    pub(crate) permissions_boundary: Option<&'a str>,
     /// JumpStart content buckets the role must read.
-    pub buckets: &'a Buckets,
+    pub(crate) buckets: &'a Buckets,
     /// Run number per fine-tune when earlier runs of the same inputs failed (default 1).
-    pub attempts: &'a BTreeMap<String, u32>,
-    pub user_tags: &'a IndexMap<String, String>,
-    pub datasets: &'a [DatasetCheck],
-    pub bound: &'a Bound,
+    pub(crate) attempts: &'a BTreeMap<String, u32>,
+    pub(crate) user_tags: &'a IndexMap<String, String>,
+    pub(crate) datasets: &'a [DatasetCheck],
+    pub(crate) bound: &'a Bound,
 }
 
 /// The desired state of a prepared manifest, with the given run numbers (see
 /// `observe::runs`); deterministic for the same inputs.
-pub fn of(prepared: &Prepared, runs: &BTreeMap<String, u32>) -> Desired {
+pub(crate) fn of(prepared: &Prepared, runs: &BTreeMap<String, u32>) -> Desired {
     let m = &prepared.validated.loaded.manifest;
     let role_arn = match &m.role.arn {
         Some(arn) => arn.get().clone(),
@@ -382,9 +382,9 @@ fn endpoint(
     }
 }
 
-pub mod naming;
+pub(crate) mod naming;
 mod role;
 
 use role::managed_role;
-pub use role::ACCOUNT_PLACEHOLDER;
+pub(crate) use role::ACCOUNT_PLACEHOLDER;
 pub(crate) use role::{managed_role_arn, managed_role_name};

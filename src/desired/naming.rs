@@ -11,34 +11,34 @@ use crate::cloud::requests::{
 };
 
 /// SageMaker's limit on resource names.
-pub const MAX_NAME_LEN: usize = 63;
+pub(crate) const MAX_NAME_LEN: usize = 63;
 /// On every object: the stack that owns it.
-pub const TAG_STACK: &str = "sagetune:stack";
+pub(crate) const TAG_STACK: &str = "sagetune:stack";
 /// On every object: its address in the manifest (`fine_tune.x`, `endpoint.y`, …).
-pub const TAG_ADDRESS: &str = "sagetune:address";
+pub(crate) const TAG_ADDRESS: &str = "sagetune:address";
 /// On an endpoint: destroy and replacement refuse it while `true`.
-pub const TAG_PROTECT: &str = "sagetune:protect";
+pub(crate) const TAG_PROTECT: &str = "sagetune:protect";
 /// On an endpoint: the endpoint config that last passed the endpoint's gate and smoke test
 /// while this endpoint served it. Written by apply only after they pass, so an interrupted
 /// promotion is found and finished by the next run.
 pub const TAG_PASSED: &str = "sagetune:passed";
 /// The JumpStart model id tag the SageMaker Python SDK adds.
-pub const TAG_JS_MODEL_ID: &str = "sagemaker-sdk:jumpstart-model-id";
+pub(crate) const TAG_JS_MODEL_ID: &str = "sagemaker-sdk:jumpstart-model-id";
 /// The JumpStart model version tag the SageMaker Python SDK adds.
-pub const TAG_JS_MODEL_VERSION: &str = "sagemaker-sdk:jumpstart-model-version";
+pub(crate) const TAG_JS_MODEL_VERSION: &str = "sagemaker-sdk:jumpstart-model-version";
 
 /// Who owns an object and what it is; becomes the first tags of every request.
 #[derive(Debug, Clone)]
-pub struct Ownership<'a> {
-    pub stack: &'a str,
-    pub model_id: &'a str,
-    pub model_version: &'a str,
-    pub user_tags: &'a IndexMap<String, String>,
+pub(crate) struct Ownership<'a> {
+    pub(crate) stack: &'a str,
+    pub(crate) model_id: &'a str,
+    pub(crate) model_version: &'a str,
+    pub(crate) user_tags: &'a IndexMap<String, String>,
 }
 
 impl Ownership<'_> {
     /// Stack and address tags, the user's tags, then the JumpStart tags.
-    pub fn tags(&self, address: &str) -> Vec<Tag> {
+    pub(crate) fn tags(&self, address: &str) -> Vec<Tag> {
         let tag = |k: &str, v: &str| Tag {
             key: k.to_string(),
             value: v.to_string(),
@@ -139,7 +139,7 @@ pub(crate) fn job_name(stack: &str, key: &str, identity: &str, attempt: u32) -> 
 /// What every run's name of fine-tune `key` starts with, before `-<hash>`: `<stack>-<key>`,
 /// truncated as [`job_name`] does. Least-privilege patterns match `<base>-*` under the
 /// fine-tune's own output folder.
-pub fn job_name_base(stack: &str, key: &str) -> String {
+pub(crate) fn job_name_base(stack: &str, key: &str) -> String {
     let named = name_with_tail(stack, key, "0123456789");
     named[..named.len() - 11].to_string()
 }

@@ -10,7 +10,7 @@ use crate::desired::naming::{TAG_ADDRESS, TAG_STACK};
 
 /// The account shown in a managed role's ARN before sagetune has talked to AWS; role ARNs
 /// are in no identity hash, so names do not depend on it.
-pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
+pub(crate) const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
 
 /// `<stack>-sagemaker-execution`.
 pub(crate) fn managed_role_name(stack: &str) -> String {

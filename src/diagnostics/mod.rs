@@ -23,13 +23,13 @@ use miette::{
 #[derive(Debug, Clone)]
 pub struct SourceText {
     /// The path shown to the user, as they would type it.
-    pub name: String,
+    pub(crate) name: String,
     /// The text itself (an excerpt for data files, never the whole multi-GB file).
-    pub text: String,
+    pub(crate) text: String,
     /// 0-based line number of the first line of `text` in the real file.
-    pub first_line: usize,
+    pub(crate) first_line: usize,
     /// Byte offset of the start of `text` in the real file.
-    pub first_offset: usize,
+    pub(crate) first_offset: usize,
 }
 
 impl SourceText {
@@ -64,16 +64,16 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// Where a diagnostic points: a byte range of a source text and the label shown under it.
 #[derive(Debug, Clone)]
-pub struct Location {
-    pub source: Arc<SourceText>,
+pub(crate) struct Location {
+    pub(crate) source: Arc<SourceText>,
     /// Byte range in the real file (not in the excerpt).
-    pub span: Range<usize>,
-    pub label: String,
+    pub(crate) span: Range<usize>,
+    pub(crate) label: String,
 }
 
 /// Whether a diagnostic stops the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// The input is wrong; nothing proceeds.
     Error,
     /// Worth knowing, but the input is usable as it is.
@@ -86,10 +86,10 @@ pub enum Severity {
 pub struct Diagnostic {
     /// Stable machine-readable code, e.g. `manifest::unknown-field`.
     pub code: &'static str,
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     pub message: String,
-    pub location: Option<Location>,
-    pub help: Option<String>,
+    pub(crate) location: Option<Location>,
+    pub(crate) help: Option<String>,
 }
 
 impl Diagnostic {
@@ -155,14 +155,6 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
-
-    /// `file:line:col` of the diagnostic, when it has a location.
-    pub fn position(&self) -> Option<String> {
-        self.location.as_ref().map(|l| {
-            let (line, col) = l.source.line_col(l.span.start);
-            format!("{}:{}:{}", l.source.name, line, col)
-        })
-    }
 }
 
 /// How diagnostics are drawn: colours only on a terminal that wants them.
@@ -217,7 +209,7 @@ pub fn render(diagnostics: &[Diagnostic], style: Style) -> String {
 /// Diagnostics as JSON values, for `--format json`: `code`, `severity`, `message`, `help`, and
 /// where a location is known `file`, `line`, `column` (1-based) and `label`; texts are bounded
 /// as in the human rendering.
-pub fn to_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
+pub(crate) fn to_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
     let one = |d: &Diagnostic| {
         // JSON stays exact: bounded, but control characters are JSON's to escape.
         let mut d = d.clone();

@@ -6,19 +6,19 @@ use serde::Serialize;
 
 /// One catalog entry; ids are exactly the JumpStart `model_id`s.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct CatalogModel {
-    pub id: &'static str,
-    pub name: &'static str,
+pub(crate) struct CatalogModel {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
     /// JumpStart model family (the id prefix before the model name).
-    pub family: &'static str,
+    pub(crate) family: &'static str,
     /// Gated models need `accept_eula: true` (the Llama 2 license).
-    pub gated: bool,
+    pub(crate) gated: bool,
     /// Name of the input channel the family's training script reads.
-    pub training_channel: &'static str,
+    pub(crate) training_channel: &'static str,
     /// Usual training instance type (the spec's default wins at resolution time).
-    pub default_training_instance: &'static str,
+    pub(crate) default_training_instance: &'static str,
     /// Usual hosting instance type (the spec's default wins at resolution time).
-    pub default_inference_instance: &'static str,
+    pub(crate) default_inference_instance: &'static str,
 }
 
 const HF: &str = "huggingface-textgeneration1";
@@ -56,7 +56,7 @@ const fn llama(
 }
 
 /// The catalog, in the order of the AWS domain-adaptation documentation.
-pub const MODELS: [CatalogModel; 17] = [
+pub(crate) const MODELS: [CatalogModel; 17] = [
     hf(
         "huggingface-textgeneration1-bloom-3b",
         "Bloom 3B",
@@ -161,7 +161,7 @@ pub const MODELS: [CatalogModel; 17] = [
 ];
 
 /// The catalog entry of a model id, if it is one of the domain-adaptation models.
-pub fn find(id: &str) -> Option<&'static CatalogModel> {
+pub(crate) fn find(id: &str) -> Option<&'static CatalogModel> {
     MODELS.iter().find(|m| m.id == id)
 }
 

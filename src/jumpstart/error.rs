@@ -5,7 +5,7 @@ use thiserror::Error;
 
 /// Why a model could not be resolved to a usable spec.
 #[derive(Debug, Error, Clone, PartialEq)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     /// Reading the JumpStart manifest or a spec failed.
     #[error("cannot read {what}: {reason}")]
     Source { what: String, reason: String },

@@ -15,17 +15,17 @@ use super::version::{Version, VersionPattern};
 
 /// A model resolved to one spec, with the lock entry that pins it.
 #[derive(Debug, Clone)]
-pub struct ResolvedModel {
-    pub entry: Pin,
-    pub spec: ModelSpec,
+pub(crate) struct ResolvedModel {
+    pub(crate) entry: Pin,
+    pub(crate) spec: ModelSpec,
 }
 
 /// How many specs are fetched at once.
-pub const PARALLEL_FETCHES: usize = 8;
+pub(crate) const PARALLEL_FETCHES: usize = 8;
 
 /// Resolves models against one source, reading `models_manifest.json` at most once and each
 /// spec at most once.
-pub struct SpecFetcher<'a> {
+pub(crate) struct SpecFetcher<'a> {
     source: Source<'a>,
     /// The manifest's folder, where the spec cache lives.
     dir: &'a Path,
@@ -35,7 +35,7 @@ pub struct SpecFetcher<'a> {
 }
 
 impl<'a> SpecFetcher<'a> {
-    pub fn new(source: Source<'a>, dir: &'a Path) -> Self {
+    pub(crate) fn new(source: Source<'a>, dir: &'a Path) -> Self {
         Self {
             source,
             dir,
@@ -158,7 +158,7 @@ impl<'a> SpecFetcher<'a> {
 
     /// Loads the spec a lock entry pins: from the cache, else from the source, refusing a
     /// spec whose digest changed since it was locked.
-    pub fn locked(&mut self, entry: &Pin) -> Result<ResolvedModel, ResolveError> {
+    pub(crate) fn locked(&mut self, entry: &Pin) -> Result<ResolvedModel, ResolveError> {
         if let Some(found) = offline(self.dir, entry) {
             return found;
         }
@@ -182,7 +182,7 @@ impl<'a> SpecFetcher<'a> {
 }
 
 /// The spec a lock entry pins, from the local cache only; `None` when it is not cached.
-pub fn offline(dir: &Path, entry: &Pin) -> Option<Result<ResolvedModel, ResolveError>> {
+pub(crate) fn offline(dir: &Path, entry: &Pin) -> Option<Result<ResolvedModel, ResolveError>> {
     let bytes = cached_spec(dir, &entry.spec_sha256)?;
     Some(
         parse_spec(&bytes, &entry.spec_key)
@@ -199,7 +199,7 @@ pub fn offline(dir: &Path, entry: &Pin) -> Option<Result<ResolvedModel, ResolveE
 /// The newest cached spec of `model_id` whose version `requested` matches, from the spec cache
 /// in `dir` only (specs an earlier `lock`, `plan` or `requests` fetched there); `None` when
 /// none is cached. Lets `validate` check a manifest without `sagetune.lock`, offline.
-pub fn cached_for(dir: &Path, model_id: &str, requested: &str) -> Option<ResolvedModel> {
+pub(crate) fn cached_for(dir: &Path, model_id: &str, requested: &str) -> Option<ResolvedModel> {
     let pattern = VersionPattern::parse(requested)?;
     let entries = std::fs::read_dir(spec_cache_dir(dir)).ok()?;
     let mut best: Option<(Version, ResolvedModel)> = None;
@@ -244,7 +244,7 @@ fn parse_spec(bytes: &[u8], key: &str) -> Result<ModelSpec, ResolveError> {
 }
 
 /// The SDK's checks of a chosen spec for the training scope.
-pub fn check(
+pub(crate) fn check(
     spec: &ModelSpec,
     model_id: &str,
     version: &str,

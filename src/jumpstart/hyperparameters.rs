@@ -7,11 +7,11 @@ use indexmap::IndexMap;
 use super::spec::{python_float, python_str, HyperparameterSpec, HyperparameterType};
 
 /// The hyperparameters sagetune forces to `False` for domain adaptation.
-pub const DOMAIN_ADAPTATION_FLAGS: [&str; 2] = ["instruction_tuned", "chat_dataset"];
+pub(crate) const DOMAIN_ADAPTATION_FLAGS: [&str; 2] = ["instruction_tuned", "chat_dataset"];
 
 /// A value from the manifest, with its exact source text for numbers.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UserValue {
+pub(crate) enum UserValue {
     Bool(bool),
     /// A number as written (`0.0001`, `1e-5`, `3`), never re-formatted.
     Number {
@@ -35,7 +35,7 @@ impl UserValue {
 
 /// A hyperparameter the spec rejects.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HyperparameterError {
+pub(crate) enum HyperparameterError {
     /// The spec has no such hyperparameter.
     #[error("the model has no hyperparameter `{name}`")]
     Unknown {
@@ -49,7 +49,7 @@ pub enum HyperparameterError {
 
 impl HyperparameterError {
     /// The manifest key the error is about.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Self::Unknown { name, .. } | Self::Invalid { name, .. } => name,
         }
@@ -80,13 +80,13 @@ fn names(specs: &[HyperparameterSpec]) -> String {
 
 /// The final hyperparameters (unquoted, SDK order) and the notes a plan shows about them.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// User keys in manifest order, then spec defaults in spec order.
-    pub values: IndexMap<String, String>,
+    pub(crate) values: IndexMap<String, String>,
     /// e.g. "chat_dataset: the spec's default True is sent as False (domain adaptation)".
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// The names the manifest sets, in its order (the rest are the spec's defaults).
-    pub set: Vec<String>,
+    pub(crate) set: Vec<String>,
 }
 
 /// Checks `user` against `specs` and overlays it on the defaults; all errors at once.

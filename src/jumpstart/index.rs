@@ -8,16 +8,16 @@ use super::version::{Version, VersionPattern, SDK_COMPAT_VERSION};
 
 /// One header of the model manifest: a published version of a model and where its spec is.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct Header {
-    pub model_id: String,
-    pub version: String,
+pub(crate) struct Header {
+    pub(crate) model_id: String,
+    pub(crate) version: String,
     #[serde(default)]
-    pub min_version: Option<String>,
-    pub spec_key: String,
+    pub(crate) min_version: Option<String>,
+    pub(crate) spec_key: String,
 }
 
 /// Parses the manifest (a JSON array of headers).
-pub fn parse(bytes: &[u8], what: &str) -> Result<Vec<Header>, ResolveError> {
+pub(crate) fn parse(bytes: &[u8], what: &str) -> Result<Vec<Header>, ResolveError> {
     serde_json::from_slice(bytes).map_err(|e| ResolveError::Invalid {
         what: what.to_string(),
         reason: e.to_string(),

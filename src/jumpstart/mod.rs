@@ -8,18 +8,18 @@
 //! its spec; `settings` turns a spec into images, scripts, artifacts and instance choices for
 //! one instance type; `crate::prepare::bind` checks the manifest against those settings.
 
-pub mod catalog;
-pub mod error;
-pub mod fetch;
-pub mod hyperparameters;
-pub mod index;
-pub mod payload;
-pub mod pins;
-pub mod regions;
-pub mod requests;
-pub mod settings;
+pub(crate) mod catalog;
+pub(crate) mod error;
+pub(crate) mod fetch;
+pub(crate) mod hyperparameters;
+pub(crate) mod index;
+pub(crate) mod payload;
+pub(crate) mod pins;
+pub(crate) mod regions;
+pub(crate) mod requests;
+pub(crate) mod settings;
 pub mod source;
-pub mod spec;
-pub mod version;
+pub(crate) mod spec;
+pub(crate) mod version;
 
-pub use error::ResolveError;
+pub(crate) use error::ResolveError;

@@ -10,26 +10,26 @@ use super::spec::ModelSpec;
 
 /// The request and answer shapes of one deployed model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PayloadFormat {
-    pub content_type: String,
-    pub accept: String,
+pub(crate) struct PayloadFormat {
+    pub(crate) content_type: String,
+    pub(crate) accept: String,
     /// The request body with the prompt and the token limit left to fill in.
-    pub template: Value,
+    pub(crate) template: Value,
     /// Where the prompt goes in the body (`inputs`, `text_inputs`).
-    pub prompt_path: String,
+    pub(crate) prompt_path: String,
     /// Where the new-token limit goes (`parameters.max_new_tokens`).
-    pub max_tokens_path: String,
+    pub(crate) max_tokens_path: String,
     /// Where the generated text is in the answer (`[0].generated_text`).
-    pub output_path: String,
+    pub(crate) output_path: String,
     /// `CustomAttributes` to send (`accept_eula=true` for models behind a EULA).
-    pub custom_attributes: Option<String>,
+    pub(crate) custom_attributes: Option<String>,
     /// Where the format came from, for people.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 impl PayloadFormat {
     /// The format of a model of `spec` served by the container `image`.
-    pub fn of(spec: &ModelSpec, image: &str, script_mode: bool) -> Result<Self, String> {
+    pub(crate) fn of(spec: &ModelSpec, image: &str, script_mode: bool) -> Result<Self, String> {
         let content_type = spec
             .predictor_specs
             .as_ref()
@@ -87,7 +87,7 @@ impl PayloadFormat {
     }
 
     /// The request body for `prompt`, with `max_new_tokens` when given.
-    pub fn body(&self, prompt: &str, max_new_tokens: Option<u32>) -> Vec<u8> {
+    pub(crate) fn body(&self, prompt: &str, max_new_tokens: Option<u32>) -> Vec<u8> {
         let mut body = self.template.clone();
         set(&mut body, &self.prompt_path, Value::String(prompt.into()));
         if let Some(n) = max_new_tokens {
@@ -97,7 +97,7 @@ impl PayloadFormat {
     }
 
     /// The generated text in an answer, or why it is not there.
-    pub fn generated_text(&self, answer: &[u8]) -> Result<String, String> {
+    pub(crate) fn generated_text(&self, answer: &[u8]) -> Result<String, String> {
         let value: Value =
             serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON ({e})"))?;
         let mut at = &value;

@@ -11,34 +11,34 @@ use serde::{Deserialize, Serialize};
 use super::version::SDK_COMPAT_VERSION;
 
 /// File name of the pins, next to the manifest ("lock" for users, as in Cargo.lock).
-pub const PINS_FILE: &str = "sagetune.lock";
+pub(crate) const PINS_FILE: &str = "sagetune.lock";
 const FORMAT_VERSION: u32 = 1;
 
 /// The pins file: one entry per fine-tune, sorted by name so diffs stay small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Pins {
+pub(crate) struct Pins {
     /// Format version of this file.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The SageMaker SDK version whose JumpStart rules the resolution followed.
-    pub sdk_compat: String,
-    pub fine_tunes: BTreeMap<String, Pin>,
+    pub(crate) sdk_compat: String,
+    pub(crate) fine_tunes: BTreeMap<String, Pin>,
 }
 
 /// What one fine-tune's model resolved to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Pin {
-    pub model_id: String,
+pub(crate) struct Pin {
+    pub(crate) model_id: String,
     /// The manifest's `model_version` when this was resolved (`*` by default).
-    pub requested_version: String,
-    pub version: String,
-    pub spec_key: String,
-    pub spec_sha256: String,
+    pub(crate) requested_version: String,
+    pub(crate) version: String,
+    pub(crate) spec_key: String,
+    pub(crate) spec_sha256: String,
 }
 
 impl Pins {
-    pub fn new(fine_tunes: BTreeMap<String, Pin>) -> Self {
+    pub(crate) fn new(fine_tunes: BTreeMap<String, Pin>) -> Self {
         Self {
             version: FORMAT_VERSION,
             sdk_compat: SDK_COMPAT_VERSION.to_string(),
@@ -80,7 +80,7 @@ impl Pins {
 
 /// Why the pins file cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum PinsError {
+pub(crate) enum PinsError {
     /// The file exists but cannot be read.
     #[error("cannot read {path}: {reason}")]
     Unreadable { path: String, reason: String },
@@ -90,7 +90,7 @@ pub enum PinsError {
 }
 
 /// The lock next to the manifest in `dir`; `Ok(None)` when there is none.
-pub fn read(dir: &Path) -> Result<Option<Pins>, PinsError> {
+pub(crate) fn read(dir: &Path) -> Result<Option<Pins>, PinsError> {
     let path = dir.join(PINS_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -119,7 +119,7 @@ pub fn read(dir: &Path) -> Result<Option<Pins>, PinsError> {
 }
 
 /// Writes the lock atomically (a temporary file renamed over the old one).
-pub fn write(dir: &Path, lock: &Pins) -> std::io::Result<PathBuf> {
+pub(crate) fn write(dir: &Path, lock: &Pins) -> std::io::Result<PathBuf> {
     let path = dir.join(PINS_FILE);
     let mut text = serde_json::to_string_pretty(lock).expect("the lock serializes");
     text.push('\n');

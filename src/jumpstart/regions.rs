@@ -3,7 +3,7 @@
 //! does not exist before anything asks AWS.
 
 /// Every region with `jumpstart-cache-prod-<region>` and its gated twin.
-pub const REGIONS: &[&str] = &[
+pub(crate) const REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",
     "ap-east-2",
@@ -45,12 +45,12 @@ pub const REGIONS: &[&str] = &[
 ];
 
 /// Whether JumpStart has content in `region`.
-pub fn is_known(region: &str) -> bool {
+pub(crate) fn is_known(region: &str) -> bool {
     REGIONS.contains(&region)
 }
 
 /// The known name closest to `wanted` (edit distance), when one is close enough to be a typo.
-pub fn closest<'a>(wanted: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(wanted: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (strsim::damerau_levenshtein(wanted, k), *k))

@@ -9,28 +9,27 @@ use indexmap::IndexMap;
 use super::hyperparameters::{quote, script_mode, Merged};
 use super::settings::{BaseModel, Hosting, Training};
 
-pub use crate::cloud::requests::{
-    AlgorithmSpecification, Channel, ContainerDefinition, CreateEndpoint, CreateEndpointConfig,
-    CreateModel, CreateTrainingJob, DataSource, ModelAccessConfig, ModelDataSource,
-    ModelS3DataSource, OutputDataConfig, ProductionVariant, Repack, ResourceConfig, S3DataSource,
-    StoppingCondition, Tag,
+pub(crate) use crate::cloud::requests::{
+    AlgorithmSpecification, Channel, ContainerDefinition, CreateEndpointConfig, CreateModel,
+    CreateTrainingJob, DataSource, ModelAccessConfig, ModelDataSource, ModelS3DataSource,
+    OutputDataConfig, ProductionVariant, Repack, ResourceConfig, S3DataSource, StoppingCondition,
 };
 
 /// The data and settings of one fine-tune that are not in the spec.
 #[derive(Debug, Clone)]
-pub struct TrainingInputs<'a> {
-    pub region: &'a str,
-    pub role_arn: &'a str,
+pub(crate) struct TrainingInputs<'a> {
+    pub(crate) region: &'a str,
+    pub(crate) role_arn: &'a str,
     /// `s3://…/` under which SageMaker writes `<job>/output/`.
-    pub output_path: &'a str,
+    pub(crate) output_path: &'a str,
     /// The channel the family's script reads (`train` or `training`).
-    pub training_channel: &'a str,
+    pub(crate) training_channel: &'a str,
     /// S3 prefixes of the uploaded data files.
-    pub train_uri: &'a str,
-    pub validation_uri: Option<&'a str>,
-    pub instance_count: u32,
-    pub max_runtime_seconds: u64,
-    pub accept_eula: bool,
+    pub(crate) train_uri: &'a str,
+    pub(crate) validation_uri: Option<&'a str>,
+    pub(crate) instance_count: u32,
+    pub(crate) max_runtime_seconds: u64,
+    pub(crate) accept_eula: bool,
 }
 
 fn s3_channel(name: &str, uri: &str) -> Channel {
@@ -160,7 +159,7 @@ pub(crate) fn model_artifact(job: &CreateTrainingJob) -> String {
 
 /// The CreateModel request for a named job's output, without its own name and tags, and the
 /// repack of the model with an inference script when the hosting needs one.
-pub fn model(job: &CreateTrainingJob, h: &Hosting) -> (CreateModel, Option<Repack>) {
+pub(crate) fn model(job: &CreateTrainingJob, h: &Hosting) -> (CreateModel, Option<Repack>) {
     let artifact = model_artifact(job);
     let uncompressed = artifact.ends_with('/');
     let repack = h.inference_script_uri.as_ref().map(|code| Repack {
@@ -201,7 +200,7 @@ pub fn model(job: &CreateTrainingJob, h: &Hosting) -> (CreateModel, Option<Repac
 }
 
 /// The CreateEndpointConfig request serving a named model, without its own name and tags.
-pub fn endpoint_config(
+pub(crate) fn endpoint_config(
     model: &CreateModel,
     h: &Hosting,
     instance_count: u32,

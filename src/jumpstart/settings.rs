@@ -14,16 +14,16 @@ use super::spec::{
 };
 
 /// The SDK's default `MaxRuntimeInSeconds` (24 h) when neither manifest nor spec sets one.
-pub const DEFAULT_MAX_RUNTIME_SECONDS: u64 = 86_400;
+pub(crate) const DEFAULT_MAX_RUNTIME_SECONDS: u64 = 86_400;
 /// The SDK's default training volume when the spec's size does not apply.
-pub const DEFAULT_VOLUME_GB: u32 = 30;
+pub(crate) const DEFAULT_VOLUME_GB: u32 = 30;
 /// The entry point of every JumpStart training script tarball.
-pub const TRAINING_ENTRY_POINT: &str = "transfer_learning.py";
+pub(crate) const TRAINING_ENTRY_POINT: &str = "transfer_learning.py";
 
 /// How the base model's weights reach the training container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum BaseModel {
+pub(crate) enum BaseModel {
     /// An input channel `model`; gated artifacts carry `ModelAccessConfig.AcceptEula`.
     Channel { uri: String, gated: bool },
     /// The `SageMakerGatedModelS3Uri` environment variable (Llama 2 style), with `accept_eula`.
@@ -32,39 +32,39 @@ pub enum BaseModel {
 
 /// Everything about the training job that comes from the spec.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Training {
-    pub instance_type: String,
-    pub image: String,
-    pub script_uri: String,
-    pub base_model: BaseModel,
+pub(crate) struct Training {
+    pub(crate) instance_type: String,
+    pub(crate) image: String,
+    pub(crate) script_uri: String,
+    pub(crate) base_model: BaseModel,
     /// Variant environment variables (without the gated-model variables).
-    pub environment: IndexMap<String, String>,
+    pub(crate) environment: IndexMap<String, String>,
     /// Algorithm-scope hyperparameters with their spec (variant overrides applied), spec order.
-    pub hyperparameters: Vec<HyperparameterSpec>,
-    pub metrics: Vec<MetricDefinition>,
-    pub volume_size_gb: u32,
-    pub network_isolation: bool,
-    pub encrypt_inter_container_traffic: bool,
+    pub(crate) hyperparameters: Vec<HyperparameterSpec>,
+    pub(crate) metrics: Vec<MetricDefinition>,
+    pub(crate) volume_size_gb: u32,
+    pub(crate) network_isolation: bool,
+    pub(crate) encrypt_inter_container_traffic: bool,
     /// `disable_output_compression`: the job writes an uncompressed model folder.
-    pub uncompressed_output: bool,
+    pub(crate) uncompressed_output: bool,
     /// The spec's `max_run`, if any.
-    pub max_run_seconds: Option<u64>,
+    pub(crate) max_run_seconds: Option<u64>,
     /// Whether the spec accepts a validation channel.
-    pub validation_supported: bool,
+    pub(crate) validation_supported: bool,
 }
 
 /// Everything about hosting a fine-tuned model that comes from the spec.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hosting {
-    pub instance_type: String,
-    pub image: String,
-    pub environment: IndexMap<String, String>,
-    pub model_data_download_timeout: Option<u64>,
-    pub container_startup_health_check_timeout: Option<u64>,
-    pub volume_size_gb: Option<u32>,
-    pub network_isolation: bool,
+pub(crate) struct Hosting {
+    pub(crate) instance_type: String,
+    pub(crate) image: String,
+    pub(crate) environment: IndexMap<String, String>,
+    pub(crate) model_data_download_timeout: Option<u64>,
+    pub(crate) container_startup_health_check_timeout: Option<u64>,
+    pub(crate) volume_size_gb: Option<u32>,
+    pub(crate) network_isolation: bool,
     /// Script-mode hosting: the SDK repacks the inference code from this URI into the model.
-    pub inference_script_uri: Option<String>,
+    pub(crate) inference_script_uri: Option<String>,
 }
 
 /// The SDK's `volume_size_supported`: false for instance families with local NVMe storage.
@@ -137,7 +137,7 @@ fn string_map(map: serde_json::Map<String, Value>) -> IndexMap<String, String> {
 }
 
 /// Resolves the training side of `spec` for `region` and the requested instance type.
-pub fn training(
+pub(crate) fn training(
     spec: &ModelSpec,
     region: &str,
     buckets: &Buckets,

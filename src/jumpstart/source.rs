@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use super::error::ResolveError;
 
 /// The SDK's key of the model manifest in the content bucket (and the override folder).
-pub const MANIFEST_KEY: &str = "models_manifest.json";
+pub(crate) const MANIFEST_KEY: &str = "models_manifest.json";
 
 pub use crate::cloud::ContentStore;
 
 /// The public and gated content buckets of a region, honouring the SDK's overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Buckets {
-    pub content: String,
-    pub gated: String,
+pub(crate) struct Buckets {
+    pub(crate) content: String,
+    pub(crate) gated: String,
 }
 
 impl Buckets {
@@ -31,7 +31,7 @@ impl Buckets {
 }
 
 /// Where the manifest and specs are read from.
-pub enum Source<'a> {
+pub(crate) enum Source<'a> {
     /// `AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE` + `AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE`:
     /// `<manifest_root>/models_manifest.json` and `<specs_root>/<spec_key>`.
     Local {
@@ -74,7 +74,7 @@ impl<'a> Source<'a> {
     }
 
     /// The raw `models_manifest.json`.
-    pub fn manifest(&self) -> Result<Vec<u8>, ResolveError> {
+    pub(crate) fn manifest(&self) -> Result<Vec<u8>, ResolveError> {
         match self {
             Source::Local { manifest_root, .. } => read_file(manifest_root.join(MANIFEST_KEY)),
             Source::Bucket { bucket, store } => read_object(*store, bucket, MANIFEST_KEY),
@@ -82,7 +82,7 @@ impl<'a> Source<'a> {
     }
 
     /// The raw spec at `key`.
-    pub fn spec(&self, key: &str) -> Result<Vec<u8>, ResolveError> {
+    pub(crate) fn spec(&self, key: &str) -> Result<Vec<u8>, ResolveError> {
         match self {
             Source::Local { specs_root, .. } => read_file(specs_root.join(key)),
             Source::Bucket { bucket, store } => read_object(*store, bucket, key),

@@ -8,90 +8,90 @@ use serde_json::{Map, Value};
 
 /// The fields of a model spec that training and deployment use.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct ModelSpec {
-    pub model_id: String,
-    pub version: String,
+pub(crate) struct ModelSpec {
+    pub(crate) model_id: String,
+    pub(crate) version: String,
     #[serde(default)]
-    pub min_sdk_version: Option<String>,
+    pub(crate) min_sdk_version: Option<String>,
     #[serde(default)]
-    pub deprecated: bool,
+    pub(crate) deprecated: bool,
     #[serde(default)]
-    pub deprecated_message: Option<String>,
+    pub(crate) deprecated_message: Option<String>,
     #[serde(default)]
-    pub deprecate_warn_message: Option<String>,
+    pub(crate) deprecate_warn_message: Option<String>,
     #[serde(default)]
-    pub training_supported: bool,
+    pub(crate) training_supported: bool,
     #[serde(default)]
-    pub validation_supported: Option<bool>,
+    pub(crate) validation_supported: Option<bool>,
     #[serde(default)]
-    pub training_script_key: Option<String>,
+    pub(crate) training_script_key: Option<String>,
     #[serde(default)]
-    pub training_prepacked_script_key: Option<String>,
+    pub(crate) training_prepacked_script_key: Option<String>,
     #[serde(default)]
-    pub training_artifact_key: Option<String>,
+    pub(crate) training_artifact_key: Option<String>,
     #[serde(default)]
-    pub training_instance_type_variants: Option<InstanceTypeVariants>,
+    pub(crate) training_instance_type_variants: Option<InstanceTypeVariants>,
     #[serde(default)]
-    pub training_model_package_artifact_uris: Option<BTreeMap<String, String>>,
+    pub(crate) training_model_package_artifact_uris: Option<BTreeMap<String, String>>,
     #[serde(default)]
-    pub hyperparameters: Vec<HyperparameterSpec>,
+    pub(crate) hyperparameters: Vec<HyperparameterSpec>,
     #[serde(default)]
-    pub metrics: Vec<MetricDefinition>,
+    pub(crate) metrics: Vec<MetricDefinition>,
     #[serde(default)]
-    pub default_training_instance_type: Option<String>,
+    pub(crate) default_training_instance_type: Option<String>,
     #[serde(default)]
-    pub supported_training_instance_types: Vec<String>,
+    pub(crate) supported_training_instance_types: Vec<String>,
     #[serde(default)]
-    pub estimator_kwargs: Map<String, Value>,
+    pub(crate) estimator_kwargs: Map<String, Value>,
     #[serde(default)]
-    pub training_volume_size: Option<u32>,
+    pub(crate) training_volume_size: Option<u32>,
     #[serde(default)]
-    pub training_enable_network_isolation: bool,
+    pub(crate) training_enable_network_isolation: bool,
     #[serde(default)]
-    pub gated_bucket: bool,
+    pub(crate) gated_bucket: bool,
     #[serde(default)]
-    pub hosting_eula_key: Option<String>,
+    pub(crate) hosting_eula_key: Option<String>,
     #[serde(default)]
-    pub hosting_instance_type_variants: Option<InstanceTypeVariants>,
+    pub(crate) hosting_instance_type_variants: Option<InstanceTypeVariants>,
     #[serde(default)]
-    pub hosting_artifact_key: Option<String>,
+    pub(crate) hosting_artifact_key: Option<String>,
     #[serde(default)]
-    pub hosting_script_key: Option<String>,
+    pub(crate) hosting_script_key: Option<String>,
     #[serde(default)]
-    pub hosting_prepacked_artifact_key: Option<String>,
+    pub(crate) hosting_prepacked_artifact_key: Option<String>,
     #[serde(default)]
-    pub hosting_use_script_uri: Option<bool>,
+    pub(crate) hosting_use_script_uri: Option<bool>,
     #[serde(default)]
-    pub inference_environment_variables: Vec<EnvironmentVariableSpec>,
+    pub(crate) inference_environment_variables: Vec<EnvironmentVariableSpec>,
     #[serde(default)]
-    pub default_inference_instance_type: Option<String>,
+    pub(crate) default_inference_instance_type: Option<String>,
     #[serde(default)]
-    pub supported_inference_instance_types: Vec<String>,
+    pub(crate) supported_inference_instance_types: Vec<String>,
     #[serde(default)]
-    pub deploy_kwargs: Map<String, Value>,
+    pub(crate) deploy_kwargs: Map<String, Value>,
     #[serde(default)]
-    pub inference_volume_size: Option<u32>,
+    pub(crate) inference_volume_size: Option<u32>,
     #[serde(default)]
-    pub inference_enable_network_isolation: bool,
+    pub(crate) inference_enable_network_isolation: bool,
     #[serde(default)]
-    pub resource_name_base: Option<String>,
+    pub(crate) resource_name_base: Option<String>,
     #[serde(default)]
-    pub default_training_dataset_key: Option<String>,
+    pub(crate) default_training_dataset_key: Option<String>,
     /// Example requests of the deployed model, by name (the SDK's `default_payloads`).
     #[serde(default)]
-    pub default_payloads: Option<Map<String, Value>>,
+    pub(crate) default_payloads: Option<Map<String, Value>>,
     /// The content types the deployed model takes and answers with.
     #[serde(default)]
-    pub predictor_specs: Option<PredictorSpecs>,
+    pub(crate) predictor_specs: Option<PredictorSpecs>,
 }
 
 /// The content and accept types of a deployed model.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct PredictorSpecs {
+pub(crate) struct PredictorSpecs {
     #[serde(default)]
-    pub default_content_type: Option<String>,
+    pub(crate) default_content_type: Option<String>,
     #[serde(default)]
-    pub default_accept_type: Option<String>,
+    pub(crate) default_accept_type: Option<String>,
 }
 
 impl ModelSpec {
@@ -165,24 +165,24 @@ fn merge_top_inference_config(spec: &mut Value) {
 
 /// One hyperparameter of a spec.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-pub struct HyperparameterSpec {
-    pub name: String,
+pub(crate) struct HyperparameterSpec {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub kind: HyperparameterType,
+    pub(crate) kind: HyperparameterType,
     #[serde(default)]
-    pub default: Option<Value>,
+    pub(crate) default: Option<Value>,
     #[serde(default = "algorithm_scope")]
-    pub scope: String,
+    pub(crate) scope: String,
     #[serde(default)]
-    pub options: Option<Vec<Value>>,
+    pub(crate) options: Option<Vec<Value>>,
     #[serde(default)]
-    pub min: Option<f64>,
+    pub(crate) min: Option<f64>,
     #[serde(default)]
-    pub max: Option<f64>,
+    pub(crate) max: Option<f64>,
     #[serde(default)]
-    pub exclusive_min: Option<f64>,
+    pub(crate) exclusive_min: Option<f64>,
     #[serde(default)]
-    pub exclusive_max: Option<f64>,
+    pub(crate) exclusive_max: Option<f64>,
 }
 
 fn algorithm_scope() -> String {
@@ -200,42 +200,42 @@ impl HyperparameterSpec {
 /// The value types a spec declares.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum HyperparameterType {
+pub(crate) enum HyperparameterType {
     Int,
     Float,
     Text,
     Bool,
 }
 
-pub use crate::cloud::MetricDefinition;
+pub(crate) use crate::cloud::MetricDefinition;
 
 /// An inference environment variable of a spec.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct EnvironmentVariableSpec {
-    pub name: String,
+pub(crate) struct EnvironmentVariableSpec {
+    pub(crate) name: String,
     #[serde(default)]
-    pub default: Option<Value>,
+    pub(crate) default: Option<Value>,
     #[serde(default)]
-    pub required_for_model_class: bool,
+    pub(crate) required_for_model_class: bool,
 }
 
 /// Per-instance-type or per-family properties, with regional aliases for URIs.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-pub struct InstanceTypeVariants {
+pub(crate) struct InstanceTypeVariants {
     #[serde(default)]
-    pub regional_aliases: BTreeMap<String, BTreeMap<String, String>>,
+    pub(crate) regional_aliases: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
-    pub variants: BTreeMap<String, Variant>,
+    pub(crate) variants: BTreeMap<String, Variant>,
 }
 
 /// The properties of one variant (an instance type such as `ml.g5.12xlarge` or a family
 /// such as `g5`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-pub struct Variant {
+pub(crate) struct Variant {
     #[serde(default)]
-    pub regional_properties: BTreeMap<String, String>,
+    pub(crate) regional_properties: BTreeMap<String, String>,
     #[serde(default)]
-    pub properties: Map<String, Value>,
+    pub(crate) properties: Map<String, Value>,
 }
 
 /// The instance family of an instance type (`ml.g5.12xlarge` → `g5`), as the SDK's
@@ -279,7 +279,7 @@ impl InstanceTypeVariants {
     }
 
     /// A plain property (instance value first, then the family's).
-    pub fn property(&self, instance_type: &str, property: &str) -> Option<&Value> {
+    pub(crate) fn property(&self, instance_type: &str, property: &str) -> Option<&Value> {
         self.applicable(instance_type)
             .into_iter()
             .find_map(|v| v.properties.get(property))

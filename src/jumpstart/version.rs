@@ -6,12 +6,12 @@ use std::fmt;
 
 /// The SageMaker Python SDK version sagetune declares compatibility with; manifest headers
 /// whose `min_version` is newer are not selectable, as in that SDK.
-pub const SDK_COMPAT_VERSION: &str = "2.257.6";
+pub(crate) const SDK_COMPAT_VERSION: &str = "2.257.6";
 
 /// A PEP 440 version as it occurs in JumpStart: release numbers and an optional
 /// pre-release (`a`, `b`, `rc`) or post/dev tag. Equality is PEP 440's: `3.2` == `3.2.0`.
 #[derive(Debug, Clone)]
-pub struct Version {
+pub(crate) struct Version {
     release: Vec<u64>,
     /// (rank, number): pre-releases sort before the release, post after.
     suffix: (i8, u64),
@@ -20,7 +20,7 @@ pub struct Version {
 
 impl Version {
     /// Parses `3.2.13`, `4.0`, `2.0.0rc1`, `1.0.0.post1`; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let t = text.trim().trim_start_matches('v');
         let split = t
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -107,7 +107,7 @@ impl fmt::Display for Version {
 
 /// What a manifest's `model_version` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionPattern {
+pub(crate) enum VersionPattern {
     /// `*`: the highest version.
     Latest,
     /// `3.*`, `4.1.*`: the highest version whose release starts with these numbers.
@@ -118,7 +118,7 @@ pub enum VersionPattern {
 
 impl VersionPattern {
     /// Parses a `model_version` value; `None` when it is not a pattern.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let t = text.trim();
         if t == "*" {
             return Some(Self::Latest);
@@ -134,7 +134,7 @@ impl VersionPattern {
     }
 
     /// Whether `v` satisfies the pattern.
-    pub fn matches(&self, v: &Version) -> bool {
+    pub(crate) fn matches(&self, v: &Version) -> bool {
         match self {
             Self::Latest => !v.is_prerelease(),
             Self::Prefix(p) => {

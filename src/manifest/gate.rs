@@ -13,27 +13,27 @@ use serde::Deserialize;
 use super::spanned::Sp;
 
 /// The key of the relative rule in a gate.
-pub const BETTER_THAN_SERVING: &str = "better_than_serving";
+pub(crate) const BETTER_THAN_SERVING: &str = "better_than_serving";
 
 /// Conditions on a new fine-tune's final metrics before an endpoint may serve it.
 #[derive(Debug, Default)]
-pub struct Gate {
+pub(crate) struct Gate {
     /// Metric name → bounds its final value must lie within.
-    pub bounds: IndexMap<Sp<String>, Sp<Bounds>>,
+    pub(crate) bounds: IndexMap<Sp<String>, Sp<Bounds>>,
     /// Metrics whose final value must be lower than that of the job served now.
-    pub better_than_serving: Vec<Sp<String>>,
+    pub(crate) better_than_serving: Vec<Sp<String>>,
 }
 
 /// Inclusive bounds on a metric's final value.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     /// The value must be at most this.
     #[serde(default)]
-    pub max: Option<Sp<f64>>,
+    pub(crate) max: Option<Sp<f64>>,
     /// The value must be at least this.
     #[serde(default)]
-    pub min: Option<Sp<f64>>,
+    pub(crate) min: Option<Sp<f64>>,
 }
 
 /// One metric name or several.
@@ -111,18 +111,18 @@ impl JsonSchema for Gate {
 
 /// One rule of a gate, as plain data (what the plan records and apply judges).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
-pub struct GateRule {
+pub(crate) struct GateRule {
     /// The metric as written in the manifest (`eval_loss`); it matches a job's final metric
     /// of the same name, or one whose last `:`-part reads the same with `-` for `_`
     /// (`huggingface-textgeneration:eval-loss`).
-    pub metric: String,
-    pub test: GateTest,
+    pub(crate) metric: String,
+    pub(crate) test: GateTest,
 }
 
 /// What a gate rule asks of a metric's final value.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum GateTest {
+pub(crate) enum GateTest {
     AtMost(f64),
     AtLeast(f64),
     /// Lower than the job served now (losses and perplexities: lower is better).
@@ -131,7 +131,7 @@ pub enum GateTest {
 
 impl Gate {
     /// The rules in the order written: bounds first, then the relative rules.
-    pub fn rules(&self) -> Vec<GateRule> {
+    pub(crate) fn rules(&self) -> Vec<GateRule> {
         let mut out = Vec::new();
         for (metric, b) in &self.bounds {
             if let Some(max) = &b.max {
@@ -157,13 +157,13 @@ impl Gate {
     }
 
     /// Every metric name with where it is written.
-    pub fn metrics(&self) -> impl Iterator<Item = &Sp<String>> {
+    pub(crate) fn metrics(&self) -> impl Iterator<Item = &Sp<String>> {
         self.bounds.keys().chain(&self.better_than_serving)
     }
 }
 
 /// The comparable form of a metric name: its last `:`-part, `-` read as `_`, lower case.
-pub fn metric_key(name: &str) -> String {
+pub(crate) fn metric_key(name: &str) -> String {
     name.rsplit(':')
         .next()
         .unwrap_or(name)

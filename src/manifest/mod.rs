@@ -6,20 +6,17 @@ mod model;
 mod parse;
 mod rollout;
 mod rules;
-pub mod scaffold;
+pub(crate) mod scaffold;
 mod smoke;
 mod spanned;
 
-pub use gate::{metric_key, Bounds, Gate, GateRule, GateTest, BETTER_THAN_SERVING};
-pub use model::{
-    Dataset, Endpoint, FineTune, HyperValue, Manifest, Role, HYPERPARAMETER_NAME_PATTERN,
-    INSTANCE_TYPE_PATTERN, MODEL_VERSION_PATTERN, NAME_PATTERN, STACK_PATTERN,
-};
+pub(crate) use gate::{metric_key, Gate, GateRule, GateTest};
+pub(crate) use model::{Endpoint, FineTune, HyperValue, Manifest};
 pub use parse::{load, LoadedManifest};
-pub use rollout::{percent, Rollout, RolloutPlan, Traffic, DEFAULT_MAX_MODEL_LATENCY_MS};
-pub use rules::{check, closest, parse_max_runtime, MAX_RUNTIME_LIMIT};
-pub use smoke::{SmokeCase, SmokeTest, Texts};
-pub use spanned::Sp;
+pub(crate) use rollout::{RolloutPlan, Traffic};
+pub(crate) use rules::{check, closest, parse_max_runtime};
+pub(crate) use smoke::SmokeCase;
+pub(crate) use spanned::Sp;
 
 /// The JSON Schema (draft-07) of the manifest, pretty-printed with a final newline, exactly
 /// as committed in `schemas/sagetune.schema.json` (and as `init` writes it beside a manifest).

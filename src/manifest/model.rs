@@ -14,160 +14,160 @@ use super::smoke::SmokeTest;
 use super::spanned::Sp;
 
 /// Pattern of `stack`; it prefixes every AWS name and tags ownership.
-pub const STACK_PATTERN: &str = "^[a-z][a-z0-9-]{0,23}$";
+pub(crate) const STACK_PATTERN: &str = "^[a-z][a-z0-9-]{0,23}$";
 /// Pattern of dataset, fine-tune and endpoint names (`<stack>-<name>` must fit in 63 characters).
-pub const NAME_PATTERN: &str = "^[a-z]([a-z0-9-]{0,36}[a-z0-9])?$";
+pub(crate) const NAME_PATTERN: &str = "^[a-z]([a-z0-9-]{0,36}[a-z0-9])?$";
 /// Pattern of `instance_type`.
-pub const INSTANCE_TYPE_PATTERN: &str = r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$";
+pub(crate) const INSTANCE_TYPE_PATTERN: &str = r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$";
 /// Pattern of `model_version`: `*`, a prefix such as `3.*`, or an exact version.
-pub const MODEL_VERSION_PATTERN: &str = r"^(\*|[0-9]+(\.[0-9]+)*(\.\*)?)$";
+pub(crate) const MODEL_VERSION_PATTERN: &str = r"^(\*|[0-9]+(\.[0-9]+)*(\.\*)?)$";
 /// Pattern of a hyperparameter name.
-pub const HYPERPARAMETER_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+pub(crate) const HYPERPARAMETER_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 /// An AWS region name (`us-east-1`).
-pub const REGION_PATTERN: &str = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$";
+pub(crate) const REGION_PATTERN: &str = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$";
 /// An IAM role ARN, in any partition.
-pub const ROLE_ARN_PATTERN: &str =
+pub(crate) const ROLE_ARN_PATTERN: &str =
     r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$";
 /// A managed IAM policy's ARN (a permissions boundary), the account's or AWS's.
-pub const POLICY_ARN_PATTERN: &str = r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$";
+pub(crate) const POLICY_ARN_PATTERN: &str = r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$";
 
 /// A sagetune manifest (v1): the datasets, fine-tunes and endpoints of one stack.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "sagetune manifest v1")]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Name of the stack: prefixes every AWS name sagetune creates and tags ownership.
     #[schemars(regex = "STACK_PATTERN")]
-    pub stack: Sp<String>,
+    pub(crate) stack: Sp<String>,
     /// AWS region, e.g. `us-east-1`. Default: from the AWS configuration chain.
     #[serde(default)]
     #[schemars(regex = "REGION_PATTERN")]
-    pub region: Option<Sp<String>>,
+    pub(crate) region: Option<Sp<String>>,
     /// S3 prefix for datasets, outputs and the state lock: `s3://bucket/prefix/`. The bucket must already exist.
     #[schemars(regex(pattern = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^/]+/)*$"))]
-    pub artifacts: Sp<String>,
+    pub(crate) artifacts: Sp<String>,
     /// Execution role for SageMaker: exactly one of `arn` or `create: true`.
-    pub role: Sp<Role>,
+    pub(crate) role: Sp<Role>,
     /// Tags added to every resource sagetune creates.
     #[serde(default)]
-    pub tags: IndexMap<Sp<String>, Sp<String>>,
+    pub(crate) tags: IndexMap<Sp<String>, Sp<String>>,
     /// Domain text datasets, by name.
     #[serde(default)]
     #[schemars(schema_with = "named_map::<Dataset>")]
-    pub datasets: IndexMap<Sp<String>, Sp<Dataset>>,
+    pub(crate) datasets: IndexMap<Sp<String>, Sp<Dataset>>,
     /// Fine-tuning jobs, by name.
     #[serde(default)]
     #[schemars(schema_with = "named_map::<FineTune>")]
-    pub fine_tunes: IndexMap<Sp<String>, Sp<FineTune>>,
+    pub(crate) fine_tunes: IndexMap<Sp<String>, Sp<FineTune>>,
     /// Endpoints serving fine-tuned models, by name.
     #[serde(default)]
     #[schemars(schema_with = "named_map::<Endpoint>")]
-    pub endpoints: IndexMap<Sp<String>, Sp<Endpoint>>,
+    pub(crate) endpoints: IndexMap<Sp<String>, Sp<Endpoint>>,
 }
 
 /// The SageMaker execution role: an existing role (`arn`) or one sagetune manages (`create: true`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Role {
+pub(crate) struct Role {
     /// ARN of an existing IAM role that SageMaker can assume.
     #[serde(default)]
     #[schemars(regex = "ROLE_ARN_PATTERN")]
-    pub arn: Option<Sp<String>>,
+    pub(crate) arn: Option<Sp<String>>,
     /// `true`: sagetune manages the role `<stack>-sagemaker-execution` with least privilege.
     #[serde(default)]
     #[schemars(schema_with = "const_true")]
-    pub create: Option<Sp<bool>>,
+    pub(crate) create: Option<Sp<bool>>,
     /// With `create: true`: the ARN of the IAM policy that bounds the managed role (its
     /// permissions boundary). `sagetune iam-policy` then lets the caller create and change
     /// the role only with this boundary, so the apply credentials cannot grant themselves more.
     #[serde(default)]
     #[schemars(regex = "POLICY_ARN_PATTERN")]
-    pub permissions_boundary: Option<Sp<String>>,
+    pub(crate) permissions_boundary: Option<Sp<String>>,
 }
 
 /// A dataset: one training file (and optionally one validation file) of domain text.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Dataset {
+pub(crate) struct Dataset {
     /// A `.csv`, `.json`, `.jsonl` or `.txt` file, or a folder holding exactly one such file; relative to the manifest.
-    pub train: Sp<String>,
+    pub(crate) train: Sp<String>,
     /// Optional validation data, same rules as `train`.
     #[serde(default)]
-    pub validation: Option<Sp<String>>,
+    pub(crate) validation: Option<Sp<String>>,
     /// Column (CSV) or field (JSON) holding the text. Default: `text` if present, else the first column.
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub text_column: Option<Sp<String>>,
+    pub(crate) text_column: Option<Sp<String>>,
 }
 
 /// A domain-adaptation fine-tune of a JumpStart model on one dataset.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FineTune {
+pub(crate) struct FineTune {
     /// JumpStart model id, e.g. `huggingface-textgeneration1-gpt-j-6b` (see `sagetune models`).
-    pub model: Sp<String>,
+    pub(crate) model: Sp<String>,
     /// Model version: `*` (latest), a prefix such as `3.*`, or an exact version. Pinned in `sagetune.lock`.
     #[serde(default)]
     #[schemars(regex = "MODEL_VERSION_PATTERN")]
-    pub model_version: Option<Sp<String>>,
+    pub(crate) model_version: Option<Sp<String>>,
     /// Name of a dataset of this manifest.
-    pub dataset: Sp<String>,
+    pub(crate) dataset: Sp<String>,
     /// Training instance type. Default: the model spec's default; must be supported by the model.
     #[serde(default)]
     #[schemars(regex = "INSTANCE_TYPE_PATTERN")]
-    pub instance_type: Option<Sp<String>>,
+    pub(crate) instance_type: Option<Sp<String>>,
     /// Number of training instances. Default: 1.
     #[serde(default)]
     #[schemars(range(min = 1))]
-    pub instance_count: Option<Sp<u32>>,
+    pub(crate) instance_count: Option<Sp<u32>>,
     /// Hyperparameters; names, types and ranges are checked against the model spec.
     #[serde(default)]
-    pub hyperparameters: IndexMap<Sp<String>, Sp<HyperValue>>,
+    pub(crate) hyperparameters: IndexMap<Sp<String>, Sp<HyperValue>>,
     /// Maximum training time (e.g. `10h`, `2days`), at most 28 days. Default: from the model spec, else 24h.
     #[serde(default)]
-    pub max_runtime: Option<Sp<String>>,
+    pub(crate) max_runtime: Option<Sp<String>>,
     /// Must be `true` for gated models (Llama 2): you accept the model's end-user license agreement.
     #[serde(default)]
-    pub accept_eula: Option<Sp<bool>>,
+    pub(crate) accept_eula: Option<Sp<bool>>,
     /// Bump to force a new training run with identical inputs. Default: 0.
     #[serde(default)]
-    pub retrain: Option<Sp<u32>>,
+    pub(crate) retrain: Option<Sp<u32>>,
 }
 
 /// A real-time SageMaker endpoint serving a fine-tuned model.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// Name of a fine-tune of this manifest.
-    pub fine_tune: Sp<String>,
+    pub(crate) fine_tune: Sp<String>,
     /// Hosting instance type. Default: the model spec's default; must be supported by the model.
     #[serde(default)]
     #[schemars(regex = "INSTANCE_TYPE_PATTERN")]
-    pub instance_type: Option<Sp<String>>,
+    pub(crate) instance_type: Option<Sp<String>>,
     /// Number of hosting instances. Default: 1.
     #[serde(default)]
     #[schemars(range(min = 1))]
-    pub instance_count: Option<Sp<u32>>,
+    pub(crate) instance_count: Option<Sp<u32>>,
     /// Refuse to delete this endpoint; also stored as a tag in AWS.
     #[serde(default)]
-    pub protect: Option<Sp<bool>>,
+    pub(crate) protect: Option<Sp<bool>>,
     /// Conditions the new fine-tune's final metrics must meet before this endpoint serves it.
     #[serde(default)]
-    pub gate: Option<Sp<Gate>>,
+    pub(crate) gate: Option<Sp<Gate>>,
     /// Prompts sent after every create or update, with expectations on the answers; a
     /// failure after an update rolls the endpoint back to the config it served before.
     #[serde(default)]
-    pub smoke_test: Vec<Sp<SmokeTest>>,
+    pub(crate) smoke_test: Vec<Sp<SmokeTest>>,
     /// Blue/green guardrails for updates: `all_at_once`, `canary` or `linear`, rolled back by
     /// alarms on the endpoint's 5xx errors and model latency that sagetune manages.
     #[serde(default)]
-    pub rollout: Option<Sp<Rollout>>,
+    pub(crate) rollout: Option<Sp<Rollout>>,
 }
 
 /// A hyperparameter value as written: scalars only. The exact text of numbers is recovered
 /// from the source span, so `1.10` stays `1.10`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum HyperValue {
+pub(crate) enum HyperValue {
     Bool(bool),
     Int(i128),
     Float(f64),

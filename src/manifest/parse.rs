@@ -11,12 +11,12 @@ use super::model::Manifest;
 /// (the base of every relative path in it).
 #[derive(Debug)]
 pub struct LoadedManifest {
-    pub manifest: Manifest,
-    pub source: Arc<SourceText>,
+    pub(crate) manifest: Manifest,
+    pub(crate) source: Arc<SourceText>,
     /// The path as the user gave it.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The folder the manifest is in; relative paths in the manifest start here.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
 }
 
 impl LoadedManifest {

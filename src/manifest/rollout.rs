@@ -12,31 +12,31 @@ use super::spanned::Sp;
 
 /// How an endpoint update shifts traffic to the new model, guarded by alarms.
 #[derive(Debug, Default)]
-pub struct Rollout {
-    pub canary: Option<Sp<Step>>,
-    pub linear: Option<Sp<Step>>,
+pub(crate) struct Rollout {
+    pub(crate) canary: Option<Sp<Step>>,
+    pub(crate) linear: Option<Sp<Step>>,
     /// `rollout: all_at_once` (or `{all_at_once: {wait: 5m}}`).
-    pub all_at_once: Option<Sp<Bake>>,
+    pub(crate) all_at_once: Option<Sp<Bake>>,
     /// The model-latency alarm's threshold (default 5s).
-    pub max_model_latency: Option<Sp<String>>,
+    pub(crate) max_model_latency: Option<Sp<String>>,
 }
 
 /// A traffic step: the share of capacity moved at a time and the bake time after it.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+pub(crate) struct Step {
     /// Share of the capacity, e.g. `10%`.
-    pub size: Sp<String>,
+    pub(crate) size: Sp<String>,
     /// Time to watch the alarms after each step, e.g. `10m` (at most 1h).
-    pub wait: Sp<String>,
+    pub(crate) wait: Sp<String>,
 }
 
 /// How long to watch the alarms once all traffic moved.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Bake {
+pub(crate) struct Bake {
     #[serde(default)]
-    pub wait: Option<Sp<String>>,
+    pub(crate) wait: Option<Sp<String>>,
 }
 
 impl<'de> Deserialize<'de> for Rollout {
@@ -114,20 +114,20 @@ impl JsonSchema for Rollout {
     }
 }
 
-pub use crate::cloud::{RolloutPlan, Traffic};
+pub(crate) use crate::cloud::{RolloutPlan, Traffic};
 
 /// The model-latency threshold when the manifest gives none.
-pub const DEFAULT_MAX_MODEL_LATENCY_MS: u64 = 5_000;
+pub(crate) const DEFAULT_MAX_MODEL_LATENCY_MS: u64 = 5_000;
 
 /// `10%` → 10 (1–100), else `None`.
-pub fn percent(s: &str) -> Option<u32> {
+pub(crate) fn percent(s: &str) -> Option<u32> {
     let n: u32 = s.trim().strip_suffix('%')?.trim().parse().ok()?;
     (1..=100).contains(&n).then_some(n)
 }
 
 impl Rollout {
     /// The plain form; the rules must have accepted the sizes and durations.
-    pub fn plan(&self) -> RolloutPlan {
+    pub(crate) fn plan(&self) -> RolloutPlan {
         let secs =
             |w: &Sp<String>| humantime::parse_duration(w.get()).map_or(0, |d| d.as_secs() as u32);
         let (traffic, wait_seconds) = match (&self.canary, &self.linear) {

@@ -6,32 +6,32 @@ use std::fmt::Write;
 
 /// What a new manifest is made of; every field is already checked by the caller.
 #[derive(Debug, Clone)]
-pub struct Scaffold {
+pub(crate) struct Scaffold {
     /// The schema file the modeline points to, relative to the manifest.
-    pub schema: String,
-    pub stack: String,
-    pub region: Option<String>,
+    pub(crate) schema: String,
+    pub(crate) stack: String,
+    pub(crate) region: Option<String>,
     /// `s3://bucket/prefix/`.
-    pub artifacts: String,
+    pub(crate) artifacts: String,
     /// An existing execution role, or `None` for a role sagetune manages.
-    pub role_arn: Option<String>,
+    pub(crate) role_arn: Option<String>,
     /// The managed role's permissions boundary (with no `role_arn`).
-    pub permissions_boundary: Option<String>,
-    pub dataset: String,
+    pub(crate) permissions_boundary: Option<String>,
+    pub(crate) dataset: String,
     /// Train and (optional) validation entries, relative to the manifest's folder.
-    pub train: String,
-    pub validation: Option<String>,
+    pub(crate) train: String,
+    pub(crate) validation: Option<String>,
     /// The fine-tune's and endpoint's name.
-    pub name: String,
-    pub model: String,
+    pub(crate) name: String,
+    pub(crate) model: String,
     /// Whether the model is gated (its EULA is accepted by `accept_eula: true`).
-    pub gated: bool,
-    pub training_instance: String,
-    pub hosting_instance: String,
+    pub(crate) gated: bool,
+    pub(crate) training_instance: String,
+    pub(crate) hosting_instance: String,
 }
 
 /// The manifest's YAML text.
-pub fn render(s: &Scaffold) -> String {
+pub(crate) fn render(s: &Scaffold) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# yaml-language-server: $schema={}", s.schema);
     let _ = writeln!(
@@ -105,7 +105,7 @@ fn workload(s: &Scaffold) -> String {
 /// A name for the manifest from free text (a folder or model family): lowercase letters,
 /// digits and `-`, starting with a letter, at most `max` characters; `fallback` when nothing
 /// is left.
-pub fn name_from(text: &str, max: usize, fallback: &str) -> String {
+pub(crate) fn name_from(text: &str, max: usize, fallback: &str) -> String {
     let mut name = String::new();
     for c in text.chars().flat_map(char::to_lowercase) {
         let c = if c.is_ascii_alphanumeric() { c } else { '-' };

@@ -12,32 +12,32 @@ use super::spanned::Sp;
 /// One prompt and the expectations on its answer.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SmokeTest {
+pub(crate) struct SmokeTest {
     /// The prompt sent to the endpoint.
     #[schemars(length(min = 1))]
-    pub prompt: Sp<String>,
+    pub(crate) prompt: Sp<String>,
     /// The generated text has at least this many characters.
     #[serde(default)]
-    pub min_chars: Option<Sp<u32>>,
+    pub(crate) min_chars: Option<Sp<u32>>,
     /// Text (or texts) the generated text must contain.
     #[serde(default)]
-    pub contains: Option<Sp<Texts>>,
+    pub(crate) contains: Option<Sp<Texts>>,
     /// Text (or texts) the generated text must not contain.
     #[serde(default)]
-    pub not_contains: Option<Sp<Texts>>,
+    pub(crate) not_contains: Option<Sp<Texts>>,
     /// The answer comes within this time (e.g. `2s`, `500ms`).
     #[serde(default)]
-    pub max_latency: Option<Sp<String>>,
+    pub(crate) max_latency: Option<Sp<String>>,
     /// At most this many new tokens (default: the model's usual request).
     #[serde(default)]
     #[schemars(range(min = 1))]
-    pub max_new_tokens: Option<Sp<u32>>,
+    pub(crate) max_new_tokens: Option<Sp<u32>>,
 }
 
 /// One text or several.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum Texts {
+pub(crate) enum Texts {
     One(String),
     Many(Vec<String>),
 }
@@ -53,24 +53,24 @@ impl Texts {
 
 /// A smoke test as plain data: what the plan records and apply runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SmokeCase {
-    pub prompt: String,
+pub(crate) struct SmokeCase {
+    pub(crate) prompt: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_chars: Option<u32>,
+    pub(crate) min_chars: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub contains: Vec<String>,
+    pub(crate) contains: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_contains: Vec<String>,
+    pub(crate) not_contains: Vec<String>,
     /// Milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_latency_ms: Option<u64>,
+    pub(crate) max_latency_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_new_tokens: Option<u32>,
+    pub(crate) max_new_tokens: Option<u32>,
 }
 
 impl SmokeTest {
     /// The plain form; `max_latency` must already have passed the rules' check.
-    pub fn case(&self) -> SmokeCase {
+    pub(crate) fn case(&self) -> SmokeCase {
         SmokeCase {
             prompt: self.prompt.get().clone(),
             min_chars: self.min_chars.as_ref().map(|m| *m.get()),

@@ -14,11 +14,11 @@ use serde_saphyr::Spanned;
 /// value only, so spanned map keys behave like plain ones.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(transparent)]
-pub struct Sp<T>(pub Spanned<T>);
+pub(crate) struct Sp<T>(pub Spanned<T>);
 
 impl<T> Sp<T> {
     /// The value itself.
-    pub fn get(&self) -> &T {
+    pub(crate) fn get(&self) -> &T {
         &self.0.value
     }
 

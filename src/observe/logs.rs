@@ -16,16 +16,16 @@ use crate::desired::naming::{TAG_ADDRESS, TAG_STACK};
 use super::describe_jobs;
 
 /// Where SageMaker writes every training job's logs.
-pub const TRAINING_LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
+pub(crate) const TRAINING_LOG_GROUP: &str = "/aws/sagemaker/TrainingJobs";
 
 /// How many of the latest lines a tail keeps for a failure report.
-pub const RECENT_LINES: usize = 30;
+pub(crate) const RECENT_LINES: usize = 30;
 
 /// One log line of a training job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogLine {
     /// The stream it came from (`<job>/algo-1-…`).
-    pub stream: String,
+    pub(crate) stream: String,
     /// CloudWatch's timestamp, in milliseconds since the epoch.
     pub timestamp_ms: i64,
     pub message: String,
@@ -33,7 +33,7 @@ pub struct LogLine {
 
 impl LogLine {
     /// The instance that wrote it (`algo-1`), from the stream's name.
-    pub fn instance(&self) -> &str {
+    pub(crate) fn instance(&self) -> &str {
         let host = self.stream.rsplit('/').next().unwrap_or(&self.stream);
         match host.rsplit_once('-') {
             Some((instance, ts)) if ts.bytes().all(|b| b.is_ascii_digit()) => instance,
@@ -143,7 +143,7 @@ impl LogTail {
     }
 
     /// The streams found so far.
-    pub fn streams(&self) -> Vec<String> {
+    pub(crate) fn streams(&self) -> Vec<String> {
         self.streams.iter().map(|(s, _)| s.clone()).collect()
     }
 }
@@ -175,7 +175,7 @@ pub fn read(
 
 /// Why no job's logs could be read.
 #[derive(Debug, Error)]
-pub enum JobLookupError {
+pub(crate) enum JobLookupError {
     /// The stack has no training job for this fine-tune yet.
     #[error("fine-tune {fine_tune} has no training job in stack {stack} yet")]
     NoJob { stack: String, fine_tune: String },
@@ -193,7 +193,7 @@ pub enum JobLookupError {
 
 /// The job a request means: `job` when given (it must be a run of `fine_tune` in `stack`),
 /// else the fine-tune's latest run by creation time.
-pub fn job_of(
+pub(crate) fn job_of(
     cloud: &dyn CloudRead,
     stack: &str,
     fine_tune: &str,
@@ -232,7 +232,7 @@ pub fn job_of(
 }
 
 /// The SageMaker console page of a training job (it links to the job's log streams).
-pub fn console_url(region: &str, job: &str) -> String {
+pub(crate) fn console_url(region: &str, job: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/jobs/{job}")
 }
 

@@ -11,20 +11,20 @@ use super::logs::LogLine;
 /// One value of a metric, when its log line was written.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Point {
-    pub timestamp_ms: i64,
-    pub value: f64,
+    pub(crate) timestamp_ms: i64,
+    pub(crate) value: f64,
 }
 
 /// The values of one metric in log order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Series {
     pub name: String,
-    pub regex: String,
+    pub(crate) regex: String,
     pub points: Vec<Point>,
     /// Why the regex cannot be used here (SageMaker's regexes are Python's; the few features
     /// Rust's engine lacks, such as look-around, leave the series empty).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unusable: Option<String>,
+    pub(crate) unusable: Option<String>,
 }
 
 /// Compiled metric definitions.
@@ -45,7 +45,7 @@ impl MetricParser {
 
     /// The metrics a line reports, as (definition index, value): the first capture group of
     /// each regex that matches (the whole match when it has no group).
-    pub fn values<'a>(&'a self, line: &'a str) -> impl Iterator<Item = (usize, f64)> + 'a {
+    pub(crate) fn values<'a>(&'a self, line: &'a str) -> impl Iterator<Item = (usize, f64)> + 'a {
         self.defs
             .iter()
             .enumerate()
@@ -62,7 +62,8 @@ impl MetricParser {
     }
 
     /// Every definition's series over `lines`, in definition order.
-    pub fn series(&self, lines: &[LogLine]) -> Vec<Series> {
+    #[cfg(test)]
+    pub(crate) fn series(&self, lines: &[LogLine]) -> Vec<Series> {
         let mut out = self.empty();
         self.add(&mut out, lines);
         out

@@ -11,7 +11,7 @@ mod settle;
 mod status;
 mod unchanged;
 
-pub use settle::{observe_settled, runs};
+pub(crate) use settle::observe_settled;
 pub use status::{status, JobCost, Status};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,48 +29,48 @@ use crate::desired::naming::canonical_json;
 use crate::desired::{managed_role_name, Desired};
 
 /// How many AWS reads run at once.
-pub const PARALLEL_READS: usize = 8;
+pub(crate) const PARALLEL_READS: usize = 8;
 
 /// What AWS holds for a stack, as read at one moment. Serializable so tests can use it as a
 /// fixture and plans can fingerprint it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Observed {
-    pub bucket_exists: bool,
+    pub(crate) bucket_exists: bool,
     /// Dataset objects that exist, by `s3://bucket/key`.
-    pub objects: BTreeMap<String, StoredObject>,
+    pub(crate) objects: BTreeMap<String, StoredObject>,
     /// The role `<stack>-sagemaker-execution`, if it exists.
-    pub role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// Every training job whose name starts with `<stack>-`, with its status.
-    pub job_list: BTreeMap<String, TrainingStatus>,
+    pub(crate) job_list: BTreeMap<String, TrainingStatus>,
     /// Training jobs described: the desired ones, running ones, and those behind models.
-    pub jobs: BTreeMap<String, TrainingJob>,
-    pub models: BTreeMap<String, Model>,
-    pub endpoint_configs: BTreeMap<String, EndpointConfig>,
-    pub endpoints: BTreeMap<String, Endpoint>,
+    pub(crate) jobs: BTreeMap<String, TrainingJob>,
+    pub(crate) models: BTreeMap<String, Model>,
+    pub(crate) endpoint_configs: BTreeMap<String, EndpointConfig>,
+    pub(crate) endpoints: BTreeMap<String, Endpoint>,
     /// CloudWatch alarms whose name starts with `<stack>-` (the rollback alarms of guarded
     /// updates), with their tags; the planner deletes the stack's alarms nothing wants.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub alarms: BTreeMap<String, Alarm>,
+    pub(crate) alarms: BTreeMap<String, Alarm>,
     /// Names the listings showed whose Describe was denied: with a least-privilege policy
     /// (reads only of objects tagged with this stack), another stack's objects whose names
     /// start with `<stack>-`. Never touched; a desired name among them is a clash.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub unreadable: BTreeSet<String>,
+    pub(crate) unreadable: BTreeSet<String>,
     /// Multipart uploads under the stack's dataset prefix left by an interrupted run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pending_uploads: Vec<PendingUpload>,
+    pub(crate) pending_uploads: Vec<PendingUpload>,
     /// For each dataset object not uploaded yet (by address): the channel's upload it follows,
     /// to show reviewers how the data changes. Read only when some dataset changed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub previous_uploads: BTreeMap<String, StoredObject>,
+    pub(crate) previous_uploads: BTreeMap<String, StoredObject>,
     /// Names of the configs, models and completed jobs of unchanged fine-tunes, taken as they
     /// are without being described (see `unchanged`); only plans read this way.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub settled: BTreeSet<String>,
+    pub(crate) settled: BTreeSet<String>,
 }
 
 /// Reads everything about `desired`'s stack, at most [`PARALLEL_READS`] calls at a time.
-pub fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, CloudError> {
+pub(crate) fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observed, CloudError> {
     observe_with(cloud, desired, false)
 }
 

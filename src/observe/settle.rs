@@ -11,7 +11,7 @@ use crate::prepare::Prepared;
 use super::{observe_with, run_number, Observed};
 
 /// Observes `cloud` for the prepared manifest's desired state, with run numbers settled.
-pub fn observe_settled(
+pub(crate) fn observe_settled(
     prepared: &Prepared,
     cloud: &dyn CloudRead,
 ) -> Result<(Desired, Observed), CloudError> {
@@ -28,7 +28,7 @@ pub fn observe_settled(
 
 /// The run number each fine-tune's job should have: the latest run of the same inputs if it
 /// is running or completed, the next one if it failed or was stopped, else 1.
-pub fn runs(desired: &Desired, observed: &Observed) -> BTreeMap<String, u32> {
+pub(crate) fn runs(desired: &Desired, observed: &Observed) -> BTreeMap<String, u32> {
     desired
         .fine_tunes
         .iter()

@@ -17,47 +17,47 @@ use super::{describe_jobs, observe};
 /// The stack's objects (only those carrying its stack tag); jobs by name, later runs first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
-    pub stack: String,
-    pub region: String,
-    pub artifacts: String,
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) artifacts: String,
     pub training_jobs: Vec<TrainingJob>,
-    pub models: Vec<Model>,
-    pub endpoint_configs: Vec<EndpointConfig>,
-    pub endpoints: Vec<Endpoint>,
+    pub(crate) models: Vec<Model>,
+    pub(crate) endpoint_configs: Vec<EndpointConfig>,
+    pub(crate) endpoints: Vec<Endpoint>,
     /// The rollback alarms of guarded updates (CloudWatch), with their state.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub alarms: Vec<Alarm>,
-    pub role: Option<Role>,
+    pub(crate) alarms: Vec<Alarm>,
+    pub(crate) role: Option<Role>,
     /// Uploads an interrupted run left under the stack's datasets (apply aborts them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interrupted_uploads: Vec<PendingUpload>,
     /// What each finished training job cost, from its billable seconds and the price table.
-    pub training_costs: Vec<JobCost>,
+    pub(crate) training_costs: Vec<JobCost>,
     /// The sum in USD of the costs that are known.
-    pub training_total_usd: f64,
+    pub(crate) training_total_usd: f64,
     /// Jobs without a known cost (still running, or a type the price table lacks).
-    pub unpriced_jobs: usize,
+    pub(crate) unpriced_jobs: usize,
     /// The date of the prices used.
-    pub prices_as_of: String,
+    pub(crate) prices_as_of: String,
 }
 
 /// The actual cost of one training job: billable seconds × instances × the hourly price.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobCost {
-    pub job: String,
-    pub instance_type: String,
-    pub instance_count: u32,
+    pub(crate) job: String,
+    pub(crate) instance_type: String,
+    pub(crate) instance_count: u32,
     /// Training time, from start to end, in seconds (`None` while running or unknown).
-    pub duration_seconds: Option<u64>,
-    pub billable_seconds: Option<u64>,
+    pub(crate) duration_seconds: Option<u64>,
+    pub(crate) billable_seconds: Option<u64>,
     /// USD per instance-hour; `None` when the price table does not have the type.
-    pub hourly_usd: Option<f64>,
-    pub usd: Option<f64>,
+    pub(crate) hourly_usd: Option<f64>,
+    pub(crate) usd: Option<f64>,
 }
 
 impl JobCost {
     /// The cost of `job` in `region`.
-    pub fn of(job: &TrainingJob, region: &str) -> Self {
+    pub(crate) fn of(job: &TrainingJob, region: &str) -> Self {
         let hourly_usd = price(region, &job.instance_type);
         let duration_seconds = match (&job.started_at, &job.ended_at) {
             (Some(a), Some(b)) => {

@@ -13,7 +13,7 @@ use crate::observe::logs::TRAINING_LOG_GROUP;
 
 /// Which commands the policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     /// `plan` and the other read-only commands (`status`, `logs`, `metrics`, `requests`, `lock`).
     Plan,
     /// `apply` (its plan included) and `invoke`.
@@ -24,36 +24,36 @@ pub enum Purpose {
 
 /// What the policy is scoped to; `*` stands for what cannot be known offline.
 #[derive(Debug, Clone)]
-pub struct Scope {
-    pub stack: String,
+pub(crate) struct Scope {
+    pub(crate) stack: String,
     /// The region, or `*`.
-    pub region: String,
+    pub(crate) region: String,
     /// The account, from `--account` or the role ARN, or `*`.
-    pub account: String,
-    pub bucket: String,
+    pub(crate) account: String,
+    pub(crate) bucket: String,
     /// The artifacts prefix (may be empty), ending in `/` when not empty.
-    pub prefix: String,
+    pub(crate) prefix: String,
     /// The execution role's ARN (the managed role's when the manifest says `create: true`).
-    pub role_arn: String,
+    pub(crate) role_arn: String,
     /// Whether sagetune manages the role (`create: true`).
-    pub managed_role: bool,
+    pub(crate) managed_role: bool,
     /// The managed role's permissions boundary (`role.permissions_boundary`).
-    pub permissions_boundary: Option<String>,
+    pub(crate) permissions_boundary: Option<String>,
     /// JumpStart's content bucket, and the gated one when a fine-tune uses a gated model.
-    pub content_bucket: String,
-    pub gated_bucket: Option<String>,
+    pub(crate) content_bucket: String,
+    pub(crate) gated_bucket: Option<String>,
     /// Whether an endpoint has a `rollout:` (alarms) or a `smoke_test:` (InvokeEndpoint).
-    pub alarms: bool,
-    pub smoke_tests: bool,
+    pub(crate) alarms: bool,
+    pub(crate) smoke_tests: bool,
     /// The manifest's fine-tunes: each writes its outputs under its own folder.
-    pub fine_tunes: Vec<String>,
+    pub(crate) fine_tunes: Vec<String>,
     /// The manifest's endpoints (their keys).
-    pub endpoints: Vec<String>,
+    pub(crate) endpoints: Vec<String>,
 }
 
 impl Scope {
     /// The scope of a manifest in `region` (or `*`), with JumpStart's buckets for it.
-    pub fn of(
+    pub(crate) fn of(
         m: &Manifest,
         region: Option<&str>,
         account: Option<&str>,
@@ -177,11 +177,11 @@ impl Scope {
 
 /// One statement of the policy: a `Sid` saying what it is for, actions and resources.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
-    pub sid: &'static str,
-    pub actions: Vec<&'static str>,
-    pub resources: Vec<String>,
-    pub condition: Option<Value>,
+pub(crate) struct Statement {
+    pub(crate) sid: &'static str,
+    pub(crate) actions: Vec<&'static str>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) condition: Option<Value>,
 }
 
 fn allow(sid: &'static str, actions: &[&'static str], resources: Vec<String>) -> Statement {
@@ -207,7 +207,7 @@ fn allow_if(
 }
 
 /// The statements `purpose` needs for `scope`, in a stable order.
-pub fn statements(scope: &Scope, purpose: Purpose) -> Vec<Statement> {
+pub(crate) fn statements(scope: &Scope, purpose: Purpose) -> Vec<Statement> {
     let mut out = reads(scope);
     match purpose {
         Purpose::Plan => {
@@ -440,7 +440,7 @@ fn destroy_writes(s: &Scope) -> Vec<Statement> {
 /// Why `purpose` gets no policy for `s`: a managed role without a permissions boundary. The
 /// apply credentials would write the role's policy and pass the role to training jobs whose
 /// code they choose: with that, they could grant themselves anything the role may get.
-pub fn unbounded_role(s: &Scope, purpose: Purpose) -> Option<String> {
+pub(crate) fn unbounded_role(s: &Scope, purpose: Purpose) -> Option<String> {
     (purpose == Purpose::Apply && s.managed_role && s.permissions_boundary.is_none()).then(|| {
         format!(
             "stack {} lets sagetune manage its role (`role: {{create: true}}`) without `permissions_boundary`: a policy that may write that role's permissions and pass it to SageMaker would let its holder grant themselves any permission",
@@ -464,7 +464,7 @@ fn pass_role(s: &Scope) -> Statement {
 }
 
 /// The IAM policy document (`Version` 2012-10-17) of `statements`.
-pub fn document(statements: &[Statement]) -> Value {
+pub(crate) fn document(statements: &[Statement]) -> Value {
     let statement: Vec<Value> = statements
         .iter()
         .map(|st| {

@@ -38,7 +38,7 @@ impl ChangeId {
 
     /// The key of an address of `kind` (`endpoint.chat` → `chat` for `endpoint`), for a
     /// change to the object the manifest describes there (not a named instance).
-    pub fn key_in(&self, kind: &str) -> Option<&str> {
+    pub(crate) fn key_in(&self, kind: &str) -> Option<&str> {
         let rest = self.address.strip_prefix(kind)?.strip_prefix('.')?;
         self.instance.is_none().then_some(rest)
     }

@@ -11,51 +11,51 @@ use crate::observe::Observed;
 use crate::prices::{price, prices_as_of};
 
 /// Hours in the 30-day month the plan quotes.
-pub const HOURS_PER_30_DAYS: f64 = 720.0;
+pub(crate) const HOURS_PER_30_DAYS: f64 = 720.0;
 
 /// Costs of one plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cost {
-    pub currency: String,
-    pub prices_as_of: String,
+    pub(crate) currency: String,
+    pub(crate) prices_as_of: String,
     /// Training jobs apply would start.
-    pub training: Vec<TrainingCost>,
+    pub(crate) training: Vec<TrainingCost>,
     /// Sum of the training upper bounds; `None` when a price is unknown.
     pub training_upper_bound: Option<f64>,
     /// Every endpoint the manifest describes, as it will run after apply.
-    pub endpoints: Vec<EndpointCost>,
+    pub(crate) endpoints: Vec<EndpointCost>,
     /// Sum per hour; `None` when a price is unknown.
     pub endpoints_per_hour: Option<f64>,
-    pub endpoints_per_30_days: Option<f64>,
+    pub(crate) endpoints_per_30_days: Option<f64>,
     /// The stack's endpoints as they run now (each on the config it serves), for the delta.
     #[serde(default)]
-    pub endpoints_now: Vec<EndpointCost>,
+    pub(crate) endpoints_now: Vec<EndpointCost>,
     /// Sum per hour of `endpoints_now`; `None` when a price is unknown.
     #[serde(default)]
-    pub endpoints_now_per_hour: Option<f64>,
+    pub(crate) endpoints_now_per_hour: Option<f64>,
     /// Instance types the table has no price for in this region.
-    pub unknown_prices: Vec<String>,
+    pub(crate) unknown_prices: Vec<String>,
 }
 
 /// The most a training job can cost: instances × price × max runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainingCost {
-    pub address: String,
-    pub instance_type: String,
-    pub instance_count: u32,
-    pub max_runtime_hours: f64,
-    pub price_per_hour: Option<f64>,
-    pub upper_bound: Option<f64>,
+pub(crate) struct TrainingCost {
+    pub(crate) address: String,
+    pub(crate) instance_type: String,
+    pub(crate) instance_count: u32,
+    pub(crate) max_runtime_hours: f64,
+    pub(crate) price_per_hour: Option<f64>,
+    pub(crate) upper_bound: Option<f64>,
 }
 
 /// What an endpoint costs while it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EndpointCost {
-    pub address: String,
-    pub instance_type: String,
-    pub instance_count: u32,
-    pub per_hour: Option<f64>,
-    pub per_30_days: Option<f64>,
+pub(crate) struct EndpointCost {
+    pub(crate) address: String,
+    pub(crate) instance_type: String,
+    pub(crate) instance_count: u32,
+    pub(crate) per_hour: Option<f64>,
+    pub(crate) per_30_days: Option<f64>,
 }
 
 impl EndpointCost {

@@ -40,7 +40,7 @@ fn dataset_of(uri: &str) -> Option<(String, String)> {
 
 /// Differences between a desired training request and a described job, in a stable order:
 /// model, data, hyperparameters, instances, the rest.
-pub fn training(
+pub(crate) fn training(
     want: &CreateTrainingJob,
     model_id: &str,
     model_version: &str,
@@ -163,7 +163,10 @@ fn runtime(seconds: u64) -> String {
 }
 
 /// Differences between a desired endpoint config and the one an endpoint serves now.
-pub fn endpoint_config(want: &CreateEndpointConfig, have: &EndpointConfig) -> Vec<FieldDiff> {
+pub(crate) fn endpoint_config(
+    want: &CreateEndpointConfig,
+    have: &EndpointConfig,
+) -> Vec<FieldDiff> {
     let mut out = Vec::new();
     let w = want.production_variants.first();
     let h = have.variants.first();

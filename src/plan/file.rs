@@ -12,7 +12,7 @@ use super::{cost, Change, DataFile, Digest, Plan, Planned, Summary, FORMAT_VERSI
 
 /// Why a plan file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanFileError {
+pub(crate) enum PlanFileError {
     /// The file cannot be read, is not a plan, or has another format version.
     #[error("{0}")]
     Unreadable(String),
@@ -101,7 +101,7 @@ pub fn parse(text: &str) -> Result<Plan, String> {
 }
 
 /// Reads a plan file written by `sagetune plan --out`.
-pub fn read(path: &Path) -> Result<Plan, PlanFileError> {
+pub(crate) fn read(path: &Path) -> Result<Plan, PlanFileError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| PlanFileError::Unreadable(format!("cannot read {}: {e}", path.display())))?;
     parse(&text).map_err(|e| PlanFileError::Unreadable(format!("{}: {e}", path.display())))

@@ -12,20 +12,20 @@ use crate::manifest::{metric_key, GateRule, GateTest};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateCheck {
     /// The training job whose final metrics are judged.
-    pub job: String,
+    pub(crate) job: String,
     /// The job behind the model the endpoint serves now (relative rules compare to it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serving_job: Option<String>,
+    pub(crate) serving_job: Option<String>,
     /// Why what the endpoint serves now could not be read at plan time (its config, model or
     /// job is gone or unreadable): relative rules then hold, and apply does not guess.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serving_unreadable: Option<String>,
-    pub rules: Vec<RuleCheck>,
+    pub(crate) serving_unreadable: Option<String>,
+    pub(crate) rules: Vec<RuleCheck>,
 }
 
 /// What relative rules compare with: what the endpoint serves now, as far as it can be read.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Baseline<'a> {
+pub(crate) enum Baseline<'a> {
     /// No endpoint serves anything yet (or nothing verified ever served on it).
     Nothing,
     /// The job behind the served model, with its final metrics.
@@ -36,20 +36,20 @@ pub enum Baseline<'a> {
 
 /// One rule with the values it was judged on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RuleCheck {
-    pub rule: GateRule,
+pub(crate) struct RuleCheck {
+    pub(crate) rule: GateRule,
     /// The new job's final value (`None`: not trained yet, or not reported).
-    pub new: Option<f64>,
+    pub(crate) new: Option<f64>,
     /// The serving job's final value, for relative rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serving: Option<f64>,
-    pub verdict: Verdict,
+    pub(crate) serving: Option<f64>,
+    pub(crate) verdict: Verdict,
 }
 
 /// How a rule stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", content = "why", rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Pass(String),
     Fail(String),
     /// Not decidable yet (the job has not finished).
@@ -57,7 +57,7 @@ pub enum Verdict {
 }
 
 /// The value of `metric` among `metrics`, matching names by [`metric_key`].
-pub fn value(metrics: &BTreeMap<String, f64>, metric: &str) -> Option<f64> {
+pub(crate) fn value(metrics: &BTreeMap<String, f64>, metric: &str) -> Option<f64> {
     let key = metric_key(metric);
     metrics
         .iter()
@@ -68,7 +68,7 @@ pub fn value(metrics: &BTreeMap<String, f64>, metric: &str) -> Option<f64> {
 /// Judges `rules` for `job` (its final metrics, `None` while it has not completed) against
 /// what is served now. Fails closed: a value that is not a finite number fails every rule,
 /// and a relative rule holds when the served job or its value cannot be read.
-pub fn judge(
+pub(crate) fn judge(
     rules: &[GateRule],
     job: &str,
     new: Option<&BTreeMap<String, f64>>,
@@ -158,7 +158,7 @@ fn number(v: f64) -> &'static str {
 }
 
 /// A verdict's words.
-pub fn said(v: &Verdict) -> &str {
+pub(crate) fn said(v: &Verdict) -> &str {
     match v {
         Verdict::Pass(w) | Verdict::Fail(w) | Verdict::Pending(w) => w,
     }
@@ -166,7 +166,7 @@ pub fn said(v: &Verdict) -> &str {
 
 impl GateCheck {
     /// Why the gate holds the endpoint back (every failed rule), or `None` when it does not.
-    pub fn held(&self) -> Option<String> {
+    pub(crate) fn held(&self) -> Option<String> {
         let failed: Vec<&str> = self
             .rules
             .iter()

@@ -9,7 +9,7 @@ mod diff;
 mod endpoints;
 pub mod file;
 mod fine_tunes;
-pub mod gate;
+pub(crate) mod gate;
 mod orphans;
 mod planner;
 
@@ -20,8 +20,8 @@ use crate::desired::GuardedUpdate;
 use crate::prepare::Smoke;
 pub use change_id::ChangeId;
 pub use endpoints::passed_tag;
-pub use gate::{GateCheck, RuleCheck, Verdict};
-pub use orphans::purge_datasets;
+pub(crate) use gate::{GateCheck, Verdict};
+pub(crate) use orphans::purge_datasets;
 pub use planner::{plan, Options, Planned, Problem};
 
 use crate::cloud::requests::{
@@ -30,25 +30,25 @@ use crate::cloud::requests::{
 use crate::cloud::{RoleRequest, Upload};
 
 /// The plan file's format version; a reader refuses other versions.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// A whole plan: where it came from, what it relied on, and the ordered changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    pub format_version: u32,
-    pub sagetune_version: String,
+    pub(crate) format_version: u32,
+    pub(crate) sagetune_version: String,
     /// RFC 3339, UTC; the only field that differs between two plans of the same inputs.
-    pub created_at: String,
-    pub stack: String,
-    pub region: String,
-    pub artifacts: String,
-    pub manifest: Digest,
+    pub(crate) created_at: String,
+    pub(crate) stack: String,
+    pub(crate) region: String,
+    pub(crate) artifacts: String,
+    pub(crate) manifest: Digest,
     /// `sagetune.lock` as used, or `None` when the models were resolved afresh.
-    pub lock: Option<Digest>,
+    pub(crate) lock: Option<Digest>,
     /// Every dataset file the plan uploads or relies on, with its hash at planning time.
-    pub data_files: Vec<DataFile>,
+    pub(crate) data_files: Vec<DataFile>,
     /// SHA-256 of the observed AWS facts the plan relied on (see `observe::fingerprint`).
-    pub observed_fingerprint: String,
+    pub(crate) observed_fingerprint: String,
     /// Every change in dependency order, including `noop`s for resources that match.
     pub changes: Vec<Change>,
     /// Things the reader should know that are not changes.
@@ -59,18 +59,18 @@ pub struct Plan {
 
 /// A file's path (as written in the manifest's folder) and SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Digest {
-    pub path: String,
-    pub sha256: String,
+pub(crate) struct Digest {
+    pub(crate) path: String,
+    pub(crate) sha256: String,
 }
 
 /// A dataset file as planned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DataFile {
-    pub address: String,
-    pub path: String,
-    pub sha256: String,
-    pub bytes: u64,
+pub(crate) struct DataFile {
+    pub(crate) address: String,
+    pub(crate) path: String,
+    pub(crate) sha256: String,
+    pub(crate) bytes: u64,
 }
 
 /// What apply does to one object.
@@ -148,7 +148,7 @@ impl Action {
 /// What kind of object a change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ResourceKind {
+pub(crate) enum ResourceKind {
     Dataset,
     Role,
     TrainingJob,
@@ -166,8 +166,8 @@ pub struct Change {
     /// longer describes (superseded or orphaned).
     pub id: ChangeId,
     /// The manifest address (`fine_tune.gptj-sec`, `dataset.sec.train`, `role`).
-    pub address: String,
-    pub kind: ResourceKind,
+    pub(crate) address: String,
+    pub(crate) kind: ResourceKind,
     /// The AWS name, or `s3://bucket/key` for a dataset.
     pub name: String,
     pub action: Action,
@@ -187,7 +187,7 @@ pub struct Change {
     pub request: Option<Request>,
     /// Script-mode hosting: the model artifact is repacked with the inference code first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repack: Option<Repack>,
+    pub(crate) repack: Option<Repack>,
     /// The endpoint's gate as judged at plan time; apply judges it again before the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateCheck>,
@@ -196,11 +196,11 @@ pub struct Change {
     pub smoke: Option<Smoke>,
     /// A guarded (blue/green) update: its traffic shifting and the alarms apply puts first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guarded: Option<GuardedUpdate>,
+    pub(crate) guarded: Option<GuardedUpdate>,
     /// A new training job: the hyperparameters the manifest sets (the others in its request
     /// are the spec's defaults), so reviewers see them apart.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hyperparameters_set: Vec<String>,
+    pub(crate) hyperparameters_set: Vec<String>,
     /// A dataset upload measured against the channel's upload it follows, for reviewers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataChange>,
@@ -295,20 +295,20 @@ pub enum Request {
 /// Counts for the closing line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
-    pub add: usize,
-    pub change: usize,
-    pub destroy: usize,
-    pub wait: usize,
-    pub stop: usize,
+    pub(crate) add: usize,
+    pub(crate) change: usize,
+    pub(crate) destroy: usize,
+    pub(crate) wait: usize,
+    pub(crate) stop: usize,
     /// Endpoints whose promotion apply checks (gate and smoke test) before anything it
     /// superseded goes.
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub verify: usize,
-    pub unchanged: usize,
+    pub(crate) verify: usize,
+    pub(crate) unchanged: usize,
     /// Training jobs apply starts.
     pub jobs_to_run: usize,
     /// Bytes apply uploads.
-    pub upload_bytes: u64,
+    pub(crate) upload_bytes: u64,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -317,7 +317,7 @@ fn is_zero(n: &usize) -> bool {
 
 impl Summary {
     /// Counts the changes.
-    pub fn of(changes: &[Change]) -> Self {
+    pub(crate) fn of(changes: &[Change]) -> Self {
         let mut s = Summary::default();
         for c in changes {
             match c.action {

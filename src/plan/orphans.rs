@@ -11,7 +11,7 @@ use crate::desired::naming::{TAG_ADDRESS, TAG_PROTECT};
 
 /// Deletions of every dataset object under the stack's `datasets/<stack>/` prefix (`destroy
 /// --purge-data`).
-pub fn purge_datasets(objects: &[crate::cloud::StoredObject]) -> Vec<Change> {
+pub(crate) fn purge_datasets(objects: &[crate::cloud::StoredObject]) -> Vec<Change> {
     objects
         .iter()
         .map(|o| {

@@ -25,16 +25,16 @@ pub struct Options {
 /// Something that makes a plan impossible; names the object and how to get past it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub code: &'static str,
-    pub message: String,
-    pub help: String,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) help: String,
 }
 
 /// The planner's answer: ordered changes and warnings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
-    pub changes: Vec<Change>,
-    pub warnings: Vec<String>,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Plans the changes that take AWS from `observed` to `desired`.

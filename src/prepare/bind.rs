@@ -23,50 +23,50 @@ use crate::manifest::{
 
 use super::Context;
 
-/// A fine-tune with everything its training job needs from the spec.
 /// An endpoint's smoke test: its prompts and expectations, in the request shape its model
 /// wants. Plain data the plan records and apply runs after every create or update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Smoke {
-    pub format: PayloadFormat,
-    pub cases: Vec<SmokeCase>,
+    pub(crate) format: PayloadFormat,
+    pub(crate) cases: Vec<SmokeCase>,
 }
 
+/// A fine-tune with everything its training job needs from the spec.
 #[derive(Debug, Clone)]
-pub struct BoundFineTune {
-    pub name: String,
-    pub model: ResolvedModel,
-    pub dataset: String,
-    pub training: Training,
-    pub hyperparameters: Merged,
-    pub training_channel: String,
-    pub instance_count: u32,
-    pub max_runtime_seconds: u64,
-    pub retrain: u32,
-    pub accept_eula: bool,
+pub(crate) struct BoundFineTune {
+    pub(crate) name: String,
+    pub(crate) model: ResolvedModel,
+    pub(crate) dataset: String,
+    pub(crate) training: Training,
+    pub(crate) hyperparameters: Merged,
+    pub(crate) training_channel: String,
+    pub(crate) instance_count: u32,
+    pub(crate) max_runtime_seconds: u64,
+    pub(crate) retrain: u32,
+    pub(crate) accept_eula: bool,
 }
 
 /// An endpoint with the hosting settings of its fine-tune's model.
 #[derive(Debug, Clone)]
-pub struct BoundEndpoint {
-    pub name: String,
-    pub fine_tune: String,
-    pub hosting: Hosting,
-    pub instance_count: u32,
-    pub protect: bool,
+pub(crate) struct BoundEndpoint {
+    pub(crate) name: String,
+    pub(crate) fine_tune: String,
+    pub(crate) hosting: Hosting,
+    pub(crate) instance_count: u32,
+    pub(crate) protect: bool,
     /// The conditions on the fine-tune's final metrics before this endpoint serves it.
-    pub gate: Vec<GateRule>,
+    pub(crate) gate: Vec<GateRule>,
     /// The prompts to check it with after every create or update.
-    pub smoke: Option<Smoke>,
+    pub(crate) smoke: Option<Smoke>,
     /// How updates shift traffic (blue/green guardrails).
-    pub rollout: Option<RolloutPlan>,
+    pub(crate) rollout: Option<RolloutPlan>,
 }
 
 /// Every fine-tune and endpoint of the manifest, bound to specs.
 #[derive(Debug, Clone, Default)]
-pub struct Bound {
-    pub fine_tunes: Vec<BoundFineTune>,
-    pub endpoints: Vec<BoundEndpoint>,
+pub(crate) struct Bound {
+    pub(crate) fine_tunes: Vec<BoundFineTune>,
+    pub(crate) endpoints: Vec<BoundEndpoint>,
 }
 
 /// Binds the manifest to `models` (by fine-tune name); all problems at once.

@@ -16,17 +16,17 @@ use crate::data::{derive, discover, scan_cached, DataFile, Derived, FileReport, 
 /// the chosen text column is not the one the training script reads), and a note worth
 /// showing (which column trains when the data has no `text` column).
 #[derive(Debug)]
-pub struct CheckedEntry {
-    pub file: DataFile,
-    pub report: FileReport,
-    pub derived: Option<Derived>,
-    pub note: Option<Diagnostic>,
+pub(crate) struct CheckedEntry {
+    pub(crate) file: DataFile,
+    pub(crate) report: FileReport,
+    pub(crate) derived: Option<Derived>,
+    pub(crate) note: Option<Diagnostic>,
 }
 
 /// Finds, checks and hashes the file behind `entry` and derives the upload when needed; a
 /// problem is located at `entry` (or at `text_column`), or at the offending line of the data
 /// file.
-pub fn check_entry(
+pub(crate) fn check_entry(
     loaded: &LoadedManifest,
     entry: &Sp<String>,
     text_column: Option<&Sp<String>>,

@@ -14,28 +14,28 @@ use crate::manifest::scaffold::{self, Scaffold};
 use super::{validate, Validated};
 
 /// The schema file `init` writes beside the manifest; the modeline points to it.
-pub const SCHEMA_FILE: &str = "sagetune.schema.json";
+pub(crate) const SCHEMA_FILE: &str = "sagetune.schema.json";
 /// The warning's code when a schema file sagetune did not write is kept.
-pub const SCHEMA_KEPT: &str = "init::schema-kept";
+pub(crate) const SCHEMA_KEPT: &str = "init::schema-kept";
 
 /// What `sagetune init` was asked for.
 #[derive(Debug, Clone)]
-pub struct InitRequest {
-    pub file: PathBuf,
+pub(crate) struct InitRequest {
+    pub(crate) file: PathBuf,
     /// The data folder (or file), relative to the manifest's folder.
-    pub data: String,
-    pub model: String,
-    pub artifacts: String,
-    pub stack: Option<String>,
-    pub role_arn: Option<String>,
-    pub permissions_boundary: Option<String>,
-    pub region: Option<String>,
-    pub accept_eula: bool,
-    pub force: bool,
+    pub(crate) data: String,
+    pub(crate) model: String,
+    pub(crate) artifacts: String,
+    pub(crate) stack: Option<String>,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) permissions_boundary: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) accept_eula: bool,
+    pub(crate) force: bool,
 }
 
 /// Writes the manifest and returns it validated, or the problems (nothing written).
-pub fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
+pub(crate) fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
     let folder = match req.file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -138,7 +138,7 @@ fn stack_from_folder(folder: &str) -> Result<String, Vec<Diagnostic>> {
 }
 
 /// Where init writes the new manifest before it is validated: a hidden file beside it.
-pub fn staging_path(file: &Path) -> PathBuf {
+pub(crate) fn staging_path(file: &Path) -> PathBuf {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

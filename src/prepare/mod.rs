@@ -5,10 +5,10 @@
 //! checked, hashed file or located diagnostics. Every problem is a located
 //! diagnostic; nothing here reads or writes AWS except fetching JumpStart specs.
 
-pub mod bind;
+pub(crate) mod bind;
 mod check;
-pub mod init;
-pub mod models;
+pub(crate) mod init;
+pub(crate) mod models;
 mod validate;
 
 use std::path::Path;
@@ -20,24 +20,24 @@ use crate::jumpstart::pins::PINS_FILE;
 use crate::jumpstart::source::{Buckets, ContentStore};
 use crate::manifest::{self, LoadedManifest};
 
-pub use bind::{Bound, BoundEndpoint, BoundFineTune, Smoke};
-pub use validate::{validate, DatasetCheck, FileCheck, SpecCheck, Validated};
+pub(crate) use bind::{Bound, BoundEndpoint, BoundFineTune, Smoke};
+pub(crate) use validate::{validate, DatasetCheck, SpecCheck, Validated};
 
 /// The region a stack lives in and the JumpStart buckets of that region.
 #[derive(Debug, Clone)]
-pub struct Context {
-    pub region: String,
-    pub buckets: Buckets,
+pub(crate) struct Context {
+    pub(crate) region: String,
+    pub(crate) buckets: Buckets,
 }
 
 /// A validated manifest with its models resolved and bound to their specs: everything the
 /// desired state is built from.
 pub struct Prepared {
-    pub validated: Validated,
-    pub ctx: Context,
-    pub bound: Bound,
+    pub(crate) validated: Validated,
+    pub(crate) ctx: Context,
+    pub(crate) bound: Bound,
     /// The SHA-256 of `sagetune.lock` when it pinned the models (`None`: resolved afresh).
-    pub pins_sha256: Option<String>,
+    pub(crate) pins_sha256: Option<String>,
 }
 
 impl Prepared {

@@ -15,12 +15,12 @@ use crate::jumpstart::{regions, ResolveError};
 use crate::manifest::{self, LoadedManifest};
 
 /// Reads an environment variable; empty counts as unset.
-pub fn env(key: &str) -> Option<String> {
+pub(crate) fn env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.is_empty())
 }
 
 /// The manifest's region, else `--region`, else `AWS_REGION` / `AWS_DEFAULT_REGION`.
-pub fn region(loaded: &LoadedManifest, aws: &AwsOptions) -> Option<String> {
+pub(crate) fn region(loaded: &LoadedManifest, aws: &AwsOptions) -> Option<String> {
     loaded
         .manifest
         .region
@@ -70,7 +70,10 @@ pub(crate) fn require_region(
 }
 
 /// The SDK's local override when set, else the region's content bucket through `store`.
-pub fn source<'a>(ctx: &Context, store: &'a dyn ContentStore) -> Result<Source<'a>, Diagnostic> {
+pub(crate) fn source<'a>(
+    ctx: &Context,
+    store: &'a dyn ContentStore,
+) -> Result<Source<'a>, Diagnostic> {
     match Source::local_from_env(&env) {
         Ok(Some(local)) => Ok(local),
         Ok(None) => Ok(Source::Bucket {
@@ -203,18 +206,18 @@ pub(crate) fn offline_models(
 /// What `sagetune lock` did: the fresh pins, the ones before, where the specs came from, and
 /// the file written (`None` when the pins were already up to date).
 #[derive(Debug)]
-pub struct Relocked {
-    pub pins: Pins,
-    pub previous: Option<Pins>,
+pub(crate) struct Relocked {
+    pub(crate) pins: Pins,
+    pub(crate) previous: Option<Pins>,
     /// Where specs came from, e.g. `s3://jumpstart-cache-prod-us-west-2`.
-    pub source: String,
-    pub region: String,
-    pub written: Option<PathBuf>,
+    pub(crate) source: String,
+    pub(crate) region: String,
+    pub(crate) written: Option<PathBuf>,
 }
 
 /// Resolves every fine-tune's model afresh, as the SDK would, and writes `sagetune.lock`
 /// (and the specs into the local cache) when the result differs from the file.
-pub fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diagnostic>> {
+pub(crate) fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diagnostic>> {
     let loaded = manifest::load(file)?;
     let problems = manifest::check(&loaded);
     if problems.iter().any(Diagnostic::is_error) {

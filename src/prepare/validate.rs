@@ -15,26 +15,26 @@ use super::{bind, models};
 
 /// One checked data file of a dataset.
 #[derive(Debug)]
-pub struct FileCheck {
+pub(crate) struct FileCheck {
     /// `train` or `validation`.
-    pub channel: &'static str,
-    pub file: DataFile,
-    pub report: FileReport,
+    pub(crate) channel: &'static str,
+    pub(crate) file: DataFile,
+    pub(crate) report: FileReport,
     /// What is uploaded instead of `file` when its text column is not the one the training
     /// script reads.
-    pub derived: Option<Derived>,
+    pub(crate) derived: Option<Derived>,
 }
 
 /// The checked files of one dataset.
 #[derive(Debug)]
-pub struct DatasetCheck {
-    pub name: String,
-    pub files: Vec<FileCheck>,
+pub(crate) struct DatasetCheck {
+    pub(crate) name: String,
+    pub(crate) files: Vec<FileCheck>,
 }
 
 /// How far the model specs could be checked offline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SpecCheck {
+pub(crate) enum SpecCheck {
     /// No fine-tunes, nothing to check.
     NothingToCheck,
     /// No sagetune.lock yet.
@@ -58,15 +58,15 @@ pub enum SpecCheck {
 
 /// A manifest that passed every rule, its checked data, and the warnings found on the way.
 #[derive(Debug)]
-pub struct Validated {
-    pub loaded: LoadedManifest,
-    pub datasets: Vec<DatasetCheck>,
-    pub warnings: Vec<Diagnostic>,
-    pub specs: SpecCheck,
+pub(crate) struct Validated {
+    pub(crate) loaded: LoadedManifest,
+    pub(crate) datasets: Vec<DatasetCheck>,
+    pub(crate) warnings: Vec<Diagnostic>,
+    pub(crate) specs: SpecCheck,
 }
 
 /// Runs every offline check; on failure returns all diagnostics (errors and warnings).
-pub fn validate(
+pub(crate) fn validate(
     file: &Path,
     allow_outside: bool,
     aws: &AwsOptions,

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::jumpstart::catalog::MODELS;
 
 /// The catalog as an aligned table, with a closing note on gating and instance defaults.
-pub fn catalog_table() -> String {
+pub(crate) fn catalog_table() -> String {
     let header = [
         "MODEL ID", "NAME", "GATED", "CHANNEL", "TRAINING", "HOSTING",
     ];

@@ -11,7 +11,7 @@ const RED: &str = "\x1b[31m";
 const RESET: &str = "\x1b[0m";
 
 /// The human plan for stdout: coloured on a terminal unless `NO_COLOR` is set.
-pub fn human_for_stdout(plan: &Plan) -> String {
+pub(crate) fn human_for_stdout(plan: &Plan) -> String {
     let text = super::human(plan);
     if crate::diagnostics::colour_wanted(std::io::stdout().is_terminal()) {
         coloured(&text)
@@ -22,7 +22,7 @@ pub fn human_for_stdout(plan: &Plan) -> String {
 
 /// Each line whose first non-blank character is `+`, `~` or `-` (followed by a space) in its
 /// colour; every other line as it is.
-pub fn coloured(text: &str) -> String {
+pub(crate) fn coloured(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     for line in text.split_inclusive('\n') {
         let body = line.trim_start();

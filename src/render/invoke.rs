@@ -5,7 +5,7 @@ use crate::inference::Answer;
 
 /// (stdout, stderr) for one answer, the model's text with its control characters shown
 /// escaped.
-pub fn answered(a: &Answer, raw: bool) -> (String, String) {
+pub(crate) fn answered(a: &Answer, raw: bool) -> (String, String) {
     let (out, err) = unescaped(a, raw);
     let shown = |s: String| crate::escape::controls(&s).into_owned();
     (shown(out), shown(err))
@@ -31,24 +31,24 @@ fn unescaped(a: &Answer, raw: bool) -> (String, String) {
 /// each answer (`endpoint`, `prompt`, `text`, `error`, the whole `answer` as sent,
 /// `latency_ms`) on its own line as it arrives, then `]}`; a failure after some answers keeps
 /// them and closes the document with `"error"` and `"diagnostics"`.
-pub struct AnswerStream {
+pub(crate) struct AnswerStream {
     json: bool,
     raw: bool,
     sent: usize,
 }
 
 impl AnswerStream {
-    pub fn new(json: bool, raw: bool) -> Self {
+    pub(crate) fn new(json: bool, raw: bool) -> Self {
         Self { json, raw, sent: 0 }
     }
 
     /// Whether this stream writes one JSON document.
-    pub fn json(&self) -> bool {
+    pub(crate) fn json(&self) -> bool {
         self.json
     }
 
     /// (stdout, stderr) for the next answer.
-    pub fn answer(&mut self, prompt: &str, a: &Answer) -> (String, String) {
+    pub(crate) fn answer(&mut self, prompt: &str, a: &Answer) -> (String, String) {
         if !self.json {
             return answered(a, self.raw);
         }
@@ -72,7 +72,7 @@ impl AnswerStream {
 
     /// What closes the output: for JSON, the end of the document, with the failure that
     /// stopped it (its closing line and diagnostic) if any.
-    pub fn end(&self, failure: Option<(&str, &crate::diagnostics::Diagnostic)>) -> String {
+    pub(crate) fn end(&self, failure: Option<(&str, &crate::diagnostics::Diagnostic)>) -> String {
         if !self.json {
             return String::new();
         }

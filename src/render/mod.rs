@@ -9,28 +9,29 @@ mod colour;
 mod data;
 mod gate;
 mod human;
-pub mod invoke;
+pub(crate) mod invoke;
 mod markdown;
 mod pins;
 pub mod progress;
 mod report;
 mod requests;
 mod status;
-pub mod training;
-pub mod units;
+pub(crate) mod training;
+pub(crate) mod units;
 mod validate;
 
-pub use catalog::catalog_table;
-pub use colour::human_for_stdout;
+pub(crate) use catalog::catalog_table;
+pub(crate) use colour::human_for_stdout;
 pub(crate) use data::data_lines;
 pub(crate) use gate::promotion_lines;
 pub use human::human;
 pub use markdown::{markdown, MARKDOWN_LIMIT};
-pub use pins::{relocked, relocked_json};
-pub use report::{destroy_report, report, report_json, try_it};
-pub use requests::requests;
+pub(crate) use pins::{relocked, relocked_json};
+pub use report::report;
+pub(crate) use report::{destroy_report, report_json, try_it};
+pub(crate) use requests::requests;
 pub use status::status_table;
-pub use validate::{validated, validated_json};
+pub(crate) use validate::{validated, validated_json};
 
 use units::{money, plural, size};
 

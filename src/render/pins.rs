@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::prepare::models::Relocked;
 
 /// The resolved versions and the file's fate.
-pub fn relocked(r: &Relocked) -> String {
+pub(crate) fn relocked(r: &Relocked) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Resolved from {} ({}):", r.source, r.region);
     for (name, e) in &r.pins.fine_tunes {
@@ -43,7 +43,7 @@ pub fn relocked(r: &Relocked) -> String {
 
 /// `lock --format json`: where specs came from, the pins now and before, and the file written
 /// (`null` when it was already up to date).
-pub fn relocked_json(r: &Relocked) -> String {
+pub(crate) fn relocked_json(r: &Relocked) -> String {
     super::json_value(&serde_json::json!({
         "source": r.source,
         "region": r.region,

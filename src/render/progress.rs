@@ -24,7 +24,7 @@ pub(crate) fn for_stderr() -> Box<dyn Progress> {
 }
 
 /// What a step did, in words.
-pub fn did(what: &Did) -> String {
+pub(crate) fn did(what: &Did) -> String {
     match what {
         Did::Uploaded { bytes } => format!("uploaded {}", size(*bytes)),
         Did::Said(text) => text.clone(),
@@ -37,7 +37,7 @@ fn elapsed(d: Duration) -> String {
 }
 
 /// Final metrics as `name=value, …` (or a note that there are none).
-pub fn metrics(m: &BTreeMap<String, f64>) -> String {
+pub(crate) fn metrics(m: &BTreeMap<String, f64>) -> String {
     if m.is_empty() {
         return "no final metrics reported".into();
     }
@@ -48,7 +48,7 @@ pub fn metrics(m: &BTreeMap<String, f64>) -> String {
 }
 
 /// One line per event to stderr; uploads report at most every few seconds.
-pub struct Lines {
+pub(crate) struct Lines {
     last_upload: Mutex<BTreeMap<ChangeId, Instant>>,
 }
 
@@ -62,7 +62,7 @@ impl Default for Lines {
 
 /// The text of an event as one line (outside text's control characters shown escaped), or
 /// `None` for events this view skips.
-pub fn line(e: &Event) -> Option<String> {
+pub(crate) fn line(e: &Event) -> Option<String> {
     unescaped(e).map(|l| crate::escape::controls(&l).into_owned())
 }
 
@@ -190,7 +190,7 @@ impl Progress for Lines {
 }
 
 /// Bars for uploads (bytes, rate, ETA) and spinners for waits, on a terminal.
-pub struct Bars {
+pub(crate) struct Bars {
     multi: MultiProgress,
     /// By change id (uploads) or job and endpoint name (waits).
     bars: Mutex<BTreeMap<String, ProgressBar>>,

@@ -14,7 +14,7 @@ pub fn report(r: &Report) -> String {
 }
 
 /// As [`report`], for `destroy`: its closing line speaks of destroying.
-pub fn destroy_report(r: &Report) -> String {
+pub(crate) fn destroy_report(r: &Report) -> String {
     crate::escape::controls(&unescaped(r, "destroy")).into_owned()
 }
 
@@ -62,7 +62,7 @@ impl Ended {
 
 /// For each endpoint the run created or updated (or waited into service): the command that
 /// prompts it.
-pub fn try_it(plan: &Plan, r: &Report) -> String {
+pub(crate) fn try_it(plan: &Plan, r: &Report) -> String {
     plan.changes
         .iter()
         .filter(|c| {
@@ -116,7 +116,7 @@ impl Ended {
 
 /// Apply's and destroy's `--format json` document: the plan that ran and, when it ran, what
 /// each step did (`outcome` is `no_changes` when there was nothing to do).
-pub fn report_json(plan: &Plan, r: Option<&Report>) -> String {
+pub(crate) fn report_json(plan: &Plan, r: Option<&Report>) -> String {
     let pairs = |v: &[(ChangeId, String)], what: &str| -> Vec<Value> {
         v.iter().map(|(id, x)| json!({"id": id, what: x})).collect()
     };

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::desired::{Desired, FineTuneResources};
 
 /// The requests of the fine-tune named `only` (one object), or of all of them (an array).
-pub fn requests(d: &Desired, only: Option<&str>) -> String {
+pub(crate) fn requests(d: &Desired, only: Option<&str>) -> String {
     let all: Vec<Value> = d
         .fine_tunes
         .iter()

@@ -8,7 +8,7 @@ use crate::observe::logs::LogLine;
 use crate::observe::metrics::{Point, Series};
 
 /// A log line as `logs` prints it: the text, after its instance when the job has several.
-pub fn log_line(l: &LogLine, several_instances: bool) -> String {
+pub(crate) fn log_line(l: &LogLine, several_instances: bool) -> String {
     let message = crate::escape::controls(&l.message);
     if several_instances {
         format!("[{}] {message}", l.instance())
@@ -19,7 +19,7 @@ pub fn log_line(l: &LogLine, several_instances: bool) -> String {
 
 /// `logs --format json`: one log line as one compact JSON object (JSON Lines), with the
 /// instance that wrote it and CloudWatch's timestamp in milliseconds.
-pub fn log_line_json(job: &str, l: &LogLine) -> String {
+pub(crate) fn log_line_json(job: &str, l: &LogLine) -> String {
     serde_json::json!({
         "job": job,
         "instance": l.instance(),
@@ -32,10 +32,10 @@ pub fn log_line_json(job: &str, l: &LogLine) -> String {
 
 /// What `metrics` reports about one job.
 #[derive(Debug, Serialize)]
-pub struct JobMetrics<'a> {
-    pub job: &'a str,
-    pub status: &'a str,
-    pub metrics: &'a [Series],
+pub(crate) struct JobMetrics<'a> {
+    pub(crate) job: &'a str,
+    pub(crate) status: &'a str,
+    pub(crate) metrics: &'a [Series],
 }
 
 /// The widest a sparkline gets; longer series are averaged into this many columns.
@@ -44,7 +44,7 @@ const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█
 
 /// The values as a sparkline: one block per point (averaged down to [`SPARK_WIDTH`]),
 /// lowest value `▁`, highest `█`.
-pub fn sparkline(points: &[Point]) -> String {
+pub(crate) fn sparkline(points: &[Point]) -> String {
     let values: Vec<f64> = if points.len() <= SPARK_WIDTH {
         points.iter().map(|p| p.value).collect()
     } else {
@@ -79,7 +79,7 @@ fn range(values: &[f64]) -> (f64, f64) {
 }
 
 /// The terminal view: per metric its sparkline, first → last value and minimum.
-pub fn metrics_chart(m: &JobMetrics<'_>) -> String {
+pub(crate) fn metrics_chart(m: &JobMetrics<'_>) -> String {
     let width = m.metrics.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let mut out = format!("Metrics of training job {} ({})\n\n", m.job, m.status);
     for s in m.metrics {
@@ -106,7 +106,7 @@ pub fn metrics_chart(m: &JobMetrics<'_>) -> String {
 
 /// The series as an SVG plot: minutes since the first value on x, one coloured line per
 /// metric with values, and a legend of coloured squares.
-pub fn metrics_svg(m: &JobMetrics<'_>) -> Result<String, String> {
+pub(crate) fn metrics_svg(m: &JobMetrics<'_>) -> Result<String, String> {
     let drawn: Vec<&Series> = m.metrics.iter().filter(|s| !s.points.is_empty()).collect();
     let t0 = drawn
         .iter()

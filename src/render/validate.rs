@@ -12,7 +12,7 @@ use super::units::{plural, size, thousands};
 
 /// What `validate` found, for stdout: the stack, each dataset file's figures and hash, the
 /// fine-tunes and endpoints, how far specs were checked, and a closing verdict line.
-pub fn validated(v: &Validated) -> String {
+pub(crate) fn validated(v: &Validated) -> String {
     crate::escape::controls(&unescaped(v)).into_owned()
 }
 
@@ -217,7 +217,7 @@ fn specs(out: &mut String, specs: &SpecCheck) {
 /// What `validate --format json` prints for a valid manifest: the same facts as [`validated`]
 /// as one document (`valid`, the stack, every dataset file's figures and hash, the fine-tunes
 /// and endpoints, how far specs were checked, warnings as diagnostics).
-pub fn validated_json(v: &Validated) -> String {
+pub(crate) fn validated_json(v: &Validated) -> String {
     let m = &v.loaded.manifest;
     let datasets: Vec<_> = v
         .datasets

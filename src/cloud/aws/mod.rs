@@ -14,7 +14,7 @@ mod write;
 use std::future::Future;
 use std::sync::OnceLock;
 
-pub use s3_content::S3ContentStore;
+pub(crate) use s3_content::S3ContentStore;
 
 /// SageMaker's training instance types, as the SageMaker API model of the SDK build lists them.
 pub fn training_instance_types() -> &'static [&'static str] {

@@ -14,9 +14,9 @@ use crate::cloud::{
 };
 
 /// The metadata key that carries a dataset object's SHA-256 (S3 lower-cases keys).
-pub const SHA256_METADATA: &str = "sagetune-sha256";
+pub(crate) const SHA256_METADATA: &str = "sagetune-sha256";
 /// The metadata key that carries a dataset object's row count.
-pub const ROWS_METADATA: &str = "sagetune-rows";
+pub(crate) const ROWS_METADATA: &str = "sagetune-rows";
 
 impl AwsCloud {
     /// DescribeEndpoint, and its tags when `with_tags`.

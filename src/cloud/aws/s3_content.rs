@@ -9,14 +9,14 @@ use super::{load_config, s3_client, AwsOptions};
 
 /// A [`ContentStore`] over S3. Nothing is configured or called until the first read, so
 /// commands that use local overrides never touch the AWS configuration.
-pub struct S3ContentStore {
+pub(crate) struct S3ContentStore {
     options: AwsOptions,
     region: Option<String>,
     runtime: OnceLock<Result<(tokio::runtime::Runtime, aws_sdk_s3::Client), String>>,
 }
 
 impl S3ContentStore {
-    pub fn new(options: AwsOptions, region: Option<String>) -> Self {
+    pub(crate) fn new(options: AwsOptions, region: Option<String>) -> Self {
         Self {
             options,
             region,

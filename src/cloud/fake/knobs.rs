@@ -49,7 +49,8 @@ impl FakeCloud {
 
     /// The next conditional PUT is stored but its answer is lost; the caller gets the answer
     /// the SDK's automatic retry of the same request would get (412 Precondition Failed).
-    pub fn lose_next_put_answer(&self) {
+    #[cfg(test)]
+    pub(crate) fn lose_next_put_answer(&self) {
         self.lock().lose_next_put_answer = true;
     }
 

@@ -18,7 +18,7 @@ use crate::cloud::requests::{
 };
 
 /// The account every fake ARN uses.
-pub const ACCOUNT: &str = "123456789012";
+pub(crate) const ACCOUNT: &str = "123456789012";
 
 /// The secondary statuses a job goes through before it completes.
 const JOB_STEPS: [&str; 4] = ["Starting", "Downloading", "Training", "Uploading"];

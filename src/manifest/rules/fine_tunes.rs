@@ -206,7 +206,7 @@ pub(super) fn is_truthy(v: &HyperValue) -> bool {
 }
 
 /// Parses `max_runtime` (humantime) and checks SageMaker's bounds: 1 second to 28 days.
-pub fn parse_max_runtime(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_max_runtime(text: &str) -> Result<Duration, String> {
     let d =
         humantime::parse_duration(text.trim()).map_err(|e| format!("is not a duration ({e})"))?;
     if d < Duration::from_secs(1) {

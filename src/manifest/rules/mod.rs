@@ -27,7 +27,7 @@ use crate::manifest::model::{
 };
 
 /// SageMaker's limit on `MaxRuntimeInSeconds` for a training job: 28 days.
-pub const MAX_RUNTIME_LIMIT: Duration = Duration::from_secs(28 * 24 * 3600);
+pub(crate) const MAX_RUNTIME_LIMIT: Duration = Duration::from_secs(28 * 24 * 3600);
 
 /// Tags sagetune adds itself (stack, address, and the two JumpStart tags), counted against
 /// SageMaker's limit of 50 tags per resource.
@@ -222,7 +222,7 @@ impl Checker<'_> {
 }
 
 /// Every semantic problem of a parsed manifest, in source order within each section.
-pub fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
+pub(crate) fn check(loaded: &LoadedManifest) -> Vec<Diagnostic> {
     let m = &loaded.manifest;
     let mut c = Checker {
         loaded,
@@ -319,7 +319,7 @@ mod stack;
 mod tests;
 
 use endpoints::*;
-pub use fine_tunes::parse_max_runtime;
+pub(crate) use fine_tunes::parse_max_runtime;
 use fine_tunes::*;
 use stack::*;
 
@@ -337,7 +337,7 @@ fn suggest_name(name: &str) -> String {
 }
 
 /// The known name most like `target` (Jaro-Winkler above 0.7), for "did you mean".
-pub fn closest<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (strsim::jaro_winkler(target, k), *k))
