@@ -5,6 +5,7 @@
 
 mod change_id;
 pub mod cost;
+mod datasets;
 mod diff;
 mod endpoints;
 pub mod file;
@@ -12,6 +13,7 @@ mod fine_tunes;
 pub(crate) mod gate;
 mod orphans;
 mod planner;
+mod role;
 
 use serde::{Deserialize, Serialize};
 

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::Diagnostic;
 
-use super::{diff, Action, Change, ChangeId, DataChange, FieldDiff, Request, ResourceKind};
-use crate::cloud::{Role, RoleRequest, Tags};
+use super::{Action, Change, ChangeId, ResourceKind};
+use crate::cloud::Tags;
 use crate::desired::naming::TAG_STACK;
-use crate::desired::{DatasetObject, Desired};
+use crate::desired::Desired;
 use crate::observe::Observed;
 
 /// Choices the user makes on the command line.
@@ -98,35 +98,6 @@ fn rank(c: &Change) -> u8 {
         (ResourceKind::TrainingJob, true) => 9,
         (ResourceKind::Role, true) => 10,
     }
-}
-
-/// Puts the managed role's policy (and boundary) back in the shape the manifest derives.
-fn role_update(have: &Role, want: &RoleRequest, boundary_same: bool) -> Change {
-    let mut c = change(
-        ChangeId::at("role"),
-        ResourceKind::Role,
-        &have.name,
-        Action::Update,
-        if boundary_same {
-            "the inline policy differs from the one sagetune derives from the manifest".into()
-        } else {
-            "the role's permissions boundary is not the manifest's".into()
-        },
-    );
-    if !boundary_same {
-        c.diff.push(FieldDiff {
-            field: "permissions_boundary".into(),
-            before: have.permissions_boundary.clone(),
-            after: want.permissions_boundary.clone(),
-        });
-    }
-    c.diff.push(FieldDiff {
-        field: format!("policy {}", want.policy_name),
-        before: (have.inline_policies.get(&want.policy_name)).map(|p| pretty_json(p)),
-        after: Some(pretty_json(&want.policy_document)),
-    });
-    c.request = Some(Request::PutRolePolicy(want.clone()));
-    c
 }
 
 pub(super) struct Planner<'a> {
@@ -232,184 +203,6 @@ impl Planner<'_> {
             .iter()
             .any(|c| &c.id == id && c.action != Action::Noop)
     }
-
-    fn role(&mut self) -> Option<String> {
-        let Some(want) = &self.d.role else {
-            self.role_no_longer_managed();
-            return None;
-        };
-        let Some(have) = &self.o.role else {
-            let mut c = change(
-                ChangeId::at("role"),
-                ResourceKind::Role,
-                &want.role_name,
-                Action::Create,
-                "new execution role for SageMaker".into(),
-            );
-            c.diff.push(FieldDiff {
-                field: format!("policy {}", want.policy_name),
-                before: None,
-                after: Some(pretty_json(&want.policy_document)),
-            });
-            c.request = Some(Request::CreateRole(want.clone()));
-            self.changes.push(c);
-            return None;
-        };
-        if !self.check_owner("IAM role", &have.name, &have.tags) {
-            return None;
-        }
-        let same = |a: &str, b: &str| json_eq(a, b);
-        let policy_same = have
-            .inline_policies
-            .get(&want.policy_name)
-            .is_some_and(|p| same(p, &want.policy_document));
-        // A boundary the manifest sets must be on the role (one it does not set is left).
-        let boundary_same = want.permissions_boundary.is_none()
-            || want.permissions_boundary == have.permissions_boundary;
-        if policy_same && boundary_same && same(&have.trust_policy, &want.trust_policy) {
-            self.changes.push(change(
-                ChangeId::at("role"),
-                ResourceKind::Role,
-                &have.name,
-                Action::Noop,
-                "policy matches".into(),
-            ));
-        } else {
-            self.changes.push(role_update(have, want, boundary_same));
-        }
-        Some(have.arn.clone())
-    }
-
-    /// Deletes the role sagetune managed once the manifest names its own.
-    fn role_no_longer_managed(&mut self) {
-        let Some(r) = self.o.role.as_ref().filter(|r| self.owned(&r.tags)) else {
-            return;
-        };
-        let mut c = change(
-            ChangeId::at("role"),
-            ResourceKind::Role,
-            &r.name,
-            Action::Delete,
-            "the manifest no longer asks sagetune to manage the role".into(),
-        );
-        c.request = Some(Request::DeleteRole {
-            role_name: r.name.clone(),
-        });
-        self.changes.push(c);
-    }
-
-    /// Multipart uploads an interrupted run left under the stack's datasets: their parts are
-    /// stored and billed but form no object. Only one apply per stack runs at a time (the
-    /// state lock), so none of them is still being written.
-    fn interrupted_uploads(&mut self) {
-        for u in &self.o.pending_uploads {
-            let mut c = change(
-                ChangeId::instance("upload", &u.upload_id),
-                ResourceKind::Dataset,
-                &format!("s3://{}/{}", u.bucket, u.key),
-                Action::Delete,
-                format!(
-                    "an upload interrupted before it completed{}: its parts are stored and billed but form no object",
-                    u.initiated
-                        .as_deref()
-                        .map(|t| format!(" (started {t})"))
-                        .unwrap_or_default()
-                ),
-            );
-            c.request = Some(Request::AbortMultipartUpload {
-                bucket: u.bucket.clone(),
-                key: u.key.clone(),
-                upload_id: u.upload_id.clone(),
-            });
-            self.changes.push(c);
-        }
-    }
-
-    /// Each dataset file: uploaded already (same SHA-256), or uploaded by apply.
-    fn datasets(&mut self) {
-        for ds in &self.d.datasets {
-            let c = self.dataset(ds);
-            self.changes.push(c);
-        }
-    }
-
-    /// One dataset file's change.
-    fn dataset(&self, ds: &DatasetObject) -> Change {
-        let uri = format!("s3://{}/{}", ds.bucket, ds.key);
-        let short = &ds.sha256[..12];
-        let derived = ds
-            .derived_from
-            .as_ref()
-            .map(|from| format!("derived from {from}; "))
-            .unwrap_or_default();
-        let (action, reason) = match self.o.objects.get(&uri) {
-            Some(obj) if obj.sha256.as_deref() == Some(ds.sha256.as_str()) => {
-                (Action::Noop, format!("uploaded ({derived}sha256 {short})"))
-            }
-            Some(obj) => (
-                Action::Update,
-                format!(
-                    "the object's sagetune-sha256 is {}; uploaded again",
-                    diff::short(obj.sha256.as_deref())
-                ),
-            ),
-            None => (
-                Action::Create,
-                format!(
-                    "upload {} ({derived}{} bytes, sha256 {short})",
-                    ds.local_path, ds.bytes
-                ),
-            ),
-        };
-        let mut c = change(
-            ChangeId::at(&ds.address),
-            ResourceKind::Dataset,
-            &uri,
-            action,
-            reason,
-        );
-        if action != Action::Noop {
-            c.request = Some(Request::PutObject(crate::cloud::Upload {
-                bucket: ds.bucket.clone(),
-                key: ds.key.clone(),
-                path: ds.local_path.clone().into(),
-                sha256: ds.sha256.clone(),
-                bytes: ds.bytes,
-                rows: Some(ds.rows),
-            }));
-        }
-        if action == Action::Create {
-            c.data = self
-                .o
-                .previous_uploads
-                .get(&ds.address)
-                .map(|p| DataChange {
-                    previous: format!("s3://{}/{}", p.bucket, p.key),
-                    bytes_before: p.size,
-                    bytes_after: ds.bytes,
-                    rows_before: p.rows,
-                    rows_after: ds.rows,
-                });
-        }
-        c
-    }
-}
-
-fn json_eq(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<serde_json::Value>(a),
-        serde_json::from_str::<serde_json::Value>(b),
-    ) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-fn pretty_json(s: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(s)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| s.to_string())
 }
 
 impl From<Problem> for Diagnostic {

@@ -4,8 +4,10 @@
 
 use std::time::Instant;
 
-use super::{Look, Run, Waited};
+use super::{Creation, Look, Run, Waited};
 use crate::apply::Event;
+use crate::apply::Outcome;
+use crate::cloud::requests::CreateTrainingJob;
 use crate::cloud::{CloudError, TrainingJob, TrainingStatus};
 use crate::observe::logs::{console_url, LogLine, LogTail, TRAINING_LOG_GROUP};
 use crate::observe::metrics::MetricParser;
@@ -78,6 +80,29 @@ impl Watch {
 }
 
 impl Run<'_> {
+    pub(super) fn create_training_job(
+        &self,
+        job: &CreateTrainingJob,
+    ) -> Result<Outcome, CloudError> {
+        let mut job = job.clone();
+        job.role_arn = self.role(&job.role_arn)?;
+        let name = &job.training_job_name;
+        let creation = self.create_or_adopt(
+            "training job",
+            name,
+            || self.with_role_retry(|| self.cloud.create_training_job(&job)),
+            || Ok(self.cloud.describe_training_job(name)?.map(|j| j.tags)),
+        )?;
+        if let Creation::Refused(outcome) = creation {
+            return Ok(outcome);
+        }
+        Ok(if self.options.wait {
+            self.wait_training(name).into()
+        } else {
+            Outcome::Started("training started".into())
+        })
+    }
+
     /// Waits until the training job `name` ends; Completed is done, anything else failed.
     pub(super) fn wait_training(&self, name: &str) -> Waited {
         let mut seen = Seen {

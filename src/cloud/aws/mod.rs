@@ -3,10 +3,12 @@
 
 mod alarms;
 mod answers;
+mod iam;
 mod logs;
 mod read;
 mod runtime;
 mod s3_content;
+mod sagemaker_read;
 mod training_job;
 mod upload;
 mod write;
