@@ -75,6 +75,9 @@ pub struct ValidateArgs {
     /// Region for a manifest without `region`, to check images offline (default: AWS_REGION, then the AWS configuration).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Fail unless sagetune.lock lets every fine-tune be checked against its pinned spec (for CI).
+    #[arg(long)]
+    pub require_lock: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -38,7 +38,7 @@ fn run(command: &Command) -> commands::Outcome {
                 profile: None,
                 region: args.region.clone(),
             };
-            commands::validate::run(&args.manifest, args.format, &offline)
+            commands::validate::run(&args.manifest, args.format, args.require_lock, &offline)
         }
         Command::Lock { stack, format } => {
             commands::lock::run(&stack.manifest, &stack.aws.options(), *format)

@@ -2,14 +2,23 @@
 
 use crate::cli::{Format, ManifestArgs};
 use crate::cloud::AwsOptions;
-use crate::diagnostics::{self, Style};
+use crate::diagnostics::{self, Diagnostic, Style};
 use crate::prepare::validate;
 use crate::render;
 
 use super::Outcome;
 
-pub fn run(args: &ManifestArgs, format: Format, aws: &AwsOptions) -> Outcome {
+pub fn run(args: &ManifestArgs, format: Format, require_lock: bool, aws: &AwsOptions) -> Outcome {
     match validate(&args.file, args.allow_outside, aws) {
+        Ok(v) if require_lock && v.specs.unchecked().is_some() => {
+            let why = v.specs.unchecked().unwrap_or_default();
+            let d = Diagnostic::new(
+                "validate::specs-unchecked",
+                format!("the model specs could not all be checked offline: {why}"),
+            )
+            .help("run `sagetune lock` and commit sagetune.lock; it carries what validate checks");
+            Outcome::failed(&[d], "--require-lock: not every spec rule was checked")
+        }
         Ok(v) if format == Format::Json => Outcome::printed(render::validated_json(&v)),
         Ok(v) => Outcome {
             stderr: diagnostics::render(&v.warnings, Style::for_stderr()),

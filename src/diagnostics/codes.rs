@@ -71,6 +71,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("lock::invalid", "`sagetune.lock` cannot be read"),
     ("lock::mismatch", "`sagetune.lock` does not match the manifest (`plan --locked`)"),
     ("lock::write", "`sagetune.lock` cannot be written"),
+    ("validate::specs-unchecked", "`validate --require-lock`: some fine-tune could not be checked against its pinned spec offline"),
     ("plan::no-bucket", "the artifacts bucket does not exist or cannot be reached"),
     ("plan::name-clash", "an AWS name the manifest wants belongs to another stack (or cannot be read)"),
     ("plan::protected", "a protected endpoint the manifest no longer has"),

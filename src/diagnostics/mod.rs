@@ -150,6 +150,11 @@ impl Diagnostic {
         self
     }
 
+    /// The byte range in the manifest the diagnostic points at, when it has one.
+    pub(crate) fn span(&self) -> Option<std::ops::Range<usize>> {
+        self.location.as_ref().map(|l| l.span.clone())
+    }
+
     /// Adds the line that tells the user how to fix the problem.
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());

@@ -196,6 +196,18 @@ pub(crate) fn offline(dir: &Path, entry: &Pin) -> Option<Result<ResolvedModel, R
     )
 }
 
+/// The spec a lock entry pins, from the parts of it the lock carries (no cache, no network).
+pub(crate) fn carried(
+    entry: &Pin,
+    spec: &ModelSpec,
+) -> Option<Result<ResolvedModel, ResolveError>> {
+    let checked = check(spec, &entry.model_id, &entry.version, &entry.spec_key);
+    Some(checked.map(|_| ResolvedModel {
+        entry: entry.clone(),
+        spec: spec.clone(),
+    }))
+}
+
 /// The newest cached spec of `model_id` whose version `requested` matches, from the spec cache
 /// in `dir` only (specs an earlier `lock`, `plan` or `requests` fetched there); `None` when
 /// none is cached. Lets `validate` check a manifest without `sagetune.lock`, offline.

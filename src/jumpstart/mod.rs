@@ -20,6 +20,7 @@ pub(crate) mod requests;
 pub(crate) mod settings;
 pub mod source;
 pub(crate) mod spec;
+pub(crate) mod variants;
 pub(crate) mod version;
 
 pub(crate) use error::ResolveError;

@@ -1,6 +1,8 @@
 //! Model pins, the `sagetune.lock` file: the resolved JumpStart version and spec digest of
-//! every fine-tune, and the local cache of specs (`.sagetune/cache/specs/<sha256>.json`) that lets `validate`
-//! check specs offline. Reads and writes files next to the manifest only.
+//! every fine-tune, with the parts of each spec sagetune reads (for the lock's region) so that
+//! `validate` checks specs in a fresh clone with no cache and no network; and the local cache
+//! of whole specs (`.sagetune/cache/specs/<sha256>.json`). Reads and writes files next to the
+//! manifest only.
 
 use crate::diagnostics::Diagnostic;
 use std::collections::BTreeMap;
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::spec::ModelSpec;
 use super::version::SDK_COMPAT_VERSION;
 
 /// File name of the pins, next to the manifest ("lock" for users, as in Cargo.lock).
@@ -15,14 +18,21 @@ pub(crate) const PINS_FILE: &str = "sagetune.lock";
 const FORMAT_VERSION: u32 = 1;
 
 /// The pins file: one entry per fine-tune, sorted by name so diffs stay small.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Pins {
     /// Format version of this file.
     pub(crate) version: u32,
     /// The SageMaker SDK version whose JumpStart rules the resolution followed.
     pub(crate) sdk_compat: String,
+    /// The region the models were resolved in; the carried specs hold its images only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) region: Option<String>,
     pub(crate) fine_tunes: BTreeMap<String, Pin>,
+    /// By spec digest: the parts of each pinned spec sagetune reads (see
+    /// [`ModelSpec::for_region`]). Absent from locks written before sagetune carried them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) specs: BTreeMap<String, ModelSpec>,
 }
 
 /// What one fine-tune's model resolved to.
@@ -38,11 +48,18 @@ pub(crate) struct Pin {
 }
 
 impl Pins {
-    pub(crate) fn new(fine_tunes: BTreeMap<String, Pin>) -> Self {
+    /// Pins resolved in `region`, carrying the given specs' checkable parts.
+    pub(crate) fn new(
+        region: &str,
+        fine_tunes: BTreeMap<String, Pin>,
+        specs: BTreeMap<String, ModelSpec>,
+    ) -> Self {
         Self {
             version: FORMAT_VERSION,
             sdk_compat: SDK_COMPAT_VERSION.to_string(),
+            region: Some(region.to_string()),
             fine_tunes,
+            specs,
         }
     }
 
@@ -170,10 +187,14 @@ mod tests {
 
     #[test]
     fn mismatches_name_what_differs() {
-        let lock = Pins::new(BTreeMap::from([
-            ("a".to_string(), entry("m", "*")),
-            ("gone".to_string(), entry("m", "*")),
-        ]));
+        let lock = Pins::new(
+            "us-east-1",
+            BTreeMap::from([
+                ("a".to_string(), entry("m", "*")),
+                ("gone".to_string(), entry("m", "*")),
+            ]),
+            BTreeMap::new(),
+        );
         let wanted = vec![
             ("a".to_string(), "m".to_string(), "3.*".to_string()),
             ("new".to_string(), "m".to_string(), "*".to_string()),
@@ -194,7 +215,11 @@ mod tests {
     fn write_read_round_trip_and_cache_integrity() {
         let dir = tempfile::tempdir().unwrap();
         assert!(read(dir.path()).unwrap().is_none());
-        let lock = Pins::new(BTreeMap::from([("a".to_string(), entry("m", "*"))]));
+        let lock = Pins::new(
+            "us-east-1",
+            BTreeMap::from([("a".to_string(), entry("m", "*"))]),
+            BTreeMap::new(),
+        );
         write(dir.path(), &lock).unwrap();
         assert_eq!(read(dir.path()).unwrap(), Some(lock));
         std::fs::write(dir.path().join(PINS_FILE), "{").unwrap();

@@ -6,95 +6,116 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub(crate) use super::variants::{instance_family, InstanceTypeVariants};
+
 /// The fields of a model spec that training and deployment use.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub(crate) struct ModelSpec {
     pub(crate) model_id: String,
     pub(crate) version: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) min_sdk_version: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) deprecated: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) deprecated_message: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) deprecate_warn_message: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) training_supported: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) validation_supported: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) training_script_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) training_prepacked_script_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) training_artifact_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) training_instance_type_variants: Option<InstanceTypeVariants>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) training_model_package_artifact_uris: Option<BTreeMap<String, String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) hyperparameters: Vec<HyperparameterSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) metrics: Vec<MetricDefinition>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default_training_instance_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) supported_training_instance_types: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub(crate) estimator_kwargs: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) training_volume_size: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) training_enable_network_isolation: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) gated_bucket: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) hosting_eula_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) hosting_instance_type_variants: Option<InstanceTypeVariants>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) hosting_artifact_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) hosting_script_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) hosting_prepacked_artifact_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) hosting_use_script_uri: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) inference_environment_variables: Vec<EnvironmentVariableSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default_inference_instance_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) supported_inference_instance_types: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub(crate) deploy_kwargs: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) inference_volume_size: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) inference_enable_network_isolation: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) resource_name_base: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default_training_dataset_key: Option<String>,
     /// Example requests of the deployed model, by name (the SDK's `default_payloads`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default_payloads: Option<Map<String, Value>>,
     /// The content types the deployed model takes and answers with.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) predictor_specs: Option<PredictorSpecs>,
 }
 
 /// The content and accept types of a deployed model.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub(crate) struct PredictorSpecs {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default_content_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default_accept_type: Option<String>,
 }
 
 impl ModelSpec {
+    /// The spec as sagetune reads it, with only `region`'s image aliases and model package:
+    /// what `sagetune.lock` carries so offline checks need neither the cache nor the network.
+    pub(crate) fn for_region(&self, region: &str) -> ModelSpec {
+        let mut s = self.clone();
+        for variants in [
+            &mut s.training_instance_type_variants,
+            &mut s.hosting_instance_type_variants,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            variants.regional_aliases.retain(|r, _| r == region);
+        }
+        if let Some(uris) = &mut s.training_model_package_artifact_uris {
+            uris.retain(|r, _| r == region);
+        }
+        s
+    }
+
     /// Parses spec JSON, first merging the top-ranked inference config over the base fields
     /// as the SDK does for newer specs.
     pub(crate) fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
@@ -169,19 +190,19 @@ pub(crate) struct HyperparameterSpec {
     pub(crate) name: String,
     #[serde(rename = "type")]
     pub(crate) kind: HyperparameterType,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default: Option<Value>,
     #[serde(default = "algorithm_scope")]
     pub(crate) scope: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) options: Option<Vec<Value>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) min: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) max: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) exclusive_min: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) exclusive_max: Option<f64>,
 }
 
@@ -210,134 +231,13 @@ pub(crate) enum HyperparameterType {
 pub(crate) use crate::cloud::MetricDefinition;
 
 /// An inference environment variable of a spec.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub(crate) struct EnvironmentVariableSpec {
     pub(crate) name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) default: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) required_for_model_class: bool,
-}
-
-/// Per-instance-type or per-family properties, with regional aliases for URIs.
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-pub(crate) struct InstanceTypeVariants {
-    #[serde(default)]
-    pub(crate) regional_aliases: BTreeMap<String, BTreeMap<String, String>>,
-    #[serde(default)]
-    pub(crate) variants: BTreeMap<String, Variant>,
-}
-
-/// The properties of one variant (an instance type such as `ml.g5.12xlarge` or a family
-/// such as `g5`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-pub(crate) struct Variant {
-    #[serde(default)]
-    pub(crate) regional_properties: BTreeMap<String, String>,
-    #[serde(default)]
-    pub(crate) properties: Map<String, Value>,
-}
-
-/// The instance family of an instance type (`ml.g5.12xlarge` → `g5`), as the SDK's
-/// `get_instance_type_family` computes it.
-pub(crate) fn instance_family(instance_type: &str) -> Option<&str> {
-    let rest = instance_type
-        .strip_prefix("ml.")
-        .or_else(|| instance_type.strip_prefix("ml_"))?;
-    let family = rest.split('.').next()?;
-    (!family.is_empty()
-        && family
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
-    .then_some(family)
-}
-
-impl InstanceTypeVariants {
-    /// The variants that apply to `instance_type`, most specific first (instance, family).
-    fn applicable(&self, instance_type: &str) -> Vec<&Variant> {
-        [Some(instance_type), instance_family(instance_type)]
-            .into_iter()
-            .flatten()
-            .filter_map(|k| self.variants.get(k))
-            .collect()
-    }
-
-    /// A regional property such as `image_uri`: `$alias` resolved through the region's
-    /// aliases; `None` when no variant has it or the region has no alias.
-    pub(crate) fn regional(
-        &self,
-        instance_type: &str,
-        region: &str,
-        property: &str,
-    ) -> Option<String> {
-        let value = self
-            .applicable(instance_type)
-            .into_iter()
-            .find_map(|v| v.regional_properties.get(property))?;
-        let alias = value.strip_prefix('$')?;
-        self.regional_aliases.get(region)?.get(alias).cloned()
-    }
-
-    /// A plain property (instance value first, then the family's).
-    pub(crate) fn property(&self, instance_type: &str, property: &str) -> Option<&Value> {
-        self.applicable(instance_type)
-            .into_iter()
-            .find_map(|v| v.properties.get(property))
-    }
-
-    /// A map property such as `environment_variables`: the family's values overlaid by the
-    /// instance's.
-    pub(crate) fn merged_map(&self, instance_type: &str, property: &str) -> Map<String, Value> {
-        let mut out = Map::new();
-        for v in self.applicable(instance_type).into_iter().rev() {
-            if let Some(Value::Object(m)) = v.properties.get(property) {
-                for (k, val) in m {
-                    out.insert(k.clone(), val.clone());
-                }
-            }
-        }
-        out
-    }
-
-    /// A list property such as `hyperparameters` or `metrics`: the family's entries overlaid
-    /// by the instance's, by their key.
-    pub(crate) fn merged_list<T: for<'de> Deserialize<'de>>(
-        &self,
-        instance_type: &str,
-        property: &str,
-        key: impl Fn(&T) -> String,
-    ) -> Vec<T> {
-        let mut out: Vec<T> = Vec::new();
-        for v in self.applicable(instance_type).into_iter().rev() {
-            let Some(list) = v.properties.get(property).and_then(Value::as_array) else {
-                continue;
-            };
-            for item in list {
-                let Ok(parsed) = serde_json::from_value::<T>(item.clone()) else {
-                    continue;
-                };
-                let k = key(&parsed);
-                out.retain(|existing| key(existing) != k);
-                out.push(parsed);
-            }
-        }
-        out
-    }
-
-    /// Every distinct value of a plain property across the variants of `instance_types`.
-    pub(crate) fn values_for(&self, instance_types: &[String], property: &str) -> Vec<String> {
-        let mut out: Vec<String> = instance_types
-            .iter()
-            .filter_map(|it| {
-                self.property(it, property)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
 }
 
 /// A spec default as the SDK renders it with Python's `str()`: `5`, `0.0001`, `1e-05`, `True`.
@@ -408,6 +308,32 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(python_str(&v), want, "{v}");
         }
+    }
+
+    #[test]
+    fn the_spec_a_lock_carries_reads_back_the_same_for_its_region() {
+        let path = "tests/fixtures/jumpstart/specs/community_models/meta-textgeneration-llama-2-7b/specs_v3.0.0.json";
+        let bytes =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_string() + path).unwrap();
+        let spec = ModelSpec::from_json(&bytes).unwrap();
+        let carried = spec.for_region("us-west-2");
+        let text = serde_json::to_vec(&carried).unwrap();
+        let back = ModelSpec::from_json(&text).unwrap();
+        assert_eq!(back, carried);
+        let aliases = |s: &ModelSpec| {
+            let v = s.training_instance_type_variants.as_ref().unwrap();
+            v.regional_aliases.keys().cloned().collect::<Vec<_>>()
+        };
+        assert!(aliases(&spec).len() > 1, "the fixture has several regions");
+        assert_eq!(aliases(&back), ["us-west-2"]);
+        // What the checks read is unchanged: hyperparameters, types, metrics, payloads.
+        assert_eq!(back.hyperparameters, spec.hyperparameters);
+        assert_eq!(
+            back.supported_training_instance_types,
+            spec.supported_training_instance_types
+        );
+        assert_eq!(back.metrics, spec.metrics);
+        assert_eq!(back.default_payloads, spec.default_payloads);
     }
 
     #[test]

@@ -137,7 +137,9 @@ fn fine_tune(
         );
     }
     let training = training(loaded, ctx, ft, model, errors)?;
-    let merged = merged_hyperparameters(loaded, ft, model, &training, errors)?;
+    // Bad hyperparameters are pushed to `errors` (so binding fails), but the fine-tune stays
+    // bound so that its endpoints are checked too: every problem at once.
+    let merged = merged_hyperparameters(loaded, ft, model, &training, errors).unwrap_or_default();
     let max_runtime_seconds = ft
         .max_runtime
         .as_ref()
@@ -312,6 +314,11 @@ fn endpoint(
     earlier: &[BoundEndpoint],
     errors: &mut Vec<Diagnostic>,
 ) -> Option<BoundEndpoint> {
+    // The gate is judged on the training job's metrics: checked whatever the hosting says.
+    let gate = match &ep.gate {
+        Some(g) => gate(loaded, g, ft, errors),
+        None => Some(Vec::new()),
+    };
     let instance = ep.instance_type.as_ref().map(|i| i.get().as_str());
     let hosting = match settings::hosting(
         &ft.model.spec,
@@ -334,14 +341,11 @@ fn endpoint(
         errors.push(clash);
         return None;
     }
-    let gate = match &ep.gate {
-        Some(g) => gate(loaded, g, ft, errors)?,
-        None => Vec::new(),
-    };
     let smoke = match ep.smoke_test.first() {
         None => None,
         Some(_) => Some(smoke(loaded, ep, ft, &hosting, errors)?),
     };
+    let gate = gate?;
     Some(BoundEndpoint {
         name: name.get().clone(),
         fine_tune: ft.name.clone(),

@@ -63,10 +63,15 @@ pub(crate) fn require_region(
         )
         .help(format!("{hint}pass a region JumpStart serves, e.g. `--region us-east-1`, or set `region` in the manifest")));
     }
-    Ok(Context {
-        buckets: Buckets::for_region(&region, &env),
-        region,
-    })
+    Ok(context(&region))
+}
+
+/// The context of a known region.
+pub(crate) fn context(region: &str) -> Context {
+    Context {
+        buckets: Buckets::for_region(region, &env),
+        region: region.to_string(),
+    }
 }
 
 /// The SDK's local override when set, else the region's content bucket through `store`.
@@ -184,15 +189,21 @@ pub(crate) fn resolve_models(
     }
 }
 
-/// Models pinned by a matching lock whose specs are in the local cache; no network.
+/// Models pinned by a matching lock, from the local cache or else from the specs the lock
+/// carries; no network. The flag says whether any came from the lock's specs.
 pub(crate) fn offline_models(
     loaded: &LoadedManifest,
     lock: &Pins,
-) -> (BTreeMap<String, ResolvedModel>, Vec<Diagnostic>) {
+) -> (BTreeMap<String, ResolvedModel>, Vec<Diagnostic>, bool) {
     let mut models = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut carried = false;
     for (name, entry) in &lock.fine_tunes {
-        match fetch::offline(&loaded.dir, entry) {
+        let found = fetch::offline(&loaded.dir, entry).or_else(|| {
+            carried = true;
+            fetch::carried(entry, lock.specs.get(&entry.spec_sha256)?)
+        });
+        match found {
             Some(Ok(m)) => {
                 models.insert(name.clone(), m);
             }
@@ -200,7 +211,7 @@ pub(crate) fn offline_models(
             None => {}
         }
     }
-    (models, errors)
+    (models, errors, carried)
 }
 
 /// What `sagetune lock` did: the fresh pins, the ones before, where the specs came from, and
@@ -228,6 +239,7 @@ pub(crate) fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diag
     let mut fetcher = SpecFetcher::new(source(&ctx, &store).map_err(|d| vec![d])?, &loaded.dir);
     let previous = read_pins(&loaded).ok().flatten();
     let mut entries = BTreeMap::new();
+    let mut specs = BTreeMap::new();
     let mut errors = Vec::new();
     let wanted = wanted(&loaded);
     fetcher.prefetch_for(
@@ -238,6 +250,8 @@ pub(crate) fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diag
     for (name, model, requested) in wanted {
         match fetcher.resolve(&model, &requested) {
             Ok(m) => {
+                let carried = m.spec.for_region(&ctx.region);
+                specs.insert(m.entry.spec_sha256.clone(), carried);
                 entries.insert(name, m.entry);
             }
             Err(e) => errors.push(resolve_diagnostic(&loaded, &name, &e)),
@@ -246,7 +260,7 @@ pub(crate) fn relock(file: &Path, aws: &AwsOptions) -> Result<Relocked, Vec<Diag
     if !errors.is_empty() {
         return Err(errors);
     }
-    let new = Pins::new(entries);
+    let new = Pins::new(&ctx.region, entries, specs);
     let written = if previous.as_ref() == Some(&new) {
         None
     } else {

@@ -49,11 +49,39 @@ pub(crate) enum SpecCheck {
         versions: Vec<(String, String)>,
         missing: Vec<String>,
     },
-    /// Checked against cached specs; `missing` lists fine-tunes whose spec is not cached.
+    /// Checked against the specs the lock pins (cached, or carried by the lock); `missing`
+    /// lists fine-tunes whose spec neither has.
     Checked {
         versions: Vec<(String, String)>,
         missing: Vec<String>,
     },
+}
+
+impl SpecCheck {
+    /// Why some fine-tune was not checked against its pinned spec; `None` when every one was
+    /// (what `validate --require-lock` demands).
+    pub(crate) fn unchecked(&self) -> Option<String> {
+        let why = match self {
+            SpecCheck::NothingToCheck => return None,
+            SpecCheck::Checked { missing, .. } if missing.is_empty() => return None,
+            SpecCheck::Checked { missing, .. } => format!(
+                "sagetune.lock carries no spec for {} and none is cached",
+                missing.join(", ")
+            ),
+            SpecCheck::NoLock => "there is no sagetune.lock".into(),
+            SpecCheck::LockMismatch(why) => {
+                format!(
+                    "sagetune.lock does not match the manifest ({})",
+                    why.join("; ")
+                )
+            }
+            SpecCheck::NoRegion => "no region is known to resolve images".into(),
+            SpecCheck::Cached { .. } => {
+                "there is no sagetune.lock (cached specs were used instead)".into()
+            }
+        };
+        Some(why)
+    }
 }
 
 /// A manifest that passed every rule, its checked data, and the warnings found on the way.
@@ -101,11 +129,16 @@ pub(crate) fn validate(
             files,
         });
     }
-    let specs = if diags.iter().any(Diagnostic::is_error) {
-        SpecCheck::NothingToCheck
-    } else {
-        check_specs(&loaded, aws, &mut diags)
-    };
+    // Specs are checked whatever else is wrong: every problem at once. A spec problem at a
+    // node already reported (a malformed instance type, say) is said once.
+    let mut spec_diags = Vec::new();
+    let specs = check_specs(&loaded, aws, &mut spec_diags);
+    for d in spec_diags {
+        let said = d.span().is_some() && diags.iter().any(|e| e.is_error() && e.span() == d.span());
+        if !said {
+            diags.push(d);
+        }
+    }
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
@@ -123,9 +156,14 @@ fn bind_offline(
     loaded: &LoadedManifest,
     aws: &AwsOptions,
     models: &BTreeMap<String, ResolvedModel>,
+    lock_region: Option<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<(String, String)>> {
-    let ctx = models::require_region(loaded, aws).ok()?;
+    let ctx = match &lock_region {
+        // Specs carried by the lock hold that region's images only.
+        Some(region) => models::context(region),
+        None => models::require_region(loaded, aws).ok()?,
+    };
     if let Err(errors) = bind::bind(loaded, models, &ctx) {
         diags.extend(errors);
     }
@@ -157,7 +195,7 @@ fn check_cached_specs(
     if found.is_empty() {
         return SpecCheck::NoLock;
     }
-    let Some(versions) = bind_offline(loaded, aws, &found, diags) else {
+    let Some(versions) = bind_offline(loaded, aws, &found, None, diags) else {
         return SpecCheck::NoRegion;
     };
     SpecCheck::Cached { versions, missing }
@@ -184,9 +222,10 @@ fn check_specs(
     if !mismatches.is_empty() {
         return SpecCheck::LockMismatch(mismatches);
     }
-    let (models, errors) = models::offline_models(loaded, &lock);
+    let (models, errors, carried) = models::offline_models(loaded, &lock);
     diags.extend(errors);
-    let Some(versions) = bind_offline(loaded, aws, &models, diags) else {
+    let lock_region = lock.region.clone().filter(|_| carried);
+    let Some(versions) = bind_offline(loaded, aws, &models, lock_region, diags) else {
         return SpecCheck::NoRegion;
     };
     SpecCheck::Checked {

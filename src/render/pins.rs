@@ -10,13 +10,16 @@ pub(crate) fn relocked(r: &Relocked) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Resolved from {} ({}):", r.source, r.region);
     for (name, e) in &r.pins.fine_tunes {
-        let before = r
-            .previous
-            .as_ref()
-            .and_then(|p| p.fine_tunes.get(name))
-            .filter(|p| p.version != e.version || p.spec_sha256 != e.spec_sha256)
-            .map(|p| format!(" (was {})", p.version))
-            .unwrap_or_default();
+        let before = match r.previous.as_ref().and_then(|p| p.fine_tunes.get(name)) {
+            // The same version with other content: JumpStart republished it.
+            Some(p) if p.version == e.version && p.spec_sha256 != e.spec_sha256 => format!(
+                " (republished: the spec of {} changed since it was locked, sha256 {} before; review what changed before you commit)",
+                e.version,
+                &p.spec_sha256[..12.min(p.spec_sha256.len())]
+            ),
+            Some(p) if p.version != e.version => format!(" (was {})", p.version),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
             "  {name}  {} {} → {}{before}  spec sha256 {}",

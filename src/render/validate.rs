@@ -205,9 +205,9 @@ fn specs(out: &mut String, specs: &SpecCheck) {
         SpecCheck::Checked { versions, missing } => {
             let pinned: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
             let line = match (pinned.is_empty(), missing.is_empty()) {
-                (true, _) => format!("\nModel specs: not checked; sagetune.lock pins {}, but their specs are not in the local cache (.sagetune/cache/specs/). Run `sagetune lock` to fetch them", missing.join(", ")),
+                (true, _) => format!("\nModel specs: not checked; sagetune.lock pins {} but carries no spec for it (a lock written by an older sagetune) and none is cached. Run `sagetune lock` to record the specs", missing.join(", ")),
                 (false, true) => format!("\nModel specs: checked against sagetune.lock ({})", pinned.join(", ")),
-                (false, false) => format!("\nModel specs: checked against sagetune.lock ({}); not cached, run `sagetune lock`: {}", pinned.join(", "), missing.join(", ")),
+                (false, false) => format!("\nModel specs: checked against sagetune.lock ({}); no spec carried or cached for {}, run `sagetune lock`", pinned.join(", "), missing.join(", ")),
             };
             writeln!(out, "{line}.")
         }

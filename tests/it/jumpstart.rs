@@ -234,16 +234,119 @@ fn without_a_lock_validate_checks_instance_types_against_cached_specs() {
 }
 
 #[test]
-fn a_lock_whose_specs_are_not_cached_says_so_instead_of_an_empty_list() {
+fn a_fresh_clone_with_the_lock_checks_every_spec_rule_offline_all_at_once() {
+    let ws = workspace("requests/llama-2-7b-env-var");
+    assert_eq!(offline(ws.path(), &["lock"]).code, 0);
+    // A fresh clone: the committed manifest and lock, no `.sagetune/`, no region settings,
+    // no overrides and no AWS endpoint that answers.
+    std::fs::remove_dir_all(ws.path().join(".sagetune")).unwrap();
+    let ok = sagetune_in(ws.path(), &[], &["validate", "--require-lock"]);
+    assert_eq!(ok.code, 0, "{}", ok.snapshot());
+    assert!(
+        ok.stdout
+            .contains("Model specs: checked against sagetune.lock (llama 3.0.0)"),
+        "{}",
+        ok.stdout
+    );
+    let manifest: PathBuf = ws.path().join("sagetune.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let broken = text
+        .replace("      epoch: 5\n", "      epochs: 5\n")
+        .replace(
+            "    fine_tune: llama\n",
+            "    fine_tune: llama\n    instance_type: ml.c5.xlarge\n    gate:\n      eval_los: {max: 2.0}\n",
+        )
+        .replace("stack: fx", "stack: Fx");
+    std::fs::write(&manifest, broken).unwrap();
+    std::fs::write(ws.path().join("data/validation.txt"), b"text\n\xff\xfe\n").unwrap();
+    let run = sagetune_in(ws.path(), &[], &["validate"]);
+    assert_eq!(run.code, 1, "{}", run.snapshot());
+    for code in [
+        "manifest::invalid-stack",
+        "data::",
+        "jumpstart::hyperparameter",
+        "jumpstart::spec",
+        "manifest::unknown-gate-metric",
+    ] {
+        assert!(run.stderr.contains(code), "{code}:\n{}", run.stderr);
+    }
+    assert!(run.stderr.contains("has 5 problems"), "{}", run.stderr);
+    insta::assert_snapshot!(run.snapshot());
+}
+
+#[test]
+fn a_lock_that_carries_no_specs_names_the_checks_it_could_not_make() {
     let ws = workspace("requests/gpt-j-public-model-channel");
     assert_eq!(offline(ws.path(), &["lock"]).code, 0);
-    std::fs::remove_dir_all(ws.path().join(".sagetune/cache/specs")).unwrap();
+    // A lock written before sagetune carried the specs, and no cache.
+    let lock = ws.path().join("sagetune.lock");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("specs");
+    std::fs::write(&lock, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    std::fs::remove_dir_all(ws.path().join(".sagetune")).unwrap();
     let run = sagetune_in(ws.path(), &[], &["validate"]);
     assert_eq!(run.code, 0, "{}", run.snapshot());
-    assert!(!run.stdout.contains("sagetune.lock ()"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("Model specs: not checked; sagetune.lock pins gptj, but their specs are not in the local cache"),
+        run.stdout.contains(
+            "Model specs: not checked; sagetune.lock pins gptj but carries no spec for it"
+        ),
         "{}",
         run.stdout
+    );
+    let strict = sagetune_in(ws.path(), &[], &["validate", "--require-lock"]);
+    assert_eq!(strict.code, 1, "{}", strict.snapshot());
+    assert!(
+        strict.stderr.contains("validate::specs-unchecked"),
+        "{}",
+        strict.stderr
+    );
+}
+
+#[test]
+fn a_republished_spec_is_refused_by_a_locked_run_and_called_out_by_lock() {
+    let ws = workspace("requests/gpt-j-public-model-channel");
+    // The JumpStart content as a copy this test may change.
+    let js = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/jumpstart"), js.path());
+    let manifest = js.path().join("manifest").display().to_string();
+    let specs = js.path().join("specs").display().to_string();
+    let env = [
+        (
+            "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE",
+            manifest.as_str(),
+        ),
+        (
+            "AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE",
+            specs.as_str(),
+        ),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    assert_eq!(sagetune_in(ws.path(), &env, &["lock"]).code, 0);
+    // JumpStart republishes the pinned version; a CI runner has no spec cache.
+    let spec = js
+        .path()
+        .join("specs/community_models/huggingface-textgeneration1-gpt-j-6b/specs_v3.2.13.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, format!("{text}\n")).unwrap();
+    std::fs::remove_dir_all(ws.path().join(".sagetune")).unwrap();
+    let locked = sagetune_in(ws.path(), &env, &["requests", "--locked"]);
+    assert_eq!(locked.code, 1, "{}", locked.snapshot());
+    assert!(
+        locked.stderr.contains("changed since it was locked")
+            || locked.stderr.contains("republished"),
+        "{}",
+        locked.stderr
+    );
+    let relock = sagetune_in(ws.path(), &env, &["lock"]);
+    assert_eq!(relock.code, 0, "{}", relock.snapshot());
+    assert!(
+        relock
+            .stdout
+            .contains("(republished: the spec of 3.2.13 changed since it was locked"),
+        "{}",
+        relock.stdout
     );
 }
