@@ -198,7 +198,11 @@ pub(crate) fn destroy_plan(
     let m = &loaded.manifest;
     let desired = Desired::empty(m.stack.get(), region, m.artifacts.get());
     let seen = observe(cloud, &desired).map_err(|e| vec![Diagnostic::from(&e)])?;
-    let mut planned = plan::plan(&desired, &seen, options).map_err(|problems| {
+    let options = Options {
+        destroying: true,
+        ..options.clone()
+    };
+    let mut planned = plan::plan(&desired, &seen, &options).map_err(|problems| {
         problems
             .into_iter()
             .map(|p| {

@@ -30,6 +30,7 @@ pub fn run(args: &DestroyArgs, aws: &AwsOptions) -> Outcome {
         options: Options {
             stop_orphaned_jobs: args.stop_orphaned_jobs,
             delete_protected: args.force,
+            ..Options::default()
         },
         command: "sagetune destroy",
         json,

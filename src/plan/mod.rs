@@ -342,9 +342,39 @@ impl Summary {
 }
 
 impl Plan {
-    /// Whether applying would do anything (`--detailed-exitcode` 2).
+    /// Whether applying would do anything.
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::Noop)
+    }
+
+    /// The changes a gate holds back on facts already known (an endpoint update whose
+    /// candidate fails its gate now), and every change that waits for one of them. Applying
+    /// again without new inputs holds them again.
+    pub fn held(&self) -> Vec<&ChangeId> {
+        let mut held: Vec<&ChangeId> = (self.changes.iter())
+            .filter(|c| c.action != Action::Noop)
+            .filter(|c| c.gate.as_ref().is_some_and(|g| g.held().is_some()))
+            .map(|c| &c.id)
+            .collect();
+        loop {
+            let more: Vec<&ChangeId> = (self.changes.iter())
+                .filter(|c| c.action != Action::Noop && !held.contains(&&c.id))
+                .filter(|c| c.depends_on.iter().any(|d| held.contains(&d)))
+                .map(|c| &c.id)
+                .collect();
+            if more.is_empty() {
+                return held;
+            }
+            held.extend(more);
+        }
+    }
+
+    /// Whether applying would change anything besides what a gate holds back
+    /// (`plan --detailed-exitcode` 2): a scheduled drift check on a stack whose only pending
+    /// work is a held promotion stays green.
+    pub fn has_unheld_changes(&self) -> bool {
+        let held = self.held();
+        (self.changes.iter()).any(|c| c.action != Action::Noop && !held.contains(&&c.id))
     }
 
     /// The plan file's text: pretty JSON with a final newline.

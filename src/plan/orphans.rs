@@ -69,9 +69,9 @@ impl Planner<'_> {
                 continue;
             }
             let reason = if protected {
-                "no longer in the manifest; protected, deleted because of --force"
+                format!("{}; protected, deleted because of --force", self.gone())
             } else {
-                "no longer in the manifest"
+                self.gone().to_string()
             };
             let mut c = change(
                 id.clone(),
@@ -325,9 +325,9 @@ impl Planner<'_> {
                 "superseded; removed after {} no longer uses it",
                 listed(after)
             ),
-            Some(after) => format!("no longer in the manifest; removed after {}", listed(after)),
+            Some(after) => format!("{}; removed after {}", self.gone(), listed(after)),
             None if still_used => "superseded and unused".into(),
-            None => "no longer in the manifest".into(),
+            None => self.gone().into(),
         };
         (ChangeId::instance(address, name), reason)
     }

@@ -20,6 +20,8 @@ pub struct Options {
     pub stop_orphaned_jobs: bool,
     /// Delete protected endpoints the manifest no longer has (`destroy --force`).
     pub delete_protected: bool,
+    /// The plan empties the stack (`destroy`): deletions say so, not "no longer in the manifest".
+    pub destroying: bool,
 }
 
 /// Something that makes a plan impossible; names the object and how to get past it.
@@ -46,6 +48,7 @@ pub fn plan(d: &Desired, o: &Observed, opts: &Options) -> Result<Planned, Vec<Pr
         problems: Vec::new(),
         warnings: Vec::new(),
         freed: BTreeMap::new(),
+        destroying: opts.destroying,
     };
     if !o.bucket_exists {
         let (bucket, _) = crate::cloud::split_s3(&d.artifacts);
@@ -108,6 +111,8 @@ pub(super) struct Planner<'a> {
     pub(super) warnings: Vec<String>,
     /// Old config or model name → ids of the changes after which nothing serves it.
     pub(super) freed: BTreeMap<String, Vec<ChangeId>>,
+    /// See [`Options::destroying`].
+    pub(super) destroying: bool,
 }
 
 pub(super) fn change(
@@ -138,6 +143,15 @@ pub(super) fn change(
 }
 
 impl Planner<'_> {
+    /// Why an object the stack owns and nothing wants is deleted.
+    pub(super) fn gone(&self) -> &'static str {
+        if self.destroying {
+            "destroyed with the stack"
+        } else {
+            "no longer in the manifest"
+        }
+    }
+
     pub(super) fn owned(&self, tags: &Tags) -> bool {
         tags.get(TAG_STACK) == Some(&self.d.stack)
     }

@@ -64,7 +64,11 @@ impl Planner<'_> {
             ResourceKind::Role,
             &r.name,
             Action::Delete,
-            "the manifest no longer asks sagetune to manage the role".into(),
+            if self.destroying {
+                "destroyed with the stack".into()
+            } else {
+                "the manifest no longer asks sagetune to manage the role".into()
+            },
         );
         c.request = Some(Request::DeleteRole {
             role_name: r.name.clone(),

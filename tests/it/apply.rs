@@ -568,6 +568,15 @@ fn destroy_removes_serving_objects_keeps_jobs_and_data_and_honours_protect() {
             assert!(report.complete(), "{}", rendered(&report));
             let ids: Vec<String> = plan.changes.iter().map(|c| c.id.to_string()).collect();
             assert!(ids.iter().any(|id| id == "role"), "{ids:?}");
+            // destroy speaks of destroying, not of a manifest that did not change.
+            for c in &plan.changes {
+                assert!(
+                    c.reason.starts_with("destroyed with the stack"),
+                    "{}: {}",
+                    c.id,
+                    c.reason
+                );
+            }
         }
         other => panic!("{other:?}"),
     }

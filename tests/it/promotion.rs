@@ -400,3 +400,28 @@ fn logs_and_metrics_read_a_long_log_page_by_page() {
         .unwrap_or_default();
     assert!(loss >= 500, "{series:?}");
 }
+
+#[test]
+fn a_plan_whose_only_work_is_a_held_promotion_has_no_unheld_changes() {
+    let gated = BASE.replace(
+        "    instance_type: ml.g5.2xlarge\n",
+        "    instance_type: ml.g5.2xlarge\n    gate:\n      better_than_serving: eval_loss\n",
+    );
+    let s = Stack::new(&gated);
+    assert!(apply(&s).complete());
+    let model = s.cloud.names(Kind::Model)[0].clone();
+    s.cloud.delete_model(&model).unwrap();
+    s.edit("epoch: 1", "epoch: 2");
+    assert!(!apply(&s).held.is_empty());
+    // Nothing changed since: the update (and the deletion waiting for it) would be held again.
+    let plan = s.plan();
+    assert!(plan.has_changes());
+    assert!(!plan.has_unheld_changes());
+    let held: Vec<String> = plan.held().iter().map(|id| id.to_string()).collect();
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert_eq!(held[0], "endpoint.llama");
+    assert!(held[1].starts_with("endpoint_config.llama["), "{held:?}");
+    // A new input is a change again.
+    s.edit("epoch: 2", "epoch: 3");
+    assert!(s.plan().has_unheld_changes());
+}

@@ -64,13 +64,20 @@ fn a_gate_lets_a_better_model_through_and_holds_a_worse_one_on_the_old_config() 
     );
     assert!(held.stderr.contains("Held by a gate"), "{}", held.stderr);
     assert_eq!(serving(&w), v2);
-    // The next plan still shows the update, with the gate's verdict.
-    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    // The next plan still shows the update, with the gate's verdict; with nothing else to
+    // do, a drift check stays green (exit 0) and says why.
+    let plan = w.expect(0, &["plan", "--detailed-exitcode"]);
     assert!(
         plan.stdout
             .contains("✗ eval_loss 1.65 ≥ serving 1.5: holds the endpoint on its current model"),
         "{}",
         plan.stdout
+    );
+    assert!(
+        plan.stderr
+            .contains("Only changes a gate holds back are pending (endpoint.gptj, "),
+        "{}",
+        plan.stderr
     );
     let markdown = w.expect(0, &["plan", "--format", "markdown"]);
     assert!(
