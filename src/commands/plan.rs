@@ -61,7 +61,7 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
     }
     let held = plan.held();
     if args.detailed_exitcode && !held.is_empty() && !plan.has_unheld_changes() {
-        let ids: Vec<String> = held.iter().map(|id| id.to_string()).collect();
+        let ids: Vec<String> = held.iter().map(ToString::to_string).collect();
         notes.push_str(&format!(
             "Only changes a gate holds back are pending ({}): they are held again until the inputs change, so --detailed-exitcode exits 0.\n",
             ids.join(", ")

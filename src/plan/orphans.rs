@@ -78,7 +78,7 @@ impl Planner<'_> {
                 ResourceKind::Endpoint,
                 &ep.name,
                 Action::Delete,
-                reason.into(),
+                reason,
             );
             c.request = Some(Request::DeleteEndpoint {
                 endpoint_name: ep.name.clone(),
