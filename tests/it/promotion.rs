@@ -417,7 +417,7 @@ fn a_plan_whose_only_work_is_a_held_promotion_has_no_unheld_changes() {
     let plan = s.plan();
     assert!(plan.has_changes());
     assert!(!plan.has_unheld_changes());
-    let held: Vec<String> = plan.held().iter().map(|id| id.to_string()).collect();
+    let held: Vec<String> = plan.held().iter().map(ToString::to_string).collect();
     assert_eq!(held.len(), 2, "{held:?}");
     assert_eq!(held[0], "endpoint.llama");
     assert!(held[1].starts_with("endpoint_config.llama["), "{held:?}");
