@@ -145,12 +145,15 @@ pub fn plan(
 ) -> Result<Plan, Vec<Diagnostic>> {
     let (desired, seen) =
         observe_settled(prepared, cloud).map_err(|e| vec![Diagnostic::from(&e)])?;
-    let planned = plan::plan(&desired, &seen, options).map_err(|problems| {
+    let mut planned = plan::plan(&desired, &seen, options).map_err(|problems| {
         problems
             .into_iter()
             .map(Diagnostic::from)
             .collect::<Vec<_>>()
     })?;
+    // What validation warned about is part of what reviewers see (the pull request comment).
+    let validation = prepared.validated.warnings.iter().map(Diagnostic::one_line);
+    planned.warnings.splice(0..0, validation);
     let lock = prepared.pins_sha256.as_ref().map(|sha256| Digest {
         path: prepared.pins_path().display().to_string(),
         sha256: sha256.clone(),

@@ -150,6 +150,22 @@ impl Diagnostic {
         self
     }
 
+    /// The diagnostic as one plain line, for documents that carry it (a plan's warnings):
+    /// `file:line:col: message (code); help`.
+    pub(crate) fn one_line(&self) -> String {
+        let at = match &self.location {
+            Some(l) => {
+                let (line, col) = l.source.line_col(l.span.start);
+                format!("{}:{line}:{col}: ", l.source.name)
+            }
+            None => String::new(),
+        };
+        let help = (self.help.as_deref())
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        format!("{at}{} ({}){help}", self.message, self.code)
+    }
+
     /// The byte range in the manifest the diagnostic points at, when it has one.
     pub(crate) fn span(&self) -> Option<std::ops::Range<usize>> {
         self.location.as_ref().map(|l| l.span.clone())

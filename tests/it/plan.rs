@@ -783,3 +783,40 @@ fn a_squatted_training_job_name_says_what_helps_since_jobs_cannot_be_deleted() {
     assert!(err.contains("bump `retrain`"), "{err}");
     assert!(!err.contains("remove that object yourself"), "{err}");
 }
+
+#[test]
+fn a_validation_warning_is_part_of_the_plan_and_its_pull_request_comment() {
+    let s = Stack::new(&BASE.replace("data/train.txt", "data/claims.csv"));
+    s.write(
+        "data/claims.csv",
+        "id,title,body\n1,Storm,The policy covers storm damage to the roof.\n",
+    );
+    let plan = s.plan();
+    let warning = plan
+        .warnings
+        .iter()
+        .find(|w| w.contains("(data::first-column)"))
+        .unwrap_or_else(|| panic!("{:?}", plan.warnings));
+    assert!(warning.contains("sagetune.yaml:8:12: "), "{warning}");
+    assert!(
+        warning.contains("data/claims.csv has no `text` column"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("training reads its first column, `id`"),
+        "{warning}"
+    );
+    let markdown = render::markdown(&plan);
+    // Near the top: before the table of changes.
+    let warned = markdown.find("> **Warning:** ").expect("a warning");
+    assert!(warned < markdown.find("| | Address").unwrap(), "{markdown}");
+    assert!(
+        markdown[warned..].contains("sagetune.yaml:8:12:"),
+        "{markdown}"
+    );
+    let json = serde_json::to_value(&plan).unwrap();
+    assert!(json["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("data::first-column"));
+}
