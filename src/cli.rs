@@ -157,6 +157,9 @@ pub struct InitArgs {
     /// Replace an existing manifest.
     #[arg(long)]
     pub(crate) force: bool,
+    /// The CSV column or JSON field that holds the text (default: `text`, else the first column).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) text_column: Option<String>,
     /// Output format of the validation summary.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,

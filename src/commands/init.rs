@@ -26,11 +26,17 @@ pub fn run(args: &InitArgs) -> Outcome {
         region: args.region.clone(),
         accept_eula: args.accept_eula,
         force: args.force,
+        text_column: args.text_column.clone(),
     };
     match init(&request) {
         Ok(v) if args.format == Format::Json => Outcome::printed(render::validated_json(&v)),
         Ok(v) => Outcome {
             stderr: diagnostics::render(&v.warnings, Style::for_stderr())
+                + if v.warnings.iter().any(|w| w.code == "data::first-column") {
+                    "init chose the first column because the data has no `text` column; if the text is in another one, run `sagetune init --force --text-column NAME` (or set `text_column` in the manifest).\n"
+                } else {
+                    ""
+                }
                 + &format!(
                 "Wrote {}{}. Next: `sagetune lock` pins the model, `sagetune plan` shows what apply would do.\n",
                 args.file.display(),

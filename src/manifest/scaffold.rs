@@ -21,6 +21,8 @@ pub(crate) struct Scaffold {
     /// Train and (optional) validation entries, relative to the manifest's folder.
     pub(crate) train: String,
     pub(crate) validation: Option<String>,
+    /// The CSV column or JSON field with the text (`init --text-column`).
+    pub(crate) text_column: Option<String>,
     /// The fine-tune's and endpoint's name.
     pub(crate) name: String,
     pub(crate) model: String,
@@ -75,6 +77,9 @@ fn workload(s: &Scaffold) -> String {
     if let Some(v) = &s.validation {
         let _ = writeln!(out, "    validation: {v}");
     }
+    if let Some(c) = &s.text_column {
+        let _ = writeln!(out, "    text_column: {}", yaml_scalar(c));
+    }
     let _ = writeln!(out, "\nfine_tunes:\n  {}:", s.name);
     let _ = writeln!(out, "    model: {}", s.model);
     let _ = writeln!(
@@ -125,8 +130,43 @@ pub(crate) fn name_from(text: &str, max: usize, fallback: &str) -> String {
     }
 }
 
+/// A value as a YAML scalar: plain when YAML reads it back as the same text, quoted otherwise.
+fn yaml_scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '-')
+        && ![
+            "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~",
+        ]
+        .contains(&text.to_ascii_lowercase().as_str());
+    if plain {
+        text.to_string()
+    } else {
+        serde_json::to_string(text).expect("strings serialize")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_text_column_is_quoted_only_when_yaml_would_read_it_otherwise() {
+        assert_eq!(yaml_scalar("body"), "body");
+        assert_eq!(yaml_scalar("claim_text"), "claim_text");
+        for (name, quoted) in [
+            ("yes", "\"yes\""),
+            ("1st", "\"1st\""),
+            ("my text", "\"my text\""),
+            ("a:b", "\"a:b\""),
+        ] {
+            assert_eq!(yaml_scalar(name), quoted);
+        }
+    }
     use super::*;
 
     #[test]

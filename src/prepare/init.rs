@@ -32,6 +32,8 @@ pub(crate) struct InitRequest {
     pub(crate) region: Option<String>,
     pub(crate) accept_eula: bool,
     pub(crate) force: bool,
+    /// The CSV column or JSON field with the text.
+    pub(crate) text_column: Option<String>,
 }
 
 /// Writes the manifest and returns it validated, or the problems (nothing written).
@@ -76,6 +78,7 @@ pub(crate) fn init(req: &InitRequest) -> Result<Validated, Vec<Diagnostic>> {
         dataset,
         train,
         validation,
+        text_column: req.text_column.clone(),
         name: scaffold::name_from(model.name, 40, "model"),
         model: model.id.to_string(),
         gated: model.gated,

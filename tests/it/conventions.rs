@@ -459,3 +459,63 @@ fn every_diagnostic_code_is_registered_described_and_documented() {
         );
     }
 }
+
+#[test]
+fn init_says_which_column_trains_and_takes_text_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("claims");
+    std::fs::create_dir_all(root.join("data/train")).unwrap();
+    std::fs::write(
+        root.join("data/train/claims.csv"),
+        "id,title,body\n1,Storm,The policy covers storm damage to the roof.\n2,Flood,Flood damage is excluded unless the rider applies.\n",
+    )
+    .unwrap();
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "init",
+            "--model",
+            "huggingface-textgeneration1-gpt-j-6b",
+            "--artifacts",
+            "s3://claims-ml/sagetune/",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    // No `text` column: init says the first one trains, and how to choose another.
+    let first = sagetune_in(&root, &[], &args(&[]));
+    assert_eq!(first.code, 0, "{}", first.snapshot());
+    assert!(
+        first.stderr.contains("data::first-column"),
+        "{}",
+        first.stderr
+    );
+    assert!(
+        first
+            .stderr
+            .contains("init chose the first column because the data has no `text` column"),
+        "{}",
+        first.stderr
+    );
+    // A column that is not there: nothing is written over the manifest.
+    let before = std::fs::read_to_string(root.join("sagetune.yaml")).unwrap();
+    let wrong = sagetune_in(&root, &[], &args(&["--force", "--text-column", "bodyx"]));
+    assert_eq!(wrong.code, 1, "{}", wrong.snapshot());
+    assert!(
+        wrong
+            .stderr
+            .contains("columns found: `id`, `title`, `body`"),
+        "{}",
+        wrong.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("sagetune.yaml")).unwrap(),
+        before
+    );
+    // The column named: the manifest says so and training reads it.
+    let body = sagetune_in(&root, &[], &args(&["--force", "--text-column", "body"]));
+    assert_eq!(body.code, 0, "{}", body.snapshot());
+    assert!(!body.stderr.contains("first-column"), "{}", body.stderr);
+    assert!(body.stdout.contains("text in `body`"), "{}", body.stdout);
+    let text = std::fs::read_to_string(root.join("sagetune.yaml")).unwrap();
+    assert!(text.contains("    text_column: body\n"), "{text}");
+}
