@@ -44,15 +44,9 @@ impl Planner<'_> {
     /// One dataset file's change.
     fn dataset(&self, ds: &DatasetObject) -> Change {
         let uri = format!("s3://{}/{}", ds.bucket, ds.key);
-        let short = &ds.sha256[..12];
-        let derived = ds
-            .derived_from
-            .as_ref()
-            .map(|from| format!("derived from {from}; "))
-            .unwrap_or_default();
         let (action, reason) = match self.o.objects.get(&uri) {
             Some(obj) if obj.sha256.as_deref() == Some(ds.sha256.as_str()) => {
-                (Action::Noop, format!("uploaded ({derived}sha256 {short})"))
+                (Action::Noop, upload_reason("uploaded", ds))
             }
             Some(obj) => (
                 Action::Update,
@@ -61,13 +55,7 @@ impl Planner<'_> {
                     diff::short(obj.sha256.as_deref())
                 ),
             ),
-            None => (
-                Action::Create,
-                format!(
-                    "upload {} ({derived}{} bytes, sha256 {short})",
-                    ds.local_path, ds.bytes
-                ),
-            ),
+            None => (Action::Create, upload_reason("upload", ds)),
         };
         let mut c = change(
             ChangeId::at(&ds.address),
@@ -100,5 +88,26 @@ impl Planner<'_> {
                 });
         }
         c
+    }
+}
+
+/// `upload <file> (<bytes> bytes, sha256 …)`, or `uploaded (sha256 …)` for one in place. A
+/// derived upload is named by the user's file and column (what people edit), never by the
+/// derived file in the cache.
+fn upload_reason(verb: &str, ds: &DatasetObject) -> String {
+    let short = &ds.sha256[..12];
+    match (verb, &ds.derived_from) {
+        ("uploaded", Some(from)) => {
+            format!("uploaded ({from}, its text column alone; sha256 {short})")
+        }
+        ("uploaded", None) => format!("uploaded (sha256 {short})"),
+        (_, Some(from)) => format!(
+            "{verb} {from} (its text column alone; {} bytes, sha256 {short})",
+            ds.bytes
+        ),
+        (_, None) => format!(
+            "{verb} {} ({} bytes, sha256 {short})",
+            ds.local_path, ds.bytes
+        ),
     }
 }

@@ -64,6 +64,7 @@ pub(crate) fn assemble(
             .map(|d| DataFile {
                 address: d.address.clone(),
                 path: d.local_path.clone(),
+                source: d.derived_from.clone(),
                 sha256: d.sha256.clone(),
                 bytes: d.bytes,
             })
@@ -125,7 +126,7 @@ pub(crate) fn check_saved(saved: &Plan, fresh: &Plan) -> Result<(), PlanFileErro
         let now = fresh.data_files.iter().find(|n| n.address == f.address);
         if now.map(|n| &n.sha256) != Some(&f.sha256) {
             return Err(PlanFileError::DataChanged {
-                path: f.path.clone(),
+                path: f.source.clone().unwrap_or_else(|| f.path.clone()),
                 address: f.address.clone(),
             });
         }

@@ -70,7 +70,11 @@ pub(crate) struct Digest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct DataFile {
     pub(crate) address: String,
+    /// The file uploaded (a derived file for a dataset with `text_column`).
     pub(crate) path: String,
+    /// For a derived file, the user's file and column it holds (what people edit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
     pub(crate) sha256: String,
     pub(crate) bytes: u64,
 }

@@ -532,13 +532,28 @@ fn the_chosen_text_column_is_what_training_reads() {
         "id,body\n1,Revenue grew.\n2,\"Costs fell, again.\"\n",
     )
     .unwrap();
-    let plan = w.expect(2, &["plan", "--detailed-exitcode"]);
+    let plan = w.expect(2, &["plan", "--detailed-exitcode", "--out", "plan.json"]);
+    // Reviewers see the file they edit, never the derived file in the cache.
     assert!(
         plan.stdout
-            .contains("derived from ./data/train.csv, column `body`"),
+            .contains("upload ./data/train.csv, column `body` (its text column alone; 40 bytes"),
         "{}",
         plan.stdout
     );
+    assert!(!plan.stdout.contains(".sagetune/cache"), "{}", plan.stdout);
+    // Edited after the review: the refusal names the user's file and column too.
+    let csv = w.path().join("data/train.csv");
+    let original = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, original.replace("grew", "rose")).unwrap();
+    let stale = w.expect(1, &["apply", "plan.json", "--auto-approve"]);
+    assert!(
+        stale
+            .stderr
+            .contains("dataset file ./data/train.csv, column `body` (dataset.notes.train) changed"),
+        "{}",
+        stale.stderr
+    );
+    std::fs::write(&csv, original).unwrap();
     w.expect(0, &["apply", "--auto-approve"]);
     let (key, body) = stored_dataset(&w, "notes");
     assert!(key.ends_with("/train.csv"), "{key}");
