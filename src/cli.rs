@@ -239,6 +239,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
         format: PlanFormat,
+        /// Show long values (IAM policies, the spec's default hyperparameters) in full instead of folded.
+        #[arg(long)]
+        full: bool,
     },
     /// List the JumpStart models that support domain adaptation.
     Models {
@@ -296,6 +299,9 @@ pub struct PlanArgs {
     /// Stop running training jobs whose result no fine-tune wants any more.
     #[arg(long)]
     pub(crate) stop_orphaned_jobs: bool,
+    /// Show long values (IAM policies, the spec's default hyperparameters) in full instead of folded.
+    #[arg(long)]
+    pub(crate) full: bool,
 }
 
 /// Arguments of `apply`.

@@ -68,7 +68,7 @@ fn run(command: &Command) -> commands::Outcome {
             lock_id,
             format,
         } => commands::apply::unlock(&stack.manifest, lock_id, &stack.aws.options(), *format),
-        Command::Show { file, format } => commands::plan::show(file, *format),
+        Command::Show { file, format, full } => commands::plan::show(file, *format, *full),
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),
         Command::Completions { shell } => commands::shell::completions(*shell),

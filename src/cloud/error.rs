@@ -46,21 +46,46 @@ pub enum CloudError {
     Credentials { operation: String, message: String },
 }
 
+/// Which profile and region this process's AWS configuration was loaded with, for the
+/// credentials message (set once, when the first client is configured).
+static TRIED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Records the profile (from `--profile`, else `AWS_PROFILE`) and region the AWS configuration
+/// is loaded with; the first call wins.
+pub(crate) fn note_tried(profile: Option<&str>, region: Option<&str>) {
+    let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let profile = match (profile, env_profile) {
+        (Some(p), _) => format!("profile `{p}` from --profile"),
+        (None, Some(p)) => format!("profile `{p}` from AWS_PROFILE"),
+        (None, None) => "the default credential chain".into(),
+    };
+    let region = region.map_or("with no region".to_string(), |r| format!("in {r}"));
+    let _ = TRIED.set(format!("{profile} {region}"));
+}
+
 impl CloudError {
     /// The error for a request that never left because no credentials could be loaded, when
     /// `chain` (the SDK's whole error text) says so; `None` for any other transport failure.
+    /// Instance metadata that refuses or is disabled counts: it is the chain's last link.
     pub(crate) fn missing_credentials(operation: &str, chain: &str) -> Option<Self> {
         let lower = chain.to_ascii_lowercase();
+        let sso = lower.contains("sso") && lower.contains("token");
         let missing = lower.contains("no credentials")
             || lower.contains("credentials provider")
             || lower.contains("credential provider")
-            || (lower.contains("sso") && lower.contains("token"));
+            || lower.contains("imds")
+            || lower.contains("instance metadata")
+            || sso;
+        let tried = TRIED
+            .get()
+            .map(|t| format!(" (tried {t})"))
+            .unwrap_or_default();
         missing.then(|| Self::Credentials {
             operation: operation.to_string(),
-            message: if lower.contains("sso") && lower.contains("token") {
-                "the AWS SSO session has no valid token (it expired or was never started)".into()
+            message: if sso {
+                format!("the AWS SSO session has no valid token (it expired or was never started){tried}")
             } else {
-                "no AWS credentials were found: not in the environment, a profile, SSO, web identity, ECS or instance metadata".into()
+                format!("no AWS credentials were found{tried}: not in the environment, a profile, SSO, web identity, ECS or instance metadata")
             },
         })
     }
@@ -232,6 +257,15 @@ impl CloudError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_metadata_that_refuses_is_missing_credentials() {
+        let chain = "dispatch failure: request forbidden: IMDS is disabled (the IMDS credentials provider was not enabled)";
+        assert!(matches!(
+            CloudError::missing_credentials("GetObject", chain),
+            Some(CloudError::Credentials { .. })
+        ));
+    }
 
     #[test]
     fn credentials_missing_or_rejected_are_their_own_error() {

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use aws::S3ContentStore;
 pub use aws::{hosting_instance_types, training_instance_types, AwsCloud};
-pub(crate) use error::{classify, CloudError, ErrorClass};
+pub use error::CloudError;
+pub(crate) use error::{classify, ErrorClass};
 pub use types::*;
 
 use crate::cloud::requests::{
@@ -67,7 +68,7 @@ pub struct RoleRequest {
 /// Reads one object of JumpStart content; shared by the threads that fetch specs at once.
 pub trait ContentStore: Sync {
     /// The bytes of `key` in `bucket`.
-    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String>;
+    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, CloudError>;
 }
 
 /// Everything sagetune reads from AWS (all `plan` needs). Reads return `Ok(None)` for

@@ -39,7 +39,8 @@ pub(crate) fn approval_possible(
 /// Shows the plan on stdout and asks on the terminal; anything but `yes` declines.
 pub(super) fn ask(plan: &Plan) -> Approval {
     let mut out = std::io::stdout();
-    let question = render::human_for_stdout(plan) + &render::approval_question(plan);
+    let question =
+        render::human_for_stdout(plan, render::Detail::Folded) + &render::approval_question(plan);
     let _ = out
         .write_all(question.as_bytes())
         .and_then(|()| out.flush());

@@ -8,7 +8,7 @@ use crate::cloud::{AwsCloud, AwsOptions};
 use crate::diagnostics::{self, Diagnostic, Style};
 use crate::plan::{file, Options, Plan};
 use crate::prepare::prepare;
-use crate::render;
+use crate::render::{self, Detail};
 use crate::stages;
 
 use super::{ExitStatus, Outcome};
@@ -17,9 +17,10 @@ use super::{ExitStatus, Outcome};
 pub(crate) const UNPINNED_NOTE: &str = "note: sagetune.lock is missing or does not match the manifest; models were resolved afresh (run `sagetune lock` to pin them)\n";
 
 /// The plan in the chosen format.
-pub(crate) fn rendered(plan: &Plan, format: PlanFormat) -> String {
+pub(crate) fn rendered(plan: &Plan, format: PlanFormat, full: bool) -> String {
+    let detail = if full { Detail::Full } else { Detail::Folded };
     match format {
-        PlanFormat::Human => render::human_for_stdout(plan),
+        PlanFormat::Human => render::human_for_stdout(plan, detail),
         PlanFormat::Json => render::json(plan),
         PlanFormat::Markdown => render::markdown(plan),
     }
@@ -68,7 +69,7 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
         ));
     }
     Outcome {
-        stdout: rendered(&plan, args.format),
+        stdout: rendered(&plan, args.format, args.full),
         stderr: notes,
         status: if args.detailed_exitcode && plan.has_unheld_changes() {
             ExitStatus::Changes
@@ -79,9 +80,9 @@ pub fn run(args: &PlanArgs, aws: &AwsOptions) -> Outcome {
     }
 }
 
-pub fn show(path: &Path, format: PlanFormat) -> Outcome {
+pub fn show(path: &Path, format: PlanFormat, full: bool) -> Outcome {
     match file::read(path) {
-        Ok(plan) => Outcome::printed(rendered(&plan, format)),
+        Ok(plan) => Outcome::printed(rendered(&plan, format, full)),
         Err(e) => Outcome::failed(&[Diagnostic::from(&e)], "nothing to show"),
     }
 }

@@ -9,7 +9,7 @@ use crate::apply::{Cancel, ExecOptions};
 use crate::cloud::Cloud;
 use crate::diagnostics::Diagnostic;
 use crate::plan::{Options, Plan};
-use crate::render;
+use crate::render::{self, Detail};
 use crate::stages::{Applied, Approval, Session};
 
 use super::approval::ask;
@@ -53,15 +53,15 @@ pub(crate) fn drive(
     let progress = render::progress::for_stderr();
     let (auto, json) = (flags.auto_approve, flags.json);
     let destroying = flags.command == "sagetune destroy";
+    let shown = |plan: &Plan| render::human_for_stdout(plan, Detail::Folded);
     let mut approve = |plan: &Plan| {
-        if json {
-            Approval::Yes
-        } else if auto {
-            let _ = std::io::stdout().write_all(render::human_for_stdout(plan).as_bytes());
-            Approval::Yes
-        } else {
-            ask(plan)
+        if auto && !json {
+            let _ = std::io::stdout().write_all(shown(plan).as_bytes());
         }
+        if json || auto {
+            return Approval::Yes;
+        }
+        ask(plan)
     };
     let session = Session {
         cloud,
@@ -83,7 +83,7 @@ pub(crate) fn drive(
         Ok(Applied::NoChanges(plan)) if destroying => {
             Outcome::printed(render::nothing_to_destroy(&plan))
         }
-        Ok(Applied::NoChanges(plan)) => Outcome::printed(render::human_for_stdout(&plan)),
+        Ok(Applied::NoChanges(plan)) => Outcome::printed(shown(&plan)),
         Ok(Applied::Declined) => Outcome {
             stderr: "Cancelled; nothing was changed.\n".into(),
             status: ExitStatus::Failure,

@@ -1,14 +1,19 @@
 //! Errors of JumpStart resolution, each with the help a user needs to fix it.
 
+use crate::cloud::CloudError;
 use crate::diagnostics::Diagnostic;
 use thiserror::Error;
 
 /// Why a model could not be resolved to a usable spec.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub(crate) enum ResolveError {
-    /// Reading the JumpStart manifest or a spec failed.
+    /// Reading the JumpStart manifest or a spec from a local override failed.
     #[error("cannot read {what}: {reason}")]
     Source { what: String, reason: String },
+    /// Reading the JumpStart manifest or a spec from S3 failed (credentials, network,
+    /// permissions): said as every other AWS failure is.
+    #[error("cannot read {what}: {error}")]
+    Cloud { what: String, error: CloudError },
     /// The override variables are half set.
     #[error("{set} is set but {missing} is not")]
     HalfOverride {
@@ -101,6 +106,7 @@ impl ResolveError {
         match self {
             Self::Source { reason, .. } if reason.to_ascii_lowercase().contains("access denied") || reason.contains("AccessDenied") => "the credentials may not read JumpStart's content bucket: grant them the policy `sagetune iam-policy` prints (its JumpStartSpecs statement)".into(),
             Self::Source { .. } => "check network access to the JumpStart content bucket, or point AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE and AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE at local copies".into(),
+            Self::Cloud { error, .. } => Diagnostic::from(error).help.unwrap_or_default(),
             Self::HalfOverride { .. } => "set both AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE and AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE, or neither".into(),
             Self::Invalid { .. } => "the JumpStart content looks corrupt or is not JumpStart's; check the override variables".into(),
             Self::UnknownModel { .. } => "check the model id with `sagetune models`; the model may not be published in this region".into(),
@@ -134,6 +140,13 @@ fn tail(versions: &[String]) -> String {
 impl From<&ResolveError> for Diagnostic {
     /// A model that cannot be resolved (unlocated; see `prepare::models` for the location).
     fn from(e: &ResolveError) -> Self {
-        Diagnostic::new("jumpstart::resolve", e.to_string()).help(e.help())
+        match e {
+            // An AWS failure reads as on every other command (credentials, permissions).
+            ResolveError::Cloud { error, .. } => Diagnostic {
+                message: e.to_string(),
+                ..Diagnostic::from(error)
+            },
+            _ => Diagnostic::new("jumpstart::resolve", e.to_string()).help(e.help()),
+        }
     }
 }

@@ -302,7 +302,7 @@ mod tests {
     }
 
     impl ContentStore for Counting {
-        fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+        fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, crate::cloud::CloudError> {
             *self
                 .reads
                 .lock()
@@ -319,7 +319,10 @@ mod tests {
             } else {
                 base.join("specs").join(key)
             };
-            std::fs::read(&path).map_err(|e| e.to_string())
+            std::fs::read(&path).map_err(|e| crate::cloud::CloudError::Transport {
+                operation: "GetObject".into(),
+                message: e.to_string(),
+            })
         }
     }
 

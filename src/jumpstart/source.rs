@@ -91,12 +91,10 @@ impl<'a> Source<'a> {
 }
 
 fn read_object(store: &dyn ContentStore, bucket: &str, key: &str) -> Result<Vec<u8>, ResolveError> {
-    store
-        .get(bucket, key)
-        .map_err(|reason| ResolveError::Source {
-            what: format!("s3://{bucket}/{key}"),
-            reason,
-        })
+    store.get(bucket, key).map_err(|error| ResolveError::Cloud {
+        what: format!("s3://{bucket}/{key}"),
+        error,
+    })
 }
 
 fn read_file(path: PathBuf) -> Result<Vec<u8>, ResolveError> {

@@ -11,8 +11,8 @@ const RED: &str = "\x1b[31m";
 const RESET: &str = "\x1b[0m";
 
 /// The human plan for stdout: coloured on a terminal unless `NO_COLOR` is set.
-pub(crate) fn human_for_stdout(plan: &Plan) -> String {
-    let text = super::human(plan);
+pub(crate) fn human_for_stdout(plan: &Plan, detail: super::Detail) -> String {
+    let text = super::human_with(plan, detail);
     if crate::diagnostics::colour_wanted(std::io::stdout().is_terminal()) {
         coloured(&text)
     } else {

@@ -5,16 +5,21 @@ use std::fmt::Write;
 
 use similar::{ChangeTag, TextDiff};
 
-use super::{cost_lines, totals, work};
+use super::{cost_lines, totals, work, Detail};
 use crate::plan::{Action, Change, ChangeId, FieldDiff, Plan, ResourceKind};
 
-/// The plan as people read it in a terminal or CI log.
+/// The plan as people read it in a terminal or CI log, long values folded.
 pub fn human(plan: &Plan) -> String {
-    crate::escape::controls(&super::units::short_hashes(&full(plan))).into_owned()
+    human_with(plan, Detail::Folded)
+}
+
+/// The human plan with long values folded or in full.
+pub fn human_with(plan: &Plan, detail: Detail) -> String {
+    crate::escape::controls(&super::units::short_hashes(&whole(plan, detail))).into_owned()
 }
 
 /// The human plan with hashes whole.
-fn full(plan: &Plan) -> String {
+fn whole(plan: &Plan, detail: Detail) -> String {
     let mut out = String::new();
     let shown: Vec<&Change> = plan
         .changes
@@ -48,7 +53,7 @@ fn full(plan: &Plan) -> String {
     let _ = writeln!(out, "Symbols: {}", legend.join(", "));
     for c in shown {
         out.push('\n');
-        block(&mut out, c);
+        block(&mut out, c, detail);
     }
     out.push('\n');
     let _ = writeln!(out, "{}", totals(&plan.summary));
@@ -79,7 +84,7 @@ pub(crate) fn noun(k: ResourceKind) -> &'static str {
     }
 }
 
-fn block(out: &mut String, c: &Change) {
+fn block(out: &mut String, c: &Change, detail: Detail) {
     let _ = writeln!(out, "  # {} will be {}", c.id, c.action.verb());
     let _ = writeln!(out, "  # ({})", c.reason);
     let _ = writeln!(
@@ -90,11 +95,23 @@ fn block(out: &mut String, c: &Change) {
         c.name
     );
     for d in &c.diff {
-        field(out, d);
+        match super::folded_field(d).filter(|_| detail == Detail::Folded) {
+            Some(short) => {
+                let _ = writeln!(out, "      + {}: {short} (`--full` shows them)", d.field);
+            }
+            None => field(out, d),
+        }
     }
     if c.diff.is_empty() && c.action == Action::Create {
         for (k, v) in super::attributes(c) {
-            let _ = writeln!(out, "      {k} = {v}");
+            match super::folded_attribute(&k, &v).filter(|_| detail == Detail::Folded) {
+                Some(short) => {
+                    let _ = writeln!(out, "      {k} = {short} (`--full` lists them)");
+                }
+                None => {
+                    let _ = writeln!(out, "      {k} = {v}");
+                }
+            }
         }
     }
     if let Some(s) = &c.supersedes {

@@ -91,19 +91,31 @@ fn table(shown: &[&Change], rows: usize) -> String {
     short_hashes(&out)
 }
 
-/// Every change's block, folded, hashes shortened.
+/// Every change's block, folded, hashes shortened; long values (an IAM policy, the spec's
+/// default hyperparameters) each folded once more below the blocks.
 fn details(shown: &[&Change]) -> String {
     let mut out = String::from("\n<details><summary>Details</summary>\n\n```diff\n");
+    let mut long = Vec::new();
     for c in shown {
-        out.push_str(&detail_block(c));
+        out.push_str(&detail_block(c, &mut long));
         out.push('\n');
     }
-    out.push_str("```\n\n</details>\n");
+    out.push_str("```\n");
+    for (title, body) in long {
+        let _ = write!(
+            out,
+            "\n<details><summary>{}</summary>\n\n```\n{}\n```\n\n</details>\n",
+            escape(&title),
+            body.trim_end()
+        );
+    }
+    out.push_str("\n</details>\n");
     short_hashes(&out)
 }
 
-/// One change as diff-highlighted text.
-fn detail_block(c: &Change) -> String {
+/// One change as diff-highlighted text; values too long to read inline go to `long` as
+/// `(title, text)`, with a one-line stand-in here.
+fn detail_block(c: &Change, long: &mut Vec<(String, String)>) -> String {
     let mut out = String::new();
     let sign = match c.action {
         Action::Create => "+",
@@ -113,6 +125,12 @@ fn detail_block(c: &Change) -> String {
     let _ = writeln!(out, "# {} will be {} ({})", c.id, c.action.verb(), c.reason);
     let _ = writeln!(out, "{sign} {} \"{}\"", noun(c.kind), c.name);
     for d in &c.diff {
+        if let Some(short) = super::folded_field(d) {
+            let _ = writeln!(out, "+   {}: {short} (below)", d.field);
+            let title = format!("{} {}: {short}", c.id, d.field);
+            long.push((title, d.after.clone().unwrap_or_default()));
+            continue;
+        }
         match (&d.before, &d.after) {
             (Some(b), Some(a)) if !b.contains('\n') && !a.contains('\n') => {
                 let _ = writeln!(out, "-   {}: {b}", d.field);
@@ -130,7 +148,15 @@ fn detail_block(c: &Change) -> String {
     }
     if c.diff.is_empty() && c.action == Action::Create {
         for (k, v) in super::attributes(c) {
-            let _ = writeln!(out, "    {k} = {v}");
+            match super::folded_attribute(&k, &v) {
+                Some(short) => {
+                    let _ = writeln!(out, "    {k} = {short} (below)");
+                    long.push((format!("{} {k}: {short}", c.id), v.replace(", ", "\n")));
+                }
+                None => {
+                    let _ = writeln!(out, "    {k} = {v}");
+                }
+            }
         }
     }
     if let Some(s) = &c.supersedes {

@@ -24,7 +24,7 @@ pub(crate) use catalog::catalog_table;
 pub(crate) use colour::human_for_stdout;
 pub(crate) use data::data_lines;
 pub(crate) use gate::promotion_lines;
-pub use human::human;
+pub use human::{human, human_with};
 pub use markdown::{markdown, MARKDOWN_LIMIT};
 pub(crate) use pins::{relocked, relocked_json};
 pub use report::report;
@@ -40,7 +40,7 @@ use std::time::Duration;
 use crate::cloud::requests::CreateTrainingJob;
 use crate::desired::naming::{TAG_JS_MODEL_ID, TAG_JS_MODEL_VERSION};
 use crate::jumpstart::hyperparameters::unquote;
-use crate::plan::{cost::Cost, Change, Plan, Request, Summary};
+use crate::plan::{cost::Cost, Change, FieldDiff, Plan, Request, Summary};
 
 /// The plan file's JSON.
 pub fn json(plan: &Plan) -> String {
@@ -175,6 +175,29 @@ fn cost_delta(c: &crate::plan::cost::Cost) -> String {
     }
 }
 
+/// How much of long values a plan shows: folded for review (the default), or in full
+/// (`plan --full`, `show --full`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Folded,
+    Full,
+}
+
+/// A new multi-line value (an IAM policy) longer than this is folded in a reviewed plan.
+const FOLD_LINES: usize = 12;
+
+/// The one-line stand-in of a new value too long to review inline (an IAM policy), or `None`
+/// when it is shown as it is.
+pub(crate) fn folded_field(d: &FieldDiff) -> Option<String> {
+    let lines = d.after.as_deref()?.lines().count();
+    (d.before.is_none() && lines > FOLD_LINES).then(|| format!("{lines} lines"))
+}
+
+/// The one-line stand-in of a long attribute (the spec's defaults), or `None`.
+pub(crate) fn folded_attribute(key: &str, value: &str) -> Option<String> {
+    (key == "spec defaults").then(|| format!("{} values", value.split(", ").count()))
+}
+
 /// The lines under a change that say what its request holds, for reviewers.
 pub(crate) fn attributes(c: &Change) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -240,10 +263,7 @@ fn job_attributes(c: &Change, j: &CreateTrainingJob) -> Vec<(String, String)> {
     };
     out.push(("hyperparameters".into(), set));
     if !defaults.is_empty() {
-        out.push((
-            "spec defaults".into(),
-            format!("{} ({})", defaults.join(", "), defaults.len()),
-        ));
+        out.push(("spec defaults".into(), defaults.join(", ")));
     }
     out
 }

@@ -350,3 +350,35 @@ fn a_republished_spec_is_refused_by_a_locked_run_and_called_out_by_lock() {
         relock.stdout
     );
 }
+
+#[test]
+fn without_credentials_lock_and_plan_say_the_same_thing() {
+    let ws = workspace("requests/llama-2-7b-env-var");
+    let env = [("AWS_ENDPOINT_URL", "http://127.0.0.1:9")];
+    let lock = sagetune_in(ws.path(), &env, &["lock", "--profile", "dev"]);
+    let plan = sagetune_in(ws.path(), &env, &["plan", "--profile", "dev"]);
+    for run in [&lock, &plan] {
+        assert_eq!(run.code, 1, "{}", run.snapshot());
+        assert!(run.stderr.contains("aws::call"), "{}", run.stderr);
+        let text = run.stderr.replace("\n  │ ", " ").replace('\n', " ");
+        assert!(
+            text.contains(
+                "no AWS credentials were found (tried profile `dev` from --profile in us-west-2)"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("aws sso login --profile NAME"),
+            "{}",
+            run.stderr
+        );
+        // Neither the SDK's provider chain nor a network hint.
+        assert!(!run.stderr.contains("DispatchFailure"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("check network access"),
+            "{}",
+            run.stderr
+        );
+    }
+}

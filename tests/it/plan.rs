@@ -21,14 +21,17 @@ const CREATED_AT: &str = "2026-11-30T12:00:00Z";
 pub struct FixtureStore;
 
 impl ContentStore for FixtureStore {
-    fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    fn get(&self, _bucket: &str, key: &str) -> Result<Vec<u8>, sagetune::cloud::CloudError> {
         let base = crate::root().join("tests/fixtures/jumpstart");
         let path = if key == "models_manifest.json" {
             base.join("manifest").join(key)
         } else {
             base.join("specs").join(key)
         };
-        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+        std::fs::read(&path).map_err(|e| sagetune::cloud::CloudError::Transport {
+            operation: "GetObject".into(),
+            message: format!("{}: {e}", path.display()),
+        })
     }
 }
 
@@ -819,4 +822,38 @@ fn a_validation_warning_is_part_of_the_plan_and_its_pull_request_comment() {
         .as_str()
         .unwrap()
         .contains("data::first-column"));
+}
+
+#[test]
+fn long_values_are_folded_for_review_and_shown_in_full_on_request() {
+    let s = Stack::new(&managed());
+    let plan = s.plan();
+    let folded = render::human(&plan);
+    let full = render::human_with(&plan, render::Detail::Full);
+    // The managed role's policy: one line folded, every statement in full.
+    assert!(folded.contains("lines (`--full` shows them)"), "{folded}");
+    assert!(!folded.contains("\"Statement\""), "{folded}");
+    assert!(full.contains("\"Statement\""), "{full}");
+    assert!(full.contains("preprocessing_num_workers=None"), "{full}");
+    assert!(
+        folded.len() * 2 < full.len(),
+        "{} vs {}",
+        folded.len(),
+        full.len()
+    );
+    // The pull request comment folds each long value on its own, below the changes.
+    let markdown = render::markdown(&plan);
+    assert!(
+        markdown.contains("<details><summary>role policy "),
+        "{markdown}"
+    );
+    assert!(markdown.contains("\"Statement\""), "{markdown}");
+    // `show --full` of the saved plan prints it whole.
+    let file = s.dir.path().join("plan.json");
+    std::fs::write(&file, render::json(&plan)).unwrap();
+    let shown = crate::sagetune_in(s.dir.path(), &[], &["show", "plan.json", "--full"]);
+    assert_eq!(shown.code, 0, "{}", shown.snapshot());
+    assert!(shown.stdout.contains("\"Statement\""), "{}", shown.stdout);
+    let short = crate::sagetune_in(s.dir.path(), &[], &["show", "plan.json"]);
+    assert!(!short.stdout.contains("\"Statement\""), "{}", short.stdout);
 }

@@ -165,6 +165,10 @@ pub(crate) async fn load_config(
     region: Option<&str>,
 ) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let named = region
+        .map(str::to_string)
+        .or_else(|| options.region.clone());
+    crate::cloud::error::note_tried(options.profile.as_deref(), named.as_deref());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }

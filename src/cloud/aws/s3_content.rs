@@ -3,7 +3,8 @@
 
 use std::sync::OnceLock;
 
-use crate::cloud::ContentStore;
+use super::answers::cloud_error;
+use crate::cloud::{CloudError, ContentStore};
 
 use super::{load_config, s3_client, AwsOptions};
 
@@ -24,7 +25,7 @@ impl S3ContentStore {
         }
     }
 
-    fn client(&self) -> Result<&(tokio::runtime::Runtime, aws_sdk_s3::Client), String> {
+    fn client(&self) -> Result<&(tokio::runtime::Runtime, aws_sdk_s3::Client), CloudError> {
         self.runtime
             .get_or_init(|| {
                 // Multi-threaded so specs fetched from several threads at once overlap.
@@ -38,12 +39,15 @@ impl S3ContentStore {
                 Ok((rt, client))
             })
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(|message| CloudError::Transport {
+                operation: "GetObject".into(),
+                message: message.clone(),
+            })
     }
 }
 
 impl ContentStore for S3ContentStore {
-    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, CloudError> {
         let (rt, client) = self.client()?;
         rt.block_on(async {
             let out = client
@@ -52,8 +56,11 @@ impl ContentStore for S3ContentStore {
                 .key(key)
                 .send()
                 .await
-                .map_err(|e| super::describe_error(&e))?;
-            let body = out.body.collect().await.map_err(|e| e.to_string())?;
+                .map_err(|e| cloud_error("GetObject", &format!("s3://{bucket}/{key}"), &e))?;
+            let body = (out.body.collect().await).map_err(|e| CloudError::Transport {
+                operation: "GetObject".into(),
+                message: e.to_string(),
+            })?;
             Ok(body.into_bytes().to_vec())
         })
     }
