@@ -257,8 +257,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `sagetune man > ~/.local/share/man/man1/sagetune.1`.
-    Man,
+    /// Print the man page (roff), or with `--dir` write one page per command into a folder,
+    /// e.g. `sagetune man --dir ~/.local/share/man/man1`.
+    Man {
+        /// Write sagetune.1 and a page per subcommand (sagetune-plan.1, …) into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which manifest to read, and how strictly paths are confined.

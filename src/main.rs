@@ -72,6 +72,6 @@ fn run(command: &Command) -> commands::Outcome {
         Command::Models { format } => commands::models::run(*format),
         Command::Schema => commands::schema::run(),
         Command::Completions { shell } => commands::shell::completions(*shell),
-        Command::Man => commands::shell::man(),
+        Command::Man { dir } => commands::shell::man(dir.as_deref()),
     }
 }

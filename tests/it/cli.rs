@@ -458,3 +458,29 @@ fn completions_and_the_man_page_cover_every_command() {
         zsh.stdout
     );
 }
+
+#[test]
+fn man_dir_writes_a_page_for_every_page_the_main_page_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let run = sagetune(&["man", "--dir", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    let main = std::fs::read_to_string(out.join("sagetune.1")).unwrap();
+    let named: Vec<String> = main
+        .split("sagetune\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(1)").map(|(name, _)| name.to_string()))
+        .filter(|name| !name.contains(char::is_whitespace))
+        .collect();
+    assert!(named.len() >= 15, "{named:?}");
+    for name in &named {
+        let page = out.join(format!("sagetune-{}.1", name.replace("\\-", "-")));
+        assert!(
+            page.exists(),
+            "sagetune.1 names {name}(1), which was not written"
+        );
+    }
+    let plan = std::fs::read_to_string(out.join("sagetune-plan.1")).unwrap();
+    assert!(plan.contains("detailed\\-exitcode"), "{plan}");
+    assert!(run.stderr.contains("man pages to"), "{}", run.stderr);
+}
