@@ -8,7 +8,8 @@ use crate::files::write_atomic;
 use crate::observe::logs::LogTail;
 use crate::observe::metrics::MetricParser;
 use crate::render;
-use crate::render::training::{metrics_chart, metrics_svg, JobMetrics};
+use crate::render::chart::metrics_svg;
+use crate::render::training::{metrics_chart, JobMetrics};
 
 use super::Outcome;
 

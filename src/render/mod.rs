@@ -5,6 +5,7 @@
 //! stage returned. Renders only: no AWS, no decisions.
 
 mod catalog;
+pub(crate) mod chart;
 mod colour;
 mod data;
 mod gate;

@@ -1,7 +1,6 @@
 //! Training jobs for the terminal: log lines, and metric series three ways (a Unicode
-//! sparkline per metric, the series as JSON, an SVG plot with one line per metric).
+//! sparkline per metric, the series as JSON, and the SVG chart of `chart`).
 
-use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::observe::logs::LogLine;
@@ -104,67 +103,10 @@ pub(crate) fn metrics_chart(m: &JobMetrics<'_>) -> String {
     out
 }
 
-/// The series as an SVG plot: minutes since the first value on x, one coloured line per
-/// metric with values, and a legend of coloured squares.
-pub(crate) fn metrics_svg(m: &JobMetrics<'_>) -> Result<String, String> {
-    let drawn: Vec<&Series> = m.metrics.iter().filter(|s| !s.points.is_empty()).collect();
-    let t0 = drawn
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.timestamp_ms))
-        .min()
-        .unwrap_or(0);
-    let minutes = |p: &Point| (p.timestamp_ms - t0) as f64 / 60_000.0;
-    let all: Vec<&Point> = drawn.iter().flat_map(|s| s.points.iter()).collect();
-    let x_max = all.iter().map(|p| minutes(p)).fold(0.0, f64::max).max(1.0);
-    let (lo, hi) = range(&all.iter().map(|p| p.value).collect::<Vec<_>>());
-    let (lo, hi) = if all.is_empty() { (0.0, 1.0) } else { (lo, hi) };
-    let pad = ((hi - lo) * 0.05).max(0.01);
-    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
-        .map_err(|_| "the embedded DejaVu Sans font cannot be read".to_string())?;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 540)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("training job {}", m.job), ("sans-serif", 18))
-            .margin(16)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..x_max, (lo - pad)..(hi + pad))
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("minutes since the first value")
-            .y_desc("value")
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (i, s) in drawn.iter().enumerate() {
-            let colour = Palette99::pick(i).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    s.points.iter().map(|p| (minutes(p), p.value)),
-                    colour.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::chart::metrics_svg;
 
     fn series(name: &str, values: &[f64]) -> Series {
         Series {
