@@ -43,10 +43,21 @@ fn overrides() -> [(&'static str, String); 2] {
 /// Runs with the local overrides and an endpoint that refuses connections, so any attempt
 /// to reach AWS would fail loudly instead of going anywhere.
 pub fn offline(dir: &Path, args: &[&str]) -> Run {
-    let o = overrides();
+    offline_from(dir, &root().join("tests/fixtures/jumpstart"), args)
+}
+
+/// [`offline`] with the JumpStart content (its `manifest/` and `specs/`) under `js`.
+fn offline_from(dir: &Path, js: &Path, args: &[&str]) -> Run {
+    let (manifest, specs) = (js.join("manifest"), js.join("specs"));
     let env = [
-        (o[0].0, o[0].1.as_str()),
-        (o[1].0, o[1].1.as_str()),
+        (
+            "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE",
+            manifest.to_str().unwrap(),
+        ),
+        (
+            "AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE",
+            specs.to_str().unwrap(),
+        ),
         ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -309,22 +320,7 @@ fn a_republished_spec_is_refused_by_a_locked_run_and_called_out_by_lock() {
     // The JumpStart content as a copy this test may change.
     let js = tempfile::tempdir().unwrap();
     copy_dir(&root().join("tests/fixtures/jumpstart"), js.path());
-    let manifest = js.path().join("manifest").display().to_string();
-    let specs = js.path().join("specs").display().to_string();
-    let env = [
-        (
-            "AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE",
-            manifest.as_str(),
-        ),
-        (
-            "AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE",
-            specs.as_str(),
-        ),
-        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-    ];
-    assert_eq!(sagetune_in(ws.path(), &env, &["lock"]).code, 0);
+    assert_eq!(offline_from(ws.path(), js.path(), &["lock"]).code, 0);
     // JumpStart republishes the pinned version; a CI runner has no spec cache.
     let spec = js
         .path()
@@ -332,7 +328,7 @@ fn a_republished_spec_is_refused_by_a_locked_run_and_called_out_by_lock() {
     let text = std::fs::read_to_string(&spec).unwrap();
     std::fs::write(&spec, format!("{text}\n")).unwrap();
     std::fs::remove_dir_all(ws.path().join(".sagetune")).unwrap();
-    let locked = sagetune_in(ws.path(), &env, &["requests", "--locked"]);
+    let locked = offline_from(ws.path(), js.path(), &["requests", "--locked"]);
     assert_eq!(locked.code, 1, "{}", locked.snapshot());
     assert!(
         locked.stderr.contains("changed since it was locked")
@@ -340,7 +336,7 @@ fn a_republished_spec_is_refused_by_a_locked_run_and_called_out_by_lock() {
         "{}",
         locked.stderr
     );
-    let relock = sagetune_in(ws.path(), &env, &["lock"]);
+    let relock = offline_from(ws.path(), js.path(), &["lock"]);
     assert_eq!(relock.code, 0, "{}", relock.snapshot());
     assert!(
         relock

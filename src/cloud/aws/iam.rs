@@ -33,6 +33,13 @@ impl AwsCloud {
             )
             .map_err(|e| cloud_error("CreateRole", &role.role_name, &e))?;
         let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+        self.put_inline_policy(role)?;
+        Ok(arn)
+    }
+
+    /// PutRolePolicy: the role's inline policy as the manifest derives it.
+    fn put_inline_policy(&self, role: &RoleRequest) -> Result<(), CloudError> {
+        let (_, _, iam) = self.clients()?;
         self.block_on(
             iam.put_role_policy()
                 .role_name(&role.role_name)
@@ -40,8 +47,8 @@ impl AwsCloud {
                 .policy_document(&role.policy_document)
                 .send(),
         )
-        .map_err(|e| cloud_error("PutRolePolicy", &role.role_name, &e))?;
-        Ok(arn)
+        .map(|_| ())
+        .map_err(|e| cloud_error("PutRolePolicy", &role.role_name, &e))
     }
 
     /// The boundary, trust policy and inline policy put back in the manifest's shape.
@@ -64,15 +71,7 @@ impl AwsCloud {
                 .send(),
         )
         .map_err(|e| cloud_error("UpdateAssumeRolePolicy", &role.role_name, &e))?;
-        self.block_on(
-            iam.put_role_policy()
-                .role_name(&role.role_name)
-                .policy_name(&role.policy_name)
-                .policy_document(&role.policy_document)
-                .send(),
-        )
-        .map(|_| ())
-        .map_err(|e| cloud_error("PutRolePolicy", &role.role_name, &e))
+        self.put_inline_policy(role)
     }
 
     /// The inline policies, then the role.
