@@ -64,6 +64,12 @@ pub(crate) fn note_tried(profile: Option<&str>, region: Option<&str>) {
 }
 
 impl CloudError {
+    /// Whether the service does not implement the operation at all (HTTP 501, as S3-compatible
+    /// stores answer for what they lack): retrying cannot help, going without may.
+    pub(crate) fn is_not_implemented(&self) -> bool {
+        matches!(self, Self::Service { code, .. } if code == "NotImplemented" || code == "HTTP 501")
+    }
+
     /// The error for a request that never left because no credentials could be loaded, when
     /// `chain` (the SDK's whole error text) says so; `None` for any other transport failure.
     /// Instance metadata that refuses or is disabled counts: it is the chain's last link.

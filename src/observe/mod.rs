@@ -59,6 +59,9 @@ pub struct Observed {
     /// Multipart uploads under the stack's dataset prefix left by an interrupted run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) pending_uploads: Vec<PendingUpload>,
+    /// Why multipart uploads could not be listed (a store without ListMultipartUploads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) uploads_unlisted: Option<String>,
     /// For each dataset object not uploaded yet (by address): the channel's upload it follows,
     /// to show reviewers how the data changes. Read only when some dataset changed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -89,7 +92,16 @@ pub(crate) fn observe_with(
     if seen.bucket_exists {
         let (_, prefix) = split_s3(&desired.artifacts);
         let datasets = format!("{prefix}datasets/{}/", desired.stack);
-        seen.pending_uploads = cloud.list_pending_uploads(bucket, &datasets)?;
+        seen.pending_uploads = match cloud.list_pending_uploads(bucket, &datasets) {
+            Ok(uploads) => uploads,
+            // An S3-compatible store without ListMultipartUploads: plan and apply go on; the
+            // plan says leftovers could not be looked for.
+            Err(e) if e.is_not_implemented() => {
+                seen.uploads_unlisted = Some(e.to_string());
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
     }
     let mut listed = listings(cloud, desired, &mut seen)?;
     if settle {

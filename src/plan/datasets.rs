@@ -10,6 +10,11 @@ impl Planner<'_> {
     /// stored and billed but form no object. Only one apply per stack runs at a time (the
     /// state lock), so none of them is still being written.
     pub(super) fn interrupted_uploads(&mut self) {
+        if let Some(why) = &self.o.uploads_unlisted {
+            self.warnings.push(format!(
+                "the artifacts store cannot list multipart uploads ({why}): parts an interrupted apply left behind could not be looked for; if one was interrupted mid-upload, abort its upload with the store's own tools"
+            ));
+        }
         for u in &self.o.pending_uploads {
             let mut c = change(
                 ChangeId::instance("upload", &u.upload_id),

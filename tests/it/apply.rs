@@ -821,3 +821,23 @@ fn uploads_a_crash_left_behind_are_reported_then_aborted_by_apply() {
     assert_eq!(left.len(), 1, "only the other stack's remains: {left:?}");
     assert!(!s.plan().has_changes());
 }
+
+#[test]
+fn a_store_without_multipart_upload_listing_plans_and_applies_with_a_note() {
+    let s = Stack::new(BASE);
+    // Some S3-compatible stores answer ListMultipartUploads with 501 NotImplemented.
+    s.cloud.without_upload_listing();
+    let plan = s.plan();
+    assert!(
+        plan.warnings.iter().any(|w| w
+            .starts_with("the artifacts store cannot list multipart uploads")
+            && w.contains("NotImplemented")),
+        "{:?}",
+        plan.warnings
+    );
+    assert!(apply(&s).complete());
+    assert_eq!(counts(&s), [1, 1, 1, 1]);
+    let again = s.plan();
+    assert!(!again.has_changes());
+    assert_eq!(again.warnings.len(), 1, "{:?}", again.warnings);
+}

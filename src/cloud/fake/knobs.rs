@@ -54,6 +54,12 @@ impl FakeCloud {
         self.lock().lose_next_put_answer = true;
     }
 
+    /// Makes the store one without ListMultipartUploads: it answers 501 NotImplemented, as
+    /// some S3-compatible stores do.
+    pub fn without_upload_listing(&self) {
+        self.lock().no_upload_listing = true;
+    }
+
     /// Leaves a multipart upload behind, as a crash after CreateMultipartUpload does; returns
     /// its upload id.
     pub fn seed_pending_upload(&self, bucket: &str, key: &str) -> String {

@@ -116,6 +116,8 @@ struct State {
     /// The next conditional PUT is stored, but its answer is lost: the caller sees what the
     /// SDK's retry of the same request sees (412).
     lose_next_put_answer: bool,
+    /// The store does not implement ListMultipartUploads (as some S3-compatible stores).
+    no_upload_listing: bool,
     /// While set, every model answers with this error (a model that loads but cannot serve).
     invoke_error: Option<String>,
     pace: u32,

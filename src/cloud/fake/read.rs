@@ -30,6 +30,14 @@ impl CloudRead for FakeCloud {
         prefix: &str,
     ) -> Result<Vec<PendingUpload>, CloudError> {
         let s = self.read(format!("ListMultipartUploads s3://{bucket}/{prefix}"));
+        if s.no_upload_listing {
+            return Err(CloudError::Service {
+                operation: "ListMultipartUploads".into(),
+                code: "NotImplemented".into(),
+                message: "A header you provided implies functionality that is not implemented"
+                    .into(),
+            });
+        }
         Ok(s.pending_uploads
             .iter()
             .filter(|(b, k, _)| b == bucket && k.starts_with(prefix))
