@@ -191,7 +191,7 @@ fn endpoints(out: &mut String, v: &Validated) {
 fn specs(out: &mut String, specs: &SpecCheck) {
     let _ = match specs {
         SpecCheck::NothingToCheck => Ok(()),
-        SpecCheck::NoLock => writeln!(out, "\nModel specs: not checked; run `sagetune lock` to resolve and pin the models, then validate checks hyperparameters and instance types offline."),
+        SpecCheck::NoLock => writeln!(out, "\nModel specs: not checked (hyperparameters, instance types, gate metrics, smoke tests, the EULA, validation data); run `sagetune lock` to pin the models and commit sagetune.lock: it carries what validate needs to check them offline (`--require-lock` makes this an error)."),
         SpecCheck::LockMismatch(why) => writeln!(out, "\nModel specs: not checked; sagetune.lock does not match the manifest ({}). Run `sagetune lock`.", why.join("; ")),
         SpecCheck::NoRegion => writeln!(out, "\nModel specs: not checked; no region (set `region` in the manifest, --region or AWS_REGION)."),
         SpecCheck::Cached { versions, missing } => {
