@@ -168,7 +168,7 @@ impl Utf8Validator {
             let mut joined = std::mem::take(&mut self.pending);
             let carried = joined.len();
             joined.extend_from_slice(&data[..take]);
-            let valid = match std::str::from_utf8(&joined) {
+            let valid = match simdutf8::compat::from_utf8(&joined) {
                 Ok(_) => joined.len(),
                 Err(e) if e.valid_up_to() > 0 => e.valid_up_to(),
                 Err(e) if e.error_len().is_none() && take == data.len() => {
@@ -188,7 +188,9 @@ impl Utf8Validator {
             self.offset += char_len as u64;
             data = &data[char_len - carried..];
         }
-        match std::str::from_utf8(data) {
+        // SIMD validation: the one full pass over each byte's UTF-8 (the checker only looks as
+        // far as a line's first character).
+        match simdutf8::compat::from_utf8(data) {
             Ok(_) => self.offset += data.len() as u64,
             Err(e) => {
                 let at = self.offset + e.valid_up_to() as u64;

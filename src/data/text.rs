@@ -23,11 +23,50 @@ pub(super) fn content(
 /// Whether text is empty after trimming whitespace (Unicode whitespace included). UTF-8
 /// validity is checked by the scan's reader thread, not here.
 pub(super) fn is_blank(text: &[u8]) -> bool {
-    match text.iter().position(|b| !b.is_ascii_whitespace()) {
-        None => true,
-        Some(i) if text[i].is_ascii() => false,
-        Some(i) => std::str::from_utf8(&text[i..]).is_ok_and(|s| s.trim().is_empty()),
+    matches!(first_text(text), Seen::Blank | Seen::Cut(_))
+}
+
+/// What the start of some bytes holds, read character by character only as far as the
+/// first one that is not whitespace (a line's text is seldom far in): each byte is looked at
+/// once at most, and usually only the first.
+enum Seen {
+    /// Text (or bytes that are not UTF-8: the reader thread reports those).
+    Text,
+    /// Whitespace only.
+    Blank,
+    /// Whitespace, then a character cut off at the end, starting at this offset.
+    Cut(usize),
+}
+
+fn first_text(bytes: &[u8]) -> Seen {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if !b.is_ascii_whitespace() {
+                return Seen::Text;
+            }
+            i += 1;
+            continue;
+        }
+        let len = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => return Seen::Text,
+        };
+        let Some(encoded) = bytes.get(i..i + len) else {
+            return Seen::Cut(i);
+        };
+        match std::str::from_utf8(encoded)
+            .ok()
+            .and_then(|s| s.chars().next())
+        {
+            Some(c) if c.is_whitespace() => i += len,
+            _ => return Seen::Text,
+        }
     }
+    Seen::Blank
 }
 
 /// Whether the line being read has text yet, from its pieces; keeps at most the 3 bytes of a
@@ -57,13 +96,10 @@ impl LineText {
             &joined[..]
         };
         // A character cut at the chunk's end waits for its other bytes.
-        let whole = match std::str::from_utf8(piece) {
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            _ => piece.len(),
-        };
-        self.has_text = !is_blank(&piece[..whole]);
-        if !self.has_text {
-            self.split_char = piece[whole..].to_vec();
+        match first_text(piece) {
+            Seen::Text => self.has_text = true,
+            Seen::Blank => {}
+            Seen::Cut(at) => self.split_char = piece[at..].to_vec(),
         }
     }
 
@@ -77,5 +113,34 @@ impl LineText {
         let had = self.has_text;
         *self = Self::default();
         had
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_means_unicode_whitespace_only_and_looks_no_further_than_the_first_text() {
+        assert!(is_blank(b""));
+        assert!(is_blank(" \t\u{3000}\u{a0}".as_bytes()));
+        assert!(!is_blank(" 字".as_bytes()));
+        assert!(!is_blank("\u{3000}x".as_bytes()));
+        // Bytes after the first text are not read: invalid UTF-8 there is the reader's to find.
+        assert!(!is_blank(b"a\xff\xfe"));
+    }
+
+    #[test]
+    fn a_character_split_between_chunks_is_judged_once_whole() {
+        let ideographic_space = "\u{3000}".as_bytes();
+        let mut line = LineText::default();
+        line.see(&ideographic_space[..1]);
+        line.see(&ideographic_space[1..]);
+        assert!(!line.end(), "an ideographic space alone is blank");
+        let han = "字".as_bytes();
+        line.see(b" ");
+        line.see(&han[..2]);
+        line.see(&han[2..]);
+        assert!(line.end(), "a Han character split in two is text");
     }
 }
