@@ -52,7 +52,11 @@ fn draw_panel(
         .flat_map(|(_, s)| s.points.iter().map(|p| p.value))
         .collect();
     let (lo, hi) = bounds(&values);
-    let names: Vec<&str> = panel.iter().map(|(_, s)| s.name.as_str()).collect();
+    // The axis names the metrics briefly (`train-loss` for `huggingface-textgeneration:train-loss`);
+    // the legend has their whole names.
+    let names: Vec<&str> = (panel.iter())
+        .map(|(_, s)| s.name.rsplit(':').next().unwrap_or(&s.name))
+        .collect();
     let mut chart = ChartBuilder::on(area)
         .margin(16)
         .x_label_area_size(36)
