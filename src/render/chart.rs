@@ -308,5 +308,21 @@ mod tests {
             2,
             "{svg}"
         );
+        // JumpStart's metric names are long: the axis says them briefly, the legend whole.
+        let long = [series(
+            "huggingface-textgeneration:eval-ppl",
+            &[(0, 11.0), (60_000, 10.4)],
+        )];
+        let m = JobMetrics {
+            job: "j",
+            status: "Completed",
+            metrics: &long,
+        };
+        let svg = metrics_svg(&m).unwrap();
+        assert!(svg.contains(">\neval-ppl\n</text>"), "{svg}");
+        assert!(
+            svg.contains(">\nhuggingface-textgeneration:eval-ppl\n</text>"),
+            "{svg}"
+        );
     }
 }
