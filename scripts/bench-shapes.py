@@ -1,6 +1,7 @@
 """Writes the text shapes scripts/bench-shapes.sh measures: TXT of ASCII English, all-CJK,
 all-Cyrillic and mixed scripts, a CSV with quoted fields and its text in a column named
-`text`, and JSON Lines with nested records. Each file repeats a block of 20,000 generated
+`text`, JSON Lines with nested records and with small flat ones, and JSON arrays compact and
+pretty-printed. Each file repeats a block of 20,000 generated
 lines up to SIZE bytes; a manifest with one dataset sits beside each."""
 import json
 import os
@@ -33,13 +34,14 @@ def line(kind):
     return " ".join(random.choice(ENG) for _ in range(random.randint(8, 40)))
 
 
-def write(path, head, block, size):
+def write(path, head, block, size, tail=b""):
     with open(path, "wb") as f:
         f.write(head)
         written = 0
         while written < size:
             f.write(block)
             written += len(block)
+        f.write(tail)
 
 
 def main(out, size):
@@ -55,9 +57,16 @@ def main(out, size):
         for i, l in enumerate(lines["mixed"])
     )
     shapes["jsonl-nested"] = ("train.jsonl", b"", jsonl.encode())
-    for name, (file, head, block) in shapes.items():
+    small = "".join(json.dumps({"text": l[:40]}, ensure_ascii=False) + "\n" for l in lines["ascii"])
+    shapes["jsonl-small"] = ("train.jsonl", b"", small.encode())
+    records = [{"id": i, "text": l} for i, l in enumerate(lines["mixed"])]
+    compact = ",".join(json.dumps(r, ensure_ascii=False) for r in records)
+    pretty = ",\n".join(json.dumps(r, ensure_ascii=False, indent=2) for r in records)
+    shapes["json-compact"] = ("train.json", b"[", compact.encode() + b",", b"{\"text\": \"end\"}]")
+    shapes["json-pretty"] = ("train.json", b"[\n", pretty.encode() + b",\n", b"{\"text\": \"end\"}\n]\n")
+    for name, (file, head, block, *tail) in shapes.items():
         os.makedirs(os.path.join(out, name, "data"), exist_ok=True)
-        write(os.path.join(out, name, "data", file), head, block, size)
+        write(os.path.join(out, name, "data", file), head, block, size, tail[0] if tail else b"")
         with open(os.path.join(out, name, "sagetune.yaml"), "w") as m:
             m.write(f"stack: bench\nartifacts: s3://bench-bucket/x/\nrole: {{create: true}}\ndatasets:\n  d:\n    train: data/{file}\n")
 

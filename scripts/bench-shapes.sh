@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Validate throughput on text shapes unlike the main bench's (UTF-8-heavy TXT, quoted CSV,
-# nested JSON Lines): for each, the best of 3 alternated runs of `openssl dgst -sha256` (the
+# nested and small JSON Lines, compact and pretty JSON arrays): for each, the best of 3 alternated runs of `openssl dgst -sha256` (the
 # anchor) and `sagetune validate` (its hash cache cleared before every run), page cache warm.
 # Ratio = openssl time / sagetune time (1.0 = hashing speed). With OLD=path/to/sagetune an
 # older binary is measured beside it. Writes benches/results/shapes.txt.

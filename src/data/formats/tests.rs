@@ -204,3 +204,75 @@ fn json_errors_carry_the_line() {
         Err(ScanError::MissingColumn { .. })
     ));
 }
+
+/// The byte parser `record` used before it read records as text: the reference.
+fn record_by_bytes(bytes: &[u8], column: &mut Column) -> Result<bool, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let row = RowSeed { column }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(row.is_empty)
+}
+
+fn record_as_checked(bytes: &[u8], column: &mut Column) -> Result<bool, String> {
+    let mut counts = Counts::default();
+    record(bytes, column, &mut counts).map_err(|e| e.to_string())?;
+    Ok(counts.empty_rows == 1)
+}
+
+#[test]
+fn a_record_read_as_text_is_judged_as_the_byte_parser_judges_it() {
+    let cases: &[&[u8]] = &[
+        br#"{"text": "plain"}"#,
+        br#"{"text": "", "id": 1}"#,
+        br#"{"id": 1, "text": "  \n\t "}"#,
+        br#"{"text": "\u00e9t\u00e9 \ud83d\ude00", "meta": {"a": [1, 2.5e3, null, true]}}"#,
+        "{\"text\": \"caf\u{e9} \u{5b57} \u{43f}\u{440}\u{438}\"}".as_bytes(),
+        br#"{"text": "bad \x escape"}"#,
+        b"{\"text\": \"raw \x01 control\"}",
+        br#"{"text": "unterminated}"#,
+        br#"{"text": 12}"#,
+        br#"{"title": "no text field"}"#,
+        br#"[1, 2]"#,
+        br#"{"text": "a",}"#,
+        br#"{"text": "a"} trailing"#,
+        br#"{"text": "\ud800"}"#,
+        br#"{"text": "x", "text": ""}"#,
+        b"{\"text\": \"not utf-8 \xff\"}",
+    ];
+    for case in cases {
+        let (mut a, mut b) = (Column::new(None), Column::new(None));
+        assert_eq!(
+            record_as_checked(case, &mut a),
+            record_by_bytes(case, &mut b),
+            "{}",
+            String::from_utf8_lossy(case)
+        );
+        let (mut a, mut b) = (Column::new(Some("title")), Column::new(Some("title")));
+        assert_eq!(
+            record_as_checked(case, &mut a),
+            record_by_bytes(case, &mut b)
+        );
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_record_is_judged_as_the_byte_parser_judges_it(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "{", "}", "[", "]", ",", ":", "\"text\"", "\"id\"", "\"", "\\", "\\u00e9", "\\ud83d",
+                "1", "-0.5e2", "null", "true", " ", "\n", "\u{1}", "é", "字", "a",
+            ]),
+            0..24,
+        )
+    ) {
+        let text: String = parts.concat();
+        let (mut a, mut b) = (Column::new(None), Column::new(None));
+        proptest::prop_assert_eq!(
+            record_as_checked(text.as_bytes(), &mut a),
+            record_by_bytes(text.as_bytes(), &mut b)
+        );
+    }
+}
