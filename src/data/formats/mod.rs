@@ -193,22 +193,22 @@ fn record(bytes: &[u8], column: &mut Column, counts: &mut Counts) -> serde_json:
     // check each string again. Bytes that are not UTF-8 go to the byte parser, whose error
     // the reader's own UTF-8 error outranks.
     let row = match simdutf8::basic::from_utf8(bytes) {
-        Ok(text) => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            let row = RowSeed { column }.deserialize(&mut de)?;
-            de.end()?;
-            row
-        }
-        Err(_) => {
-            let mut de = serde_json::Deserializer::from_slice(bytes);
-            let row = RowSeed { column }.deserialize(&mut de)?;
-            de.end()?;
-            row
-        }
+        Ok(text) => whole_row(serde_json::Deserializer::from_str(text), column)?,
+        Err(_) => whole_row(serde_json::Deserializer::from_slice(bytes), column)?,
     };
     counts.rows += 1;
     counts.empty_rows += u64::from(row.is_empty);
     Ok(())
+}
+
+/// One record read whole from `de`: its row, and nothing after it.
+fn whole_row<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    column: &mut Column,
+) -> serde_json::Result<Row> {
+    let row = RowSeed { column }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(row)
 }
 
 fn finish_json(mut counts: Counts, column: Column) -> Result<Counts, ScanError> {
