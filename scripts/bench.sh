@@ -3,8 +3,9 @@
 # run, on this machine, with runs alternated (anchor, sagetune, anchor, …):
 #   1. validate of 1 GiB TXT, CSV, JSONL and JSON-array datasets vs `openssl dgst -sha256` of
 #      the same file (cache removed before each validate), and validate's peak RSS;
-#   2. a no-op plan against the local emulator at N = 1, 10 and 50 fine-tunes (each with an
-#      endpoint): wall time as a multiple of N = 1's, and AWS requests per resource;
+#   2. plans against the local emulator at N = 1, 50 and 200 fine-tunes, each with its own
+#      dataset file and endpoint (scripts/bench-plan.sh): the first plan's and the no-op plan's
+#      requests, the no-op plan's time as a multiple of N = 1's, and its peak RSS;
 #   3. the upload of a 1 GiB file by sagetune's upload path (benches/upload.rs) vs `aws s3 cp`,
 #      both to the same local S3 server (the s3s-fs crate, started on 127.0.0.1);
 #   4. `sagetune requests` (offline, JumpStart fixtures) wall time vs `sagetune --version`, and
@@ -12,7 +13,7 @@
 # Only 127.0.0.1 is ever called, with dummy credentials. Writes benches/results/bench.txt with
 # every run listed; exits 1 when a target is missed.
 #
-#   scripts/bench.sh            # BENCH_DIR=/tmp/sagetune-bench RUNS=3
+#   scripts/bench.sh            # BENCH_DIR=/tmp/sagetune-bench RUNS=3 BENCH_SECTIONS=1234
 # Needs: openssl, the AWS CLI (`aws`), and s3s-fs (installed once under $BENCH_DIR/tools with
 # cargo when missing; the first run spends a few minutes building it).
 set -euo pipefail
@@ -20,6 +21,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 bench=${BENCH_DIR:-/tmp/sagetune-bench}
 runs=${RUNS:-3}
+sections=${BENCH_SECTIONS:-1234}
 size=$((1 << 30))
 out=benches/results/bench.txt
 mkdir -p "$bench" benches/results
@@ -63,6 +65,7 @@ echo "# sagetune benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(openssl version | cut -d' ' -f1-2)" >> "$out.tmp"
 
 # 1. validate vs openssl --------------------------------------------------------------------
+if [[ $sections == *1* ]]; then
 make_data() { # format file
   [ -f "$2" ] && [ "$(stat -c %s "$2")" -ge "$size" ] && return
   echo "generating $2" >&2
@@ -94,55 +97,16 @@ for format in txt csv jsonl json; do
   meets "$ratio >= $target && $rss_mib < 64" || { verdict=MISSED; status=1; }
   record "validate_$format ratio $ratio (target >= $target) rss_MiB $rss_mib (target < 64) $verdict; openssl:$ssl_all; sagetune:$st_all"
 done
+fi
 
-# 2. no-op plan at N = 1, 10, 50 --------------------------------------------------------------
-start_emulator
-export SAGETUNE_POLL_INTERVAL=200ms
-stack_manifest() { # n name
-  printf 'stack: %s\nregion: us-east-1\nartifacts: s3://%s/sagetune/\nrole:\n  arn: arn:aws:iam::123456789012:role/SageMakerExecution\ndatasets:\n  notes:\n    train: data/train.txt\nfine_tunes:\n' "$2" "$2"
-  for i in $(seq "$1"); do
-    printf '  ft%d:\n    model: huggingface-textgeneration1-gpt-j-6b\n    model_version: "3.*"\n    dataset: notes\n    instance_type: ml.g5.12xlarge\n    hyperparameters:\n      epoch: %d\n    max_runtime: 2h\n' "$i" "$i"
-  done
-  printf 'endpoints:\n'
-  for i in $(seq "$1"); do
-    printf '  ft%d:\n    fine_tune: ft%d\n    instance_type: ml.g5.2xlarge\n' "$i" "$i"
-  done
-}
-record
-record "## 2. no-op plan against the local emulator (after apply), N fine-tunes each with an endpoint"
-record "# runs (ms), alternated between N, with sagetune.lock (as CI runs it); requests counted by the emulator; resources = the plan's changes"
-declare -A plan_ms per_resource
-for n in 1 10 50; do
-  name=bench-n$n
-  dir=$bench/plan-$n
-  rm -rf "$dir" && mkdir -p "$dir/data"
-  echo "Quarterly revenue grew on higher net interest income." > "$dir/data/train.txt"
-  stack_manifest "$n" "$name" > "$dir/sagetune.yaml"
-  curl -s -X POST "http://127.0.0.1:$port/_sagetune/bucket" -d "{\"name\": \"$name\"}" >/dev/null
-  (use_emulator "$name" && cd "$dir" && "$bin" lock >/dev/null && "$bin" apply --locked --auto-approve --quiet >/dev/null 2>"$dir/apply.log") ||
-    { cat "$dir/apply.log" >&2; exit 1; }
-done
-for n in 1 10 50; do plan_ms[$n]=""; done
-for _ in $(seq "$runs"); do
-  for n in 1 10 50; do
-    ns=$(use_emulator "bench-n$n" && cd "$bench/plan-$n" && nanos "$bin" plan --locked --detailed-exitcode)
-    plan_ms[$n]="${plan_ms[$n]} $((ns / 1000000))"
-  done
-done
-for n in 1 10 50; do
-  before=$(curl -s "http://127.0.0.1:$port/_sagetune/requests" | jq --arg k "bench-n$n" '[.[] | select(.key == $k)] | length')
-  changes=$(use_emulator "bench-n$n" && cd "$bench/plan-$n" && "$bin" plan --locked --format json | jq '[.changes[] | select(.action == "noop")] | length')
-  after=$(curl -s "http://127.0.0.1:$port/_sagetune/requests" | jq --arg k "bench-n$n" '[.[] | select(.key == $k)] | length')
-  per_resource[$n]=$(awk "BEGIN{printf \"%.2f\", ($after - $before) / $changes}")
-  record "plan_n$n ms:${plan_ms[$n]}; requests $((after - before)) for $changes resources = ${per_resource[$n]} per resource (target <= 2)"
-  meets "${per_resource[$n]} <= 2" || status=1
-done
-best1=$(echo ${plan_ms[1]} | min) best50=$(echo ${plan_ms[50]} | min)
-ratio=$(awk "BEGIN{printf \"%.2f\", $best50 / $best1}")
-verdict=met; meets "$ratio <= 4" || { verdict=MISSED; status=1; }
-record "plan_n50_over_n1 $ratio (target <= 4) $verdict"
+# 2. plans at N = 1, 50, 200 (scripts/bench-plan.sh) ----------------------------------------
+if [[ $sections == *2* ]]; then
+  start_emulator
+  . scripts/bench-plan.sh
+fi
 
 # 3. upload of 1 GiB: sagetune vs aws s3 cp, same local S3 server -----------------------------
+if [[ $sections == *3* ]]; then
 record
 record "## 3. upload of a 1 GiB file to a local S3 server (s3s-fs 0.14.1 on 127.0.0.1)"
 record "# runs (s), alternated; ratio = best aws s3 cp / best sagetune (>= 1: sagetune is faster)"
@@ -169,8 +133,10 @@ done
 cli=$(echo $cli_all | min) st=$(echo $st_all | min)
 ratio=$(awk "BEGIN{printf \"%.2f\", $cli / $st}")
 record "upload_1GiB ratio $ratio; aws s3 cp:$cli_all; sagetune:$st_all"
+fi
 
 # 4. requests start-up -----------------------------------------------------------------------
+if [[ $sections == *4* ]]; then
 record
 record "## 4. sagetune requests (offline, JumpStart fixtures) vs sagetune --version (process start)"
 ws=$bench/requests
@@ -185,6 +151,8 @@ done
 read -r _ rss < <(cd "$ws" && seconds_and_rss "$bin" requests)
 ver=$(echo $ver_all | min) req=$(echo $req_all | min)
 record "requests_startup_us best $req vs --version $ver = $(awk "BEGIN{printf \"%.1f\", $req / $ver}")x; peak RSS $(awk "BEGIN{printf \"%.1f\", $rss / 1024}") MiB; requests:$req_all; --version:$ver_all"
+fi
+
 
 record
 record "# took $(( $(date +%s) - started )) s (target < 600)"

@@ -224,7 +224,9 @@ pub(crate) fn destroy_plan(
         let objects = cloud
             .list_objects(bucket, &format!("{prefix}datasets/{}/", desired.stack))
             .map_err(|e| vec![Diagnostic::from(&e)])?;
-        planned.changes.extend(plan::purge_datasets(&objects));
+        planned
+            .changes
+            .extend(plan::purge_datasets(&objects.unwrap_or_default()));
     }
     Ok(assemble(
         manifest_digest(loaded),

@@ -74,12 +74,15 @@ pub trait ContentStore: Sync {
 /// Everything sagetune reads from AWS (all `plan` needs). Reads return `Ok(None)` for
 /// absent objects; every method is blocking and safe to call from several threads at once.
 pub trait CloudRead: Send + Sync {
-    /// Whether the bucket exists and is reachable with the caller's credentials.
-    fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError>;
     /// HEAD of an object, with its `sagetune-sha256` metadata.
     fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError>;
-    /// Every object under a prefix (no hash: listings do not carry metadata).
-    fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError>;
+    /// Every object under a prefix (no hash: listings do not carry metadata); `None` when
+    /// the bucket does not exist, so one listing also says whether it does.
+    fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<Vec<StoredObject>>, CloudError>;
     /// Multipart uploads under a prefix that were neither completed nor aborted.
     fn list_pending_uploads(
         &self,
@@ -98,6 +101,10 @@ pub trait CloudRead: Send + Sync {
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
     /// The endpoint's status and config in one request, without its tags (`tags` empty).
     fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError>;
+    /// Every endpoint tagged `key` = `value`, with its status, config and tags, as SageMaker's
+    /// `Search` shows them: 100 a page, and possibly moments behind DescribeEndpoint. Never
+    /// `pending_config` (Search does not report it).
+    fn search_endpoints(&self, key: &str, value: &str) -> Result<Vec<Endpoint>, CloudError>;
     fn get_role(&self, name: &str) -> Result<Option<Role>, CloudError>;
     /// CloudWatch alarms whose name starts with `prefix`, with their tags.
     fn list_alarms(&self, prefix: &str) -> Result<Vec<Alarm>, CloudError>;

@@ -9,6 +9,7 @@ pub mod metrics;
 mod previous;
 mod settle;
 mod status;
+mod stored;
 mod unchanged;
 
 pub(crate) use settle::observe_settled;
@@ -25,7 +26,7 @@ use crate::cloud::{
     Alarm, CloudError, CloudRead, Endpoint, EndpointConfig, Kind, Model, PendingUpload, Role,
     StoredObject, TrainingJob, TrainingStatus,
 };
-use crate::desired::naming::canonical_json;
+use crate::desired::naming::{canonical_json, TAG_STACK};
 use crate::desired::{managed_role_name, Desired};
 
 /// How many AWS reads run at once.
@@ -78,92 +79,126 @@ pub(crate) fn observe(cloud: &dyn CloudRead, desired: &Desired) -> Result<Observ
 }
 
 /// As [`observe`]; with `settle`, the configs, models and jobs of unchanged fine-tunes are
-/// not described (what a plan needs, not what `status` shows).
+/// not described, and endpoints are found by SageMaker `Search` when it answers (what a plan
+/// needs, not what `status` shows).
 pub(crate) fn observe_with(
     cloud: &dyn CloudRead,
     desired: &Desired,
     settle: bool,
 ) -> Result<Observed, CloudError> {
-    let (bucket, _) = split_s3(&desired.artifacts);
-    let mut seen = Observed {
-        bucket_exists: cloud.bucket_exists(bucket)?,
-        ..Observed::default()
-    };
-    if seen.bucket_exists {
-        let (_, prefix) = split_s3(&desired.artifacts);
-        let datasets = format!("{prefix}datasets/{}/", desired.stack);
-        seen.pending_uploads = match cloud.list_pending_uploads(bucket, &datasets) {
-            Ok(uploads) => uploads,
-            // An S3-compatible store without ListMultipartUploads: plan and apply go on; the
-            // plan says leftovers could not be looked for.
-            Err(e) if e.is_not_implemented() => {
-                seen.uploads_unlisted = Some(e.to_string());
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
+    let mut seen = Observed::default();
+    let Listed {
+        mut names,
+        stored,
+        searched,
+    } = listings(cloud, desired, settle, &mut seen)?;
+    if let Some(stored) = &stored {
+        stored::dataset_objects(cloud, desired, stored, &mut seen)?;
     }
-    let mut listed = listings(cloud, desired, &mut seen)?;
     if settle {
-        unchanged::settle_unchanged(cloud, desired, &mut listed, &mut seen)?;
+        unchanged::settle_unchanged(cloud, desired, searched, &mut names, &mut seen)?;
     }
-    describe_stack_objects(cloud, listed, &mut seen)?;
+    describe_stack_objects(cloud, names, &mut seen)?;
     describe_stack_jobs(cloud, desired, &mut seen)?;
-    previous::previous_uploads(cloud, desired, &mut seen)?;
+    if let Some(stored) = &stored {
+        previous::previous_uploads(cloud, desired, stored, &mut seen)?;
+    }
     Ok(seen)
 }
 
-/// Phase 1: listings, dataset objects and the role; returns the stack's listed names by kind.
+/// What phase 1 found beside what it put in [`Observed`].
+struct Listed {
+    /// The stack's names by kind, as the listings (or Search) showed them.
+    names: BTreeMap<Kind, BTreeSet<String>>,
+    /// Every object under the stack's datasets prefix; `None` when the bucket is missing.
+    stored: Option<Vec<StoredObject>>,
+    /// The stack's endpoints as Search showed them, when it answered.
+    searched: Option<Vec<Endpoint>>,
+}
+
+/// Phase 1: listings (one per kind, one of the stack's dataset objects), pending uploads and
+/// the role. With `search`, endpoints come from one Search by the stack's tag; the endpoint
+/// listing is read only when Search is unavailable or misses a desired endpoint.
 fn listings(
     cloud: &dyn CloudRead,
     desired: &Desired,
+    search: bool,
     seen: &mut Observed,
-) -> Result<BTreeMap<Kind, BTreeSet<String>>, CloudError> {
+) -> Result<Listed, CloudError> {
     let prefix = format!("{}-", desired.stack);
-    let mut reads: Vec<Read> = vec![
+    let (bucket, key_prefix) = split_s3(&desired.artifacts);
+    let datasets = format!("{key_prefix}datasets/{}/", desired.stack);
+    let reads: Vec<Read> = vec![
+        Read::Objects(bucket.to_string(), datasets.clone()),
+        Read::Uploads(bucket.to_string(), datasets),
         Read::Role(managed_role_name(&desired.stack)),
         Read::Alarms(prefix.clone()),
         Read::Jobs(prefix.clone()),
         Read::List(Kind::Model, prefix.clone()),
         Read::List(Kind::EndpointConfig, prefix.clone()),
-        Read::List(Kind::Endpoint, prefix.clone()),
+        match search {
+            true => Read::Search(desired.stack.clone()),
+            false => Read::List(Kind::Endpoint, prefix.clone()),
+        },
     ];
-    if seen.bucket_exists {
-        reads.extend(
-            desired
-                .datasets
-                .iter()
-                .map(|d| Read::Head(d.bucket.clone(), d.key.clone())),
-        );
-    }
-    let mut listed: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
+    let mut listed = Listed {
+        names: BTreeMap::new(),
+        stored: None,
+        searched: None,
+    };
     for got in run_all(cloud, reads)? {
-        match got {
-            Got::Object(o) => {
-                seen.objects
-                    .insert(format!("s3://{}/{}", o.bucket, o.key), o);
-            }
-            Got::Role(r) => seen.role = Some(r),
-            Got::Alarms(alarms) => {
-                seen.alarms = alarms.into_iter().map(|a| (a.name.clone(), a)).collect();
-            }
-            Got::Jobs(jobs) => {
-                seen.job_list = jobs
-                    .into_iter()
-                    .filter(|j| j.name.starts_with(&prefix))
-                    .map(|j| (j.name, j.status))
-                    .collect();
-            }
-            Got::Names(kind, names) => {
-                listed
-                    .entry(kind)
-                    .or_default()
-                    .extend(names.into_iter().filter(|n| n.starts_with(&prefix)));
-            }
-            _ => {}
+        take(got, &prefix, seen, &mut listed);
+    }
+    seen.bucket_exists = listed.stored.is_some();
+    if search && !unchanged::search_shows_all(desired, listed.searched.as_deref()) {
+        if let Got::Names(kind, names) = read(cloud, &Read::List(Kind::Endpoint, prefix.clone()))? {
+            listed.names.insert(kind, own(names, &prefix));
         }
     }
     Ok(listed)
+}
+
+/// Puts one phase-1 answer where it belongs.
+fn take(got: Got, prefix: &str, seen: &mut Observed, listed: &mut Listed) {
+    match got {
+        Got::Objects(stored) => listed.stored = stored,
+        Got::Uploads(uploads) => seen.pending_uploads = uploads,
+        // An S3-compatible store without ListMultipartUploads: plan and apply go on; the
+        // plan says leftovers could not be looked for.
+        Got::UploadsUnlisted(why) => seen.uploads_unlisted = Some(why),
+        Got::Role(r) => seen.role = Some(r),
+        Got::Alarms(alarms) => {
+            seen.alarms = alarms.into_iter().map(|a| (a.name.clone(), a)).collect();
+        }
+        Got::Jobs(jobs) => {
+            seen.job_list = jobs
+                .into_iter()
+                .filter(|j| j.name.starts_with(prefix))
+                .map(|j| (j.name, j.status))
+                .collect();
+        }
+        Got::Names(kind, names) => {
+            listed.names.insert(kind, own(names, prefix));
+        }
+        Got::Searched(found) => {
+            let found: Vec<Endpoint> = found
+                .into_iter()
+                .filter(|e| e.name.starts_with(prefix))
+                .collect();
+            let names = found.iter().map(|e| e.name.clone()).collect();
+            listed.names.insert(Kind::Endpoint, names);
+            listed.searched = Some(found);
+        }
+        _ => {}
+    }
+}
+
+/// The names that start with `prefix` (listings match by substring).
+fn own(names: Vec<String>, prefix: &str) -> BTreeSet<String> {
+    names
+        .into_iter()
+        .filter(|n| n.starts_with(prefix))
+        .collect()
 }
 
 /// Phase 2: every listed stack model, config and endpoint. A name the listings do not show
@@ -312,6 +347,10 @@ enum Read {
     Head(String, String),
     /// The objects under a prefix (bucket, prefix).
     Objects(String, String),
+    /// Multipart uploads under a prefix (bucket, prefix).
+    Uploads(String, String),
+    /// The endpoints tagged with a stack, by SageMaker Search.
+    Search(String),
     /// An endpoint's status and config, without its tags.
     EndpointStatus(String),
     Role(String),
@@ -325,7 +364,13 @@ enum Read {
 enum Got {
     Nothing,
     Object(StoredObject),
-    Objects(Vec<StoredObject>),
+    /// A listing; `None` when the bucket does not exist.
+    Objects(Option<Vec<StoredObject>>),
+    Uploads(Vec<PendingUpload>),
+    /// Why multipart uploads could not be listed.
+    UploadsUnlisted(String),
+    /// Search's answer (a Search sagetune may not use answers `Nothing`).
+    Searched(Vec<Endpoint>),
     Role(Role),
     Jobs(Vec<crate::cloud::JobSummary>),
     Alarms(Vec<Alarm>),
@@ -352,6 +397,19 @@ fn described(cloud: &dyn CloudRead, r: &Read) -> Result<Got, CloudError> {
     Ok(match r {
         Read::Head(b, k) => cloud.head_object(b, k)?.map_or(Got::Nothing, Got::Object),
         Read::Objects(b, p) => Got::Objects(cloud.list_objects(b, p)?),
+        Read::Uploads(b, p) => match cloud.list_pending_uploads(b, p) {
+            Ok(uploads) => Got::Uploads(uploads),
+            Err(e) if e.is_not_implemented() => Got::UploadsUnlisted(e.to_string()),
+            // The bucket is missing: the objects' listing says so.
+            Err(CloudError::NotFound { .. }) => Got::Uploads(Vec::new()),
+            Err(e) => return Err(e),
+        },
+        Read::Search(stack) => match cloud.search_endpoints(TAG_STACK, stack) {
+            Ok(found) => Got::Searched(found),
+            // Endpoints are then read one by one, as without Search.
+            Err(e) if unchanged::search_unavailable(&e) => Got::Nothing,
+            Err(e) => return Err(e),
+        },
         Read::EndpointStatus(n) => cloud
             .endpoint_status(n)?
             .map_or(Got::Nothing, Got::Endpoint),

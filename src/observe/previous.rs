@@ -1,6 +1,7 @@
 //! The upload a new dataset object follows: the same channel's object that a job of the stack
-//! read last, else the one written last. Read-only, and only for objects not uploaded yet, so
-//! a plan without data changes sends no extra request.
+//! read last, else the one written last, among the stack's uploads as one listing showed
+//! them. Read-only, and only for objects not uploaded yet, so a plan without data changes
+//! sends no extra request.
 
 use std::collections::BTreeMap;
 
@@ -8,33 +9,20 @@ use super::{run_all, Got, Observed, Read};
 use crate::cloud::{CloudError, CloudRead, StoredObject, TrainingJob};
 use crate::desired::{DatasetObject, Desired};
 
-/// Fills [`Observed::previous_uploads`]: one listing of each new object's channel folder,
-/// then one HEAD of the upload picked (for its row count).
+/// Fills [`Observed::previous_uploads`] from `stored` (every object under the stack's
+/// datasets prefix): one HEAD of each upload picked (for its row count).
 pub(super) fn previous_uploads(
     cloud: &dyn CloudRead,
     desired: &Desired,
+    stored: &[StoredObject],
     seen: &mut Observed,
 ) -> Result<(), CloudError> {
-    if !seen.bucket_exists {
-        return Ok(());
-    }
-    let new: Vec<&DatasetObject> = desired
+    let picked: Vec<(&DatasetObject, StoredObject)> = desired
         .datasets
         .iter()
         .filter(|d| !seen.objects.contains_key(&uri(&d.bucket, &d.key)))
+        .filter_map(|d| pick(d, stored, &seen.jobs).map(|p| (d, p)))
         .collect();
-    let lists = new
-        .iter()
-        .map(|d| Read::Objects(d.bucket.clone(), channel_folder(d).to_string()))
-        .collect();
-    let mut picked: Vec<(&DatasetObject, StoredObject)> = Vec::new();
-    for (d, got) in new.iter().zip(run_all(cloud, lists)?) {
-        if let Got::Objects(listed) = got {
-            if let Some(p) = pick(d, &listed, &seen.jobs) {
-                picked.push((d, p));
-            }
-        }
-    }
     let heads = picked
         .iter()
         .map(|(_, p)| Read::Head(p.bucket.clone(), p.key.clone()))

@@ -257,6 +257,9 @@ fn reads(s: &Scope) -> Vec<Statement> {
             s.owned(),
         ),
         allow("StackTags", &["sagemaker:ListTags"], s.sagemaker_all()),
+        // A plan finds the stack's endpoints by their tag in one Search instead of one
+        // DescribeEndpoint each. Search takes no resource; without it plans still work.
+        allow("StackSearch", &["sagemaker:Search"], vec!["*".to_string()]),
         // Alarms are listed by name prefix (DescribeAlarms takes no alarm ARN), their tags read
         // on the stack's alarms only.
         allow(

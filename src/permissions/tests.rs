@@ -30,7 +30,7 @@ fn plan_reads_only_and_everything_is_scoped_to_the_stack() {
     for a in actions(&plan) {
         let verb = a.split(':').nth(1).unwrap();
         assert!(
-            ["List", "Describe", "Get"]
+            ["List", "Describe", "Get", "Search"]
                 .iter()
                 .any(|v| verb.starts_with(v)),
             "{a} is not a read"
@@ -38,7 +38,8 @@ fn plan_reads_only_and_everything_is_scoped_to_the_stack() {
     }
     for st in &plan {
         for r in &st.resources {
-            let scoped = r == "*" && ["SageMakerListings", "AlarmListing"].contains(&st.sid)
+            let scoped = r == "*"
+                && ["SageMakerListings", "AlarmListing", "StackSearch"].contains(&st.sid)
                 || r.contains("bank-")
                 || r.contains("ml-bucket")
                 || r.contains("jumpstart-cache-prod-eu-west-1")

@@ -11,6 +11,7 @@ mod fixtures;
 mod jumpstart;
 mod plan;
 mod promotion;
+mod reads;
 #[cfg(feature = "e2e")]
 mod workflows;
 

@@ -18,12 +18,6 @@ pub(crate) const SHA256_METADATA: &str = "sagetune-sha256";
 pub(crate) const ROWS_METADATA: &str = "sagetune-rows";
 
 impl CloudRead for AwsCloud {
-    fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError> {
-        let (s3, _, _) = self.clients()?;
-        let r = self.block_on(s3.head_bucket().bucket(bucket).send());
-        Ok(absent("HeadBucket", bucket, r)?.is_some())
-    }
-
     fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError> {
         let (s3, _, _) = self.clients()?;
         let r = self.block_on(s3.head_object().bucket(bucket).key(key).send());
@@ -43,20 +37,26 @@ impl CloudRead for AwsCloud {
         }))
     }
 
-    fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError> {
+    fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<Vec<StoredObject>>, CloudError> {
         let (s3, _, _) = self.clients()?;
         let mut all = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let out = self
-                .block_on(
-                    s3.list_objects_v2()
-                        .bucket(bucket)
-                        .prefix(prefix)
-                        .set_continuation_token(token.clone())
-                        .send(),
-                )
-                .map_err(|e| cloud_error("ListObjectsV2", prefix, &e))?;
+            let r = self.block_on(
+                s3.list_objects_v2()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .set_continuation_token(token.clone())
+                    .send(),
+            );
+            // NoSuchBucket is the one "not found" a listing can answer.
+            let Some(out) = absent("ListObjectsV2", prefix, r)? else {
+                return Ok(None);
+            };
             all.extend(out.contents().iter().filter_map(|o| {
                 Some(StoredObject {
                     bucket: bucket.to_string(),
@@ -69,7 +69,7 @@ impl CloudRead for AwsCloud {
             }));
             token = some(out.next_continuation_token());
             if token.is_none() {
-                return Ok(all);
+                return Ok(Some(all));
             }
         }
     }
@@ -251,6 +251,10 @@ impl CloudRead for AwsCloud {
 
     fn endpoint_status(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {
         self.read_endpoint(name, false)
+    }
+
+    fn search_endpoints(&self, key: &str, value: &str) -> Result<Vec<Endpoint>, CloudError> {
+        self.search_tagged_endpoints(key, value)
     }
 
     fn list_alarms(&self, prefix: &str) -> Result<Vec<Alarm>, CloudError> {

@@ -1,5 +1,6 @@
 //! The SageMaker reads beneath the `CloudRead` methods: an endpoint with or without its
-//! tags, an object's tags, and one page of a name listing.
+//! tags, the endpoints `Search` finds by tag, an object's tags, and one page of a name
+//! listing.
 
 use super::answers::{absent, cloud_error, some};
 use super::AwsCloud;
@@ -39,6 +40,61 @@ impl AwsCloud {
                 .pending_deployment_summary()
                 .and_then(|p| some(p.endpoint_config_name())),
         }))
+    }
+
+    /// Search for endpoints tagged `key` = `value`, every page followed.
+    pub(super) fn search_tagged_endpoints(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<Endpoint>, CloudError> {
+        use aws_sdk_sagemaker::types::{Filter, Operator, ResourceType, SearchExpression};
+        let (_, sm, _) = self.clients()?;
+        let filter = Filter::builder()
+            .name(format!("Tags.{key}"))
+            .operator(Operator::Equals)
+            .value(value)
+            .build();
+        let expression = SearchExpression::builder().filters(filter).build();
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .block_on(
+                    sm.search()
+                        .resource(ResourceType::Endpoint)
+                        .search_expression(expression.clone())
+                        .max_results(100)
+                        .set_next_token(token)
+                        .send(),
+                )
+                .map_err(|e| cloud_error("Search", value, &e))?;
+            for e in out.results().iter().filter_map(|r| r.endpoint()) {
+                let (Some(name), Some(status)) = (
+                    some(e.endpoint_name()),
+                    e.endpoint_status()
+                        .and_then(|s| EndpointStatus::parse(s.as_str())),
+                ) else {
+                    continue;
+                };
+                all.push(Endpoint {
+                    name,
+                    tags: e
+                        .tags()
+                        .iter()
+                        .filter_map(|t| Some((some(t.key())?, t.value()?.to_string())))
+                        .collect(),
+                    status,
+                    config_name: e.endpoint_config_name().unwrap_or_default().to_string(),
+                    failure_reason: some(e.failure_reason()),
+                    pending_config: None,
+                });
+            }
+            token = some(out.next_token());
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
     }
 
     pub(super) fn tags(&self, arn: Option<&str>) -> Result<Tags, CloudError> {

@@ -60,6 +60,11 @@ impl FakeCloud {
         self.lock().no_upload_listing = true;
     }
 
+    /// Denies SageMaker `Search`, as a policy without `sagemaker:Search` does.
+    pub fn without_search(&self) {
+        self.lock().no_search = true;
+    }
+
     /// Leaves a multipart upload behind, as a crash after CreateMultipartUpload does; returns
     /// its upload id.
     pub fn seed_pending_upload(&self, bucket: &str, key: &str) -> String {

@@ -118,6 +118,7 @@ struct State {
     lose_next_put_answer: bool,
     /// The store does not implement ListMultipartUploads (as some S3-compatible stores).
     no_upload_listing: bool,
+    no_search: bool,
     /// While set, every model answers with this error (a model that loads but cannot serve).
     invoke_error: Option<String>,
     pace: u32,
@@ -204,7 +205,8 @@ fn is_write(op: &str) -> bool {
     !(op.starts_with("Describe")
         || op.starts_with("List")
         || op.starts_with("Head")
-        || op.starts_with("Get"))
+        || op.starts_with("Get")
+        || op == "Search")
 }
 
 fn tags_of(tags: &[Tag]) -> Tags {

@@ -3,13 +3,6 @@
 use super::*;
 
 impl CloudRead for FakeCloud {
-    fn bucket_exists(&self, bucket: &str) -> Result<bool, CloudError> {
-        Ok(self
-            .read(format!("HeadBucket {bucket}"))
-            .buckets
-            .contains(bucket))
-    }
-
     fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, CloudError> {
         let s = self.read(format!("HeadObject s3://{bucket}/{key}"));
         Ok(s.objects
@@ -50,20 +43,29 @@ impl CloudRead for FakeCloud {
             .collect())
     }
 
-    fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<StoredObject>, CloudError> {
+    fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<Vec<StoredObject>>, CloudError> {
         let s = self.read(format!("ListObjectsV2 s3://{bucket}/{prefix}"));
-        Ok(s.objects
-            .iter()
-            .filter(|((b, k), _)| b == bucket && k.starts_with(prefix))
-            .map(|((b, k), o)| StoredObject {
-                bucket: b.clone(),
-                key: k.clone(),
-                size: o.body.len() as u64,
-                sha256: None,
-                rows: None,
-                modified: Some(o.modified()),
-            })
-            .collect())
+        if !s.buckets.contains(bucket) {
+            return Ok(None);
+        }
+        Ok(Some(
+            s.objects
+                .iter()
+                .filter(|((b, k), _)| b == bucket && k.starts_with(prefix))
+                .map(|((b, k), o)| StoredObject {
+                    bucket: b.clone(),
+                    key: k.clone(),
+                    size: o.body.len() as u64,
+                    sha256: None,
+                    rows: None,
+                    modified: Some(o.modified()),
+                })
+                .collect(),
+        ))
     }
 
     fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Blob>, CloudError> {
@@ -144,6 +146,25 @@ impl CloudRead for FakeCloud {
             tags: Tags::new(),
             ..e.endpoint.clone()
         }))
+    }
+
+    fn search_endpoints(&self, key: &str, value: &str) -> Result<Vec<Endpoint>, CloudError> {
+        let s = self.read(format!("Search Endpoint Tags.{key}={value}"));
+        if s.no_search {
+            return Err(CloudError::Denied {
+                operation: "Search".into(),
+                what: String::new(),
+                message: "not authorized to perform: sagemaker:Search".into(),
+            });
+        }
+        Ok(s.endpoints
+            .values()
+            .filter(|e| e.endpoint.tags.get(key).map(String::as_str) == Some(value))
+            .map(|e| Endpoint {
+                pending_config: None,
+                ..e.endpoint.clone()
+            })
+            .collect())
     }
 
     fn describe_endpoint(&self, name: &str) -> Result<Option<Endpoint>, CloudError> {

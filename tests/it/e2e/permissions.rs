@@ -111,14 +111,16 @@ fn apply_fails_without_any_one_statement_it_uses() {
     // A first apply uses every statement but five: the log (below), the alarms (their tags
     // read and their deletion once an earlier guarded update left some, tested below),
     // changing what exists (an update, below) and deleting a managed role it no longer uses.
+    // Search is a shortcut apply can go without (below).
     let unused = [
+        "StackSearch",
         "TrainingLogs",
         "EndpointAlarms",
         "AlarmTags",
         "StackWrite",
         "ManagedRoleWrite",
     ];
-    assert_eq!(all.len(), 16, "{all:?}");
+    assert_eq!(all.len(), 17, "{all:?}");
     for (i, sid) in all.iter().enumerate() {
         if unused.contains(&sid.as_str()) {
             continue;
@@ -134,6 +136,17 @@ fn apply_fails_without_any_one_statement_it_uses() {
             run.stderr
         );
     }
+
+    // Without Search, apply and the no-op plan after it read endpoints one by one instead.
+    let stack = enforced("iam-no-search", &|m| m);
+    let k = user(
+        "iam-no-search",
+        &without(&policy(&stack, "apply"), "StackSearch"),
+    );
+    let run = stack.run_as(keys(&k), &["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
+    let run = stack.run_as(keys(&k), &["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "{}", run.snapshot());
 
     // Without the log statement, training goes on and apply says why it shows no log.
     let stack = enforced("iam-no-logs", &|m| m);

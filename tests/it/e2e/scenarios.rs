@@ -68,13 +68,15 @@ fn quickstart_validate_plan_apply_plan_status() {
         apply.stderr
     );
     assert!(apply.stderr.contains("Apply complete."), "{}", apply.stderr);
-    // The unchanged stack costs its listings, its data objects and one endpoint read.
+    // The unchanged stack costs its listings and one Search (after the JumpStart specs):
+    // no Describe, no HEAD.
     let before = w.requests().len();
     w.expect(0, &["plan", "--detailed-exitcode"]);
     let ops = w.requests().split_off(before);
     assert_eq!(count(&ops, "SageMaker.ListTags"), 0, "{ops:?}");
-    assert_eq!(count(&ops, "SageMaker.Describe"), 1, "{ops:?}");
-    assert_eq!(count(&ops, "SageMaker.DescribeEndpoint"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "SageMaker.Describe"), 0, "{ops:?}");
+    assert_eq!(count(&ops, "SageMaker.Search"), 1, "{ops:?}");
+    assert_eq!(count(&ops, "S3 HEAD"), 0, "{ops:?}");
     let s = w.status();
     assert_eq!(s["training_jobs"][0]["status"], "Completed");
     assert_eq!(s["endpoints"][0]["status"], "InService");
