@@ -51,10 +51,13 @@ for _ in $(seq "$runs"); do
 done
 for n in $plan_sizes; do
   before=$(requests_of "bench-n$n")
-  read -r _ rss < <(use_emulator "bench-n$n" && cd "$bench/plan-$n" && seconds_and_rss "$bin" plan --locked --detailed-exitcode)
+  tmp=$(mktemp)
+  (use_emulator "bench-n$n" && cd "$bench/plan-$n" && /usr/bin/time -o "$tmp" -f "%M %U %S" "$bin" plan --locked --detailed-exitcode >/dev/null 2>&1)
+  read -r rss user sys < <(tail -1 "$tmp"); rm -f "$tmp"
   plan_requests[$n]=$(( $(requests_of "bench-n$n") - before ))
   plan_rss[$n]=$(awk "BEGIN{printf \"%.1f\", $rss / 1024}")
-  record "plan_n$n no-op: requests ${plan_requests[$n]}, ms:${plan_ms[$n]}, peak RSS ${plan_rss[$n]} MiB; first plan: requests ${first_requests[$n]}"
+  cpu_ms=$(awk "BEGIN{printf \"%d\", ($user + $sys) * 1000}")
+  record "plan_n$n no-op: requests ${plan_requests[$n]}, ms:${plan_ms[$n]} (sagetune's own CPU ${cpu_ms} ms), peak RSS ${plan_rss[$n]} MiB; first plan: requests ${first_requests[$n]}"
 done
 best1=$(echo ${plan_ms[1]} | min) best200=$(echo ${plan_ms[200]} | min)
 ratio=$(awk "BEGIN{printf \"%.2f\", $best200 / $best1}")

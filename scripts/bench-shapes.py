@@ -1,7 +1,8 @@
 """Writes the text shapes scripts/bench-shapes.sh measures: TXT of ASCII English, all-CJK,
 all-Cyrillic and mixed scripts, a CSV with quoted fields and its text in a column named
-`text`, JSON Lines with nested records and with small flat ones, and JSON arrays compact and
-pretty-printed. Each file repeats a block of 20,000 generated
+`text`, a CSV of short CRLF rows whose text is column `body` (`text_column: body`, so
+validate derives the text), JSON Lines with nested records and with small flat ones, and JSON
+arrays compact and pretty-printed. Each file repeats a block of 20,000 generated
 lines up to SIZE bytes; a manifest with one dataset sits beside each."""
 import json
 import os
@@ -52,6 +53,8 @@ def main(out, size):
         f'{i},"t{i}","{l.replace(q, q * 2)}, ""quoted"" part"\n' for i, l in enumerate(lines["mixed"])
     )
     shapes["csv-quoted"] = ("train.csv", b"id,title,text\n", csv_rows.encode())
+    body_rows = "".join(f"{i},{l[:30].replace(',', ' ')}\r\n" for i, l in enumerate(lines["ascii"]))
+    shapes["csv-body-crlf"] = ("train.csv", b"id,body\r\n", body_rows.encode())
     jsonl = "".join(
         json.dumps({"id": i, "text": l, "meta": {"lang": "mixed"}}, ensure_ascii=False) + "\n"
         for i, l in enumerate(lines["mixed"])
@@ -68,7 +71,8 @@ def main(out, size):
         os.makedirs(os.path.join(out, name, "data"), exist_ok=True)
         write(os.path.join(out, name, "data", file), head, block, size, tail[0] if tail else b"")
         with open(os.path.join(out, name, "sagetune.yaml"), "w") as m:
-            m.write(f"stack: bench\nartifacts: s3://bench-bucket/x/\nrole: {{create: true}}\ndatasets:\n  d:\n    train: data/{file}\n")
+            column = "    text_column: body\n" if name == "csv-body-crlf" else ""
+            m.write(f"stack: bench\nartifacts: s3://bench-bucket/x/\nrole: {{create: true}}\ndatasets:\n  d:\n    train: data/{file}\n{column}")
 
 
 if __name__ == "__main__":

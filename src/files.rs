@@ -51,29 +51,6 @@ pub(crate) fn open_planned(path: &Path, bytes: u64) -> std::io::Result<std::fs::
     Ok(file)
 }
 
-/// Lowercase hex SHA-256 of the first `bytes` bytes of an open file, read in 1 MiB blocks;
-/// an error when it ends sooner.
-pub(crate) fn sha256_planned(file: std::fs::File, bytes: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = file.take(bytes);
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut read = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            if read != bytes {
-                return Err(std::io::Error::other(format!(
-                    "it ended after {read} of its {bytes} planned bytes"
-                )));
-            }
-            return Ok(hex(&hasher.finalize()));
-        }
-        read += n as u64;
-        hasher.update(&buf[..n]);
-    }
-}
-
 /// Lowercase hex SHA-256 of a file's content, read in 1 MiB blocks.
 pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read;

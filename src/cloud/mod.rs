@@ -121,7 +121,8 @@ pub trait CloudRead: Send + Sync {
 
 /// Everything sagetune does to AWS (what `apply` needs), on top of the reads.
 pub trait Cloud: CloudRead {
-    /// Uploads a file with `sagetune-sha256` metadata and S3's SHA-256 checksum; `progress`
+    /// Uploads a file with `sagetune-sha256` metadata, verifying that hash from the bytes it
+    /// sends (S3 checksums: SHA-256 for a single PUT, CRC32C per multipart part); `progress`
     /// receives the bytes sent so far.
     fn upload(&self, upload: &Upload, progress: &(dyn Fn(u64) + Sync)) -> Result<(), CloudError>;
     /// Writes a small object only if absent (`if_match: None`, `If-None-Match: *`) or

@@ -1,6 +1,8 @@
 //! Uploads to S3 as AWS verifies them: the planned bytes only, a single PUT or parallel
-//! multipart parts read and hashed from one handle, S3's SHA-256 checksums, and the
-//! upload aborted (with any sibling left by an interrupted run) on failure.
+//! multipart parts read from one handle, S3's SHA-256 checksums, and the upload aborted (with
+//! any sibling left by an interrupted run) on failure. The planned SHA-256 is verified from
+//! the bytes sent, in the one pass that reads them (no read of the file beforehand): a file
+//! edited since planning is never stored under the planned hash.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -129,6 +131,11 @@ impl AwsCloud {
         }
         let (s3, _, _) = self.clients()?;
         let body = read_planned(upload).map_err(|e| io_error("PutObject", e))?;
+        // S3 checks the body against the checksum too; a stand-in may not.
+        let sent_sha256 = crate::files::sha256_hex(&body);
+        if sent_sha256 != upload.sha256 {
+            return Err(changed(upload, &sent_sha256));
+        }
         self.block_on(
             s3.put_object()
                 .bucket(&upload.bucket)
@@ -155,7 +162,7 @@ impl AwsCloud {
             .bucket(&upload.bucket)
             .key(&upload.key)
             .set_metadata(Some(metadata(upload)))
-            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32C)
             .send()
             .await
             .map_err(|e| cloud_error("CreateMultipartUpload", &upload.key, &e))?;
@@ -248,23 +255,23 @@ impl AwsCloud {
                     .map_err(|e| io_error("UploadPart", e))?;
                 let body = reader.next_part().map_err(|e| io_error("UploadPart", e))?;
                 let len = body.len() as u64;
-                let checksum = base64(&Sha256::digest(&body));
                 let number = (next + 1) as i32;
                 let request = s3
                     .upload_part()
                     .bucket(&upload.bucket)
                     .key(&upload.key)
                     .upload_id(upload_id)
-                    .part_number(number)
-                    .checksum_sha256(&checksum)
-                    .body(ByteStream::from(body));
+                    .part_number(number);
                 let key = upload.key.clone();
                 tasks.spawn(async move {
                     let _permit = permit;
                     let out = request
+                        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+                        .body(ByteStream::from(body))
                         .send()
                         .await
                         .map_err(|e| cloud_error("UploadPart", &key, &e))?;
+                    let checksum = out.checksum_crc32_c().map(str::to_string);
                     Ok::<_, CloudError>((number, len, out.e_tag().map(str::to_string), checksum))
                 });
                 next += 1;
@@ -278,7 +285,7 @@ impl AwsCloud {
                 CompletedPart::builder()
                     .part_number(number)
                     .set_e_tag(etag)
-                    .checksum_sha256(checksum)
+                    .set_checksum_crc32_c(checksum)
                     .build(),
             );
         }
@@ -287,17 +294,22 @@ impl AwsCloud {
         // under a hash that is not its content's (the caller aborts the upload).
         let sent_sha256 = reader.finish();
         if sent_sha256 != upload.sha256 {
-            return Err(CloudError::Conflict {
-                operation: "UploadPart".into(),
-                message: format!(
-                    "{} changed during the upload: the bytes sent hash to {}, not the planned {}; nothing was stored; run `sagetune plan` again",
-                    upload.path.display(),
-                    &sent_sha256[..12],
-                    &upload.sha256[..upload.sha256.len().min(12)]
-                ),
-            });
+            return Err(changed(upload, &sent_sha256));
         }
         Ok(parts)
+    }
+}
+
+/// The error for a file whose bytes, as read for the upload, are not the planned ones.
+fn changed(upload: &Upload, sent_sha256: &str) -> CloudError {
+    CloudError::Conflict {
+        operation: "PutObject".into(),
+        message: format!(
+            "{} changed since planning: the bytes read for the upload hash to {}, not the planned {}; nothing was stored; run `sagetune plan` again",
+            upload.path.display(),
+            &sent_sha256[..12],
+            &upload.sha256[..upload.sha256.len().min(12)]
+        ),
     }
 }
 
