@@ -41,7 +41,8 @@ pub(super) fn previous_uploads(
     Ok(())
 }
 
-fn uri(bucket: &str, key: &str) -> String {
+/// `s3://bucket/key`: how [`Observed::objects`] is keyed.
+pub(super) fn uri(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{key}")
 }
 

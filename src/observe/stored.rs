@@ -1,6 +1,7 @@
 //! The stack's dataset objects, from one listing of its datasets prefix rather than one HEAD
 //! each: what a no-op plan reads does not grow with the number of datasets. Read-only.
 
+use super::previous::uri;
 use super::{run_all, Got, Observed, Read};
 use crate::cloud::{CloudError, CloudRead, StoredObject};
 use crate::desired::Desired;
@@ -42,10 +43,6 @@ pub(super) fn dataset_objects(
         }
     }
     Ok(())
-}
-
-fn uri(bucket: &str, key: &str) -> String {
-    format!("s3://{bucket}/{key}")
 }
 
 /// The SHA-256 a dataset key names: the folder its file is in (`…/<sha256>/<file>`).
