@@ -240,6 +240,29 @@ fn a_record_read_as_text_is_judged_as_the_byte_parser_judges_it() {
         br#"{"text": "\ud800"}"#,
         br#"{"text": "x", "text": ""}"#,
         b"{\"text\": \"not utf-8 \xff\"}",
+        br#"{"text": "a", "n": 01}"#,
+        br#"{"text": "a", "n": 1.}"#,
+        br#"{"text": "a", "n": -}"#,
+        br#"{"text": "a", "n": 1e}"#,
+        br#"{"text": "a", "n": .5}"#,
+        br#"{"text": "a", "n": +1}"#,
+        br#"{"text": "a", "n": NaN}"#,
+        br#"{"text": "a", "s": "\q"}"#,
+        br#"{"text": "a", "s": "\u12"}"#,
+        br#"{"text": "a", "s": "\udc00"}"#,
+        b"{\"text\": \"a\", \"s\": \"tab\there\"}",
+        br#"{"text": "a", "o": {"k" 1}}"#,
+        br#"{"text": "a", "o": {"k": [1,]}}"#,
+        br#"{"text": "a", "o": tru}"#,
+        br#"{"text": "a", "o": nul}"#,
+        br#"{"text": "a"}{"text": "b"}"#,
+        br#"{"text": "a"} "#,
+        br#" {"text": "\/\b\f"} "#,
+        br#"{"text": "\uD83D\uDE00"}"#,
+        br#"{"text": null}"#,
+        br#"{"text": "a", "deep": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}"#,
+        br#"{'text': 'single quotes'}"#,
+        br#"{text: "bare key"}"#,
     ];
     for case in cases {
         let (mut a, mut b) = (Column::new(None), Column::new(None));
@@ -249,6 +272,7 @@ fn a_record_read_as_text_is_judged_as_the_byte_parser_judges_it() {
             "{}",
             String::from_utf8_lossy(case)
         );
+        assert_eq!((&a.name, &a.script), (&b.name, &b.script));
         let (mut a, mut b) = (Column::new(Some("title")), Column::new(Some("title")));
         assert_eq!(
             record_as_checked(case, &mut a),
@@ -258,21 +282,35 @@ fn a_record_read_as_text_is_judged_as_the_byte_parser_judges_it() {
 }
 
 proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
     #[test]
     fn any_record_is_judged_as_the_byte_parser_judges_it(
+        head in proptest::sample::select(vec!["", "{\"text\": \"a\", \"x\": ", "{\"id\": 1, \"text\": "]),
         parts in proptest::collection::vec(
             proptest::sample::select(vec![
                 "{", "}", "[", "]", ",", ":", "\"text\"", "\"id\"", "\"", "\\", "\\u00e9", "\\ud83d",
-                "1", "-0.5e2", "null", "true", " ", "\n", "\u{1}", "é", "字", "a",
+                "\\udc00", "\\n", "\\/", "\\x", "1", "01", "-", "-0.5e2", "1e", ".", "e5", "null",
+                "nul", "true", "false", " ", "\t", "\n", "\r", "\u{1}", "\u{7f}", "é", "字", "a", "\"a\"",
+                "\"\"", "{\"k\":1}", "[1,2]",
             ]),
             0..24,
-        )
+        ),
+        decided in proptest::bool::ANY,
     ) {
-        let text: String = parts.concat();
-        let (mut a, mut b) = (Column::new(None), Column::new(None));
+        let text: String = format!("{head}{}", parts.concat());
+        let column = || match decided {
+            true => Column {
+                name: Some("text".into()),
+                explicit: false,
+                script: Some("text".into()),
+            },
+            false => Column::new(None),
+        };
+        let (mut a, mut b) = (column(), column());
         proptest::prop_assert_eq!(
             record_as_checked(text.as_bytes(), &mut a),
             record_by_bytes(text.as_bytes(), &mut b)
         );
+        proptest::prop_assert_eq!((&a.name, &a.script), (&b.name, &b.script));
     }
 }
