@@ -45,6 +45,7 @@ fn main() {
         sha256,
         bytes,
         rows: None,
+        derive_from: None,
     };
     let start = Instant::now();
     if let Err(e) = cloud.upload(&upload, &|_| {}) {

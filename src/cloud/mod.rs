@@ -50,6 +50,21 @@ pub struct Upload {
     /// the data changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+    /// For a derived file (the chosen text column alone), how apply makes it at `path` right
+    /// before the upload; validation only hashed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derive_from: Option<DeriveFrom>,
+}
+
+/// The user's file a derived upload is made from, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeriveFrom {
+    /// The user's data file.
+    pub source: PathBuf,
+    /// Its format: `csv`, `json` or `jsonl`.
+    pub format: String,
+    /// The column whose text is uploaded as `text`.
+    pub column: String,
 }
 
 /// An IAM role sagetune manages: trust policy, one inline policy, tags.

@@ -1,8 +1,10 @@
 //! Derived data files: when the text column a manifest chose is not the one JumpStart's
 //! training script reads (`text`, else the first column), what goes to S3 is a file with just
 //! that column, named `text` — CSV stays CSV, JSON and JSON Lines become JSON Lines — so the
-//! job trains on exactly what was validated. Streams record by record (memory bounded by one
-//! record), hashes what it writes, and keeps the result in the cache next to the manifest.
+//! job trains on exactly what was validated. Validation only hashes that content as a stream
+//! ([`derive`]: nothing is written, a sidecar in the cache remembers the digest); apply writes
+//! the file once, right before it uploads it ([`materialize`]). Streams record by record
+//! (memory bounded by one record).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -11,14 +13,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::report::ScanError;
+use super::report::{DerivedDigest, ScanError};
 use super::Format;
 use crate::files::{hex, sha256_hex, write_atomic};
 
-/// A derived file ready to upload in place of its source.
+/// The derived content that goes up in place of its source: where apply writes it, and its
+/// digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Derived {
-    /// Where it is, under `.sagetune/cache/derived/`.
+    /// Where apply writes it, under `.sagetune/cache/derived/` (validation writes nothing).
     pub(crate) path: PathBuf,
     /// The name it is uploaded under: the source's stem with `.csv` or `.jsonl`.
     pub(crate) file_name: String,
@@ -37,11 +40,12 @@ struct Sidecar {
     derived: Derived,
 }
 
-const SIDECAR_VERSION: u32 = 1;
+const SIDECAR_VERSION: u32 = 2;
 
-/// The file to upload for `source` (of `format`, content hash `source_sha256`) whose text is
-/// in `column`: reused from `cache_dir` when already derived from these exact bytes, else
-/// written there now.
+/// The derived content for `source` (of `format`, content hash `source_sha256`) whose text is
+/// in `column`: its digest as the scan computed it (`known`, with the source's rows), else
+/// reused from `cache_dir` when already computed for these exact bytes, else computed now by
+/// streaming it into the hash (nothing is written but the sidecar).
 pub(crate) fn derive(
     cache_dir: &Path,
     source: &Path,
@@ -49,6 +53,7 @@ pub(crate) fn derive(
     source_sha256: &str,
     format: Format,
     column: &str,
+    known: Option<(&DerivedDigest, u64)>,
 ) -> Result<Derived, ScanError> {
     let dir = cache_dir.join("derived");
     let id = sha256_hex(format!("{source_sha256}\0{format}\0{column}").as_bytes());
@@ -59,20 +64,15 @@ pub(crate) fn derive(
     };
     let path = dir.join(format!("{}.{ext}", &id[..32]));
     let sidecar = dir.join(format!("{}.json", &id[..32]));
-    if let Some(found) = reuse(&sidecar, &path, source_sha256) {
-        return Ok(found);
-    }
-    std::fs::create_dir_all(&dir)?;
-    let partial = dir.join(format!(".{}.{}.partial", &id[..32], std::process::id()));
-    let written = write_derived(source, &partial, format, column);
-    let (sha256, bytes, rows) = match written {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
+    let (sha256, bytes, rows) = match known {
+        Some((digest, rows)) => (digest.sha256.clone(), digest.bytes, rows),
+        None => {
+            if let Some(found) = reuse(&sidecar, &path, source_sha256) {
+                return Ok(found);
+            }
+            stream_derived(source, io::sink(), format, column)?
         }
     };
-    std::fs::rename(&partial, &path)?;
     let stem = source_name
         .rsplit_once('.')
         .map_or(source_name, |(stem, _)| stem);
@@ -90,21 +90,56 @@ pub(crate) fn derive(
         derived: derived.clone(),
     };
     if let Ok(bytes) = serde_json::to_vec_pretty(&record) {
-        let _ = write_atomic(&sidecar, &bytes);
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = write_atomic(&sidecar, &bytes);
+        }
     }
     Ok(derived)
 }
 
-/// A derived file from an earlier run, when its sidecar matches and its size is unchanged
-/// (apply hashes the file again before it uploads it).
+/// A derived digest from an earlier run, when its sidecar is for these source bytes.
 fn reuse(sidecar: &Path, path: &Path, source_sha256: &str) -> Option<Derived> {
     let record: Sidecar = serde_json::from_slice(&std::fs::read(sidecar).ok()?).ok()?;
-    let size = std::fs::metadata(path).ok()?.len();
     (record.version == SIDECAR_VERSION
         && record.source_sha256 == source_sha256
-        && record.derived.path == path
-        && record.derived.bytes == size)
+        && record.derived.path == path)
         .then_some(record.derived)
+}
+
+/// Writes the derived file of `source` (of `format`, text in `column`) at `out`, whole or not
+/// at all, and checks it is the content planned (`sha256`): a source edited since planning
+/// leaves nothing at `out` and says so.
+pub(crate) fn materialize(
+    source: &Path,
+    format: Format,
+    column: &str,
+    out: &Path,
+    sha256: &str,
+) -> Result<(), ScanError> {
+    let dir = out.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("derived");
+    let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = File::create(&partial)
+        .map_err(ScanError::from)
+        .and_then(|f| stream_derived(source, BufWriter::new(f), format, column));
+    let result = match written {
+        Ok((found, _, _)) if found == sha256 => std::fs::rename(&partial, out).map_err(Into::into),
+        Ok((found, _, _)) => Err(ScanError::Io(format!(
+            "{} changed since planning: its `{column}` column now hashes to {}, not the planned {}; run `sagetune plan` again",
+            source.display(),
+            &found[..12],
+            &sha256[..sha256.len().min(12)]
+        ))),
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
 }
 
 /// A writer that hashes and counts what passes through it.
@@ -127,15 +162,16 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Writes the derived file; returns its SHA-256, size and row count.
-fn write_derived(
+/// Streams the derived content of `source` into `out`; returns its SHA-256, size and row
+/// count. A file is flushed and synced before this returns.
+fn stream_derived<W: Write + Finish>(
     source: &Path,
-    out: &Path,
+    out: W,
     format: Format,
     column: &str,
 ) -> Result<(String, u64, u64), ScanError> {
     let mut w = Hashing {
-        inner: BufWriter::new(File::create(out)?),
+        inner: out,
         sha: Sha256::new(),
         bytes: 0,
     };
@@ -146,12 +182,27 @@ fn write_derived(
         Format::Txt => return Err(ScanError::Io("a TXT file has no columns".into())),
     };
     w.flush()?;
-    let file = w
-        .inner
-        .into_inner()
-        .map_err(std::io::IntoInnerError::into_error)?;
-    file.sync_all()?;
+    w.inner.finish()?;
     Ok((hex(&w.sha.finalize()), w.bytes, rows))
+}
+
+/// What ends a derived stream: a file is synced to disk, a hash-only sink has nothing to do.
+trait Finish {
+    fn finish(self) -> io::Result<()>;
+}
+
+impl Finish for io::Sink {
+    fn finish(self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Finish for BufWriter<File> {
+    fn finish(self) -> io::Result<()> {
+        self.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()
+    }
 }
 
 /// CSV in, CSV out: a `text` header, then the chosen column of every record.
@@ -233,16 +284,18 @@ mod tests {
         std::fs::write(&source, body).unwrap();
         let sha = crate::files::sha256_file(&source).unwrap();
         let cache = dir.path().join("cache");
-        let d = derive(&cache, &source, name, &sha, format, column).unwrap();
+        let d = derive(&cache, &source, name, &sha, format, column, None).unwrap();
+        assert!(!d.path.exists(), "validation writes no derived file");
+        materialize(&source, format, column, &d.path, &d.sha256).unwrap();
         let text = std::fs::read_to_string(&d.path).unwrap();
         assert_eq!(
             d.sha256,
             sha256_hex(text.as_bytes()),
-            "the hash is of what was written"
+            "the hash validation computed is of what apply writes"
         );
         assert_eq!(d.bytes, text.len() as u64);
         // The same source and column reuse the file.
-        let again = derive(&cache, &source, name, &sha, format, column).unwrap();
+        let again = derive(&cache, &source, name, &sha, format, column, None).unwrap();
         assert_eq!(again, d);
         (d, text)
     }
@@ -268,6 +321,37 @@ mod tests {
         );
         assert_eq!(text, "{\"text\":\"a\"}\n{\"text\":\"b\"}\n");
         assert_eq!((d.rows, d.file_name.as_str()), (2, "train.jsonl"));
+    }
+
+    #[test]
+    fn a_source_edited_since_planning_leaves_no_derived_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("t.csv");
+        std::fs::write(&source, "id,body\n1,a\n").unwrap();
+        let sha = crate::files::sha256_file(&source).unwrap();
+        let d = derive(
+            &dir.path().join("cache"),
+            &source,
+            "t.csv",
+            &sha,
+            Format::Csv,
+            "body",
+            None,
+        )
+        .unwrap();
+        std::fs::write(&source, "id,body\n1,b\n").unwrap();
+        let err = materialize(&source, Format::Csv, "body", &d.path, &d.sha256).unwrap_err();
+        assert!(
+            matches!(&err, ScanError::Io(m) if m.contains("changed since planning")),
+            "{err:?}"
+        );
+        assert!(!d.path.exists());
+        let left: Vec<_> = std::fs::read_dir(d.path.parent().unwrap())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "no partial file is left behind");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use cache::scan_cached;
-pub(crate) use derive::{derive, Derived};
+pub(crate) use derive::{derive, materialize, Derived};
 pub(crate) use discover::{discover, special_kind, DataFile, DiscoverError};
 pub(crate) use report::{FileReport, ScanError};
 pub(crate) use scan::{hex, CHUNK_SIZE};
@@ -37,8 +37,12 @@ pub(crate) enum Format {
 impl Format {
     /// The format of a file name by its extension, in any case.
     pub(crate) fn from_name(name: &str) -> Option<Self> {
-        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-        match ext.as_str() {
+        Self::from_extension(name.rsplit_once('.')?.1)
+    }
+
+    /// The format an extension (`csv`, `JSONL`, …) names.
+    pub(crate) fn from_extension(ext: &str) -> Option<Self> {
+        match ext.to_ascii_lowercase().as_str() {
             "txt" => Some(Format::Txt),
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),

@@ -27,6 +27,17 @@ pub(crate) struct FileReport {
     /// first column (None for TXT). When it differs from `text_column`, what is uploaded is a
     /// file derived from this one with just the text column (see `derive`).
     pub(crate) script_column: Option<String>,
+    /// The digest of that derived content, when the checker computed it in the same pass (a
+    /// CSV); otherwise `derive` streams it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) derived: Option<DerivedDigest>,
+}
+
+/// SHA-256 and size of a derived file's content, computed without writing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DerivedDigest {
+    pub(crate) sha256: String,
+    pub(crate) bytes: u64,
 }
 
 /// A problem inside a data file, at a line and column (both 1-based).
@@ -69,4 +80,5 @@ pub(super) struct Counts {
     pub(crate) empty_rows: u64,
     pub(crate) text_column: Option<String>,
     pub(crate) script_column: Option<String>,
+    pub(crate) derived: Option<DerivedDigest>,
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 pub(crate) use crate::files::hex;
 
 use super::formats;
-use super::report::{ContentError, FileReport, ScanError};
+use super::report::{ContentError, Counts, FileReport, ScanError};
 use super::Format;
 
 /// Size of one read; at most [`POOL`] chunks exist at once, so a scan uses about 8 MiB.
@@ -75,18 +75,23 @@ pub(crate) fn scan(
                 return Err(utf8_error(path, at));
             }
         }
-        let counts = checked?;
-        Ok(FileReport {
-            format,
-            bytes: read.bytes,
-            rows: counts.rows,
-            empty_rows: counts.empty_rows,
-            approx_tokens: read.bytes / 4,
-            sha256: hex(&digest),
-            text_column: counts.text_column,
-            script_column: counts.script_column,
-        })
+        Ok(report(format, read.bytes, hex(&digest), checked?))
     })
+}
+
+/// The report of a file of `bytes` hashing to `sha256` whose checker counted `counts`.
+fn report(format: Format, bytes: u64, sha256: String, counts: Counts) -> FileReport {
+    FileReport {
+        format,
+        bytes,
+        rows: counts.rows,
+        empty_rows: counts.empty_rows,
+        approx_tokens: bytes / 4,
+        sha256,
+        text_column: counts.text_column,
+        script_column: counts.script_column,
+        derived: counts.derived,
+    }
 }
 
 fn read_chunks(

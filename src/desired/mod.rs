@@ -41,6 +41,9 @@ pub(crate) struct DatasetObject {
     /// For a derived file, what it holds: `data/x.csv, column `body``.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) derived_from: Option<String>,
+    /// For a derived file, how apply makes it (validation only hashed it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) derive_from: Option<crate::cloud::DeriveFrom>,
 }
 
 /// The training job of a fine-tune and, when an endpoint serves it, its model.
@@ -277,6 +280,11 @@ fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
                         .derived
                         .as_ref()
                         .map(|x| format!("{}, column `{}`", f.file.display.display(), x.column)),
+                    derive_from: f.derived.as_ref().map(|x| crate::cloud::DeriveFrom {
+                        source: f.file.canonical.clone(),
+                        format: f.file.format.to_string(),
+                        column: x.column.clone(),
+                    }),
                 }
             })
         })

@@ -136,6 +136,7 @@ mod tests {
             key: o.key,
             prefix_uri: format!("s3://b/{FOLDER}{}/", sha('c')),
             derived_from: None,
+            derive_from: None,
         }
     }
 

@@ -77,6 +77,7 @@ impl Planner<'_> {
                 sha256: ds.sha256.clone(),
                 bytes: ds.bytes,
                 rows: Some(ds.rows),
+                derive_from: ds.derive_from.clone(),
             }));
         }
         if action == Action::Create {

@@ -55,6 +55,11 @@ pub(crate) fn check_entry(
             &checked.report.sha256,
             f.format,
             &chosen,
+            checked
+                .report
+                .derived
+                .as_ref()
+                .map(|d| (d, checked.report.rows)),
         )
         .map_err(|e| derive_failed(loaded, entry, f, &chosen, e))?;
         checked.derived = Some(derived);

@@ -74,6 +74,7 @@ impl Run<'_> {
                     sha256,
                     bytes,
                     rows: None,
+                    derive_from: None,
                 },
                 &|_| {},
             )

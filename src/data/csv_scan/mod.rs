@@ -3,11 +3,17 @@
 //! the header. It reads as the `csv` crate does (`,`; `\n`, `\r` or `\r\n` ends a record;
 //! empty lines are skipped; `""` is a quote inside a quoted field; a quote inside an unquoted
 //! field is literal) and checks that every record has the header's number of fields, that no
-//! quoted field is left open, and whether the text field of each record has text.
+//! quoted field is left open, and whether the text field of each record has text. When the
+//! text column is not the one JumpStart's script reads, the same pass hashes the derived file
+//! (`text` header, that column alone, written as the `csv` crate writes it) without writing
+//! it.
 
 use std::io::BufRead;
+use std::sync::mpsc::{sync_channel, SyncSender};
 
-use super::report::{Counts, ScanError};
+use sha2::{Digest, Sha256};
+
+use super::report::{Counts, DerivedDigest, ScanError};
 
 /// Where the scanner is inside a record.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,11 +46,100 @@ struct Scan<'c> {
     index: usize,
     text: super::text::LineText,
     counts: Counts,
+    /// Where derived output goes to be hashed, until the header says whether there is any.
+    derive_to: Option<SyncSender<Vec<u8>>>,
+    /// The derived file's content, hashed as it is produced (see [`Derived`]).
+    derived: Option<Derived>,
+}
+
+/// The derived CSV (`text`, then the chosen field of every record) as the `csv` crate's
+/// writer would write it — a field quoted when it is empty or holds `,`, `"`, `\r` or `\n`,
+/// `"` doubled inside, `\n` after each record — sent in blocks to a hashing thread, never
+/// stored.
+struct Derived {
+    /// The current record's chosen field (memory bounded by one field).
+    field: Vec<u8>,
+    /// Output not sent yet.
+    out: Vec<u8>,
+    to_hasher: SyncSender<Vec<u8>>,
+}
+
+impl Derived {
+    fn record(&mut self) {
+        let f = std::mem::take(&mut self.field);
+        let quote = f.is_empty()
+            || memchr::memchr3(b',', b'"', b'\r', &f).is_some()
+            || memchr::memchr(b'\n', &f).is_some();
+        if quote {
+            self.out.push(b'"');
+            let mut rest = &f[..];
+            while let Some(at) = memchr::memchr(b'"', rest) {
+                self.out.extend_from_slice(&rest[..=at]);
+                self.out.push(b'"');
+                rest = &rest[at + 1..];
+            }
+            self.out.extend_from_slice(rest);
+            self.out.push(b'"');
+        } else {
+            self.out.extend_from_slice(&f);
+        }
+        self.out.push(b'\n');
+        self.field = f;
+        self.field.clear();
+        if self.out.len() >= BLOCK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let block = std::mem::replace(&mut self.out, Vec::with_capacity(BLOCK + 4096));
+        // The hasher only stops when this sender is gone.
+        let _ = self.to_hasher.send(block);
+    }
+}
+
+/// The size of the blocks sent to the derived file's hasher.
+const BLOCK: usize = 1 << 20;
+
+/// Hashes the blocks it receives until the sender is gone.
+fn hash_blocks(blocks: std::sync::mpsc::Receiver<Vec<u8>>) -> DerivedDigest {
+    let (mut sha, mut bytes) = (Sha256::new(), 0u64);
+    for block in blocks {
+        sha.update(&block);
+        bytes += block.len() as u64;
+    }
+    DerivedDigest {
+        sha256: super::hex(&sha.finalize()),
+        bytes,
+    }
 }
 
 /// Checks a CSV stream; the counts name the text column and the column JumpStart's script
-/// reads.
+/// reads, and carry the derived file's digest when the two differ (hashed on a thread of its
+/// own, beside the check).
 pub(super) fn scan(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Counts, ScanError> {
+    if text_column.is_none() {
+        // The script's column is read: nothing is derived.
+        return check(r, None, None).map(|(counts, _)| counts);
+    }
+    let (to_hasher, blocks) = sync_channel::<Vec<u8>>(2);
+    std::thread::scope(|s| {
+        let hasher = s.spawn(move || hash_blocks(blocks));
+        let checked = check(r, text_column, Some(to_hasher));
+        let digest = hasher.join().expect("the hasher thread does not panic");
+        let (mut counts, derived) = checked?;
+        counts.derived = derived.then_some(digest);
+        Ok(counts)
+    })
+}
+
+/// The check itself; says whether it derived (and so sent everything to `derive_to`, which
+/// it drops before returning).
+fn check(
+    r: &mut impl BufRead,
+    text_column: Option<&str>,
+    derive_to: Option<SyncSender<Vec<u8>>>,
+) -> Result<(Counts, bool), ScanError> {
     let mut s = Scan {
         text_column,
         state: State::FieldStart,
@@ -59,6 +154,8 @@ pub(super) fn scan(r: &mut impl BufRead, text_column: Option<&str>) -> Result<Co
         index: 0,
         text: super::text::LineText::default(),
         counts: Counts::default(),
+        derive_to,
+        derived: None,
     };
     let mut base = 0u64;
     loop {
@@ -190,6 +287,9 @@ impl Scan<'_> {
             self.header[self.field].extend_from_slice(piece);
         } else if self.field == self.index {
             self.text.see(piece);
+            if let Some(d) = &mut self.derived {
+                d.field.extend_from_slice(piece);
+            }
         }
     }
 
@@ -219,6 +319,9 @@ impl Scan<'_> {
         }
         self.counts.rows += 1;
         self.counts.empty_rows += u64::from(!self.text.end());
+        if let Some(d) = &mut self.derived {
+            d.record();
+        }
         Ok(())
     }
 
@@ -248,10 +351,19 @@ impl Scan<'_> {
         let script = names.iter().position(|n| n == "text").unwrap_or(0);
         self.counts.text_column = Some(names[self.index].clone());
         self.counts.script_column = Some(names[script].clone());
+        if let Some(to_hasher) = self.derive_to.take().filter(|_| self.index != script) {
+            let mut out = Vec::with_capacity(BLOCK + 4096);
+            out.extend_from_slice(b"text\n");
+            self.derived = Some(Derived {
+                field: Vec::new(),
+                out,
+                to_hasher,
+            });
+        }
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Counts, ScanError> {
+    fn finish(mut self) -> Result<(Counts, bool), ScanError> {
         if self.state == State::Quoted {
             return Err(content(
                 self.record_line,
@@ -268,6 +380,13 @@ impl Scan<'_> {
             return Err(empty_file());
         }
         let c = self.counts;
+        let derived = match self.derived {
+            Some(mut d) => {
+                d.flush();
+                true
+            }
+            None => false,
+        };
         if c.rows == c.empty_rows {
             let what = if c.rows == 0 {
                 "no data rows"
@@ -281,7 +400,7 @@ impl Scan<'_> {
                 "add rows with domain text under the header",
             ));
         }
-        Ok(c)
+        Ok((c, derived))
     }
 }
 
@@ -295,70 +414,4 @@ fn empty_file() -> ScanError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn counts(text: &str, chunk: usize) -> Result<Counts, ScanError> {
-        let mut r = std::io::BufReader::with_capacity(chunk, text.as_bytes());
-        scan(&mut r, None)
-    }
-
-    /// Rows, empty rows and the text column as the `csv` crate reads the same text.
-    fn by_csv_crate(text: &str) -> (u64, u64) {
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let headers = reader.headers().unwrap().clone();
-        let index = headers.iter().position(|h| h == "text").unwrap_or(0);
-        let (mut rows, mut empty) = (0, 0);
-        for record in reader.records() {
-            let record = record.unwrap();
-            rows += 1;
-            empty += u64::from(record[index].trim().is_empty());
-        }
-        (rows, empty)
-    }
-
-    #[test]
-    fn terminators_quotes_and_empty_lines_read_as_the_csv_crate_reads_them() {
-        let text = "id,text\r\n1,\"a, \"\"b\"\"\r\nc\"\r\n\r\n2,  \n3,\"\"\r4,x\"y\n5,\"q\"z";
-        for chunk in 1..10 {
-            let c = counts(text, chunk).unwrap();
-            assert_eq!((c.rows, c.empty_rows), by_csv_crate(text), "chunk {chunk}");
-        }
-    }
-
-    #[test]
-    fn a_row_with_another_number_of_fields_is_located() {
-        let text = "id,text\n1,\"two\nlines\"\n2,a,b\n";
-        match counts(text, 4) {
-            Err(ScanError::Content(c)) => {
-                assert_eq!((c.line, c.line_offset), (4, Some(22)));
-                assert_eq!(c.message, "this row has 3 fields but the header has 2");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn any_csv_counts_as_the_csv_crate_counts(
-            rows in prop::collection::vec(("[a-z ,\"\n]{0,8}", "[a-z]{0,3}"), 1..8),
-            crlf in any::<bool>(),
-            chunk in 1usize..30,
-        ) {
-            let mut w = csv::WriterBuilder::new()
-                .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
-                .from_writer(Vec::new());
-            w.write_record(["text", "id"]).unwrap();
-            for (text, id) in &rows {
-                w.write_record([text.as_str(), id.as_str()]).unwrap();
-            }
-            let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
-            match counts(&text, chunk) {
-                Ok(c) => prop_assert_eq!((c.rows, c.empty_rows), by_csv_crate(&text)),
-                Err(ScanError::Content(c)) => prop_assert!(c.message.contains("no text"), "{}", c.message),
-                Err(e) => prop_assert!(false, "{e:?}"),
-            }
-        }
-    }
-}
+mod tests;
