@@ -281,7 +281,7 @@ fn dataset_objects(i: &Inputs<'_>) -> Vec<DatasetObject> {
                         .as_ref()
                         .map(|x| format!("{}, column `{}`", f.file.display.display(), x.column)),
                     derive_from: f.derived.as_ref().map(|x| crate::cloud::DeriveFrom {
-                        source: f.file.canonical.clone(),
+                        source: f.file.display.clone(),
                         format: f.file.format.to_string(),
                         column: x.column.clone(),
                     }),
