@@ -10,7 +10,8 @@
 //!
 //! Search may lag behind DescribeEndpoint by moments. Only a record that shows an endpoint
 //! exactly as desired settles it; any other (or a desired endpoint Search does not show) is
-//! described, so a lagging record costs a request, never a wrong plan.
+//! described. So sagetune's own changes, which Search shows late, cost requests; a lagging
+//! record can hide only someone else's change of those moments, as an earlier read would.
 
 use std::collections::{BTreeMap, BTreeSet};
 
