@@ -96,6 +96,46 @@ fn without_search_a_plan_reads_each_endpoint_and_plans_the_same() {
 }
 
 #[test]
+fn a_search_index_that_lags_behind_an_update_costs_a_describe_not_a_wrong_plan() {
+    let s = applied(2);
+    // Search keeps showing the endpoints as they were before the update below.
+    s.cloud.lag_search();
+    let edited = std::fs::read_to_string(s.manifest()).unwrap().replace(
+        "  f1:\n    model: meta-textgeneration-llama-2-7b\n    model_version: \"3.*\"\n    dataset: d1\n",
+        "  f1:\n    model: meta-textgeneration-llama-2-7b\n    model_version: \"3.*\"\n    dataset: d1\n    hyperparameters:\n      epoch: 2\n",
+    );
+    std::fs::write(s.manifest(), edited).unwrap();
+    let update = s.plan();
+    assert!(update.has_changes());
+    s.apply(&update);
+    s.cloud.settle();
+    s.cloud.clear_calls();
+    let after = s.plan();
+    let changed: Vec<String> = after
+        .changes
+        .iter()
+        .filter(|c| c.action != sagetune::plan::Action::Noop)
+        .map(|c| format!("{:?} {}", c.action, c.id))
+        .collect();
+    assert_eq!(
+        changed,
+        Vec::<String>::new(),
+        "the updated stack plans clean"
+    );
+    let calls = s.cloud.calls();
+    // The stale record of e1 (old config) settles nothing: e1 is described; e0's record is
+    // still exact and settles it.
+    assert!(
+        calls.contains(&"DescribeEndpoint fx-e1".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        !calls.contains(&"DescribeEndpoint fx-e0".to_string()),
+        "{calls:?}"
+    );
+}
+
+#[test]
 fn an_endpoint_moved_to_another_config_is_read_and_planned_back() {
     let s = applied(2);
     // Someone points e1 at another config of the stack's: Search shows it, it is not as

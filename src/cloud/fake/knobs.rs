@@ -65,6 +65,14 @@ impl FakeCloud {
         self.lock().no_search = true;
     }
 
+    /// From now on Search answers with the endpoints as they are now, whatever happens to
+    /// them later, as SageMaker's Search index does for a while after a change.
+    pub fn lag_search(&self) {
+        let mut s = self.lock();
+        let now = s.endpoints.values().map(|e| e.endpoint.clone()).collect();
+        s.search_snapshot = Some(now);
+    }
+
     /// Leaves a multipart upload behind, as a crash after CreateMultipartUpload does; returns
     /// its upload id.
     pub fn seed_pending_upload(&self, bucket: &str, key: &str) -> String {

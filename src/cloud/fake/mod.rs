@@ -119,6 +119,9 @@ struct State {
     /// The store does not implement ListMultipartUploads (as some S3-compatible stores).
     no_upload_listing: bool,
     no_search: bool,
+    /// What Search answers while its index lags: the endpoints as they were (see
+    /// `lag_search`).
+    search_snapshot: Option<Vec<Endpoint>>,
     /// While set, every model answers with this error (a model that loads but cannot serve).
     invoke_error: Option<String>,
     pace: u32,

@@ -157,12 +157,16 @@ impl CloudRead for FakeCloud {
                 message: "not authorized to perform: sagemaker:Search".into(),
             });
         }
-        Ok(s.endpoints
-            .values()
-            .filter(|e| e.endpoint.tags.get(key).map(String::as_str) == Some(value))
+        let indexed: Vec<&Endpoint> = match &s.search_snapshot {
+            Some(then) => then.iter().collect(),
+            None => s.endpoints.values().map(|e| &e.endpoint).collect(),
+        };
+        Ok(indexed
+            .into_iter()
+            .filter(|e| e.tags.get(key).map(String::as_str) == Some(value))
             .map(|e| Endpoint {
                 pending_config: None,
-                ..e.endpoint.clone()
+                ..e.clone()
             })
             .collect())
     }
