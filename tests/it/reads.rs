@@ -30,6 +30,23 @@ fn stack_of(n: usize) -> Stack {
     s
 }
 
+/// The plan's changes that are not `Noop`, as `Action id`.
+fn changed(plan: &sagetune::plan::Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action != sagetune::plan::Action::Noop)
+        .map(|c| format!("{:?} {}", c.action, c.id))
+        .collect()
+}
+
+/// Asserts the plan described fx-e1 and not fx-e0 (whose Search record settled it).
+fn described_e1_alone(s: &Stack) {
+    let calls = s.cloud.calls();
+    let described = |name: &str| calls.contains(&format!("DescribeEndpoint {name}"));
+    assert!(described("fx-e1"), "{calls:?}");
+    assert!(!described("fx-e0"), "{calls:?}");
+}
+
 fn applied(n: usize) -> Stack {
     let s = stack_of(n);
     let first = s.plan();
@@ -111,28 +128,14 @@ fn a_search_index_that_lags_behind_an_update_costs_a_describe_not_a_wrong_plan()
     s.cloud.settle();
     s.cloud.clear_calls();
     let after = s.plan();
-    let changed: Vec<String> = after
-        .changes
-        .iter()
-        .filter(|c| c.action != sagetune::plan::Action::Noop)
-        .map(|c| format!("{:?} {}", c.action, c.id))
-        .collect();
     assert_eq!(
-        changed,
+        changed(&after),
         Vec::<String>::new(),
         "the updated stack plans clean"
     );
-    let calls = s.cloud.calls();
     // The stale record of e1 (old config) settles nothing: e1 is described; e0's record is
     // still exact and settles it.
-    assert!(
-        calls.contains(&"DescribeEndpoint fx-e1".to_string()),
-        "{calls:?}"
-    );
-    assert!(
-        !calls.contains(&"DescribeEndpoint fx-e0".to_string()),
-        "{calls:?}"
-    );
+    described_e1_alone(&s);
 }
 
 #[test]
@@ -148,20 +151,6 @@ fn an_endpoint_moved_to_another_config_is_read_and_planned_back() {
     });
     s.cloud.clear_calls();
     let plan = s.plan();
-    let calls = s.cloud.calls();
-    assert!(
-        calls.contains(&"DescribeEndpoint fx-e1".to_string()),
-        "{calls:?}"
-    );
-    assert!(
-        !calls.contains(&"DescribeEndpoint fx-e0".to_string()),
-        "{calls:?}"
-    );
-    let updates: Vec<String> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action != sagetune::plan::Action::Noop)
-        .map(|c| format!("{:?} {}", c.action, c.id))
-        .collect();
-    assert_eq!(updates, ["Update endpoint.e1"]);
+    described_e1_alone(&s);
+    assert_eq!(changed(&plan), ["Update endpoint.e1"]);
 }

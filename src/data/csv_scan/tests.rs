@@ -82,6 +82,22 @@ fn the_derived_column_is_hashed_as_the_csv_crate_would_write_it() {
     assert!(scan(&mut r, Some("text")).unwrap().derived.is_none());
 }
 
+/// `rows` under `header`, written by the `csv` crate with `\r\n` or `\n` terminators.
+fn written(header: [&str; 2], rows: &[(String, String)], crlf: bool) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(if crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
+        .from_writer(Vec::new());
+    w.write_record(header).unwrap();
+    for (a, b) in rows {
+        w.write_record([a.as_str(), b.as_str()]).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
 proptest! {
     #[test]
     fn any_csv_derives_as_the_csv_crate_writes_it(
@@ -89,14 +105,7 @@ proptest! {
         crlf in any::<bool>(),
         chunk in 1usize..30,
     ) {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
-            .from_writer(Vec::new());
-        w.write_record(["id", "body"]).unwrap();
-        for (id, body) in &rows {
-            w.write_record([id.as_str(), body.as_str()]).unwrap();
-        }
-        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let text = written(["id", "body"], &rows, crlf);
         let mut r = std::io::BufReader::with_capacity(chunk, text.as_bytes());
         match scan(&mut r, Some("body")) {
             Ok(c) => {
@@ -116,14 +125,7 @@ proptest! {
         crlf in any::<bool>(),
         chunk in 1usize..30,
     ) {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
-            .from_writer(Vec::new());
-        w.write_record(["text", "id"]).unwrap();
-        for (text, id) in &rows {
-            w.write_record([text.as_str(), id.as_str()]).unwrap();
-        }
-        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let text = written(["text", "id"], &rows, crlf);
         match counts(&text, chunk) {
             Ok(c) => prop_assert_eq!((c.rows, c.empty_rows), by_csv_crate(&text)),
             Err(ScanError::Content(c)) => prop_assert!(c.message.contains("no text"), "{}", c.message),
